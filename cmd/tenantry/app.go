@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/tenantry/tenantry/internal/auth"
+	"github.com/tenantry/tenantry/internal/httpapi"
+	"github.com/tenantry/tenantry/internal/identity"
+	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/schema"
+)
+
+// Token claims every Tenantry instance issues and demands.
+const (
+	tokenIssuer   = "tenantry"
+	tokenAudience = "tenantry-api"
+)
+
+// app is the assembled service: all wiring of Tenantry happens here.
+type app struct {
+	server  *httpapi.Server
+	handler http.Handler
+}
+
+func newApp(cfg config, db *postgres.DB, log *slog.Logger) (*app, error) {
+	keys, err := cfg.keyRing()
+	if err != nil {
+		return nil, err
+	}
+	tokens := &auth.Tokens{Keys: keys, Issuer: tokenIssuer, Audience: tokenAudience, TTL: cfg.AccessTTL}
+	hasher, err := auth.NewHasher(auth.HasherConfig{})
+	if err != nil {
+		return nil, err
+	}
+	ids, err := identity.New(db, log, identity.Config{Tokens: tokens, Hasher: hasher, RefreshTTL: cfg.RefreshTTL})
+	if err != nil {
+		return nil, err
+	}
+	srv := httpapi.New(httpapi.Options{
+		Logger: log, Authenticator: ids, Ping: db.Ping, Pools: db.Stats,
+		MaxBodyBytes: cfg.MaxBodyBytes, Version: version,
+	})
+	ids.Routes(srv.API(), log)
+	h, err := srv.Handler()
+	if err != nil {
+		return nil, err
+	}
+	return &app{server: srv, handler: h}, nil
+}
+
+// migrateUp applies pending migrations as the owner role.
+func migrateUp(ctx context.Context, ownerURL string, log *slog.Logger) error {
+	m, err := postgres.NewMigrator(ctx, ownerURL, schema.Migrations()...)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	steps, err := m.Up(ctx)
+	for _, s := range steps {
+		log.Info("migration applied", "version", s.Version, "name", s.Name, "duration", s.Duration)
+	}
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tenantry/tenantry/internal/auth"
+)
+
+// config is the whole configuration, built once in cmd from the environment. Every field has a
+// documented default (see vars) and Validate says what is wrong in terms of the variable names.
+type config struct {
+	Addr            string        // TENANTRY_ADDR
+	DatabaseURL     string        // DATABASE_URL: the application role
+	SystemURL       string        // DATABASE_SYSTEM_URL: the system role (registered cross-tenant queries)
+	OwnerURL        string        // DATABASE_OWNER_URL: the owner role (migrations)
+	DataDir         string        // TENANTRY_DATA_DIR: the embedded database and dev secrets
+	JWTKey          string        // TENANTRY_JWT_KEY: base64, at least 32 bytes
+	JWTPreviousKey  string        // TENANTRY_JWT_PREVIOUS_KEY: still accepted during a rotation
+	AccessTTL       time.Duration // TENANTRY_ACCESS_TTL
+	RefreshTTL      time.Duration // TENANTRY_REFRESH_TTL
+	MaxBodyBytes    int64         // TENANTRY_MAX_BODY_BYTES
+	DBMaxConns      int32         // TENANTRY_DB_MAX_CONNS
+	DrainDelay      time.Duration // TENANTRY_DRAIN_DELAY
+	ShutdownTimeout time.Duration // TENANTRY_SHUTDOWN_TIMEOUT
+	LogLevel        slog.Level    // TENANTRY_LOG_LEVEL
+}
+
+// configVar documents one environment variable.
+type configVar struct{ name, def, doc string }
+
+var vars = []configVar{
+	{"TENANTRY_ADDR", "127.0.0.1:8080", "address the API listens on"},
+	{"DATABASE_URL", "", "application-role connection string; unset with `dev`: a private PostgreSQL under TENANTRY_DATA_DIR"},
+	{"DATABASE_SYSTEM_URL", "", "system-role connection string, used only by registered cross-tenant queries"},
+	{"DATABASE_OWNER_URL", "", "owner-role connection string, used by `migrate` (and by `serve --migrate`)"},
+	{"TENANTRY_DATA_DIR", ".tenantry", "where `dev` keeps its database cluster and development secrets"},
+	{"TENANTRY_JWT_KEY", "", "base64 HS256 key (>= 32 bytes) signing access tokens; `dev` generates one"},
+	{"TENANTRY_JWT_PREVIOUS_KEY", "", "previous key, still accepted while tokens signed with it may be alive"},
+	{"TENANTRY_ACCESS_TTL", "10m", "access-token lifetime"},
+	{"TENANTRY_REFRESH_TTL", "720h", "refresh-token lifetime"},
+	{"TENANTRY_MAX_BODY_BYTES", "1048576", "request body limit in bytes"},
+	{"TENANTRY_DB_MAX_CONNS", "0", "connections per database role pool; 0 = max(4, CPUs)"},
+	{"TENANTRY_DRAIN_DELAY", "0s", "on SIGTERM, how long readiness answers 503 before the listener closes"},
+	{"TENANTRY_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may take to finish on shutdown"},
+	{"TENANTRY_LOG_LEVEL", "info", "debug, info, warn or error"},
+}
+
+func printVars(w io.Writer) {
+	fmt.Fprintln(w, "Environment:")
+	for _, v := range vars {
+		def := v.def
+		if def == "" {
+			def = "(unset)"
+		}
+		fmt.Fprintf(w, "  %-26s %s [default %s]\n", v.name, v.doc, def)
+	}
+}
+
+// loadConfig reads the environment, applying defaults.
+func loadConfig(getenv func(string) string) (config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, v := range vars {
+			if v.name == name {
+				return v.def
+			}
+		}
+		return ""
+	}
+	c := config{
+		Addr: get("TENANTRY_ADDR"), DatabaseURL: get("DATABASE_URL"), SystemURL: get("DATABASE_SYSTEM_URL"),
+		OwnerURL: get("DATABASE_OWNER_URL"), DataDir: get("TENANTRY_DATA_DIR"),
+		JWTKey: get("TENANTRY_JWT_KEY"), JWTPreviousKey: get("TENANTRY_JWT_PREVIOUS_KEY"),
+	}
+	var errList []error
+	dur := func(name string, dst *time.Duration) {
+		d, err := time.ParseDuration(get(name))
+		if err != nil || d < 0 {
+			errList = append(errList, fmt.Errorf("%s: want a duration such as 10m", name))
+		}
+		*dst = d
+	}
+	dur("TENANTRY_ACCESS_TTL", &c.AccessTTL)
+	dur("TENANTRY_REFRESH_TTL", &c.RefreshTTL)
+	dur("TENANTRY_DRAIN_DELAY", &c.DrainDelay)
+	dur("TENANTRY_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	if n, err := strconv.ParseInt(get("TENANTRY_MAX_BODY_BYTES"), 10, 64); err != nil || n < 1024 {
+		errList = append(errList, errors.New("TENANTRY_MAX_BODY_BYTES: want a whole number >= 1024"))
+	} else {
+		c.MaxBodyBytes = n
+	}
+	if n, err := strconv.ParseInt(get("TENANTRY_DB_MAX_CONNS"), 10, 32); err != nil || n < 0 {
+		errList = append(errList, errors.New("TENANTRY_DB_MAX_CONNS: want a whole number >= 0"))
+	} else {
+		c.DBMaxConns = int32(n)
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("TENANTRY_LOG_LEVEL"))); err != nil {
+		errList = append(errList, errors.New("TENANTRY_LOG_LEVEL: want debug, info, warn or error"))
+	}
+	return c, errors.Join(errList...)
+}
+
+// Validate checks what serving needs.
+func (c config) Validate() error {
+	var errList []error
+	if c.AccessTTL < time.Minute || c.AccessTTL > time.Hour {
+		errList = append(errList, errors.New("TENANTRY_ACCESS_TTL: keep access tokens between 1m and 1h"))
+	}
+	if c.RefreshTTL < c.AccessTTL {
+		errList = append(errList, errors.New("TENANTRY_REFRESH_TTL: must be longer than TENANTRY_ACCESS_TTL"))
+	}
+	if c.DatabaseURL == "" {
+		errList = append(errList, errors.New("DATABASE_URL: required (or use `tenantry dev` for a private database)"))
+	}
+	if c.SystemURL == "" {
+		errList = append(errList, errors.New("DATABASE_SYSTEM_URL: required (sign-in needs the registered cross-tenant queries)"))
+	}
+	if c.JWTKey == "" {
+		errList = append(errList, errors.New("TENANTRY_JWT_KEY: required (base64, at least 32 bytes)"))
+	}
+	return errors.Join(errList...)
+}
+
+// keyRing builds the JWT key ring; key ids are derived from the keys, so rotating needs no ids.
+func (c config) keyRing() (*auth.Keys, error) {
+	ring := map[string][]byte{}
+	var current string
+	for i, enc := range []string{c.JWTKey, c.JWTPreviousKey} {
+		if enc == "" {
+			continue
+		}
+		key, err := base64.StdEncoding.DecodeString(enc)
+		if err != nil {
+			return nil, errors.New("TENANTRY_JWT_KEY: not valid base64")
+		}
+		sum := sha256.Sum256(key)
+		kid := "k" + hex.EncodeToString(sum[:4])
+		ring[kid] = key
+		if i == 0 {
+			current = kid
+		}
+	}
+	return auth.NewKeys(current, ring)
+}
+
+// devKey returns the development signing key kept in dir, creating it on first use.
+func devKey(dir string) (string, error) {
+	path := filepath.Join(dir, "jwt.key")
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	var key [32]byte
+	if _, err := rand.Read(key[:]); err != nil {
+		return "", err
+	}
+	enc := base64.StdEncoding.EncodeToString(key[:])
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("dev key: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(enc+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("dev key: %w", err)
+	}
+	return enc, nil
+}

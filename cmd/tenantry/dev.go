@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/tenantry/tenantry/internal/pgcluster"
+	"github.com/tenantry/tenantry/internal/postgres"
+)
+
+// embeddedDB is the name of the database in the private cluster.
+const embeddedDB = "tenantry"
+
+func cmdDev(ctx context.Context, env *environment, args []string) error {
+	fs := flagSet(env, "dev", "Runs the API with no configuration: without DATABASE_URL it starts (or reuses)\n"+
+		"a private PostgreSQL cluster under TENANTRY_DATA_DIR, applies migrations and serves on TENANTRY_ADDR.")
+	if err := parseFlags(fs, args); err != nil || helpAsked(args) {
+		return err
+	}
+	cfg, err := loadConfig(env.getenv)
+	if err != nil {
+		return errUsage{err.Error()}
+	}
+	log := newLogger(env.stderr, cfg.LogLevel)
+	stop, err := useEmbedded(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	if cfg.JWTKey == "" {
+		if cfg.JWTKey, err = devKey(cfg.DataDir); err != nil {
+			return err
+		}
+	}
+	if cfg.OwnerURL != "" {
+		if err := migrateUp(ctx, cfg.OwnerURL, log); err != nil {
+			return err
+		}
+	}
+	return serve(ctx, cfg, log, env.stdout)
+}
+
+// useEmbedded points cfg at the private cluster when no DATABASE_URL is set, starting it (or
+// attaching to one already running, e.g. under `make dev`). The returned function stops the
+// cluster if this process started it.
+func useEmbedded(ctx context.Context, cfg *config, log *slog.Logger) (stop func(), err error) {
+	if cfg.DatabaseURL != "" {
+		return func() {}, nil
+	}
+	dir, err := filepath.Abs(filepath.Join(cfg.DataDir, "pg"))
+	if err != nil {
+		return nil, err
+	}
+	c, err := pgcluster.Start(ctx, pgcluster.Options{Dir: dir, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("embedded database: %w", err)
+	}
+	stop = func() {
+		if err := c.Stop(); err != nil {
+			log.Error("embedded database: stop", "err", err)
+		}
+	}
+	if err := postgres.Bootstrap(ctx, c.DSN("postgres", "postgres"), embeddedDB); err != nil {
+		stop()
+		return nil, err
+	}
+	cfg.DatabaseURL = c.DSN(postgres.AppRole, embeddedDB)
+	cfg.SystemURL = c.DSN(postgres.SystemRole, embeddedDB)
+	cfg.OwnerURL = c.DSN(postgres.OwnerRole, embeddedDB)
+	log.Info("embedded database ready", "dir", dir)
+	return stop, nil
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/schema"
+)
+
+func cmdMigrate(ctx context.Context, env *environment, args []string) error {
+	fs := flagSet(env, "migrate up|down|status", "Applies (up), reverts the latest (down) or lists (status) migrations as\n"+
+		"DATABASE_OWNER_URL; without DATABASE_URL it uses the private database of `tenantry dev`.")
+	if len(args) == 0 {
+		fs.Usage()
+		return errUsage{"migrate needs up, down or status"}
+	}
+	sub := args[0]
+	if err := parseFlags(fs, args[1:]); err != nil || helpAsked(args) {
+		return err
+	}
+	if sub != "up" && sub != "down" && sub != "status" {
+		return errUsage{fmt.Sprintf("migrate: unknown action %q (want up, down or status)", sub)}
+	}
+	cfg, err := loadConfig(env.getenv)
+	if err != nil {
+		return errUsage{err.Error()}
+	}
+	log := newLogger(env.stderr, cfg.LogLevel)
+	stop, err := useEmbedded(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	if cfg.OwnerURL == "" {
+		return errUsage{"DATABASE_OWNER_URL is required when DATABASE_URL is set"}
+	}
+	m, err := postgres.NewMigrator(ctx, cfg.OwnerURL, schema.Migrations()...)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	var steps []postgres.MigrationStep
+	switch sub {
+	case "up":
+		steps, err = m.Up(ctx)
+	case "down":
+		steps, err = m.Down(ctx)
+	default:
+		steps, err = m.Status(ctx)
+	}
+	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+	for _, s := range steps {
+		fmt.Fprintf(tw, "%d\t%s\t%s\n", s.Version, s.State, s.Name)
+	}
+	if len(steps) == 0 && sub != "status" {
+		fmt.Fprintln(tw, "nothing to do")
+	}
+	if ferr := tw.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}

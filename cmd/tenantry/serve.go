@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/tenantry/tenantry/internal/postgres"
+)
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+func flagSet(env *environment, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.stderr, "Usage: tenantry %s\n\n", synopsis)
+		fs.PrintDefaults()
+		fmt.Fprintln(env.stderr)
+		printVars(env.stderr)
+	}
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return errUsage{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+func cmdServe(ctx context.Context, env *environment, args []string) error {
+	fs := flagSet(env, "serve [--migrate]", "Runs the API server against an existing database (see DATABASE_URL).")
+	migrate := fs.Bool("migrate", false, "apply pending migrations first, as DATABASE_OWNER_URL")
+	if err := parseFlags(fs, args); err != nil || helpAsked(args) {
+		return err
+	}
+	cfg, err := loadConfig(env.getenv)
+	if err != nil {
+		return errUsage{err.Error()}
+	}
+	log := newLogger(env.stderr, cfg.LogLevel)
+	if *migrate {
+		if cfg.OwnerURL == "" {
+			return errUsage{"--migrate needs DATABASE_OWNER_URL"}
+		}
+		if err := migrateUp(ctx, cfg.OwnerURL, log); err != nil {
+			return err
+		}
+	}
+	return serve(ctx, cfg, log, env.stdout)
+}
+
+func helpAsked(args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			return true
+		}
+	}
+	return false
+}
+
+// serve runs the API until ctx ends, then shuts down gracefully: readiness turns 503, the
+// listener closes after the drain delay, and in-flight requests get the shutdown timeout to finish.
+func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	if err := cfg.Validate(); err != nil {
+		return errUsage{err.Error()}
+	}
+	db, err := postgres.Open(ctx, postgres.Config{AppURL: cfg.DatabaseURL, SystemURL: cfg.SystemURL, MaxConns: cfg.DBMaxConns})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	a, err := newApp(cfg, db, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "Tenantry %s listening on %s\n  API docs: %s/docs\n  OpenAPI:  %s/openapi.json\n  health:   %s/health/ready\n", version, base, base, base, base)
+	srv := &http.Server{
+		Handler: a.handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining", "drain_delay", cfg.DrainDelay)
+	a.server.Drain()
+	time.Sleep(cfg.DrainDelay)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+
+	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/verify"
+)
+
+func cmdVerify(ctx context.Context, env *environment, args []string) error {
+	fs := flagSet(env, "verify [--json]", "Checks a live database against the isolation contract (shared/spec/isolation.md):\n"+
+		"one line per invariant and object, non-zero exit on any FAIL. It reads DATABASE_OWNER_URL,\n"+
+		"else DATABASE_URL; with neither it checks the private database of `tenantry dev`.")
+	asJSON := fs.Bool("json", false, "print the results as a JSON array")
+	if err := parseFlags(fs, args); err != nil || helpAsked(args) {
+		return err
+	}
+	cfg, err := loadConfig(env.getenv)
+	if err != nil {
+		return errUsage{err.Error()}
+	}
+	stop, err := useEmbedded(ctx, &cfg, newLogger(env.stderr, cfg.LogLevel))
+	if err != nil {
+		return err
+	}
+	defer stop()
+	url := cfg.OwnerURL
+	if url == "" {
+		url = cfg.DatabaseURL
+	}
+	failed, err := verifyDatabase(ctx, url, env, *asJSON)
+	if err != nil {
+		return err
+	}
+	if failed > 0 {
+		return errSilent
+	}
+	return nil
+}
+
+// expectation is what the isolation contract demands of Tenantry's own database.
+func expectation() verify.Expect {
+	return verify.Expect{
+		OwnerRole: postgres.OwnerRole, AppRole: postgres.AppRole, SystemRole: postgres.SystemRole,
+		SystemGrants: postgres.SystemGrants(),
+	}
+}
+
+func verifyDatabase(ctx context.Context, url string, env *environment, asJSON bool) (failed int, err error) {
+	var results []verify.Result
+	err = postgres.InspectCatalog(ctx, url, func(q postgres.Querier) error {
+		results, err = verify.Check(ctx, q, expectation())
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return verify.Write(env.stdout, results, asJSON)
+}

@@ -1,0 +1,140 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/tenantry/tenantry/internal/errs"
+	"github.com/tenantry/tenantry/internal/tenancy"
+)
+
+// Credentials are what a request presented.
+type Credentials struct {
+	Bearer string // the access JWT from "Authorization: Bearer ..."
+	APIKey string // the X-API-Key header
+}
+
+// Caller is who the credentials belong to, as established by the Authenticator.
+type Caller struct {
+	Principal tenancy.Principal
+	Tenant    tenancy.TenantID // zero for a user with no tenant
+	Role      tenancy.Role     // the member's role, or the key's ceiling
+	Scopes    []string         // API-key scopes
+}
+
+// Authenticator verifies credentials. It returns an error of kind Unauthorized for anything it
+// does not accept; it never sees an operation, so it cannot be tempted to authorize.
+type Authenticator interface {
+	Authenticate(ctx context.Context, c Credentials) (Caller, error)
+}
+
+// authorize is the Huma middleware that enforces every operation's Access declaration. It runs
+// before input parsing, so an unauthorized request is refused before its body is read.
+func authorize(api huma.API, log *slog.Logger, authn Authenticator) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		info := infoFrom(ctx.Context())
+		info.setOperation(ctx.Operation().OperationID)
+		a, ok := AccessOf(ctx.Operation())
+		if !ok { // deny by default
+			log.ErrorContext(ctx.Context(), "operation without access declaration", "operation", ctx.Operation().OperationID)
+			fail(api, ctx, log, errs.E(errs.Internal, "internal error"))
+			return
+		}
+		if a.Class == Public {
+			next(ctx)
+			return
+		}
+		creds := credentialsOf(ctx)
+		if creds.Bearer == "" && creds.APIKey == "" {
+			fail(api, ctx, log, errs.ErrUnauthorized)
+			return
+		}
+		caller, err := authn.Authenticate(ctx.Context(), creds)
+		if err != nil {
+			fail(api, ctx, log, err)
+			return
+		}
+		info.setCaller(caller)
+		std, err := admit(ctx.Context(), a, caller)
+		if err != nil {
+			fail(api, ctx, log, err)
+			return
+		}
+		next(huma.WithContext(ctx, std))
+	}
+}
+
+// admit decides whether caller may run an operation declared with a, and returns the context the
+// handler runs with (carrying the principal, and the tenant scope when the class needs one).
+func admit(ctx context.Context, a Access, c Caller) (context.Context, error) {
+	ctx = tenancy.WithPrincipal(ctx, c.Principal)
+	isKey := c.Principal.Kind == tenancy.PrincipalAPIKey
+	switch a.Class {
+	case Authenticated:
+		if isKey {
+			return nil, errs.ErrForbidden
+		}
+		if c.Tenant.IsZero() {
+			return ctx, nil
+		}
+	case Platform:
+		if c.Principal.Kind != tenancy.PrincipalStaff {
+			return nil, errs.ErrForbidden
+		}
+	case Tenant, OwnerOnly:
+		if c.Tenant.IsZero() {
+			return nil, errs.ErrNoTenant
+		}
+		if isKey && (a.Scope == "" || !contains(c.Scopes, a.Scope)) {
+			return nil, errs.E(errs.Forbidden, "the API key lacks the required scope")
+		}
+		if !c.Role.AtLeast(a.Role) {
+			return nil, errs.E(errs.Forbidden, "your role does not allow this")
+		}
+	}
+	return tenancy.WithScope(ctx, tenancy.Scope{Tenant: c.Tenant, Principal: c.Principal, Role: c.Role, Scopes: c.Scopes})
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func credentialsOf(ctx huma.Context) Credentials {
+	var c Credentials
+	if h := ctx.Header("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		c.Bearer = strings.TrimSpace(h[7:])
+	}
+	c.APIKey = strings.TrimSpace(ctx.Header("X-API-Key"))
+	return c
+}
+
+func fail(api huma.API, ctx huma.Context, log *slog.Logger, err error) {
+	p := ProblemOf(ctx.Context(), log, err)
+	if errors.Is(err, tenancy.ErrNoScope) {
+		p = ProblemOf(ctx.Context(), log, errs.ErrNoTenant)
+	}
+	for k, vs := range p.headers {
+		for _, v := range vs {
+			ctx.AppendHeader(k, v)
+		}
+	}
+	_ = huma.WriteErr(api, ctx, p.Status, p.Detail, problemFields(p)...)
+}
+
+// problemFields carries a Problem's field errors through huma.WriteErr (which rebuilds the body).
+func problemFields(p *Problem) []error {
+	out := make([]error, 0, len(p.Errors))
+	for _, f := range p.Errors {
+		out = append(out, &huma.ErrorDetail{Location: f.Location, Message: f.Message})
+	}
+	return out
+}

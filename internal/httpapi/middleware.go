@@ -1,0 +1,149 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/tenantry/tenantry/internal/audit"
+)
+
+// requestInfo is filled in as a request passes through the layers, for the log line and metrics.
+type requestInfo struct {
+	mu        sync.Mutex
+	id        string
+	operation string
+	tenant    string
+	principal string
+}
+
+func (i *requestInfo) setOperation(op string) {
+	i.mu.Lock()
+	i.operation = op
+	i.mu.Unlock()
+}
+
+func (i *requestInfo) setCaller(c Caller) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if !c.Tenant.IsZero() {
+		i.tenant = c.Tenant.String()
+	}
+	i.principal = string(c.Principal.Kind)
+}
+
+type infoKey struct{}
+
+func infoFrom(ctx context.Context) *requestInfo {
+	if i, ok := ctx.Value(infoKey{}).(*requestInfo); ok {
+		return i
+	}
+	return &requestInfo{}
+}
+
+// RequestID returns the id of the request ctx belongs to ("" outside a request).
+func RequestID(ctx context.Context) string { return infoFrom(ctx).id }
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// observe is the outermost middleware: request id, body size limit, panic recovery, one JSON log
+// line per request (never a header value: tokens and keys stay out of logs) and metrics.
+func observe(log *slog.Logger, m *metrics, maxBody int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &requestInfo{id: r.Header.Get("X-Request-Id")}
+		if !requestIDPattern.MatchString(info.id) {
+			info.id = newRequestID()
+		}
+		w.Header().Set("X-Request-Id", info.id)
+		ctx := context.WithValue(r.Context(), infoKey{}, info)
+		r = r.WithContext(audit.WithRequest(ctx, audit.Request{ID: info.id, IP: clientIP(r)}))
+		if r.ContentLength > maxBody {
+			writeProblem(w, newProblem(kindOfStatus(http.StatusRequestEntityTooLarge), http.StatusRequestEntityTooLarge, "request body too large"))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.ErrorContext(r.Context(), "panic", "panic", p, "request_id", info.id)
+				if rec.status == 0 {
+					writeProblem(rec, newProblem(kindOfStatus(500), http.StatusInternalServerError, "internal error"))
+				}
+			}
+			finish(log, m, r, rec, info, time.Since(start))
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+func finish(log *slog.Logger, m *metrics, r *http.Request, rec *statusRecorder, info *requestInfo, d time.Duration) {
+	info.mu.Lock()
+	op, tenant, principal := info.operation, info.tenant, info.principal
+	info.mu.Unlock()
+	if op == "" {
+		op = "other"
+	}
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	m.observe(op, r.Method, rec.status, d)
+	level := slog.LevelInfo
+	if rec.status >= 500 {
+		level = slog.LevelError
+	}
+	log.LogAttrs(r.Context(), level, "request",
+		slog.String("request_id", info.id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.String("operation", op), slog.Int("status", rec.status), slog.Duration("duration", d),
+		slog.String("tenant", tenant), slog.String("principal", principal))
+}
+
+// clientIP is the peer address. Forwarded headers are not trusted: a proxy in front of Tenantry
+// is not configured yet, and a header anyone can set must not land in the audit log as fact.
+func clientIP(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, _ := netip.ParseAddr(host)
+	return a.Unmap()
+}

@@ -1,0 +1,115 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/tenantry/tenantry/internal/postgres"
+)
+
+// Options are the server's dependencies and limits.
+type Options struct {
+	Logger        *slog.Logger
+	Authenticator Authenticator
+	Ping          func(context.Context) error // readiness: the database answers
+	Pools         func() []postgres.PoolStats // metrics: pool statistics
+	MaxBodyBytes  int64                       // request body limit; default 1 MiB
+	Version       string
+}
+
+// Server is the HTTP side of Tenantry: the Huma API, health, metrics and docs on one mux.
+type Server struct {
+	api      huma.API
+	mux      *http.ServeMux
+	log      *slog.Logger
+	metrics  *metrics
+	handler  http.Handler
+	draining atomic.Bool
+	ping     func(context.Context) error
+}
+
+// New builds the server with the platform's own endpoints; products add theirs with Register on API().
+func New(o Options) *Server {
+	useProblems()
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 1 << 20
+	}
+	s := &Server{mux: http.NewServeMux(), log: o.Logger, ping: o.Ping, metrics: newMetrics(o.Pools)}
+	cfg := huma.DefaultConfig("Tenantry API", o.Version)
+	cfg.Info.Description = "Multi-tenant parking operations and troubleshooting flows. Every operation declares its access " +
+		"in the `" + AccessExtension + "` extension: class, minimum role and API-key scope. Errors are application/problem+json."
+	cfg.CreateHooks = nil // no $schema links in bodies: responses stay byte-identical across hosts
+	cfg.DocsPath = ""     // served below from embedded assets, so the page works without internet access
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "Access token from /api/v1/auth/login."},
+		"apiKey": {Type: "apiKey", In: "header", Name: "X-API-Key", Description: "A tenant API key; its scopes limit what it may do."},
+	}
+	s.api = humago.New(s.mux, cfg)
+	s.api.UseMiddleware(authorize(s.api, o.Logger, o.Authenticator))
+	s.registerHealth()
+	s.mux.Handle("GET /metrics", s.metrics.handler())
+	s.mux.Handle("GET /docs", docsHandler())
+	s.mux.Handle("GET /docs/", docsHandler())
+	s.handler = observe(o.Logger, s.metrics, o.MaxBodyBytes, s.mux)
+	return s
+}
+
+// API returns the Huma API to register operations on.
+func (s *Server) API() huma.API { return s.api }
+
+// Logger returns the server's logger, for handlers registered with Register.
+func (s *Server) Logger() *slog.Logger { return s.log }
+
+// Handler returns the root handler. It fails if any registered operation lacks an access declaration.
+func (s *Server) Handler() (http.Handler, error) {
+	if err := CheckDeclared(s.api); err != nil {
+		return nil, err
+	}
+	return s.handler, nil
+}
+
+// Drain marks the server as shutting down: readiness answers 503 from now on.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// HealthStatus is the body of the health endpoints.
+type HealthStatus struct {
+	Body struct {
+		Status string `json:"status" enum:"ok,unavailable" doc:"ok, or unavailable while the database is unreachable or the server drains"`
+	}
+}
+
+func (s *Server) registerHealth() {
+	Register(s.api, s.log, huma.Operation{
+		OperationID: "health-live", Method: http.MethodGet, Path: "/health/live", Tags: []string{"Health"},
+		Summary: "Liveness: the process is up",
+	}, Access{Class: Public}, func(ctx context.Context, _ *struct{}) (*HealthStatus, error) {
+		out := &HealthStatus{}
+		out.Body.Status = "ok"
+		return out, nil
+	})
+	Register(s.api, s.log, huma.Operation{
+		OperationID: "health-ready", Method: http.MethodGet, Path: "/health/ready", Tags: []string{"Health"},
+		Summary: "Readiness: the database answers and the server is not draining", Errors: []int{http.StatusServiceUnavailable},
+	}, Access{Class: Public}, func(ctx context.Context, _ *struct{}) (*HealthStatus, error) {
+		if s.draining.Load() {
+			return nil, newProblem(kindOfStatus(503), http.StatusServiceUnavailable, "draining")
+		}
+		if s.ping != nil {
+			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			defer cancel()
+			if err := s.ping(pctx); err != nil {
+				s.log.WarnContext(ctx, "readiness: database unreachable", "err", err)
+				return nil, newProblem(kindOfStatus(503), http.StatusServiceUnavailable, "database unavailable")
+			}
+		}
+		out := &HealthStatus{}
+		out.Body.Status = "ok"
+		return out, nil
+	})
+}

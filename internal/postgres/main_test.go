@@ -1,0 +1,9 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/tenantry/tenantry/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }

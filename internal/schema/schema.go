@@ -1,0 +1,16 @@
+// Package schema lists the migrations of every package that owns tables, in one place, for the
+// binary (tenantry migrate, dev) and the test environment. A product that adds tables adds its
+// migrations directory here.
+package schema
+
+import (
+	"io/fs"
+
+	"github.com/tenantry/tenantry/internal/postgres"
+)
+
+// Migrations returns every package's migrations. Versions are timestamps, so their union sorts in
+// the order they were written.
+func Migrations() []fs.FS {
+	return []fs.FS{postgres.CoreMigrations()}
+}
