@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -56,24 +57,25 @@ func tables(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "tenantlint tables:", err)
 		return 1
 	}
-	for _, f := range files {
-		rel, err := filepath.Rel(root, f)
-		if err != nil {
-			rel = f
-		}
-		fmt.Fprintln(stdout, "migration", filepath.ToSlash(rel))
-	}
-	names := make([]string, 0, len(set))
-	for name := range set {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		fmt.Fprintln(stdout, "tenant table", name)
-	}
+	printTables(stdout, root, files, set)
 	if len(files) == 0 {
 		fmt.Fprintf(stderr, "tenantlint tables: no migration files match %q under %s\n", *migrations, root)
 		return 1
 	}
 	return 0
+}
+
+// printTables writes one line per migration file (relative to root) and one
+// per tenant table, in order.
+func printTables(w io.Writer, root string, files []string, set map[string]bool) {
+	for _, f := range files {
+		rel, err := filepath.Rel(root, f)
+		if err != nil {
+			rel = f
+		}
+		fmt.Fprintln(w, "migration", filepath.ToSlash(rel))
+	}
+	for _, name := range slices.Sorted(maps.Keys(set)) {
+		fmt.Fprintln(w, "tenant table", name)
+	}
 }

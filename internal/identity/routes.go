@@ -4,11 +4,14 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/tenantry/tenantry/internal/errs"
 	"github.com/tenantry/tenantry/internal/httpapi"
+	"github.com/tenantry/tenantry/internal/identity/store"
+	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
@@ -31,6 +34,36 @@ func (s *Service) Routes(api huma.API, log *slog.Logger, hooks ...TenantCreated)
 		Summary: "Open a session in another tenant you belong to", Tags: tags, Errors: []int{http.StatusNotFound}}, signedIn, s.handleSwitch)
 	httpapi.Register(api, log, huma.Operation{OperationID: "get-me", Method: http.MethodGet, Path: "/api/v1/me",
 		Summary: "The calling user, the current tenant and role, and all memberships", Tags: tags}, signedIn, s.handleMe)
+	httpapi.Register(api, log, huma.Operation{OperationID: "get-tenant", Method: http.MethodGet, Path: "/api/v1/tenant",
+		Summary: "The current tenant", Tags: []string{"Tenant"}},
+		httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleViewer, Scope: "tenant:read"}, s.handleGetTenant)
+}
+
+// TenantOutput is the current tenant.
+type TenantOutput struct {
+	Body struct {
+		TenantView
+		Status    string    `json:"status" enum:"active,suspended"`
+		CreatedAt time.Time `json:"created_at"`
+	}
+}
+
+func (s *Service) handleGetTenant(ctx context.Context, _ *struct{}) (*TenantOutput, error) {
+	sc, err := tenancy.FromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &TenantOutput{}
+	err = s.db.Read(ctx, func(q postgres.Querier) error {
+		t, err := store.New(q).GetTenant(ctx, sc.Tenant.UUID())
+		if err != nil {
+			return err
+		}
+		out.Body.TenantView = TenantView{ID: t.ID.String(), Name: t.Name, Slug: t.Slug}
+		out.Body.Status, out.Body.CreatedAt = t.Status, t.CreatedAt
+		return nil
+	})
+	return out, err
 }
 
 // RegisterInput is the body of a sign-up.

@@ -313,6 +313,23 @@ func (c *sqlChecker) isTenant(rv *pg_query.RangeVar, sc sqlScope) bool {
 // an outer alias that is bound). A bare tenant_id refers to the only relation
 // of a one-relation query.
 func (c *sqlChecker) solve(fr *fromResult, sc sqlScope) map[string]bool {
+	facts := bindingFacts(fr, sc)
+	for i, l := range fr.links {
+		facts = append(facts, bindFact{a: l[0], b: l[1], applies: fr.linkOn[i]})
+	}
+	return propagate(facts)
+}
+
+// bindFact is one tenant_id equality: a is bound by a parameter (b == ""),
+// or a and b are linked. It counts only for the relations in applies (nil:
+// all).
+type bindFact struct {
+	a, b    string
+	applies map[string]bool
+}
+
+// bindingFacts turns the conjuncts of fr into facts.
+func bindingFacts(fr *fromResult, sc sqlScope) []bindFact {
 	local := make(map[string]bool, len(fr.rels))
 	for _, r := range fr.rels {
 		local[r.ref] = true
@@ -321,9 +338,9 @@ func (c *sqlChecker) solve(fr *fromResult, sc sqlScope) map[string]bool {
 	if len(fr.rels) == 1 {
 		sole = fr.rels[0].ref
 	}
-	// operand classifies one side of an equality: a local ref, or bound
-	// (a parameter or a bound outer alias).
-	operand := func(n *pg_query.Node) (ref string, isBound bool, ok bool) {
+	// operand classifies one side of an equality: a local relation's
+	// tenant_id, or a bound value (a parameter or a bound outer alias's).
+	operand := func(n *pg_query.Node) (ref string, bound, ok bool) {
 		if isParam(n) {
 			return "", true, true
 		}
@@ -344,11 +361,7 @@ func (c *sqlChecker) solve(fr *fromResult, sc sqlScope) map[string]bool {
 		}
 		return "", false, false
 	}
-	type fact struct {
-		a, b    string // b == "": a is bound by a parameter
-		applies map[string]bool
-	}
-	var facts []fact
+	var facts []bindFact
 	for _, g := range fr.groups {
 		for _, cj := range g.conjuncts {
 			l, r := equality(cj)
@@ -360,17 +373,20 @@ func (c *sqlChecker) solve(fr *fromResult, sc sqlScope) map[string]bool {
 			switch {
 			case !lok || !rok:
 			case lr != "" && rb:
-				facts = append(facts, fact{a: lr, applies: g.applies})
+				facts = append(facts, bindFact{a: lr, applies: g.applies})
 			case rr != "" && lb:
-				facts = append(facts, fact{a: rr, applies: g.applies})
+				facts = append(facts, bindFact{a: rr, applies: g.applies})
 			case lr != "" && rr != "":
-				facts = append(facts, fact{a: lr, b: rr, applies: g.applies})
+				facts = append(facts, bindFact{a: lr, b: rr, applies: g.applies})
 			}
 		}
 	}
-	for i, l := range fr.links {
-		facts = append(facts, fact{a: l[0], b: l[1], applies: fr.linkOn[i]})
-	}
+	return facts
+}
+
+// propagate applies facts until nothing changes and returns the bound
+// relations.
+func propagate(facts []bindFact) map[string]bool {
 	in := func(applies map[string]bool, ref string) bool { return applies == nil || applies[ref] }
 	bound := make(map[string]bool)
 	for changed := true; changed; {

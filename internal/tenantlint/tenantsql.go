@@ -85,15 +85,13 @@ func (cfg *tenantSQL) run(pass *analysis.Pass) (any, error) {
 	st := &pkgState{pass: pass, cfg: cfg}
 	ins := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	nodeTypes := []ast.Node{(*ast.File)(nil), (*ast.CompositeLit)(nil), (*ast.CallExpr)(nil)}
-	skipFile := false
 	ins.WithStack(nodeTypes, func(n ast.Node, push bool, stack []ast.Node) bool {
 		if !push {
 			return true
 		}
 		switch n := n.(type) {
 		case *ast.File:
-			skipFile = !cfg.tests && isTestFile(pass, n)
-			return !skipFile
+			return cfg.tests || !isTestFile(pass, n)
 		case *ast.CompositeLit:
 			if isCrossTenant(pass.TypesInfo.Types[n].Type) {
 				st.crossTenant(n)
@@ -258,43 +256,20 @@ func insideCrossTenant(pass *analysis.Pass, stack []ast.Node) bool {
 
 // crossTenant checks a registered cross-tenant query: Name and Why are set,
 // SQL is a constant that parses. Its SQL is exempt from the tenant rule.
+// Fields the type does not have are not asked for.
 func (st *pkgState) crossTenant(lit *ast.CompositeLit) {
 	pass := st.pass
-	t := pass.TypesInfo.Types[lit].Type
-	if p, ok := t.(*types.Pointer); ok {
-		t = p.Elem()
-	}
-	strct, ok := t.Underlying().(*types.Struct)
-	if !ok {
-		return
-	}
-	fields := make(map[string]ast.Expr)
-	for i, elt := range lit.Elts {
-		if kv, ok := elt.(*ast.KeyValueExpr); ok {
-			if id, ok := kv.Key.(*ast.Ident); ok {
-				fields[id.Name] = kv.Value
-			}
-		} else if i < strct.NumFields() {
-			fields[strct.Field(i).Name()] = elt
-		}
-	}
-	has := func(name string) bool {
-		for i := 0; i < strct.NumFields(); i++ {
-			if strct.Field(i).Name() == name {
-				return true
-			}
-		}
-		return false
-	}
+	fields, declared := literalFields(pass, lit)
 	for _, name := range []string{"Name", "Why"} {
-		if !has(name) {
+		if !declared[name] {
 			continue
 		}
 		if v, ok := fields[name]; !ok || isEmptyString(pass, v) {
-			pass.Reportf(lit.Pos(), "tenantsql: postgres.CrossTenant has no %s: a registered query needs a name and a one-line justification", name)
+			pass.Reportf(lit.Pos(), "tenantsql: postgres.CrossTenant has no %s: "+
+				"a registered query needs a name and a one-line justification", name)
 		}
 	}
-	if !has("SQL") {
+	if !declared["SQL"] {
 		return
 	}
 	v, ok := fields["SQL"]
@@ -308,6 +283,34 @@ func (st *pkgState) crossTenant(lit *ast.CompositeLit) {
 		return
 	}
 	st.checkSQL(v, constant.StringVal(tv.Value), true)
+}
+
+// literalFields maps the field names of a struct literal to their values,
+// keyed or positional, and returns the set of fields its type declares.
+func literalFields(pass *analysis.Pass, lit *ast.CompositeLit) (fields map[string]ast.Expr, declared map[string]bool) {
+	t := pass.TypesInfo.Types[lit].Type
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	strct, ok := t.Underlying().(*types.Struct)
+	if !ok {
+		return nil, nil
+	}
+	declared = make(map[string]bool, strct.NumFields())
+	for i := 0; i < strct.NumFields(); i++ {
+		declared[strct.Field(i).Name()] = true
+	}
+	fields = make(map[string]ast.Expr, len(lit.Elts))
+	for i, elt := range lit.Elts {
+		if kv, ok := elt.(*ast.KeyValueExpr); ok {
+			if id, ok := kv.Key.(*ast.Ident); ok {
+				fields[id.Name] = kv.Value
+			}
+		} else if i < strct.NumFields() {
+			fields[strct.Field(i).Name()] = elt
+		}
+	}
+	return fields, declared
 }
 
 // isEmptyString reports whether e is the constant "".
