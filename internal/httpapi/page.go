@@ -1,0 +1,73 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"encoding/json"
+
+	"github.com/tenantry/tenantry/internal/errs"
+)
+
+// Page-size bounds of every list.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 100
+)
+
+// PageInput is embedded in the input of every list operation: keyset pagination with an opaque
+// cursor, and a page size that is clamped (never rejected) to 1..MaxPageSize.
+type PageInput struct {
+	Limit  int    `query:"limit" default:"50" doc:"Page size, 1 to 100; larger values are reduced to 100" example:"50"`
+	Cursor string `query:"cursor" maxLength:"512" doc:"The next_cursor of the previous page; omit for the first page"`
+}
+
+// Size returns the clamped page size.
+func (p PageInput) Size() int {
+	switch {
+	case p.Limit <= 0:
+		return DefaultPageSize
+	case p.Limit > MaxPageSize:
+		return MaxPageSize
+	}
+	return p.Limit
+}
+
+// After decodes the cursor into key (the sort key of the last item of the previous page). It
+// reports false for the first page. A cursor that does not decode is an Invalid error.
+func (p PageInput) After(key any) (bool, error) {
+	if p.Cursor == "" {
+		return false, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(p.Cursor)
+	if err != nil || json.Unmarshal(raw, key) != nil {
+		return false, errs.Invalidf("query.cursor", "invalid cursor")
+	}
+	return true, nil
+}
+
+// Cursor encodes the sort key of the last item of a page as an opaque cursor.
+func Cursor(key any) string {
+	raw, err := json.Marshal(key)
+	if err != nil {
+		panic(err) // keys are plain structs of ids and times
+	}
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+// Page is the body of a list response.
+type Page[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page"`
+}
+
+// NewPage builds a page from up to size+1 fetched items: the extra item, when present, only says
+// that there is a next page, whose cursor keyOf derives from the last item kept.
+func NewPage[T any](items []T, size int, keyOf func(T) any) Page[T] {
+	if items == nil {
+		items = []T{}
+	}
+	if len(items) <= size {
+		return Page[T]{Items: items}
+	}
+	items = items[:size]
+	return Page[T]{Items: items, NextCursor: Cursor(keyOf(items[size-1]))}
+}
