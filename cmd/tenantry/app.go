@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/tenantry/tenantry/internal/apikeys"
 	"github.com/tenantry/tenantry/internal/auth"
 	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/identity"
@@ -39,11 +40,13 @@ func newApp(cfg config, db *postgres.DB, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	apiKeys := apikeys.New(db, log)
 	srv := httpapi.New(httpapi.Options{
-		Logger: log, Authenticator: ids, Ping: db.Ping, Pools: db.Stats,
+		Logger: log, Authenticator: httpapi.Dispatch{Bearer: ids, APIKey: apiKeys}, Ping: db.Ping, Pools: db.Stats,
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: version,
 	})
 	ids.Routes(srv.API(), log)
+	apiKeys.Routes(srv.API(), log)
 	h, err := srv.Handler()
 	if err != nil {
 		return nil, err

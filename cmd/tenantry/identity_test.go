@@ -37,6 +37,20 @@ func (s *testServer) count(sql string, args ...any) int {
 	return n
 }
 
+// superExec runs a statement as the superuser (to age a row, drop a policy, ...).
+func (s *testServer) superExec(sql string, args ...any) error {
+	s.t.Helper()
+	conn, err := pgx.Connect(s.t.Context(), s.env.SuperURL)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(s.t.Context(), sql, args...); err != nil {
+		s.t.Fatalf("%s: %v", sql, err)
+	}
+	return nil
+}
+
 func TestRegisterLoginMeTenant(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)

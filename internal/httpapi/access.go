@@ -52,6 +52,11 @@ func (a Access) Validate() error {
 	default:
 		return fmt.Errorf("unknown access class %q", a.Class)
 	}
+	if a.Scope != "" {
+		if _, ok := tenancy.LookupScope(a.Scope); !ok {
+			return fmt.Errorf("scope %q is not in the scope catalogue (internal/tenancy/scopes.go)", a.Scope)
+		}
+	}
 	return nil
 }
 

@@ -12,10 +12,42 @@ import (
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
-// Credentials are what a request presented.
+// Credentials are what a request presented, and the operation it asks for.
 type Credentials struct {
-	Bearer string // the access JWT from "Authorization: Bearer ..."
-	APIKey string // the X-API-Key header
+	Bearer    string // the token from "Authorization: Bearer ..." (an access JWT or a staff grant token)
+	APIKey    string // the X-API-Key header
+	Operation string // the operation id, for authenticators that audit every use (staff grants)
+	Method    string // the HTTP method: read-only credentials admit only GET and HEAD
+}
+
+// StaffTokenPrefix starts every platform-staff grant token.
+const StaffTokenPrefix = "tnr_stf_"
+
+// Dispatch sends each kind of credential to its authenticator. A request must present exactly one
+// credential; a kind with no authenticator is refused.
+type Dispatch struct {
+	Bearer Authenticator // access JWTs
+	APIKey Authenticator // X-API-Key
+	Staff  Authenticator // bearer tokens starting with StaffTokenPrefix
+}
+
+// Authenticate implements Authenticator.
+func (d Dispatch) Authenticate(ctx context.Context, c Credentials) (Caller, error) {
+	var a Authenticator
+	switch {
+	case c.Bearer != "" && c.APIKey != "":
+		return Caller{}, errs.E(errs.Unauthorized, "send one credential, not two")
+	case c.APIKey != "":
+		a = d.APIKey
+	case strings.HasPrefix(c.Bearer, StaffTokenPrefix):
+		a = d.Staff
+	default:
+		a = d.Bearer
+	}
+	if a == nil {
+		return Caller{}, errs.E(errs.Unauthorized, "invalid credentials")
+	}
+	return a.Authenticate(ctx, c)
 }
 
 // Caller is who the credentials belong to, as established by the Authenticator.
@@ -49,6 +81,7 @@ func authorize(api huma.API, log *slog.Logger, authn Authenticator) func(huma.Co
 			return
 		}
 		creds := credentialsOf(ctx)
+		creds.Operation, creds.Method = ctx.Operation().OperationID, ctx.Method()
 		if creds.Bearer == "" && creds.APIKey == "" {
 			fail(api, ctx, log, errs.ErrUnauthorized)
 			return

@@ -51,6 +51,8 @@ func (w *world) seedTenant(t *testing.T, name string) tenant {
 			{`INSERT INTO refresh_tokens (tenant_id, id, family_id, user_id, token_hash, expires_at) VALUES ($1, $2, $3, $4, sha256('x'), now() + interval '1 day')`,
 				[]any{tn.id.UUID(), tenancy.NewID(), tenancy.NewID(), tn.user.UUID()}},
 			{`INSERT INTO audit_events (tenant_id, id, principal_kind, action, outcome) VALUES ($1, $2, 'user', 'test.seed', 'success')`, []any{tn.id.UUID(), tenancy.NewID()}},
+			{`INSERT INTO api_keys (tenant_id, id, name, scopes, role_ceiling, created_by, secret_hash) VALUES ($1, $2, 'k', '{tenant:read}', 'owner', $3, sha256('x'))`,
+				[]any{tn.id.UUID(), tenancy.NewID(), tn.user.UUID()}},
 		}
 		for _, s := range stmts {
 			if _, err := q.Exec(tn.ctx, s.sql, s.args...); err != nil {

@@ -6,11 +6,12 @@ package schema
 import (
 	"io/fs"
 
+	"github.com/tenantry/tenantry/internal/apikeys"
 	"github.com/tenantry/tenantry/internal/postgres"
 )
 
 // Migrations returns every package's migrations. Versions are timestamps, so their union sorts in
 // the order they were written.
 func Migrations() []fs.FS {
-	return []fs.FS{postgres.CoreMigrations()}
+	return []fs.FS{postgres.CoreMigrations(), apikeys.Migrations()}
 }
