@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 
 	"github.com/tenantry/tenantry/internal/apikeys"
 	"github.com/tenantry/tenantry/internal/auth"
 	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/identity"
+	"github.com/tenantry/tenantry/internal/mail"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/schema"
 )
@@ -22,8 +24,17 @@ const (
 
 // app is the assembled service: all wiring of Tenantry happens here.
 type app struct {
-	server  *httpapi.Server
-	handler http.Handler
+	server     *httpapi.Server
+	handler    http.Handler
+	background []func(context.Context) // workers that run until the context ends (mail dispatcher)
+}
+
+// mailSender is SMTP when configured, else the development file sender.
+func mailSender(cfg config, log *slog.Logger) mail.Sender {
+	if cfg.SMTPAddr != "" {
+		return mail.SMTPSender{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword}
+	}
+	return mail.FileSender{Dir: filepath.Join(cfg.DataDir, "mail"), From: cfg.SMTPFrom, Log: log}
 }
 
 func newApp(cfg config, db *postgres.DB, log *slog.Logger) (*app, error) {
@@ -36,7 +47,7 @@ func newApp(cfg config, db *postgres.DB, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := identity.New(db, log, identity.Config{Tokens: tokens, Hasher: hasher, RefreshTTL: cfg.RefreshTTL})
+	ids, err := identity.New(db, log, identity.Config{Tokens: tokens, Hasher: hasher, RefreshTTL: cfg.RefreshTTL, PublicURL: cfg.PublicURL})
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +62,8 @@ func newApp(cfg config, db *postgres.DB, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &app{server: srv, handler: h}, nil
+	dispatcher := &mail.Dispatcher{DB: db, Sender: mailSender(cfg, log), Log: log}
+	return &app{server: srv, handler: h, background: []func(context.Context){dispatcher.Run}}, nil
 }
 
 // migrateUp applies pending migrations as the owner role.

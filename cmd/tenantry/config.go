@@ -35,6 +35,11 @@ type config struct {
 	DrainDelay      time.Duration // TENANTRY_DRAIN_DELAY
 	ShutdownTimeout time.Duration // TENANTRY_SHUTDOWN_TIMEOUT
 	LogLevel        slog.Level    // TENANTRY_LOG_LEVEL
+	PublicURL       string        // TENANTRY_PUBLIC_URL
+	SMTPAddr        string        // TENANTRY_SMTP_ADDR
+	SMTPFrom        string        // TENANTRY_SMTP_FROM
+	SMTPUsername    string        // TENANTRY_SMTP_USERNAME
+	SMTPPassword    string        // TENANTRY_SMTP_PASSWORD
 }
 
 // configVar documents one environment variable.
@@ -55,6 +60,11 @@ var vars = []configVar{
 	{"TENANTRY_DRAIN_DELAY", "0s", "on SIGTERM, how long readiness answers 503 before the listener closes"},
 	{"TENANTRY_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may take to finish on shutdown"},
 	{"TENANTRY_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"TENANTRY_PUBLIC_URL", "http://127.0.0.1:8080", "base URL of the API as users reach it (links in e-mail)"},
+	{"TENANTRY_SMTP_ADDR", "", "SMTP server host:port for e-mail; unset: messages are written to TENANTRY_DATA_DIR/mail"},
+	{"TENANTRY_SMTP_FROM", "tenantry@localhost", "sender address of e-mail"},
+	{"TENANTRY_SMTP_USERNAME", "", "SMTP PLAIN authentication user (optional)"},
+	{"TENANTRY_SMTP_PASSWORD", "", "SMTP PLAIN authentication password (optional)"},
 }
 
 func printVars(w io.Writer) {
@@ -85,6 +95,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Addr: get("TENANTRY_ADDR"), DatabaseURL: get("DATABASE_URL"), SystemURL: get("DATABASE_SYSTEM_URL"),
 		OwnerURL: get("DATABASE_OWNER_URL"), DataDir: get("TENANTRY_DATA_DIR"),
 		JWTKey: get("TENANTRY_JWT_KEY"), JWTPreviousKey: get("TENANTRY_JWT_PREVIOUS_KEY"),
+		PublicURL: strings.TrimRight(get("TENANTRY_PUBLIC_URL"), "/"), SMTPAddr: get("TENANTRY_SMTP_ADDR"),
+		SMTPFrom: get("TENANTRY_SMTP_FROM"), SMTPUsername: get("TENANTRY_SMTP_USERNAME"), SMTPPassword: get("TENANTRY_SMTP_PASSWORD"),
 	}
 	var errList []error
 	dur := func(name string, dst *time.Duration) {

@@ -34,3 +34,63 @@ WHERE tenant_id = $1 AND id = $2 AND used_at IS NULL AND revoked_at IS NULL;
 -- name: RevokeRefreshFamily :execrows
 UPDATE refresh_tokens SET revoked_at = now()
 WHERE tenant_id = $1 AND family_id = $2 AND revoked_at IS NULL;
+
+-- Members ------------------------------------------------------------------
+
+-- name: ListMembers :many
+SELECT m.id, m.user_id, m.role, m.created_at, u.email, u.name
+FROM memberships m JOIN users u ON u.id = m.user_id
+WHERE m.tenant_id = sqlc.arg(tenant_id)
+  AND (sqlc.narg(after_created)::timestamptz IS NULL
+       OR (m.created_at, m.id) > (sqlc.narg(after_created)::timestamptz, sqlc.narg(after_id)::uuid))
+ORDER BY m.created_at, m.id
+LIMIT sqlc.arg(lim);
+
+-- name: GetMember :one
+SELECT m.id, m.user_id, m.role, m.created_at, u.email, u.name
+FROM memberships m JOIN users u ON u.id = m.user_id
+WHERE m.tenant_id = $1 AND m.id = $2;
+
+-- name: MemberIDOfUser :one
+SELECT id FROM memberships WHERE tenant_id = $1 AND user_id = $2;
+
+-- name: MemberByEmail :one
+SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id
+WHERE m.tenant_id = $1 AND lower(u.email) = lower(sqlc.arg(email));
+
+-- name: LockOwners :many
+-- Taken before any change of owners, so two concurrent demotions cannot remove the last owner.
+SELECT id FROM memberships WHERE tenant_id = $1 AND role = 'owner' ORDER BY id FOR UPDATE;
+
+-- name: SetMemberRole :exec
+UPDATE memberships SET role = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2;
+
+-- name: DeleteMember :exec
+DELETE FROM memberships WHERE tenant_id = $1 AND id = $2;
+
+-- Invitations --------------------------------------------------------------
+
+-- name: InsertInvitation :exec
+INSERT INTO invitations (tenant_id, id, email, role, token_hash, invited_by, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7);
+
+-- name: GetInvitation :one
+SELECT id, email, role, token_hash, invited_by, expires_at, accepted_at, revoked_at, created_at
+FROM invitations WHERE tenant_id = $1 AND id = $2;
+
+-- name: ListInvitations :many
+SELECT id, email, role, token_hash, invited_by, expires_at, accepted_at, revoked_at, created_at
+FROM invitations
+WHERE tenant_id = sqlc.arg(tenant_id)
+  AND (sqlc.narg(after_created)::timestamptz IS NULL
+       OR (created_at, id) < (sqlc.narg(after_created)::timestamptz, sqlc.narg(after_id)::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT sqlc.arg(lim);
+
+-- name: RevokeInvitation :exec
+UPDATE invitations SET revoked_at = now()
+WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL;
+
+-- name: AcceptInvitation :execrows
+UPDATE invitations SET accepted_at = now()
+WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now();

@@ -37,6 +37,27 @@ func (s *Service) Routes(api huma.API, log *slog.Logger, hooks ...TenantCreated)
 	httpapi.Register(api, log, huma.Operation{OperationID: "get-tenant", Method: http.MethodGet, Path: "/api/v1/tenant",
 		Summary: "The current tenant", Tags: []string{"Tenant"}},
 		httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleViewer, Scope: "tenant:read"}, s.handleGetTenant)
+
+	// Members and invitations: admins manage members below owner; no API key can change them.
+	mtags := []string{"Members"}
+	read := httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleAdmin, Scope: "members:read"}
+	admin := httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleAdmin}
+	owner := httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleOwner}
+	op := func(id, method, path, summary string, status int, errors ...int) huma.Operation {
+		return huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: mtags, DefaultStatus: status, Errors: errors}
+	}
+	httpapi.Register(api, log, op("list-members", http.MethodGet, "/api/v1/members", "List members, oldest first", 0), read, s.handleListMembers)
+	httpapi.Register(api, log, op("get-member", http.MethodGet, "/api/v1/members/{id}", "Get a member", 0, 404), read, s.handleGetMember)
+	httpapi.Register(api, log, op("update-member", http.MethodPatch, "/api/v1/members/{id}", "Change a member's role", 0, 404, 409), admin, s.handleUpdateMember)
+	httpapi.Register(api, log, op("remove-member", http.MethodDelete, "/api/v1/members/{id}", "Remove a member", http.StatusNoContent, 404, 409), admin, s.handleRemoveMember)
+	httpapi.Register(api, log, op("transfer-ownership", http.MethodPost, "/api/v1/members/{id}/transfer-ownership",
+		"Make a member owner; you become admin", 0, 404), owner, s.handleTransfer)
+	httpapi.Register(api, log, op("create-invitation", http.MethodPost, "/api/v1/invitations", "Invite someone by e-mail", http.StatusCreated, 409), admin, s.handleInvite)
+	httpapi.Register(api, log, op("list-invitations", http.MethodGet, "/api/v1/invitations", "List invitations, newest first", 0), read, s.handleListInvitations)
+	httpapi.Register(api, log, op("get-invitation", http.MethodGet, "/api/v1/invitations/{id}", "Get an invitation", 0, 404), read, s.handleGetInvitation)
+	httpapi.Register(api, log, op("revoke-invitation", http.MethodDelete, "/api/v1/invitations/{id}", "Revoke an invitation", http.StatusNoContent, 404), admin, s.handleRevokeInvitation)
+	httpapi.Register(api, log, op("accept-invitation", http.MethodPost, "/api/v1/invitations/accept",
+		"Accept an invitation (new account, or your existing one with its password)", 0, 404, 409, 410), public, s.handleAccept)
 }
 
 // TenantOutput is the current tenant.

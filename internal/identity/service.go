@@ -19,6 +19,8 @@ type Service struct {
 	hasher     *auth.Hasher
 	tokens     *auth.Tokens
 	refreshTTL time.Duration
+	inviteTTL  time.Duration
+	publicURL  string
 	log        *slog.Logger
 }
 
@@ -27,6 +29,8 @@ type Config struct {
 	Tokens     *auth.Tokens  // access-token issuer and verifier (required)
 	Hasher     *auth.Hasher  // password hasher (required)
 	RefreshTTL time.Duration // lifetime of a refresh token; default 30 days
+	InviteTTL  time.Duration // lifetime of an invitation; default 7 days
+	PublicURL  string        // base URL of the API, for links in e-mail; default http://127.0.0.1:8080
 }
 
 // New returns the identity service.
@@ -40,7 +44,14 @@ func New(db *postgres.DB, log *slog.Logger, c Config) (*Service, error) {
 	if c.RefreshTTL <= 0 {
 		c.RefreshTTL = 30 * 24 * time.Hour
 	}
-	return &Service{db: db, hasher: c.Hasher, tokens: c.Tokens, refreshTTL: c.RefreshTTL, log: log}, nil
+	if c.InviteTTL <= 0 {
+		c.InviteTTL = 7 * 24 * time.Hour
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://127.0.0.1:8080"
+	}
+	return &Service{db: db, hasher: c.Hasher, tokens: c.Tokens, refreshTTL: c.RefreshTTL, inviteTTL: c.InviteTTL,
+		publicURL: c.PublicURL, log: log}, nil
 }
 
 // errBadLogin is the one answer to every failed sign-in: unknown e-mail, wrong password and

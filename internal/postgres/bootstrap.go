@@ -43,5 +43,30 @@ func Bootstrap(ctx context.Context, superURL, dbname string) error {
 			return fmt.Errorf("postgres: bootstrap: create database: %w", err)
 		}
 	}
+	return createExtensions(ctx, superURL, dbname)
+}
+
+// Extensions are the PostgreSQL extensions the migrations use. Creating one needs a superuser, so
+// Bootstrap creates them; operators of a managed database create them once by hand
+// (docs/operations.md). btree_gist: gist equality on uuid, for the reservation exclusion constraint.
+var Extensions = []string{"btree_gist"}
+
+// createExtensions connects to dbname as the superuser and creates the extensions it lacks.
+func createExtensions(ctx context.Context, superURL, dbname string) error {
+	cfg, err := pgx.ParseConfig(superURL)
+	if err != nil {
+		return fmt.Errorf("postgres: bootstrap: %w", err)
+	}
+	cfg.Database = dbname
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("postgres: bootstrap: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	for _, ext := range Extensions {
+		if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS "+pgx.Identifier{ext}.Sanitize()); err != nil {
+			return fmt.Errorf("postgres: bootstrap: create extension %s: %w", ext, err)
+		}
+	}
 	return nil
 }

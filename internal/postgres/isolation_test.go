@@ -54,6 +54,8 @@ func (w *world) seedTenant(t *testing.T, name string) tenant {
 			{`INSERT INTO api_keys (tenant_id, id, name, scopes, role_ceiling, created_by, secret_hash) VALUES ($1, $2, 'k', '{tenant:read}', 'owner', $3, sha256('x'))`,
 				[]any{tn.id.UUID(), tenancy.NewID(), tn.user.UUID()}},
 		}
+		stmts = append(stmts, parkingSeeds(tn.id)...)
+		stmts = append(stmts, accessSeeds(tn.id, tn.user)...)
 		for _, s := range stmts {
 			if _, err := q.Exec(tn.ctx, s.sql, s.args...); err != nil {
 				return fmt.Errorf("%s: %w", s.sql, err)

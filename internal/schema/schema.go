@@ -7,11 +7,14 @@ import (
 	"io/fs"
 
 	"github.com/tenantry/tenantry/internal/apikeys"
+	"github.com/tenantry/tenantry/internal/identity"
+	"github.com/tenantry/tenantry/internal/mail"
+	"github.com/tenantry/tenantry/internal/parking"
 	"github.com/tenantry/tenantry/internal/postgres"
 )
 
 // Migrations returns every package's migrations. Versions are timestamps, so their union sorts in
 // the order they were written.
 func Migrations() []fs.FS {
-	return []fs.FS{postgres.CoreMigrations(), apikeys.Migrations()}
+	return []fs.FS{postgres.CoreMigrations(), apikeys.Migrations(), identity.Migrations(), mail.Migrations(), parking.Migrations()}
 }

@@ -26,6 +26,19 @@ type AuditEvent struct {
 	Details       []byte
 }
 
+type Invitation struct {
+	TenantID   uuid.UUID
+	ID         uuid.UUID
+	Email      string
+	Role       string
+	TokenHash  []byte
+	InvitedBy  uuid.UUID
+	ExpiresAt  time.Time
+	AcceptedAt *time.Time
+	RevokedAt  *time.Time
+	CreatedAt  time.Time
+}
+
 type Membership struct {
 	TenantID  uuid.UUID
 	ID        uuid.UUID

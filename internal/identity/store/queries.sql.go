@@ -12,6 +12,111 @@ import (
 	"github.com/google/uuid"
 )
 
+const acceptInvitation = `-- name: AcceptInvitation :execrows
+UPDATE invitations SET accepted_at = now()
+WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+`
+
+type AcceptInvitationParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) AcceptInvitation(ctx context.Context, arg AcceptInvitationParams) (int64, error) {
+	result, err := q.db.Exec(ctx, acceptInvitation, arg.TenantID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const deleteMember = `-- name: DeleteMember :exec
+DELETE FROM memberships WHERE tenant_id = $1 AND id = $2
+`
+
+type DeleteMemberParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) DeleteMember(ctx context.Context, arg DeleteMemberParams) error {
+	_, err := q.db.Exec(ctx, deleteMember, arg.TenantID, arg.ID)
+	return err
+}
+
+const getInvitation = `-- name: GetInvitation :one
+SELECT id, email, role, token_hash, invited_by, expires_at, accepted_at, revoked_at, created_at
+FROM invitations WHERE tenant_id = $1 AND id = $2
+`
+
+type GetInvitationParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+type GetInvitationRow struct {
+	ID         uuid.UUID
+	Email      string
+	Role       string
+	TokenHash  []byte
+	InvitedBy  uuid.UUID
+	ExpiresAt  time.Time
+	AcceptedAt *time.Time
+	RevokedAt  *time.Time
+	CreatedAt  time.Time
+}
+
+func (q *Queries) GetInvitation(ctx context.Context, arg GetInvitationParams) (GetInvitationRow, error) {
+	row := q.db.QueryRow(ctx, getInvitation, arg.TenantID, arg.ID)
+	var i GetInvitationRow
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Role,
+		&i.TokenHash,
+		&i.InvitedBy,
+		&i.ExpiresAt,
+		&i.AcceptedAt,
+		&i.RevokedAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const getMember = `-- name: GetMember :one
+SELECT m.id, m.user_id, m.role, m.created_at, u.email, u.name
+FROM memberships m JOIN users u ON u.id = m.user_id
+WHERE m.tenant_id = $1 AND m.id = $2
+`
+
+type GetMemberParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+type GetMemberRow struct {
+	ID        uuid.UUID
+	UserID    uuid.UUID
+	Role      string
+	CreatedAt time.Time
+	Email     string
+	Name      string
+}
+
+func (q *Queries) GetMember(ctx context.Context, arg GetMemberParams) (GetMemberRow, error) {
+	row := q.db.QueryRow(ctx, getMember, arg.TenantID, arg.ID)
+	var i GetMemberRow
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Role,
+		&i.CreatedAt,
+		&i.Email,
+		&i.Name,
+	)
+	return i, err
+}
+
 const getRefreshToken = `-- name: GetRefreshToken :one
 SELECT user_id, family_id, token_hash, expires_at, used_at, revoked_at
 FROM refresh_tokens WHERE tenant_id = $1 AND id = $2
@@ -93,6 +198,36 @@ func (q *Queries) GetUser(ctx context.Context, id uuid.UUID) (GetUserRow, error)
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+const insertInvitation = `-- name: InsertInvitation :exec
+
+INSERT INTO invitations (tenant_id, id, email, role, token_hash, invited_by, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+`
+
+type InsertInvitationParams struct {
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+	Email     string
+	Role      string
+	TokenHash []byte
+	InvitedBy uuid.UUID
+	ExpiresAt time.Time
+}
+
+// Invitations --------------------------------------------------------------
+func (q *Queries) InsertInvitation(ctx context.Context, arg InsertInvitationParams) error {
+	_, err := q.db.Exec(ctx, insertInvitation,
+		arg.TenantID,
+		arg.ID,
+		arg.Email,
+		arg.Role,
+		arg.TokenHash,
+		arg.InvitedBy,
+		arg.ExpiresAt,
+	)
+	return err
 }
 
 const insertMembership = `-- name: InsertMembership :exec
@@ -183,6 +318,188 @@ func (q *Queries) InsertUser(ctx context.Context, arg InsertUserParams) error {
 	return err
 }
 
+const listInvitations = `-- name: ListInvitations :many
+SELECT id, email, role, token_hash, invited_by, expires_at, accepted_at, revoked_at, created_at
+FROM invitations
+WHERE tenant_id = $1
+  AND ($2::timestamptz IS NULL
+       OR (created_at, id) < ($2::timestamptz, $3::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT $4
+`
+
+type ListInvitationsParams struct {
+	TenantID     uuid.UUID
+	AfterCreated *time.Time
+	AfterID      uuid.NullUUID
+	Lim          int32
+}
+
+type ListInvitationsRow struct {
+	ID         uuid.UUID
+	Email      string
+	Role       string
+	TokenHash  []byte
+	InvitedBy  uuid.UUID
+	ExpiresAt  time.Time
+	AcceptedAt *time.Time
+	RevokedAt  *time.Time
+	CreatedAt  time.Time
+}
+
+func (q *Queries) ListInvitations(ctx context.Context, arg ListInvitationsParams) ([]ListInvitationsRow, error) {
+	rows, err := q.db.Query(ctx, listInvitations,
+		arg.TenantID,
+		arg.AfterCreated,
+		arg.AfterID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListInvitationsRow
+	for rows.Next() {
+		var i ListInvitationsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Email,
+			&i.Role,
+			&i.TokenHash,
+			&i.InvitedBy,
+			&i.ExpiresAt,
+			&i.AcceptedAt,
+			&i.RevokedAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listMembers = `-- name: ListMembers :many
+
+SELECT m.id, m.user_id, m.role, m.created_at, u.email, u.name
+FROM memberships m JOIN users u ON u.id = m.user_id
+WHERE m.tenant_id = $1
+  AND ($2::timestamptz IS NULL
+       OR (m.created_at, m.id) > ($2::timestamptz, $3::uuid))
+ORDER BY m.created_at, m.id
+LIMIT $4
+`
+
+type ListMembersParams struct {
+	TenantID     uuid.UUID
+	AfterCreated *time.Time
+	AfterID      uuid.NullUUID
+	Lim          int32
+}
+
+type ListMembersRow struct {
+	ID        uuid.UUID
+	UserID    uuid.UUID
+	Role      string
+	CreatedAt time.Time
+	Email     string
+	Name      string
+}
+
+// Members ------------------------------------------------------------------
+func (q *Queries) ListMembers(ctx context.Context, arg ListMembersParams) ([]ListMembersRow, error) {
+	rows, err := q.db.Query(ctx, listMembers,
+		arg.TenantID,
+		arg.AfterCreated,
+		arg.AfterID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListMembersRow
+	for rows.Next() {
+		var i ListMembersRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.Role,
+			&i.CreatedAt,
+			&i.Email,
+			&i.Name,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lockOwners = `-- name: LockOwners :many
+SELECT id FROM memberships WHERE tenant_id = $1 AND role = 'owner' ORDER BY id FOR UPDATE
+`
+
+// Taken before any change of owners, so two concurrent demotions cannot remove the last owner.
+func (q *Queries) LockOwners(ctx context.Context, tenantID uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, lockOwners, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const memberByEmail = `-- name: MemberByEmail :one
+SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id
+WHERE m.tenant_id = $1 AND lower(u.email) = lower($2)
+`
+
+type MemberByEmailParams struct {
+	TenantID uuid.UUID
+	Email    string
+}
+
+func (q *Queries) MemberByEmail(ctx context.Context, arg MemberByEmailParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, memberByEmail, arg.TenantID, arg.Email)
+	var id uuid.UUID
+	err := row.Scan(&id)
+	return id, err
+}
+
+const memberIDOfUser = `-- name: MemberIDOfUser :one
+SELECT id FROM memberships WHERE tenant_id = $1 AND user_id = $2
+`
+
+type MemberIDOfUserParams struct {
+	TenantID uuid.UUID
+	UserID   uuid.UUID
+}
+
+func (q *Queries) MemberIDOfUser(ctx context.Context, arg MemberIDOfUserParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, memberIDOfUser, arg.TenantID, arg.UserID)
+	var id uuid.UUID
+	err := row.Scan(&id)
+	return id, err
+}
+
 const memberRole = `-- name: MemberRole :one
 SELECT role FROM memberships WHERE tenant_id = $1 AND user_id = $2
 `
@@ -197,6 +514,21 @@ func (q *Queries) MemberRole(ctx context.Context, arg MemberRoleParams) (string,
 	var role string
 	err := row.Scan(&role)
 	return role, err
+}
+
+const revokeInvitation = `-- name: RevokeInvitation :exec
+UPDATE invitations SET revoked_at = now()
+WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL
+`
+
+type RevokeInvitationParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) RevokeInvitation(ctx context.Context, arg RevokeInvitationParams) error {
+	_, err := q.db.Exec(ctx, revokeInvitation, arg.TenantID, arg.ID)
+	return err
 }
 
 const revokeRefreshFamily = `-- name: RevokeRefreshFamily :execrows
@@ -215,6 +547,21 @@ func (q *Queries) RevokeRefreshFamily(ctx context.Context, arg RevokeRefreshFami
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const setMemberRole = `-- name: SetMemberRole :exec
+UPDATE memberships SET role = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2
+`
+
+type SetMemberRoleParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+	Role     string
+}
+
+func (q *Queries) SetMemberRole(ctx context.Context, arg SetMemberRoleParams) error {
+	_, err := q.db.Exec(ctx, setMemberRole, arg.TenantID, arg.ID, arg.Role)
+	return err
 }
 
 const useRefreshToken = `-- name: UseRefreshToken :execrows

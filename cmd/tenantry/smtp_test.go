@@ -1,0 +1,90 @@
+package main
+
+import (
+	"net"
+	"net/textproto"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// fakeSMTP is a minimal SMTP server (RFC 5321 subset: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP,
+// QUIT) that keeps every message it receives, for tests of the mail outbox.
+type fakeSMTP struct {
+	ln   net.Listener
+	mu   sync.Mutex
+	msgs []string
+}
+
+func startSMTP(t *testing.T) *fakeSMTP {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeSMTP{ln: ln}
+	t.Cleanup(func() { ln.Close() })
+	go f.serve()
+	return f
+}
+
+func (f *fakeSMTP) addr() string { return f.ln.Addr().String() }
+
+func (f *fakeSMTP) serve() {
+	for {
+		c, err := f.ln.Accept()
+		if err != nil {
+			return
+		}
+		go f.session(c)
+	}
+}
+
+func (f *fakeSMTP) session(c net.Conn) {
+	defer c.Close()
+	tp := textproto.NewConn(c)
+	_ = tp.PrintfLine("220 fake ESMTP")
+	for {
+		line, err := tp.ReadLine()
+		if err != nil {
+			return
+		}
+		verb := strings.ToUpper(strings.Fields(line + " x")[0])
+		switch verb {
+		case "EHLO", "HELO":
+			_ = tp.PrintfLine("250 fake")
+		case "MAIL", "RCPT", "RSET", "NOOP":
+			_ = tp.PrintfLine("250 ok")
+		case "DATA":
+			_ = tp.PrintfLine("354 go ahead")
+			body, err := tp.ReadDotLines()
+			if err != nil {
+				return
+			}
+			f.mu.Lock()
+			f.msgs = append(f.msgs, strings.Join(body, "\n"))
+			f.mu.Unlock()
+			_ = tp.PrintfLine("250 queued")
+		case "QUIT":
+			_ = tp.PrintfLine("221 bye")
+			return
+		default:
+			_ = tp.PrintfLine("502 not implemented")
+		}
+	}
+}
+
+var invitationToken = regexp.MustCompile(`tnr_inv_[A-Za-z0-9]+`)
+
+// lastTokenFor returns the invitation token of the newest message to addr.
+func (f *fakeSMTP) lastTokenFor(addr string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := len(f.msgs) - 1; i >= 0; i-- {
+		if strings.Contains(f.msgs[i], "To: "+addr) {
+			return invitationToken.FindString(f.msgs[i])
+		}
+	}
+	return ""
+}

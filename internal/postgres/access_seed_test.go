@@ -1,0 +1,22 @@
+package postgres_test
+
+import (
+	"github.com/tenantry/tenantry/internal/tenancy"
+)
+
+// accessSeeds returns one row for every access-control and mail table of tenant (invitations,
+// outbox), for the isolation test's world.
+func accessSeeds(tenant tenancy.TenantID, user tenancy.UserID) []struct {
+	sql  string
+	args []any
+} {
+	t := tenant.UUID()
+	return []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO invitations (tenant_id, id, email, role, token_hash, invited_by, expires_at)
+			VALUES ($1, $2, 'invitee@example.com', 'viewer', sha256('i'), $3, now() + interval '1 day')`, []any{t, tenancy.NewID(), user.UUID()}},
+		{`INSERT INTO outbox_messages (tenant_id, id, recipient, subject, body) VALUES ($1, $2, 'x@example.com', 's', 'b')`, []any{t, tenancy.NewID()}},
+	}
+}
