@@ -23,8 +23,12 @@ help: ## list the targets
 dev: ## start the API on 127.0.0.1:8080 with a private PostgreSQL under ./.tenantry (Ctrl-C stops both)
 	$(GO) run ./cmd/tenantry dev
 
+.PHONY: deps
+deps: ## install the system packages the tests need (PostgreSQL server, redis-server) when missing
+	@scripts/deps.sh
+
 .PHONY: test
-test: ## run every test against real, throwaway PostgreSQL clusters
+test: deps ## run every test against real, throwaway PostgreSQL clusters (and a private Redis)
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 
 .PHONY: build
@@ -51,6 +55,22 @@ lint: check-generated ## gofmt, go vet, and the tenant-isolation analyzers (bloc
 verify: ## migrate the `make dev` database (starting it if needed) and check it against the isolation contract
 	$(GO) run ./cmd/tenantry migrate up
 	$(GO) run ./cmd/tenantry verify
+
+# The isolation proofs that need no running server (all are also part of `make test`).
+ISOLATION_TESTS := Isolation|GlobalRows|Pooled|NoSurvivingMutant|PoolDoesNotLeak|TestProbe|PlantedBugs|CleanAPI|Unprobed
+URL ?= http://127.0.0.1:8080
+
+.PHONY: isolation
+isolation: ## the isolation proofs: DB tests as the app role, mutation check, pool leak check, the probe against a test server
+	$(GO) test -count=1 -run '$(ISOLATION_TESTS)' ./internal/postgres ./internal/probe ./cmd/tenantry
+
+.PHONY: probe
+probe: ## cross-tenant probe of a running server (URL=http://127.0.0.1:8080, what `make dev` starts)
+	$(GO) run ./cmd/tenantry probe --url $(URL)
+
+.PHONY: smoke
+smoke: ## smoke test of a running server (URL=http://127.0.0.1:8080)
+	$(GO) run ./cmd/tenantry smoke --url $(URL)
 
 .PHONY: bench
 bench: ## Go micro-benchmarks of the hot paths (compare runs with benchstat)

@@ -8,12 +8,16 @@ import (
 	"path/filepath"
 
 	"github.com/tenantry/tenantry/internal/apikeys"
+	"github.com/tenantry/tenantry/internal/audit"
+	"github.com/tenantry/tenantry/internal/audit/auditlog"
 	"github.com/tenantry/tenantry/internal/auth"
 	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/identity"
 	"github.com/tenantry/tenantry/internal/mail"
+	"github.com/tenantry/tenantry/internal/parking"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/schema"
+	"github.com/tenantry/tenantry/internal/staff"
 )
 
 // Token claims every Tenantry instance issues and demands.
@@ -47,23 +51,38 @@ func newApp(cfg config, db *postgres.DB, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := identity.New(db, log, identity.Config{Tokens: tokens, Hasher: hasher, RefreshTTL: cfg.RefreshTTL, PublicURL: cfg.PublicURL})
+	limits, err := newRateLimits(cfg, db, log)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := identity.New(db, log, identity.Config{Tokens: tokens, Hasher: hasher, RefreshTTL: cfg.RefreshTTL, PublicURL: cfg.PublicURL,
+		AccountLimit: limits.service.Account})
 	if err != nil {
 		return nil, err
 	}
 	apiKeys := apikeys.New(db, log)
 	srv := httpapi.New(httpapi.Options{
-		Logger: log, Authenticator: httpapi.Dispatch{Bearer: ids, APIKey: apiKeys}, Ping: db.Ping, Pools: db.Stats,
-		MaxBodyBytes: cfg.MaxBodyBytes, Version: version,
+		Logger: log, Authenticator: httpapi.Dispatch{Bearer: ids, APIKey: apiKeys, Staff: staff.New(db, log)}, Ping: db.Ping, Pools: db.Stats,
+		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Limits: limits.service, Collectors: limits.metrics.Collectors(),
+		Denied: func(ctx context.Context, c httpapi.Caller, op string) {
+			audit.RecordDenial(ctx, db, log, c.Tenant, c.Principal, c.Role, op)
+		},
 	})
-	ids.Routes(srv.API(), log)
+	parkingSvc := parking.New(db, log)
+	ids.Routes(srv.API(), log, parkingSvc.TenantCreated)
+	parkingSvc.Routes(srv.API(), log)
 	apiKeys.Routes(srv.API(), log)
+	auditlog.NewLog(db).Routes(srv.API(), log)
 	h, err := srv.Handler()
 	if err != nil {
 		return nil, err
 	}
 	dispatcher := &mail.Dispatcher{DB: db, Sender: mailSender(cfg, log), Log: log}
-	return &app{server: srv, handler: h, background: []func(context.Context){dispatcher.Run}}, nil
+	a := &app{server: srv, handler: h, background: []func(context.Context){dispatcher.Run}}
+	if limits.closer != nil {
+		a.background = append(a.background, limits.closer)
+	}
+	return a, nil
 }
 
 // migrateUp applies pending migrations as the owner role.

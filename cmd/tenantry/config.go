@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tenantry/tenantry/internal/auth"
+	"github.com/tenantry/tenantry/internal/ratelimit"
 )
 
 // config is the whole configuration, built once in cmd from the environment. Every field has a
@@ -40,6 +41,9 @@ type config struct {
 	SMTPFrom        string        // TENANTRY_SMTP_FROM
 	SMTPUsername    string        // TENANTRY_SMTP_USERNAME
 	SMTPPassword    string        // TENANTRY_SMTP_PASSWORD
+
+	RedisURL   string                     // REDIS_URL: the shared rate-limit store; unset: per instance
+	RateLimits map[string]ratelimit.Limit // TENANTRY_RATE_LIMITS: limits by policy
 }
 
 // configVar documents one environment variable.
@@ -65,6 +69,18 @@ var vars = []configVar{
 	{"TENANTRY_SMTP_FROM", "tenantry@localhost", "sender address of e-mail"},
 	{"TENANTRY_SMTP_USERNAME", "", "SMTP PLAIN authentication user (optional)"},
 	{"TENANTRY_SMTP_PASSWORD", "", "SMTP PLAIN authentication password (optional)"},
+	{"REDIS_URL", "", "Redis for rate limits shared by all instances (redis://, rediss:// or unix:///path); unset: each instance limits on its own"},
+	{"TENANTRY_RATE_LIMITS", defaultRateLimits(), "rate limits, POLICY=RATE/PERIOD[:BURST] separated by commas; policies left out keep their default"},
+}
+
+// defaultRateLimits is the default of TENANTRY_RATE_LIMITS, written out so `serve -h` shows it.
+func defaultRateLimits() string {
+	d := ratelimit.Defaults()
+	out := make([]string, 0, len(ratelimit.Policies))
+	for _, p := range ratelimit.Policies {
+		out = append(out, p+"="+d[p].String())
+	}
+	return strings.Join(out, ",")
 }
 
 func printVars(w io.Writer) {
@@ -122,6 +138,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("TENANTRY_LOG_LEVEL"))); err != nil {
 		errList = append(errList, errors.New("TENANTRY_LOG_LEVEL: want debug, info, warn or error"))
+	}
+	c.RedisURL = get("REDIS_URL")
+	var err error
+	if c.RateLimits, err = ratelimit.ParseLimits(get("TENANTRY_RATE_LIMITS")); err != nil {
+		errList = append(errList, fmt.Errorf("TENANTRY_RATE_LIMITS: %w", err))
 	}
 	return c, errors.Join(errList...)
 }

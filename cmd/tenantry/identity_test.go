@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,15 +24,18 @@ import (
 )
 
 // count runs a counting query as the superuser, to look under RLS in assertions.
+// It uses its own context: it also runs in cleanups, after the test's context has ended.
 func (s *testServer) count(sql string, args ...any) int {
 	s.t.Helper()
-	conn, err := pgx.Connect(s.t.Context(), s.env.SuperURL)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.env.SuperURL)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	defer conn.Close(context.Background())
+	defer conn.Close(ctx)
 	var n int
-	if err := conn.QueryRow(s.t.Context(), sql, args...).Scan(&n); err != nil {
+	if err := conn.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
 		s.t.Fatalf("%s: %v", sql, err)
 	}
 	return n
@@ -317,4 +321,26 @@ func headerNames(h http.Header) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestLoginAccountLimit: repeated failed sign-ins for one account are refused with 429 before any
+// password work, even when they come from different addresses' budgets.
+func TestLoginAccountLimit(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	a := s.register("ivy")
+	var last response
+	for i := 0; i < 11; i++ {
+		last = s.do("POST", "/api/v1/auth/login", "", map[string]any{"email": a.email, "password": "wrong password " + strconv.Itoa(i)},
+			"X-Request-Id", "acct-limit-"+strconv.Itoa(i)+"-xxxxxxxx")
+		if i < 10 && last.status != 401 {
+			t.Fatalf("attempt %d: %d", i+1, last.status)
+		}
+	}
+	if last.status != 429 || last.header.Get("Retry-After") == "" {
+		t.Errorf("11th failed sign-in for one account: %d (Retry-After %q), want 429", last.status, last.header.Get("Retry-After"))
+	}
+	if r := s.do("POST", "/api/v1/auth/login", "", map[string]any{"email": a.email, "password": a.password}); r.status != 429 {
+		t.Errorf("the right password while the account is limited: %d, want 429", r.status)
+	}
 }

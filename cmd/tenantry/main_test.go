@@ -47,7 +47,13 @@ type testServer struct {
 	cfg  config
 	logs *lockedBuffer
 	app  *app
+
+	mu        sync.Mutex
+	mutations []mutation // successful state-changing requests, checked for audit rows at cleanup
 }
+
+// mutation is one successful state-changing request.
+type mutation struct{ requestID, method, path string }
 
 func testConfig(t *testing.T, env testenv.DB) config {
 	t.Helper()
@@ -73,8 +79,22 @@ func startServer(t *testing.T) *testServer {
 	}
 	srv := httptest.NewServer(s.app.handler)
 	t.Cleanup(srv.Close)
+	t.Cleanup(s.checkAudited)
 	s.url = srv.URL
 	return s
+}
+
+// checkAudited runs when a test ends: every successful state-changing request it made must have
+// written an audit row with its request id, in a tenant's audit log or the security log.
+func (s *testServer) checkAudited() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.mutations {
+		n := s.count(`SELECT (SELECT count(*) FROM audit_events WHERE request_id = $1) + (SELECT count(*) FROM security_events WHERE request_id = $1)`, m.requestID)
+		if n == 0 {
+			s.t.Errorf("%s %s (request %s) succeeded without an audit row", m.method, m.path, m.requestID)
+		}
+	}
 }
 
 // response is what a request got back.
@@ -129,6 +149,11 @@ func (s *testServer) do(method, path, token string, body any, headers ...string)
 	raw, err := io.ReadAll(res.Body)
 	if err != nil {
 		s.t.Fatal(err)
+	}
+	if method != "GET" && method != "HEAD" && res.StatusCode/100 == 2 {
+		s.mu.Lock()
+		s.mutations = append(s.mutations, mutation{res.Header.Get("X-Request-Id"), method, path})
+		s.mu.Unlock()
 	}
 	return response{status: res.StatusCode, header: res.Header, body: raw}
 }

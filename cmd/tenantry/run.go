@@ -36,6 +36,9 @@ func commands() []command {
 		{"dev", "run the API with a private PostgreSQL under ./.tenantry (no configuration needed)", cmdDev},
 		{"migrate", "apply or inspect database migrations: up | down | status", cmdMigrate},
 		{"verify", "check a live database against the isolation contract", cmdVerify},
+		{"staff", "platform staff: create accounts, grant time-limited access to a tenant, revoke", cmdStaff},
+		{"probe", "probe a running server for cross-tenant access, operation by operation", cmdProbe},
+		{"smoke", "a short end-to-end check of a running server (PASS/FAIL lines)", cmdSmoke},
 		{"version", "print the version", cmdVersion},
 	}
 }

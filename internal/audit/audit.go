@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/netip"
 
 	"github.com/google/uuid"
@@ -127,4 +128,26 @@ func addr(a netip.Addr) *netip.Addr {
 		return nil
 	}
 	return &a
+}
+
+// RecordDenial records that principal was refused operation by its access declaration: in the
+// tenant's audit log when the caller has a tenant, else in the security log. It logs, rather than
+// returns, its own failure: a denial must never turn into a different error for the caller.
+func RecordDenial(ctx context.Context, db *postgres.DB, log *slog.Logger, tenant tenancy.TenantID, p tenancy.Principal, role tenancy.Role, operation string) {
+	e := Event{Action: "auth.denied", TargetType: "operation", TargetID: operation, Outcome: Denied}
+	var err error
+	if tenant.IsZero() || !role.Valid() {
+		e.Details = map[string]any{"operation": operation}
+		err = RecordSecurity(ctx, db, p.UserID, e)
+	} else {
+		sctx, serr := tenancy.WithScope(ctx, tenancy.Scope{Tenant: tenant, Principal: p, Role: role})
+		if serr != nil {
+			err = serr
+		} else {
+			err = db.Tx(sctx, func(q postgres.Querier) error { return Record(sctx, q, e) })
+		}
+	}
+	if err != nil {
+		log.ErrorContext(ctx, "security event not recorded", "action", e.Action, "err", err)
+	}
 }

@@ -56,6 +56,8 @@ func TestAdmit(t *testing.T) {
 		{"authenticated op, no tenant", Access{Class: Authenticated}, noTenant, errs.Internal},
 		{"authenticated op, key", Access{Class: Authenticated}, key(tenancy.RoleOwner), errs.Forbidden},
 		{"platform op, owner", Access{Class: Platform}, member(tenancy.RoleOwner), errs.Forbidden},
+		{"authenticated op, staff", Access{Class: Authenticated}, Caller{Principal: tenancy.Principal{Kind: tenancy.PrincipalStaff, KeyID: "g"}, Tenant: tenant, Role: tenancy.RoleViewer}, errs.Forbidden},
+		{"viewer op, read-only staff", Access{Class: Tenant, Role: tenancy.RoleViewer, Scope: "tenant:read"}, Caller{Principal: tenancy.Principal{Kind: tenancy.PrincipalStaff, KeyID: "g"}, Tenant: tenant, Role: tenancy.RoleViewer}, errs.Internal},
 	}
 	for _, c := range cases {
 		ctx, err := admit(context.Background(), c.access, c.caller)

@@ -64,9 +64,13 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, c Credentials) (Caller, error)
 }
 
+// DeniedFunc records an authorization denial (a security event): an authenticated caller refused
+// an operation by its access declaration. It must not fail the request; it logs its own errors.
+type DeniedFunc func(ctx context.Context, c Caller, operation string)
+
 // authorize is the Huma middleware that enforces every operation's Access declaration. It runs
 // before input parsing, so an unauthorized request is refused before its body is read.
-func authorize(api huma.API, log *slog.Logger, authn Authenticator) func(huma.Context, func(huma.Context)) {
+func authorize(api huma.API, log *slog.Logger, authn Authenticator, denied DeniedFunc) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		info := infoFrom(ctx.Context())
 		info.setOperation(ctx.Operation().OperationID)
@@ -94,6 +98,9 @@ func authorize(api huma.API, log *slog.Logger, authn Authenticator) func(huma.Co
 		info.setCaller(caller)
 		std, err := admit(ctx.Context(), a, caller)
 		if err != nil {
+			if denied != nil && errs.KindOf(err) == errs.Forbidden {
+				denied(ctx.Context(), caller, ctx.Operation().OperationID)
+			}
 			fail(api, ctx, log, err)
 			return
 		}
@@ -107,8 +114,8 @@ func admit(ctx context.Context, a Access, c Caller) (context.Context, error) {
 	ctx = tenancy.WithPrincipal(ctx, c.Principal)
 	isKey := c.Principal.Kind == tenancy.PrincipalAPIKey
 	switch a.Class {
-	case Authenticated:
-		if isKey {
+	case Authenticated: // a signed-in user: neither keys nor staff grants have a user
+		if isKey || c.Principal.Kind == tenancy.PrincipalStaff {
 			return nil, errs.ErrForbidden
 		}
 		if c.Tenant.IsZero() {

@@ -114,6 +114,9 @@ func ProblemOf(ctx context.Context, log *slog.Logger, err error) *Problem {
 	if e.Kind == errs.Unauthorized {
 		p.headers = http.Header{"WWW-Authenticate": {`Bearer realm="tenantry", error="invalid_token"`}}
 	}
+	if e.Kind == errs.RateLimited {
+		p.headers = rateLimitProblemHeaders(err) // Retry-After and the RateLimit fields
+	}
 	if e.Kind == errs.Conflict && e.Err != nil {
 		log.InfoContext(ctx, "conflict", "err", e.Err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tenantry/tenantry/internal/postgres"
 )
@@ -21,6 +22,9 @@ type Options struct {
 	Pools         func() []postgres.PoolStats // metrics: pool statistics
 	MaxBodyBytes  int64                       // request body limit; default 1 MiB
 	Version       string
+	Denied        DeniedFunc             // records authorization denials; nil for none
+	Limits        Limits                 // rate limits, checked right after authentication; nil for none
+	Collectors    []prometheus.Collector // more figures for /metrics (e.g. the rate limiter's)
 }
 
 // Server is the HTTP side of Tenantry: the Huma API, health, metrics and docs on one mux.
@@ -51,7 +55,11 @@ func New(o Options) *Server {
 		"apiKey": {Type: "apiKey", In: "header", Name: "X-API-Key", Description: "A tenant API key; its scopes limit what it may do."},
 	}
 	s.api = humago.New(s.mux, cfg)
-	s.api.UseMiddleware(authorize(s.api, o.Logger, o.Authenticator))
+	s.api.UseMiddleware(authorize(s.api, o.Logger, o.Authenticator, o.Denied))
+	if o.Limits != nil {
+		s.api.UseMiddleware(limit(s.api, o.Logger, o.Limits))
+	}
+	s.metrics.reg.MustRegister(o.Collectors...)
 	s.registerHealth()
 	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.Handle("GET /docs", docsHandler())

@@ -21,6 +21,7 @@ type Service struct {
 	refreshTTL time.Duration
 	inviteTTL  time.Duration
 	publicURL  string
+	accountCap func(context.Context, string) error
 	log        *slog.Logger
 }
 
@@ -31,6 +32,9 @@ type Config struct {
 	RefreshTTL time.Duration // lifetime of a refresh token; default 30 days
 	InviteTTL  time.Duration // lifetime of an invitation; default 7 days
 	PublicURL  string        // base URL of the API, for links in e-mail; default http://127.0.0.1:8080
+	// AccountLimit, when set, is asked before every password check for an account (the e-mail as
+	// typed); an error (a RateLimited one) refuses the attempt before any password work.
+	AccountLimit func(ctx context.Context, account string) error
 }
 
 // New returns the identity service.
@@ -51,7 +55,7 @@ func New(db *postgres.DB, log *slog.Logger, c Config) (*Service, error) {
 		c.PublicURL = "http://127.0.0.1:8080"
 	}
 	return &Service{db: db, hasher: c.Hasher, tokens: c.Tokens, refreshTTL: c.RefreshTTL, inviteTTL: c.InviteTTL,
-		publicURL: c.PublicURL, log: log}, nil
+		publicURL: c.PublicURL, accountCap: c.AccountLimit, log: log}, nil
 }
 
 // errBadLogin is the one answer to every failed sign-in: unknown e-mail, wrong password and

@@ -64,6 +64,11 @@ func (s *Service) Login(ctx context.Context, r LoginRequest) (Session, error) {
 }
 
 func (s *Service) authenticatePassword(ctx context.Context, email, password string) (tenancy.UserID, error) {
+	if s.accountCap != nil {
+		if err := s.accountCap(ctx, email); err != nil {
+			return tenancy.UserID{}, err
+		}
+	}
 	c, err := s.userByEmail(ctx, email)
 	if errs.Is(err, errs.NotFound) {
 		_ = s.hasher.VerifyDummy(ctx, password)
@@ -248,7 +253,11 @@ func (s *Service) rotate(ctx context.Context, q postgres.Querier, rt refreshToke
 		}
 		return Session{}, errReused
 	}
-	return s.issue(uctx, q, rt.tenant, user, tenancy.Role(role), row.FamilyID, rt.id)
+	sess, err := s.issue(uctx, q, rt.tenant, user, tenancy.Role(role), row.FamilyID, rt.id)
+	if err != nil {
+		return Session{}, err
+	}
+	return sess, audit.Record(uctx, q, audit.Event{Action: "auth.refresh", TargetType: "session", TargetID: row.FamilyID.String()})
 }
 
 // Logout revokes the session (the whole refresh-token family) the token belongs to. Logging out

@@ -75,7 +75,9 @@ func Install(ctx context.Context, log *slog.Logger) error {
 	if _, err := exec.LookPath("apt-get"); err != nil {
 		return errors.New("pgcluster: install: PostgreSQL server binaries not found and there is no apt-get; install the PostgreSQL server and put initdb and postgres on PATH")
 	}
-	for _, args := range [][]string{{"update"}, {"install", "-y", "postgresql"}} {
+	// Another apt run (a parallel test package, redis-server) may hold the lock: wait for it.
+	lock := []string{"-o", "DPkg::Lock::Timeout=300"}
+	for _, args := range [][]string{append([]string{"update"}, lock...), append([]string{"install", "-y"}, append(lock, "postgresql")...)} {
 		log.Info("pgcluster: installing PostgreSQL", "command", "apt-get "+strings.Join(args, " "))
 		cmd := exec.CommandContext(ctx, "apt-get", args...)
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")

@@ -115,7 +115,9 @@ func TestIsolationEveryTenantTable(t *testing.T) {
 	}
 }
 
-func checkTableIsolation(t *testing.T, w *world, table string) {
+// checkTableIsolation is TestIsolationEveryTenantTable's check of one table; it takes a testing.TB
+// so the mutation test (mutation_test.go) can run it against a broken policy and see it fail.
+func checkTableIsolation(t testing.TB, w *world, table string) {
 	ident := pgx.Identifier{table}.Sanitize()
 	count := func(ctx context.Context, where string, args ...any) int {
 		var n int
@@ -167,7 +169,7 @@ func checkTableIsolation(t *testing.T, w *world, table string) {
 
 // writeStatement builds an UPDATE or DELETE of tenant $1's rows, if the application role has the
 // privilege; UPDATE sets a column the role may update to itself.
-func writeStatement(t *testing.T, w *world, table, verb string) (string, bool) {
+func writeStatement(t testing.TB, w *world, table, verb string) (string, bool) {
 	conn := superConn(t, w.env.SuperURL)
 	ident := pgx.Identifier{table}.Sanitize()
 	if verb == "DELETE" {
@@ -191,7 +193,7 @@ func writeStatement(t *testing.T, w *world, table, verb string) (string, bool) {
 }
 
 // checkNoTenant connects as the application role and reads without any tenant setting.
-func checkNoTenant(t *testing.T, w *world, ident string) {
+func checkNoTenant(t testing.TB, w *world, ident string) {
 	conn, err := pgx.Connect(t.Context(), w.env.AppURL)
 	if err != nil {
 		t.Fatal(err)
@@ -212,7 +214,7 @@ func checkNoTenant(t *testing.T, w *world, ident string) {
 	}
 }
 
-func superConn(t *testing.T, url string) *pgx.Conn {
+func superConn(t testing.TB, url string) *pgx.Conn {
 	t.Helper()
 	conn, err := pgx.Connect(t.Context(), url)
 	if err != nil {
@@ -235,7 +237,11 @@ func isCode(err error, codes ...string) bool {
 // rows: a tenant's own row and a user's row.
 func TestGlobalRowsAreScoped(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, 2)
+	checkGlobalRows(t, newWorld(t, 2))
+}
+
+// checkGlobalRows is TestGlobalRowsAreScoped's check, reused by the mutation test.
+func checkGlobalRows(t testing.TB, w *world) {
 	var n int
 	err := w.db.Read(w.b.ctx, func(q postgres.Querier) error {
 		return q.QueryRow(w.b.ctx, `SELECT (SELECT count(*) FROM tenants WHERE id = $1) + (SELECT count(*) FROM users WHERE id = $2)`,

@@ -48,6 +48,13 @@ type MigrationStep struct {
 	Duration time.Duration
 }
 
+// GoMigrations is implemented by a migration source that also has migrations written in Go (the
+// River job queue's schema, applied through River's own migrator); their versions share the
+// timestamp space of the SQL files.
+type GoMigrations interface {
+	GoMigrations() []*goose.Migration
+}
+
 // NewMigrator connects as the owner role and reads the migrations of every source.
 func NewMigrator(ctx context.Context, ownerURL string, sources ...fs.FS) (*Migrator, error) {
 	cfg, err := pgx.ParseConfig(ownerURL)
@@ -65,7 +72,13 @@ func NewMigrator(ctx context.Context, ownerURL string, sources ...fs.FS) (*Migra
 		db.Close()
 		return nil, err
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, union, goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true))
+	opts := []goose.ProviderOption{goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true)}
+	for _, src := range sources {
+		if g, ok := src.(GoMigrations); ok {
+			opts = append(opts, goose.WithGoMigrations(g.GoMigrations()...))
+		}
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, union, opts...)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: migrator: %w", err)

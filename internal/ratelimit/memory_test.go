@@ -172,3 +172,19 @@ func TestLimitValidate(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkMemoryAllow(b *testing.B) {
+	m := NewMemory(MemoryOptions{})
+	lim := Limit{Rate: 1_000_000, Period: time.Second, Burst: 1_000_000}
+	keys := make([]string, 1024)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("principal:user:%d", i)
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			_, _ = m.Allow(b.Context(), keys[i%len(keys)], lim)
+			i++
+		}
+	})
+}

@@ -290,3 +290,21 @@ func TestServiceAdmitsWhenALimiterFails(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCachedIsBounded(t *testing.T) {
+	t.Parallel()
+	clk := newClock()
+	ids := make(overrides)
+	for range 100 {
+		ids[tenancy.TenantID(uuid.New())] = nil
+	}
+	c := &Cached{Source: ids, MaxTenants: 10, Now: clk.Now}
+	for id := range ids {
+		if _, err := c.Overrides(t.Context(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(c.entries) > 10 {
+		t.Fatalf("%d cached tenants, want at most 10", len(c.entries))
+	}
+}

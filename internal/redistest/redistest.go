@@ -158,14 +158,32 @@ func Install(ctx context.Context) (string, error) {
 		return bin, nil
 	}
 	for _, args := range [][]string{{"update"}, {"install", "-y", "--no-install-recommends", "redis-server"}} {
-		args = append([]string{"-o", "DPkg::Lock::Timeout=300"}, args...)
-		cmd := exec.CommandContext(ctx, "apt-get", args...)
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return "", fmt.Errorf("redistest: apt-get %s: %w\n%s", strings.Join(args, " "), err, out)
+		if err := aptGet(ctx, append([]string{"-o", "DPkg::Lock::Timeout=300"}, args...)); err != nil {
+			return "", err
 		}
 	}
 	return Binary()
+}
+
+// aptGet runs apt-get, retrying while another apt (e.g. the PostgreSQL install of a parallel test
+// package) holds a lock that the lock timeout does not cover.
+func aptGet(ctx context.Context, args []string) error {
+	for attempt := 1; ; attempt++ {
+		cmd := exec.CommandContext(ctx, "apt-get", args...)
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			return nil
+		}
+		if attempt == 30 || !strings.Contains(string(out), "Could not get lock") {
+			return fmt.Errorf("redistest: apt-get %s: %w\n%s", strings.Join(args, " "), err, out)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("redistest: apt-get %s: %w", strings.Join(args, " "), ctx.Err())
+		case <-time.After(5 * time.Second):
+		}
+	}
 }
 
 // Binary returns the path of redis-server: on PATH, or where Debian installs it.

@@ -8,8 +8,10 @@ package store
 import (
 	"context"
 	"net/netip"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const insertEvent = `-- name: InsertEvent :exec
@@ -74,4 +76,93 @@ func (q *Queries) InsertSecurityEvent(ctx context.Context, arg InsertSecurityEve
 		arg.Details,
 	)
 	return err
+}
+
+const listEvents = `-- name: ListEvents :many
+SELECT id, occurred_at, principal_kind, actor_id, action, target_type, target_id, outcome, request_id, ip, details
+FROM audit_events
+WHERE tenant_id = $1
+  AND ($2::text IS NULL OR action = $2::text)
+  AND ($3::text IS NULL OR actor_id = $3::text)
+  AND ($4::text IS NULL OR target_type = $4::text)
+  AND ($5::text IS NULL OR target_id = $5::text)
+  AND ($6::text IS NULL OR request_id = $6::text)
+  AND ($7::timestamptz IS NULL OR occurred_at >= $7::timestamptz)
+  AND ($8::timestamptz IS NULL OR occurred_at < $8::timestamptz)
+  AND ($9::timestamptz IS NULL
+       OR (occurred_at, id) < ($9::timestamptz, $10::uuid))
+ORDER BY occurred_at DESC, id DESC
+LIMIT $11
+`
+
+type ListEventsParams struct {
+	TenantID   uuid.UUID
+	Action     pgtype.Text
+	Actor      pgtype.Text
+	TargetType pgtype.Text
+	TargetID   pgtype.Text
+	RequestID  pgtype.Text
+	Since      *time.Time
+	Until      *time.Time
+	AfterAt    *time.Time
+	AfterID    uuid.NullUUID
+	Lim        int32
+}
+
+type ListEventsRow struct {
+	ID            uuid.UUID
+	OccurredAt    time.Time
+	PrincipalKind string
+	ActorID       string
+	Action        string
+	TargetType    string
+	TargetID      string
+	Outcome       string
+	RequestID     string
+	Ip            *netip.Addr
+	Details       []byte
+}
+
+func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]ListEventsRow, error) {
+	rows, err := q.db.Query(ctx, listEvents,
+		arg.TenantID,
+		arg.Action,
+		arg.Actor,
+		arg.TargetType,
+		arg.TargetID,
+		arg.RequestID,
+		arg.Since,
+		arg.Until,
+		arg.AfterAt,
+		arg.AfterID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListEventsRow
+	for rows.Next() {
+		var i ListEventsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.OccurredAt,
+			&i.PrincipalKind,
+			&i.ActorID,
+			&i.Action,
+			&i.TargetType,
+			&i.TargetID,
+			&i.Outcome,
+			&i.RequestID,
+			&i.Ip,
+			&i.Details,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

@@ -3,7 +3,7 @@
 
 -- name: GetSettings :one
 SELECT max_reservation_minutes, no_show_minutes, readings_retention_days, state_retention_days,
-       ingest_secret IS NOT NULL AS has_ingest_secret, updated_at
+       (ingest_secret IS NOT NULL)::bool AS has_ingest_secret, updated_at
 FROM parking_settings WHERE tenant_id = $1;
 
 -- name: IngestSecret :one

@@ -26,7 +26,7 @@ ORDER BY v.code, v.id
 LIMIT sqlc.arg(lim);
 
 -- name: LockSpace :one
-SELECT s.site_id, s.occupancy, s.deleted_at FROM spaces s WHERE s.tenant_id = $1 AND s.id = $2 FOR UPDATE;
+SELECT s.site_id, s.occupancy, s.occupancy_at, s.deleted_at FROM spaces s WHERE s.tenant_id = $1 AND s.id = $2 FOR UPDATE;
 
 -- name: UpdateSpace :exec
 UPDATE spaces s SET

@@ -15,7 +15,7 @@ import (
 const getSettings = `-- name: GetSettings :one
 
 SELECT max_reservation_minutes, no_show_minutes, readings_retention_days, state_retention_days,
-       ingest_secret IS NOT NULL AS has_ingest_secret, updated_at
+       (ingest_secret IS NOT NULL)::bool AS has_ingest_secret, updated_at
 FROM parking_settings WHERE tenant_id = $1
 `
 
@@ -24,7 +24,7 @@ type GetSettingsRow struct {
 	NoShowMinutes         int32
 	ReadingsRetentionDays int32
 	StateRetentionDays    int32
-	HasIngestSecret       interface{}
+	HasIngestSecret       bool
 	UpdatedAt             time.Time
 }
 

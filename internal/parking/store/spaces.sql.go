@@ -379,7 +379,7 @@ func (q *Queries) ListStateChanges(ctx context.Context, arg ListStateChangesPara
 }
 
 const lockSpace = `-- name: LockSpace :one
-SELECT s.site_id, s.occupancy, s.deleted_at FROM spaces s WHERE s.tenant_id = $1 AND s.id = $2 FOR UPDATE
+SELECT s.site_id, s.occupancy, s.occupancy_at, s.deleted_at FROM spaces s WHERE s.tenant_id = $1 AND s.id = $2 FOR UPDATE
 `
 
 type LockSpaceParams struct {
@@ -388,15 +388,21 @@ type LockSpaceParams struct {
 }
 
 type LockSpaceRow struct {
-	SiteID    uuid.UUID
-	Occupancy string
-	DeletedAt *time.Time
+	SiteID      uuid.UUID
+	Occupancy   string
+	OccupancyAt *time.Time
+	DeletedAt   *time.Time
 }
 
 func (q *Queries) LockSpace(ctx context.Context, arg LockSpaceParams) (LockSpaceRow, error) {
 	row := q.db.QueryRow(ctx, lockSpace, arg.TenantID, arg.ID)
 	var i LockSpaceRow
-	err := row.Scan(&i.SiteID, &i.Occupancy, &i.DeletedAt)
+	err := row.Scan(
+		&i.SiteID,
+		&i.Occupancy,
+		&i.OccupancyAt,
+		&i.DeletedAt,
+	)
 	return i, err
 }
 

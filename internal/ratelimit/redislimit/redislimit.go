@@ -54,6 +54,9 @@ func Open(url string) (*Limiter, *redis.Client, error) {
 	if opt.PoolTimeout == 0 {
 		opt.PoolTimeout = ioTimeout
 	}
+	if opt.DialerRetries == 0 {
+		opt.DialerRetries = 1
+	}
 	opt.MaxRetries = -1 // no retries: the fallback answers at once
 	c := redis.NewClient(opt)
 	return New(c), c, nil

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tenantry/tenantry/internal/parking"
+)
+
+// TestParkingIngestRecordedPayloads posts the recorded ChirpStack v4 payload of every event type.
+func TestParkingIngestRecordedPayloads(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	a := s.parkingTenant("ingest")
+	space := s.space(a, "I-1")
+	device, eui := s.sensor(a, space)
+	gw := s.must(201, "POST", "/api/v1/devices", a.access, map[string]any{"dev_eui": "7076ff0064030456", "kind": "gateway"})["id"].(string)
+
+	cases := []struct{ kind, file, want string }{
+		{"join", "join.json", parking.IngestStored},
+		{"up", "up.json", parking.IngestStored},
+		{"status", "status.json", parking.IngestStored},
+		{"ack", "ack.json", parking.IngestStored},
+		{"txack", "txack.json", parking.IngestStored},
+		{"log", "ack.json", parking.IngestIgnored},
+	}
+	for _, c := range cases {
+		body := event(t, c.file, eui, map[string]any{"time": time.Now().UTC().Format(time.RFC3339Nano)})
+		r := s.ingest(a, c.kind, body)
+		if r.status != 200 || r.json(t)["status"] != c.want {
+			t.Fatalf("%s: %d %s", c.kind, r.status, r.body)
+		}
+	}
+	if n := s.count(`SELECT count(*) FROM readings WHERE tenant_id = $1 AND device_id = $2`, a.tenantID, device); n != 5 {
+		t.Errorf("%d readings, want one per handled event (5)", n)
+	}
+	d := s.must(200, "GET", "/api/v1/devices/"+device, a.access, nil)
+	if d["battery_level"] != 87.4 || d["margin"] != 9.0 || d["last_rssi"] != -97.0 || d["last_gateway"] != "7076FF0064030456" {
+		t.Errorf("device health after status and up: %v", d)
+	}
+	if g := s.must(200, "GET", "/api/v1/devices/"+gw, a.access, nil); g["online"] != true {
+		t.Errorf("the gateway that relayed the uplink is not online: %v", g)
+	}
+	if st := s.state(a, space); st != "OCCUPIED" {
+		t.Errorf("TABS uplink 01..: state %s", st)
+	}
+	codec := event(t, "up_codec.json", eui, map[string]any{"time": time.Now().UTC().Format(time.RFC3339Nano)})
+	if r := s.ingest(a, "up", codec); r.status != 200 || r.json(t)["space_state"] != "FREE" {
+		t.Errorf("codec object occupied=false: %d %s", r.status, r.body)
+	}
+	readings := s.must(200, "GET", "/api/v1/telemetry/readings?device_id="+device, a.access, nil)["items"].([]any)
+	if len(readings) != 6 {
+		t.Errorf("telemetry lists %d readings, want 6", len(readings))
+	}
+	hist := s.must(200, "GET", "/api/v1/spaces/"+space+"/history", a.access, nil)["items"].([]any)
+	if len(hist) != 2 || hist[0].(map[string]any)["new_state"] != "FREE" || hist[1].(map[string]any)["source"] != "sensor" {
+		t.Errorf("history: %v", hist)
+	}
+}
+
+// TestParkingIngestFrameCounterAfterJoin: without deduplicationId the key is (devEui, fCnt) within
+// the device's join epoch: a replay is dropped, the same fCnt after a re-join is not.
+func TestParkingIngestFrameCounterAfterJoin(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	a := s.parkingTenant("fcnt")
+	device, eui := s.sensor(a, s.space(a, "F-1"))
+	up := event(t, "up.json", eui, map[string]any{"deduplicationId": nil, "fCnt": 3})
+	for i, want := range []string{parking.IngestStored, parking.IngestDuplicate} {
+		if r := s.ingest(a, "up", up); r.json(t)["status"] != want {
+			t.Errorf("delivery %d: %s", i, r.body)
+		}
+	}
+	s.ingest(a, "join", event(t, "join.json", eui, nil))
+	if r := s.ingest(a, "up", up); r.json(t)["status"] != parking.IngestStored {
+		t.Errorf("fCnt 3 after a re-join: %s", r.body)
+	}
+	if n := s.count(`SELECT count(*) FROM readings WHERE device_id = $1 AND event = 'up'`, device); n != 2 {
+		t.Errorf("%d uplink readings, want 2", n)
+	}
+}
+
+// TestParkingIngestReplayInParallel replays one uplink ten times at once: one reading.
+func TestParkingIngestReplayInParallel(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	a := s.parkingTenant("replay")
+	device, eui := s.sensor(a, s.space(a, "R-1"))
+	body := uplink(t, eui, true, 77)
+	var wg sync.WaitGroup
+	statuses := make([]string, 10)
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := s.ingest(a, "up", body)
+			statuses[i] = strconv.Itoa(r.status) + " " + r.json(t)["status"].(string)
+		}()
+	}
+	wg.Wait()
+	stored := 0
+	for _, st := range statuses {
+		switch st {
+		case "200 " + parking.IngestStored:
+			stored++
+		case "200 " + parking.IngestDuplicate:
+		default:
+			t.Errorf("a replay answered %s", st)
+		}
+	}
+	if n := s.count(`SELECT count(*) FROM readings WHERE device_id = $1`, device); n != 1 || stored != 1 {
+		t.Errorf("10 parallel replays: %d readings, %d answers 'stored' (want 1 and 1)", n, stored)
+	}
+	if n := s.count(`SELECT count(*) FROM space_state_changes WHERE tenant_id = $1`, a.tenantID); n != 1 {
+		t.Errorf("%d state changes, want 1", n)
+	}
+}
+
+// TestParkingIngestRefusals: bad credentials, malformed bodies and bad signatures store nothing.
+func TestParkingIngestRefusals(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	a := s.parkingTenant("refuse")
+	_, eui := s.sensor(a, s.space(a, "X-1"))
+	good := uplink(t, eui, true, 1)
+	nothing := func(what string) {
+		t.Helper()
+		if n := s.count(`SELECT (SELECT count(*) FROM readings WHERE tenant_id = $1) + (SELECT count(*) FROM ingest_dedup WHERE tenant_id = $1)
+			+ (SELECT count(*) FROM orphan_devices WHERE tenant_id = $1)`, a.tenantID); n != 0 {
+			t.Fatalf("%s stored %d rows", what, n)
+		}
+	}
+	path := "/api/v1/ingest/chirpstack?event=up"
+	for name, key := range map[string]string{"no key": "", "bad key": "tnr_key_nope", "key without webhook:ingest": s.readKey(a)} {
+		r := s.do("POST", path, "", good, "X-API-Key", key)
+		if r.status != http.StatusUnauthorized && r.status != http.StatusForbidden {
+			t.Errorf("%s: %d", name, r.status)
+		}
+	}
+	nothing("refused credentials")
+	for name, body := range map[string]string{"broken JSON": `{"deviceInfo":{`, "no devEui": `{"fCnt":1}`, "bad devEui": strings.Replace(good, strings.ToLower(eui), "zz", 1)} {
+		if r := s.ingest(a, "up", body); r.status != http.StatusUnprocessableEntity && r.status != http.StatusBadRequest {
+			t.Errorf("%s: %d %s", name, r.status, r.body)
+		}
+	}
+	if r := s.do("POST", "/api/v1/ingest/chirpstack", "", good, "X-API-Key", a.ingest); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("no event parameter: %d", r.status)
+	}
+	nothing("malformed requests")
+
+	secret := s.must(201, "POST", "/api/v1/parking/ingest-secret", a.access, nil)["secret"].(string)
+	now := time.Now().Unix()
+	signed := func(ts int64, sig string) response {
+		return s.do("POST", path, "", good, "X-API-Key", a.ingest, parking.TimestampHeader, strconv.FormatInt(ts, 10), parking.SignatureHeader, sig)
+	}
+	for name, r := range map[string]response{
+		"unsigned":          s.ingest(a, "up", good),
+		"wrong secret":      signed(now, parking.Sign("not-the-secret-at-all-not-the-secret", now, []byte(good))),
+		"stale timestamp":   signed(now-301, parking.Sign(secret, now-301, []byte(good))),
+		"signature of body": signed(now, parking.Sign(secret, now, []byte(good+" "))),
+	} {
+		if r.status != http.StatusUnauthorized {
+			t.Errorf("%s: %d, want 401", name, r.status)
+		}
+	}
+	nothing("bad signatures")
+	if r := signed(now, parking.Sign(secret, now, []byte(good))); r.status != 200 {
+		t.Errorf("a good signature: %d %s", r.status, r.body)
+	}
+}
+
+func (s *testServer) readKey(p parkingTenant) string {
+	s.t.Helper()
+	_, k := s.createKey(p.account, map[string]any{"name": "reader", "scopes": []string{"spaces:read"}})
+	return k["key"].(string)
+}
+
+// TestParkingOrphanInbox: an unknown device lands in the inbox and is assigned from it.
+func TestParkingOrphanInbox(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	a := s.parkingTenant("orphan")
+	space := s.space(a, "N-1")
+	eui := "A84041000181C2D3"
+	for i := 1; i <= 3; i++ {
+		if r := s.ingest(a, "up", uplink(t, eui, true, i)); r.json(t)["status"] != parking.IngestOrphan {
+			t.Fatalf("unknown device: %s", r.body)
+		}
+	}
+	items := s.must(200, "GET", "/api/v1/orphan-devices", a.access, nil)["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("inbox: %v", items)
+	}
+	o := items[0].(map[string]any)
+	if o["dev_eui"] != eui || o["uplink_count"] != 3.0 || o["last_rssi"] != -97.0 || o["device_name"] != "bay-a-017" || o["sample_payload"] == nil {
+		t.Errorf("orphan: %v", o)
+	}
+	d := s.must(200, "POST", "/api/v1/orphan-devices/"+o["id"].(string)+"/assign", a.access, map[string]any{"space_id": space})
+	if d["status"] != "active" || d["space_id"] != space || d["dev_eui"] != eui {
+		t.Errorf("assigned orphan: %v", d)
+	}
+	if n := len(s.must(200, "GET", "/api/v1/orphan-devices", a.access, nil)["items"].([]any)); n != 0 {
+		t.Errorf("the inbox still has %d entries", n)
+	}
+	if r := s.ingest(a, "up", uplink(t, eui, true, 4)); r.json(t)["space_state"] != "OCCUPIED" {
+		t.Errorf("the assigned device's uplink: %s", r.body)
+	}
+}

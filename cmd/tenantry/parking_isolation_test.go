@@ -1,0 +1,175 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// parkingWorld is one of every parking object in a tenant.
+type parkingWorld struct {
+	parkingTenant
+	space, device, reservation, orphan string
+}
+
+func (s *testServer) parkingWorld(name string) parkingWorld {
+	s.t.Helper()
+	w := parkingWorld{parkingTenant: s.parkingTenant(name)}
+	w.space = s.space(w.parkingTenant, "W-1")
+	var eui string
+	w.device, eui = s.sensor(w.parkingTenant, w.space)
+	s.ingest(w.parkingTenant, "up", uplink(s.t, eui, true, 1))
+	s.ingest(w.parkingTenant, "up", uplink(s.t, "C0FFEE00"+eui[8:], true, 1)) // an orphan
+	w.orphan = s.must(200, "GET", "/api/v1/orphan-devices", w.access, nil)["items"].([]any)[0].(map[string]any)["id"].(string)
+	start, end := window(time.Hour, time.Hour)
+	w.reservation = s.must(201, "POST", "/api/v1/reservations", w.access, map[string]any{"request_id": uuid.NewString(), "space_id": w.space,
+		"starts_at": start, "ends_at": end, "holder": "holder-" + name})["id"].(string)
+	return w
+}
+
+// TestParkingCrossTenantIsIndistinguishable: B, addressing any of A's parking objects, gets the
+// exact answer (status, body, headers) of a random id; B's lists never show A's ids; A's data is
+// unchanged afterwards.
+func TestParkingCrossTenantIsIndistinguishable(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	a, b := s.parkingWorld("iso-a"), s.parkingWorld("iso-b")
+	before := s.count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1`, a.tenantID)
+	from, to := window(-time.Hour, 2*time.Hour)
+	ops := []struct {
+		method, path string
+		body         any
+	}{
+		{"GET", "/api/v1/sites/%s", nil}, {"PATCH", "/api/v1/sites/%s", map[string]any{"name": "pwned"}},
+		{"DELETE", "/api/v1/sites/%s?force=true", nil}, {"POST", "/api/v1/sites/%s/restore", nil},
+		{"GET", "/api/v1/sites/%s/occupancy", nil}, {"GET", "/api/v1/sites/%s/utilisation?from=" + from + "&to=" + to, nil},
+		{"GET", "/api/v1/spaces/%s", nil}, {"PATCH", "/api/v1/spaces/%s", map[string]any{"code": "pwned"}},
+		{"DELETE", "/api/v1/spaces/%s?force=true", nil}, {"POST", "/api/v1/spaces/%s/restore", nil},
+		{"PUT", "/api/v1/spaces/%s/override", map[string]any{"kind": "maintenance"}}, {"DELETE", "/api/v1/spaces/%s/override", nil},
+		{"GET", "/api/v1/spaces/%s/history", nil}, {"GET", "/api/v1/spaces/%s/availability?from=" + from + "&to=" + to, nil},
+		{"GET", "/api/v1/devices/%s", nil}, {"PATCH", "/api/v1/devices/%s", map[string]any{"name": "pwned"}},
+		{"DELETE", "/api/v1/devices/%s", nil}, {"POST", "/api/v1/devices/%s/assign", map[string]any{"space_id": b.space}},
+		{"POST", "/api/v1/devices/%s/unassign", nil},
+		{"POST", "/api/v1/orphan-devices/%s/assign", map[string]any{"space_id": b.space}}, {"DELETE", "/api/v1/orphan-devices/%s", nil},
+		{"GET", "/api/v1/reservations/%s", nil}, {"POST", "/api/v1/reservations/%s/cancel", map[string]any{"reason": "pwned"}},
+		{"POST", "/api/v1/reservations/%s/check-in", nil},
+	}
+	idOf := map[string]string{"sites": a.site, "spaces": a.space, "devices": a.device, "orphan-devices": a.orphan, "reservations": a.reservation}
+	for _, op := range ops {
+		kind := strings.Split(op.path, "/")[3]
+		theirs := s.do(op.method, strings.Replace(op.path, "%s", idOf[kind], 1), b.access, op.body)
+		random := s.do(op.method, strings.Replace(op.path, "%s", uuid.NewString(), 1), b.access, op.body)
+		if theirs.status != http.StatusNotFound || string(theirs.body) != string(random.body) || headersOf(theirs) != headersOf(random) {
+			t.Errorf("%s %s with A's id: %d %s %s\nrandom id: %d %s %s", op.method, op.path, theirs.status, theirs.body, headersOf(theirs),
+				random.status, random.body, headersOf(random))
+		}
+	}
+	start, end := window(5*time.Hour, time.Hour)
+	refs := []struct {
+		path string
+		body map[string]any
+	}{
+		{"/api/v1/spaces", map[string]any{"site_id": a.site, "code": "REF"}},
+		{"/api/v1/devices/" + b.device + "/assign", map[string]any{"space_id": a.space}},
+		{"/api/v1/reservations", map[string]any{"request_id": uuid.NewString(), "space_id": a.space, "starts_at": start, "ends_at": end}},
+	}
+	for _, ref := range refs {
+		theirs := s.do("POST", ref.path, b.access, ref.body)
+		if theirs.status != http.StatusNotFound || string(theirs.body) != string(s.do("GET", "/api/v1/spaces/"+uuid.NewString(), b.access, nil).body) {
+			t.Errorf("POST %s referencing A's object: %d %s", ref.path, theirs.status, theirs.body)
+		}
+	}
+	lists := []string{"/api/v1/sites?include_deleted=true", "/api/v1/spaces?include_deleted=true", "/api/v1/spaces?site_id=" + a.site,
+		"/api/v1/devices", "/api/v1/devices?space_id=" + a.space, "/api/v1/orphan-devices", "/api/v1/reservations",
+		"/api/v1/reservations?space_id=" + a.space, "/api/v1/telemetry/readings", "/api/v1/telemetry/readings?device_id=" + a.device,
+		"/api/v1/telemetry/state-changes", "/api/v1/telemetry/state-changes?space_id=" + a.space}
+	for _, l := range lists {
+		r := s.do("GET", l, b.access, nil)
+		for _, id := range []string{a.tenantID, a.site, a.space, a.device, a.orphan, a.reservation, "holder-iso-a", "Tenant iso-a"} {
+			if r.status != 200 || strings.Contains(string(r.body), id) {
+				t.Errorf("B's %s: %d, shows A's %s", l, r.status, id)
+			}
+		}
+	}
+	if own := s.do("GET", "/api/v1/spaces", b.access, nil); !strings.Contains(string(own.body), b.space) {
+		t.Errorf("positive control: B's list does not show B's space: %s", own.body)
+	}
+	if after := s.count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1`, a.tenantID); after != before {
+		t.Errorf("B's requests wrote %d audit rows in A", after-before)
+	}
+	if sp := s.must(200, "GET", "/api/v1/spaces/"+a.space, a.access, nil); sp["code"] != "W-1" || sp["deleted_at"] != nil {
+		t.Errorf("A's space changed: %v", sp)
+	}
+}
+
+// headersOf lists the headers that must not tell two 404s apart.
+func headersOf(r response) string {
+	var out []string
+	for k, v := range r.header {
+		switch strings.ToLower(k) {
+		case "date", "x-request-id":
+			continue
+		}
+		if strings.HasPrefix(strings.ToLower(k), "ratelimit") || strings.HasPrefix(strings.ToLower(k), "x-ratelimit") {
+			continue
+		}
+		out = append(out, k+"="+strings.Join(v, ","))
+	}
+	return strings.Join(sortStrings(out), ";")
+}
+
+func sortStrings(s []string) []string {
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[j] < s[i] {
+				s[i], s[j] = s[j], s[i]
+			}
+		}
+	}
+	return s
+}
+
+// TestParkingRoles: viewers read, operators handle reservations and maintenance, admins the rest;
+// API keys need the scope.
+func TestParkingRoles(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	w := s.parkingWorld("roles")
+	m := s.mailer()
+	viewer, operator := s.addMember(m, w.account, "roles-viewer", "viewer"), s.addMember(m, w.account, "roles-operator", "operator")
+	start, end := window(7*time.Hour, time.Hour)
+	cases := []struct {
+		who          account
+		method, path string
+		body         any
+		want         int
+	}{
+		{viewer, "GET", "/api/v1/spaces/" + w.space, nil, 200},
+		{viewer, "POST", "/api/v1/sites", map[string]any{"name": "V"}, 403},
+		{viewer, "POST", "/api/v1/reservations", map[string]any{"request_id": uuid.NewString(), "space_id": w.space, "starts_at": start, "ends_at": end}, 403},
+		{viewer, "PUT", "/api/v1/spaces/" + w.space + "/override", map[string]any{"kind": "maintenance"}, 403},
+		{operator, "POST", "/api/v1/sites", map[string]any{"name": "O"}, 403},
+		{operator, "POST", "/api/v1/devices", map[string]any{"dev_eui": "0011223344556677", "kind": "sensor"}, 403},
+		{operator, "PUT", "/api/v1/spaces/" + w.space + "/override", map[string]any{"kind": "blocked"}, 403},
+		{operator, "PUT", "/api/v1/spaces/" + w.space + "/override", map[string]any{"kind": "maintenance"}, 200},
+		{operator, "DELETE", "/api/v1/spaces/" + w.space + "/override", nil, 200},
+		{operator, "POST", "/api/v1/reservations", map[string]any{"request_id": uuid.NewString(), "space_id": w.space, "starts_at": start, "ends_at": end}, 201},
+		{operator, "GET", "/api/v1/parking/settings", nil, 403},
+		{w.account, "PUT", "/api/v1/spaces/" + w.space + "/override", map[string]any{"kind": "blocked"}, 200},
+		{operator, "DELETE", "/api/v1/spaces/" + w.space + "/override", nil, 403},
+	}
+	for _, c := range cases {
+		if r := s.do(c.method, c.path, c.who.access, c.body); r.status != c.want {
+			t.Errorf("%s %s %s: %d %s, want %d", c.who.email, c.method, c.path, r.status, r.body, c.want)
+		}
+	}
+	if r := s.do("GET", "/api/v1/spaces", "", nil, "X-API-Key", w.ingest); r.status != 403 {
+		t.Errorf("an ingest-only key listing spaces: %d", r.status)
+	}
+	if r := s.do("GET", "/api/v1/spaces", "", nil, "X-API-Key", s.readKey(w.parkingTenant)); r.status != 200 {
+		t.Errorf("a spaces:read key listing spaces: %d", r.status)
+	}
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tenantry/tenantry/internal/mail"
+	"github.com/tenantry/tenantry/internal/probe"
+)
+
+// TestProbe runs the cross-tenant probe (internal/probe) against the assembled service on a real
+// database: every operation of the OpenAPI document as every principal of tenant B with tenant
+// A's ids. A's rows are hashed through the superuser before and after each operation; invitation
+// tokens are read from the mail outbox as the dispatcher delivers it. The run fails on any
+// finding and on any operation with ids that could not be probed.
+func TestProbe(t *testing.T) {
+	t.Parallel()
+	s := startUnlimited(t, 4)
+	var out strings.Builder
+	rep, err := probe.Run(t.Context(), probe.Options{URL: s.url, RowHashes: s.rowHashes, InvitationToken: s.outboxTokens()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep.Write(&out)
+	t.Log("\n" + out.String())
+	if rep.Failed() {
+		t.Errorf("the probe failed:\n%s", out.String())
+	}
+}
+
+// rowHashes fingerprints every row of a tenant, table by table, as the superuser: the tables with
+// tenant_id (read from the catalog), the tenant's own row and its members' user rows.
+func (s *testServer) rowHashes(ctx context.Context, tenant string) (map[string]string, error) {
+	conn, err := pgx.Connect(ctx, s.env.SuperURL)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(ctx, `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+		WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	where := map[string]string{"tenants": "t.id = $1", "users": "t.id IN (SELECT user_id FROM memberships WHERE tenant_id = $1)"}
+	for _, table := range tables {
+		where[table] = "t.tenant_id = $1"
+	}
+	out := map[string]string{}
+	for table, cond := range where {
+		var h string
+		q := fmt.Sprintf(`SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM %s t WHERE %s`,
+			pgx.Identifier{table}.Sanitize(), cond)
+		if err := conn.QueryRow(ctx, q, tenant).Scan(&h); err != nil {
+			return nil, fmt.Errorf("%s: %w", table, err)
+		}
+		out[table] = h
+	}
+	return out, nil
+}
+
+// outboxTokens delivers the mail outbox into memory and returns the invitation token sent to an
+// address.
+func (s *testServer) outboxTokens() func(ctx context.Context, email string) (string, error) {
+	sent := &memorySender{}
+	d := &mail.Dispatcher{DB: s.db, Sender: sent, Log: slog.New(slog.DiscardHandler)}
+	return func(ctx context.Context, email string) (string, error) {
+		if _, err := d.DeliverDue(ctx); err != nil {
+			return "", err
+		}
+		if tok := sent.tokenFor(email); tok != "" {
+			return tok, nil
+		}
+		return "", fmt.Errorf("no invitation mail to %s", email)
+	}
+}
+
+// memorySender keeps delivered messages.
+type memorySender struct {
+	mu   sync.Mutex
+	msgs []mail.Message
+}
+
+func (m *memorySender) Send(_ context.Context, msg mail.Message) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.msgs = append(m.msgs, msg)
+	return nil
+}
+
+func (m *memorySender) tokenFor(email string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := len(m.msgs) - 1; i >= 0; i-- {
+		if m.msgs[i].To == email {
+			return probe.TokenIn(m.msgs[i].Body)
+		}
+	}
+	return ""
+}

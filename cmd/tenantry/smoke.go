@@ -1,0 +1,282 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+)
+
+func cmdSmoke(ctx context.Context, env *environment, args []string) error {
+	fs := flagSet(env, "smoke --url URL", "Runs a short end-to-end check against any running server: health, two new tenants,\n"+
+		"B cannot see A's objects, both tenants can use the same space code, API keys work within\n"+
+		"their scopes. One PASS/FAIL/SKIP line per check; non-zero exit on any FAIL.")
+	url := fs.String("url", "", "base URL of the server, e.g. http://127.0.0.1:8080 (required)")
+	if err := parseFlags(fs, args); err != nil || helpAsked(args) {
+		return err
+	}
+	if *url == "" {
+		return errUsage{"smoke: --url is required"}
+	}
+	s := &smoke{base: strings.TrimRight(*url, "/"), http: &http.Client{Timeout: 30 * time.Second}, out: env.stdout,
+		color: colorful(env.stdout, env.getenv), tag: randomTag()}
+	s.run(ctx)
+	fmt.Fprintf(env.stdout, "%d passed, %d failed, %d skipped\n", s.passed, s.failed, s.skipped)
+	if s.failed > 0 {
+		return errSilent
+	}
+	return nil
+}
+
+// colorful reports whether the output is a terminal and NO_COLOR is unset (no-color.org).
+func colorful(w io.Writer, getenv func(string) string) bool {
+	if getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func randomTag() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// smoke is one run: the server, the results so far and what the steps made.
+type smoke struct {
+	base                    string
+	http                    *http.Client
+	out                     io.Writer
+	color                   bool
+	tag                     string
+	passed, failed, skipped int
+	ops                     map[string]bool // "METHOD /path" of the server's document
+}
+
+// smokeTenant is a tenant the run registered.
+type smokeTenant struct {
+	name, id, token string
+	site, space     string
+}
+
+func (s *smoke) line(status, what, detail string) {
+	colors := map[string]string{"PASS": "\x1b[32m", "FAIL": "\x1b[31m", "SKIP": "\x1b[33m"}
+	label := status
+	if s.color {
+		label = colors[status] + status + "\x1b[0m"
+	}
+	switch status {
+	case "PASS":
+		s.passed++
+	case "FAIL":
+		s.failed++
+	default:
+		s.skipped++
+	}
+	if detail != "" {
+		what += ": " + detail
+	}
+	fmt.Fprintf(s.out, "%s  %s\n", label, what)
+}
+
+func (s *smoke) check(ok bool, what, detail string) bool {
+	if ok {
+		s.line("PASS", what, "")
+	} else {
+		s.line("FAIL", what, detail)
+	}
+	return ok
+}
+
+// smokeResponse is one answer.
+type smokeResponse struct {
+	status int
+	body   []byte
+}
+
+func (r smokeResponse) String() string {
+	b := string(r.body)
+	if len(b) > 200 {
+		b = b[:200] + "..."
+	}
+	return fmt.Sprintf("%d %s", r.status, b)
+}
+
+func (r smokeResponse) field(path ...string) string {
+	var v any
+	_ = json.Unmarshal(r.body, &v)
+	for _, k := range path {
+		m, _ := v.(map[string]any)
+		v = m[k]
+	}
+	s, _ := v.(string)
+	return s
+}
+
+// do sends a request with a bearer token ("key:..." sends an API key instead).
+func (s *smoke) do(ctx context.Context, method, path, cred string, body any) smokeResponse {
+	var rd io.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, s.base+path, rd)
+	if err != nil {
+		return smokeResponse{status: -1, body: []byte(err.Error())}
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key, ok := strings.CutPrefix(cred, "key:"); ok {
+		req.Header.Set("X-API-Key", key)
+	} else if cred != "" {
+		req.Header.Set("Authorization", "Bearer "+cred)
+	}
+	res, err := s.http.Do(req)
+	if err != nil {
+		return smokeResponse{status: -1, body: []byte(err.Error())}
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	return smokeResponse{status: res.StatusCode, body: raw}
+}
+
+func (s *smoke) run(ctx context.Context) {
+	for _, path := range []string{"/health/live", "/health/ready"} {
+		r := s.do(ctx, "GET", path, "", nil)
+		s.check(r.status == 200, "health "+path+" answers 200", r.String())
+	}
+	s.ops = s.document(ctx)
+	a, b := s.register(ctx, "a"), s.register(ctx, "b")
+	if a == nil || b == nil {
+		return
+	}
+	s.members(ctx, a, b)
+	s.parking(ctx, a, b)
+	s.apiKeys(ctx, a, b)
+}
+
+// document reads the operations of the server's OpenAPI document.
+func (s *smoke) document(ctx context.Context) map[string]bool {
+	r := s.do(ctx, "GET", "/openapi.json", "", nil)
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	ok := r.status == 200 && json.Unmarshal(r.body, &doc) == nil && len(doc.Paths) > 0
+	s.check(ok, "the OpenAPI document is served", r.String())
+	out := map[string]bool{}
+	for path, item := range doc.Paths {
+		for method := range item {
+			out[strings.ToUpper(method)+" "+path] = true
+		}
+	}
+	return out
+}
+
+func (s *smoke) register(ctx context.Context, name string) *smokeTenant {
+	slug := "smoke-" + name + "-" + s.tag
+	r := s.do(ctx, "POST", "/api/v1/auth/register", "", map[string]any{
+		"user":   map[string]any{"email": slug + "@example.com", "name": "Smoke " + name, "password": "smoke test password " + s.tag},
+		"tenant": map[string]any{"name": "Smoke tenant " + name, "slug": slug},
+	})
+	t := &smokeTenant{name: strings.ToUpper(name), id: r.field("tenant", "id"), token: r.field("session", "access_token")}
+	if !s.check(r.status == 201 && t.id != "" && t.token != "", "register tenant "+t.name, r.String()) {
+		return nil
+	}
+	return t
+}
+
+// members: B cannot read A's owner membership, and B's member list shows only B's.
+func (s *smoke) members(ctx context.Context, a, b *smokeTenant) {
+	if !s.ops["GET /api/v1/members/{id}"] {
+		s.line("SKIP", "B cannot see A's members", "the server has no member operations")
+		return
+	}
+	list := s.do(ctx, "GET", "/api/v1/members", a.token, nil)
+	var page struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(list.body, &page); err != nil || len(page.Items) == 0 {
+		s.check(false, "A lists its members", list.String())
+		return
+	}
+	r := s.do(ctx, "GET", "/api/v1/members/"+page.Items[0].ID, b.token, nil)
+	s.check(r.status == 404, "B gets 404 for A's member", r.String())
+	r = s.do(ctx, "GET", "/api/v1/members", b.token, nil)
+	s.check(r.status == 200 && !bytes.Contains(r.body, []byte(page.Items[0].ID)), "B's member list does not show A's member", r.String())
+}
+
+// parking: each tenant makes a site and a space with the same code; B cannot see A's.
+func (s *smoke) parking(ctx context.Context, a, b *smokeTenant) {
+	if !s.ops["POST /api/v1/sites"] || !s.ops["POST /api/v1/spaces"] || !s.ops["GET /api/v1/spaces/{id}"] {
+		s.line("SKIP", "both tenants can use the same space code", "the server has no parking operations")
+		s.line("SKIP", "B cannot see A's spaces", "the server has no parking operations")
+		return
+	}
+	code := "SMOKE-" + strings.ToUpper(s.tag[:4])
+	for _, t := range []*smokeTenant{a, b} {
+		r := s.do(ctx, "POST", "/api/v1/sites", t.token, map[string]any{"name": "Smoke site " + s.tag, "timezone": "Europe/Lisbon"})
+		t.site = r.field("id")
+		if !s.check(r.status == 201 && t.site != "", t.name+" creates a site", r.String()) {
+			return
+		}
+		r = s.do(ctx, "POST", "/api/v1/spaces", t.token, map[string]any{"site_id": t.site, "code": code, "name": "Smoke space"})
+		t.space = r.field("id")
+		if !s.check(r.status == 201 && t.space != "", t.name+" creates space "+code, r.String()) {
+			return
+		}
+	}
+	s.line("PASS", "both tenants can use the same space code "+code, "")
+	r := s.do(ctx, "GET", "/api/v1/spaces/"+a.space, b.token, nil)
+	s.check(r.status == 404, "B gets 404 for A's space", r.String())
+	r = s.do(ctx, "GET", "/api/v1/sites/"+a.site, b.token, nil)
+	s.check(r.status == 404, "B gets 404 for A's site", r.String())
+	r = s.do(ctx, "GET", "/api/v1/spaces", b.token, nil)
+	s.check(r.status == 200 && bytes.Contains(r.body, []byte(b.space)) && !bytes.Contains(r.body, []byte(a.space)),
+		"B's space list shows B's space and not A's", r.String())
+	r = s.do(ctx, "POST", "/api/v1/spaces", b.token, map[string]any{"site_id": a.site, "code": code + "-X"})
+	s.check(r.status == 404 || r.status == 422, "B cannot create a space on A's site", r.String())
+}
+
+// apiKeys: a read-only key reads, is refused a write, and does not reach the other tenant.
+func (s *smoke) apiKeys(ctx context.Context, a, b *smokeTenant) {
+	if !s.ops["POST /api/v1/api-keys"] {
+		s.line("SKIP", "API keys work within their scopes", "the server has no API-key operations")
+		return
+	}
+	read, write, probePath := "tenant:read", "POST /api/v1/api-keys", "/api/v1/tenant"
+	if b.space != "" {
+		read, probePath = "spaces:read", "/api/v1/spaces"
+	}
+	r := s.do(ctx, "POST", "/api/v1/api-keys", b.token, map[string]any{"name": "smoke " + s.tag, "scopes": []string{read}})
+	key := r.field("key")
+	if !s.check(r.status == 201 && key != "", "B creates an API key with scope "+read, r.String()) {
+		return
+	}
+	r = s.do(ctx, "GET", probePath, "key:"+key, nil)
+	s.check(r.status == 200, "the key reads "+probePath, r.String())
+	r = s.do(ctx, "POST", "/api/v1/api-keys", "key:"+key, map[string]any{"name": "escalate " + s.tag, "scopes": []string{read}})
+	s.check(r.status == 403, "the key is refused "+write+" (403)", r.String())
+	if b.site != "" {
+		r = s.do(ctx, "POST", "/api/v1/sites", "key:"+key, map[string]any{"name": "not allowed " + s.tag})
+		s.check(r.status == 403, "the key is refused POST /api/v1/sites without sites:write (403)", r.String())
+		r = s.do(ctx, "GET", "/api/v1/spaces/"+a.space, "key:"+key, nil)
+		s.check(r.status == 404, "B's key gets 404 for A's space", r.String())
+	}
+	r = s.do(ctx, "GET", probePath, "key:tnr_key_not-a-real-key", nil)
+	s.check(r.status == 401, "a malformed key gets 401", r.String())
+}

@@ -1,0 +1,57 @@
+package parking
+
+import (
+	"context"
+)
+
+// SettingsOutput is the tenant's parking settings.
+type SettingsOutput struct {
+	Body Settings
+}
+
+func (s *Service) handleGetSettings(ctx context.Context, _ *struct{}) (*SettingsOutput, error) {
+	set, err := s.GetSettings(ctx)
+	return &SettingsOutput{Body: set}, err
+}
+
+// UpdateSettingsInput replaces the settings.
+type UpdateSettingsInput struct {
+	Body struct {
+		MaxReservationMinutes int32 `json:"max_reservation_minutes" minimum:"15" maximum:"43200"`
+		NoShowMinutes         int32 `json:"no_show_minutes" minimum:"0" maximum:"1440"`
+		ReadingsRetentionDays int32 `json:"readings_retention_days" minimum:"1" maximum:"3650"`
+		StateRetentionDays    int32 `json:"state_retention_days" minimum:"1" maximum:"3650"`
+	}
+}
+
+func (s *Service) handleUpdateSettings(ctx context.Context, in *UpdateSettingsInput) (*SettingsOutput, error) {
+	b := in.Body
+	set, err := s.UpdateSettings(ctx, Settings{MaxReservationMinutes: b.MaxReservationMinutes, NoShowMinutes: b.NoShowMinutes,
+		ReadingsRetentionDays: b.ReadingsRetentionDays, StateRetentionDays: b.StateRetentionDays})
+	return &SettingsOutput{Body: set}, err
+}
+
+// IngestSecretOutput is a new ingest signing secret, shown once.
+type IngestSecretOutput struct {
+	Body struct {
+		Secret          string `json:"secret" doc:"Shown only now"`
+		TimestampHeader string `json:"timestamp_header"`
+		SignatureHeader string `json:"signature_header"`
+		Scheme          string `json:"scheme"`
+	}
+}
+
+func (s *Service) handleRotateIngestSecret(ctx context.Context, _ *struct{}) (*IngestSecretOutput, error) {
+	secret, err := s.RotateIngestSecret(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &IngestSecretOutput{}
+	out.Body.Secret, out.Body.TimestampHeader, out.Body.SignatureHeader = secret, TimestampHeader, SignatureHeader
+	out.Body.Scheme = "sha256=hex(HMAC-SHA256(secret, timestamp + \".\" + body)), timestamp within 300 s of the server's clock"
+	return out, nil
+}
+
+func (s *Service) handleRemoveIngestSecret(ctx context.Context, _ *struct{}) (*NoContent, error) {
+	return &NoContent{}, s.RemoveIngestSecret(ctx)
+}

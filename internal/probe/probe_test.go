@@ -1,0 +1,93 @@
+package probe
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func runFake(t *testing.T, hashes bool, bugs ...string) (*Report, string) {
+	t.Helper()
+	f := newFake(bugs...)
+	srv := httptest.NewServer(f.handler(t))
+	t.Cleanup(srv.Close)
+	o := Options{URL: srv.URL}
+	if hashes {
+		o.RowHashes = f.rowHashes
+	}
+	rep, err := Run(t.Context(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	rep.Write(&out)
+	return rep, out.String()
+}
+
+// TestCleanAPIPasses: on an API without isolation bugs the probe builds every kind and every
+// principal, probes every operation and finds nothing.
+func TestCleanAPIPasses(t *testing.T) {
+	t.Parallel()
+	rep, out := runFake(t, true)
+	if rep.Failed() || len(rep.Missing) > 0 {
+		t.Fatalf("a clean API failed the probe:\n%s", out)
+	}
+	if probed, total := rep.Coverage(); probed != total || total != 17 {
+		t.Errorf("coverage %d/%d, want 17/17:\n%s", probed, total, out)
+	}
+	for _, want := range []string{"B admin", "B operator", "B viewer", "B key every scope", "B key only sites:read", "B key all but sites:read"} {
+		if !strings.Contains(strings.Join(rep.Principals, ","), want) {
+			t.Errorf("principal %q missing: %v", want, rep.Principals)
+		}
+	}
+}
+
+// TestPlantedBugsAreFound plants one isolation bug at a time in the fake API; the probe must
+// report each with the check that catches it. A probe that passes here proves nothing.
+func TestPlantedBugsAreFound(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		bug, op, check string
+		hashes         bool
+	}{
+		{"get-site-any-tenant", "GET /api/v1/sites/{id}", "cross-tenant", true},
+		{"get-site-any-tenant", "GET /api/v1/sites/{id}", "canary", true},
+		{"child-ignores-parent", "GET /api/v1/sites/{site_id}/spaces/{id}", "child-route", true},
+		{"oracle-403", "PATCH /api/v1/spaces/{id}", "indistinguishable", true},
+		{"oracle-403", "PATCH /api/v1/spaces/{id}", "cross-tenant", true},
+		{"search-leak", "GET /api/v1/spaces", "canary", true},
+		{"delete-any-tenant", "DELETE /api/v1/devices/{id}", "cross-tenant", true},
+		{"delete-any-tenant", "DELETE /api/v1/devices/{id}", "unchanged", true},
+		{"handler-403", "GET /api/v1/sites", "matrix", true},
+		{"silent-write", "PATCH /api/v1/spaces/{id}", "unchanged", true},
+		{"silent-write", "PATCH /api/v1/spaces/{id}", "unchanged", false}, // seen through A's own reads
+	}
+	for _, c := range cases {
+		t.Run(c.bug+"/"+c.check, func(t *testing.T) {
+			t.Parallel()
+			rep, out := runFake(t, c.hashes, c.bug)
+			if !rep.Failed() {
+				t.Fatalf("the probe passed an API with bug %s:\n%s", c.bug, out)
+			}
+			for _, f := range rep.Findings {
+				if f.Op == c.op && f.Check == c.check {
+					return
+				}
+			}
+			t.Errorf("bug %s: no %s finding on %s:\n%s", c.bug, c.check, c.op, out)
+		})
+	}
+}
+
+// TestUnprobedIDOperationFails: an operation with an id the world cannot fill fails the run.
+func TestUnprobedIDOperationFails(t *testing.T) {
+	t.Parallel()
+	rep, out := runFake(t, true, "unprobeable")
+	un := rep.Unprobed()
+	if !rep.Failed() || len(un) != 1 || un[0].Op != "GET /api/v1/widgets/{id}" {
+		t.Fatalf("want exactly GET /api/v1/widgets/{id} unprobed and a failed run:\n%s", out)
+	}
+	if !strings.Contains(out, "NOT PROBED") || !strings.Contains(out, "FAIL") {
+		t.Errorf("the report does not say so:\n%s", out)
+	}
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs, once and serially, the system packages the tests need: the PostgreSQL server binaries
+# (each test package starts its own cluster) and redis-server (the shared rate-limit tests). Test
+# packages run in parallel, and parallel apt-get runs would fight over apt's lock, so `make test`
+# runs this first. As root it installs with apt; otherwise it names the command to run.
+set -euo pipefail
+need=()
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+	need+=(postgresql)
+fi
+if ! command -v redis-server >/dev/null 2>&1; then
+	need+=(redis-server)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "missing system packages: ${need[*]}; install them with: sudo apt-get install -y ${need[*]}" >&2
+	exit 1
+fi
+echo "installing ${need[*]} with apt"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq -o DPkg::Lock::Timeout=300 "${need[@]}"
