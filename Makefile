@@ -27,6 +27,10 @@ dev: ## start the API on 127.0.0.1:8080 with a private PostgreSQL under ./.tenan
 deps: ## install the system packages the tests need (PostgreSQL server, redis-server) when missing
 	@scripts/deps.sh
 
+.PHONY: demo
+demo: ## like dev, plus a demo parking tenant whose sensors a ChirpStack simulator drives (prints its credentials)
+	$(GO) run ./cmd/tenantry demo
+
 .PHONY: test
 test: deps ## run every test against real, throwaway PostgreSQL clusters (and a private Redis)
 	$(GO) test -count=1 -timeout 20m $(PKGS)

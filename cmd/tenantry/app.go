@@ -13,6 +13,7 @@ import (
 	"github.com/tenantry/tenantry/internal/auth"
 	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/identity"
+	"github.com/tenantry/tenantry/internal/jobs"
 	"github.com/tenantry/tenantry/internal/mail"
 	"github.com/tenantry/tenantry/internal/parking"
 	"github.com/tenantry/tenantry/internal/postgres"
@@ -78,7 +79,11 @@ func newApp(cfg config, db *postgres.DB, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	dispatcher := &mail.Dispatcher{DB: db, Sender: mailSender(cfg, log), Log: log}
-	a := &app{server: srv, handler: h, background: []func(context.Context){dispatcher.Run}}
+	runner, err := jobs.New(db, log, parkingSvc, jobs.Config{})
+	if err != nil {
+		return nil, err
+	}
+	a := &app{server: srv, handler: h, background: []func(context.Context){dispatcher.Run, runner.Run}}
 	if limits.closer != nil {
 		a.background = append(a.background, limits.closer)
 	}

@@ -19,12 +19,7 @@ func cmdDev(ctx context.Context, env *environment, args []string) error {
 	if err := parseFlags(fs, args); err != nil || helpAsked(args) {
 		return err
 	}
-	cfg, err := loadConfig(env.getenv)
-	if err != nil {
-		return errUsage{err.Error()}
-	}
-	log := newLogger(env.stderr, cfg.LogLevel)
-	stop, err := useEmbedded(ctx, &cfg, log)
+	cfg, log, stop, err := prepare(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -40,6 +35,21 @@ func cmdDev(ctx context.Context, env *environment, args []string) error {
 		}
 	}
 	return serve(ctx, cfg, log, env.stdout)
+}
+
+// prepare loads the configuration and, without DATABASE_URL, starts (or attaches to) the private
+// dev database. The returned stop ends it when this process started it.
+func prepare(ctx context.Context, env *environment) (config, *slog.Logger, func(), error) {
+	cfg, err := loadConfig(env.getenv)
+	if err != nil {
+		return config{}, nil, nil, errUsage{err.Error()}
+	}
+	log := newLogger(env.stderr, cfg.LogLevel)
+	stop, err := useEmbedded(ctx, &cfg, log)
+	if err != nil {
+		return config{}, nil, nil, err
+	}
+	return cfg, log, stop, nil
 }
 
 // useEmbedded points cfg at the private cluster when no DATABASE_URL is set, starting it (or

@@ -23,12 +23,7 @@ func cmdMigrate(ctx context.Context, env *environment, args []string) error {
 	if sub != "up" && sub != "down" && sub != "status" {
 		return errUsage{fmt.Sprintf("migrate: unknown action %q (want up, down or status)", sub)}
 	}
-	cfg, err := loadConfig(env.getenv)
-	if err != nil {
-		return errUsage{err.Error()}
-	}
-	log := newLogger(env.stderr, cfg.LogLevel)
-	stop, err := useEmbedded(ctx, &cfg, log)
+	cfg, _, stop, err := prepare(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -94,7 +95,7 @@ func uplink(t *testing.T, eui string, occupied bool, fcnt int) string {
 	if occupied {
 		data = "AQ4xAA=="
 	}
-	return event(t, "up.json", eui, map[string]any{"data": data, "fCnt": fcnt})
+	return event(t, "up.json", eui, map[string]any{"data": data, "fCnt": fcnt, "time": time.Now().UTC().Format(time.RFC3339Nano)})
 }
 
 func (s *testServer) ingest(p parkingTenant, kind, body string) response {

@@ -210,3 +210,27 @@ func TestParkingOrphanInbox(t *testing.T) {
 		t.Errorf("the assigned device's uplink: %s", r.body)
 	}
 }
+
+// TestParkingUtilisation: an occupied uplink shows in the site's hourly utilisation.
+func TestParkingUtilisation(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	a := s.parkingTenant("util")
+	_, eui := s.sensor(a, s.space(a, "U-1"))
+	s.space(a, "U-2")
+	now := time.Now().UTC()
+	s.ingest(a, "up", event(t, "up.json", eui, map[string]any{"time": now.Add(-time.Minute).Format(time.RFC3339Nano)}))
+	from, to := now.Truncate(time.Hour).Add(-time.Hour).Format(time.RFC3339), now.Truncate(time.Hour).Add(time.Hour).Format(time.RFC3339)
+	u := s.must(200, "GET", "/api/v1/sites/"+a.site+"/utilisation?from="+from+"&to="+to, a.access, nil)
+	hours := u["hours"].([]any)
+	if u["spaces"] != 2.0 || len(hours) != 2 {
+		t.Fatalf("utilisation: %v", u)
+	}
+	var occupied float64
+	for _, h := range hours {
+		occupied += h.(map[string]any)["occupied_seconds"].(float64)
+	}
+	if occupied < 55 || occupied > 75 {
+		t.Errorf("occupied seconds in the window: %v, want about 60 (occupied since a minute ago): %v", occupied, hours)
+	}
+}

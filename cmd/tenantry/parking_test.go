@@ -173,3 +173,47 @@ func TestParkingSitesListDeleteAndOccupancy(t *testing.T) {
 	}
 	s.must(200, "POST", "/api/v1/sites/"+a.site+"/restore", a.access, nil)
 }
+
+// TestParkingDeviceLifecycle: one sensor and one display per space; assign moves, unassign
+// deactivates, decommission frees the EUI; every step is audited.
+func TestParkingDeviceLifecycle(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	a := s.parkingTenant("life")
+	sp1, sp2 := s.space(a, "D-1"), s.space(a, "D-2")
+	sensor, eui := s.sensor(a, sp1)
+	if r := s.do("POST", "/api/v1/devices", a.access, map[string]any{"dev_eui": "00000000000000A1", "kind": "sensor", "space_id": sp1}); r.status != http.StatusConflict {
+		t.Errorf("a second sensor on a space: %d %s", r.status, r.body)
+	}
+	s.must(201, "POST", "/api/v1/devices", a.access, map[string]any{"dev_eui": "00000000000000D1", "kind": "display", "space_id": sp1})
+	if r := s.do("POST", "/api/v1/devices", a.access, map[string]any{"dev_eui": strings.ToLower(eui), "kind": "sensor"}); r.status != http.StatusConflict {
+		t.Errorf("the same EUI twice in a tenant: %d", r.status)
+	}
+	s.ingest(a, "up", uplink(t, eui, true, 1))
+	moved := s.must(200, "POST", "/api/v1/devices/"+sensor+"/assign", a.access, map[string]any{"space_id": sp2})
+	if moved["space_id"] != sp2 || moved["status"] != "active" {
+		t.Errorf("moved: %v", moved)
+	}
+	if old := s.must(200, "GET", "/api/v1/spaces/"+sp1, a.access, nil); old["occupancy"] != "unknown" || old["state"] != "FREE" {
+		t.Errorf("the space the sensor left: %v", old)
+	}
+	if off := s.must(200, "POST", "/api/v1/devices/"+sensor+"/unassign", a.access, nil); off["status"] != "inactive" || off["space_id"] != nil {
+		t.Errorf("unassigned: %v", off)
+	}
+	s.must(204, "DELETE", "/api/v1/devices/"+sensor, a.access, nil)
+	if d := s.must(200, "GET", "/api/v1/devices/"+sensor, a.access, nil); d["status"] != "decommissioned" {
+		t.Errorf("decommissioned: %v", d)
+	}
+	if r := s.ingest(a, "up", uplink(t, eui, true, 2)); r.json(t)["status"] != "orphan" {
+		t.Errorf("an uplink of a decommissioned device: %s", r.body)
+	}
+	s.must(201, "POST", "/api/v1/devices", a.access, map[string]any{"dev_eui": eui, "kind": "sensor", "space_id": sp2})
+	if n := len(s.must(200, "GET", "/api/v1/orphan-devices", a.access, nil)["items"].([]any)); n != 0 {
+		t.Errorf("registering the EUI left it in the orphan inbox (%d)", n)
+	}
+	for _, action := range []string{"device.create", "device.assign", "device.unassign", "device.decommission", "space.create"} {
+		if n := s.count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = $2`, a.tenantID, action); n == 0 {
+			t.Errorf("no audit row for %s", action)
+		}
+	}
+}

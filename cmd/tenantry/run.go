@@ -34,6 +34,8 @@ func commands() []command {
 	return []command{
 		{"serve", "run the API server against DATABASE_URL (production)", cmdServe},
 		{"dev", "run the API with a private PostgreSQL under ./.tenantry (no configuration needed)", cmdDev},
+		{"demo", "like dev, plus a demo parking tenant whose sensors a simulator drives", cmdDemo},
+		{"simulate", "post simulated ChirpStack v4 sensor events to an ingest endpoint", cmdSimulate},
 		{"migrate", "apply or inspect database migrations: up | down | status", cmdMigrate},
 		{"verify", "check a live database against the isolation contract", cmdVerify},
 		{"staff", "platform staff: create accounts, grant time-limited access to a tenant, revoke", cmdStaff},

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/tenantry/tenantry/internal/postgres"
@@ -100,10 +101,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Background workers (mail, jobs) stop after the HTTP server and before the pool closes (the
+	// deferred db.Close runs after this deferred wait).
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopBackground()
+	var workers sync.WaitGroup
+	defer func() { stopBackground(); workers.Wait() }()
 	for _, work := range a.background {
-		go work(bg)
+		workers.Go(func() { work(bg) })
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

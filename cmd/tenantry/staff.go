@@ -80,11 +80,7 @@ func staffGrant(ctx context.Context, env *environment, svc *staff.Service, r sta
 
 // withDB opens the database from the configuration (or the dev database) for an admin tool.
 func withDB(ctx context.Context, env *environment, fn func(*postgres.DB) error) error {
-	cfg, err := loadConfig(env.getenv)
-	if err != nil {
-		return errUsage{err.Error()}
-	}
-	stop, err := useEmbedded(ctx, &cfg, newLogger(env.stderr, cfg.LogLevel))
+	cfg, _, stop, err := prepare(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -15,11 +15,7 @@ func cmdVerify(ctx context.Context, env *environment, args []string) error {
 	if err := parseFlags(fs, args); err != nil || helpAsked(args) {
 		return err
 	}
-	cfg, err := loadConfig(env.getenv)
-	if err != nil {
-		return errUsage{err.Error()}
-	}
-	stop, err := useEmbedded(ctx, &cfg, newLogger(env.stderr, cfg.LogLevel))
+	cfg, _, stop, err := prepare(ctx, env)
 	if err != nil {
 		return err
 	}

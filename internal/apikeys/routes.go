@@ -52,10 +52,25 @@ func view(k Key) KeyView {
 type CreateInput struct {
 	Body struct {
 		Name      string     `json:"name" minLength:"1" maxLength:"100" example:"occupancy-dashboard"`
-		Scopes    []string   `json:"scopes,omitempty" maxItems:"64" doc:"Scopes from the catalogue (see the API description); default: the read scopes" example:"[\"spaces:read\"]"`
+		Scopes    ScopeList  `json:"scopes,omitempty" doc:"Scopes from the catalogue; default: the read scopes"`
 		Role      string     `json:"role,omitempty" enum:"owner,admin,operator,viewer" doc:"Optional role ceiling below yours"`
 		ExpiresAt *time.Time `json:"expires_at,omitempty" doc:"Optional expiry"`
 	}
+}
+
+// ScopeList is a list of scope names; its schema enumerates the scope catalogue, so the OpenAPI
+// document always lists exactly the scopes that exist.
+type ScopeList []string
+
+// Schema implements huma.SchemaProvider.
+func (ScopeList) Schema(huma.Registry) *huma.Schema {
+	var names []any
+	for _, s := range tenancy.ScopeCatalogue() {
+		names = append(names, s.Name)
+	}
+	max := 64
+	return &huma.Schema{Type: huma.TypeArray, MaxItems: &max, UniqueItems: true,
+		Items: &huma.Schema{Type: huma.TypeString, Enum: names}, Examples: []any{[]string{"spaces:read"}}}
 }
 
 // CreateOutput is a new key with its secret.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -129,7 +130,7 @@ func admit(ctx context.Context, a Access, c Caller) (context.Context, error) {
 		if c.Tenant.IsZero() {
 			return nil, errs.ErrNoTenant
 		}
-		if isKey && (a.Scope == "" || !contains(c.Scopes, a.Scope)) {
+		if isKey && (a.Scope == "" || !slices.Contains(c.Scopes, a.Scope)) {
 			return nil, errs.E(errs.Forbidden, "the API key lacks the required scope")
 		}
 		if !c.Role.AtLeast(a.Role) {
@@ -137,15 +138,6 @@ func admit(ctx context.Context, a Access, c Caller) (context.Context, error) {
 		}
 	}
 	return tenancy.WithScope(ctx, tenancy.Scope{Tenant: c.Tenant, Principal: c.Principal, Role: c.Role, Scopes: c.Scopes})
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func credentialsOf(ctx huma.Context) Credentials {

@@ -208,7 +208,7 @@ func (s *Service) occupancy(ctx context.Context, q postgres.Querier, tenant, spa
 	if occupied {
 		value = "occupied"
 	}
-	return transition(ctx, q, tenant, space, sourceSensor, "sensor reported "+value, func() error {
+	return transitionAt(ctx, q, tenant, space, &at, sourceSensor, "sensor reported "+value, func() error {
 		return st.SetOccupancy(ctx, store.SetOccupancyParams{TenantID: tenant, ID: space, Occupancy: value, OccupancyAt: &at})
 	})
 }

@@ -47,8 +47,14 @@ func Derive(override bool, occupancy string, reserved bool) State {
 }
 
 // transition runs change, which alters one fact of a space the transaction has locked, and records
-// the change of derived state (or of the sensor's occupancy beneath it) in the space's history.
+// the change of derived state (or of the sensor's occupancy beneath it) in the space's history, at
+// the time the transaction started.
 func transition(ctx context.Context, q postgres.Querier, tenant, space uuid.UUID, source, detail string, change func() error) (State, error) {
+	return transitionAt(ctx, q, tenant, space, nil, source, detail, change)
+}
+
+// transitionAt is transition with the time the fact changed (a sensor's measurement time).
+func transitionAt(ctx context.Context, q postgres.Querier, tenant, space uuid.UUID, at *time.Time, source, detail string, change func() error) (State, error) {
 	st := store.New(q)
 	before, err := st.SpaceState(ctx, store.SpaceStateParams{TenantID: tenant, ID: space})
 	if err != nil {
@@ -64,7 +70,7 @@ func transition(ctx context.Context, q postgres.Querier, tenant, space uuid.UUID
 	if before == after {
 		return State(after.State), nil
 	}
-	err = st.InsertStateChange(ctx, store.InsertStateChangeParams{TenantID: tenant, ID: tenancy.NewID(), SpaceID: space,
+	err = st.InsertStateChange(ctx, store.InsertStateChangeParams{TenantID: tenant, ID: tenancy.NewID(), SpaceID: space, OccurredAt: at,
 		PreviousState: before.State, NewState: after.State, Occupancy: after.Occupancy, Source: source, Detail: detail})
 	return State(after.State), err
 }

@@ -24,8 +24,12 @@ import (
 var coreMigrations embed.FS
 
 // CoreMigrations returns the platform's migrations. Products add their own (see Migrator).
-func CoreMigrations() fs.FS {
-	sub, err := fs.Sub(coreMigrations, "migrations")
+func CoreMigrations() fs.FS { return MigrationsDir(coreMigrations) }
+
+// MigrationsDir returns the "migrations" directory of a package's embedded files, the layout every
+// package that owns tables uses (`//go:embed migrations/*.sql`).
+func MigrationsDir(files embed.FS) fs.FS {
+	sub, err := fs.Sub(files, "migrations")
 	if err != nil {
 		panic(err) // the embedded directory is fixed at build time
 	}

@@ -40,7 +40,7 @@ func (w *World) templateWith(op *Operation, t *Tenant, inst int, example bool) (
 			continue
 		}
 		if p.Required {
-			v, _ := g.value(p.Name, p.Schema, nil, true)
+			v, _ := g.value(p.Name, p.Schema, nil)
 			if p.Example != nil {
 				v = p.Example
 			}
@@ -69,7 +69,7 @@ func (w *World) templateWith(op *Operation, t *Tenant, inst int, example bool) (
 		if op.BodyExample != nil && example {
 			tp.body = g.fromExample(clone(op.BodyExample), nil)
 		} else {
-			tp.body, _ = g.value("", op.Body, nil, true)
+			tp.body, _ = g.value("", op.Body, nil)
 		}
 		tp.slots = append(tp.slots, g.slots...)
 	}

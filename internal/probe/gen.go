@@ -46,7 +46,7 @@ func randomUUID() string {
 }
 
 // value generates a value for s; name is its field name, path its location in the body.
-func (g *gen) value(name string, s *Schema, path []string, required bool) (any, bool) {
+func (g *gen) value(name string, s *Schema, path []string) (any, bool) {
 	s = g.doc.resolve(s)
 	if s == nil {
 		return nil, false
@@ -55,10 +55,10 @@ func (g *gen) value(name string, s *Schema, path []string, required bool) (any, 
 		return nil, false
 	}
 	if len(s.OneOf) > 0 {
-		return g.value(name, s.OneOf[0], path, required)
+		return g.value(name, s.OneOf[0], path)
 	}
 	if len(s.AnyOf) > 0 {
-		return g.value(name, s.AnyOf[0], path, required)
+		return g.value(name, s.AnyOf[0], path)
 	}
 	if len(s.Enum) > 0 {
 		return pickEnum(s.Enum), true
@@ -92,7 +92,7 @@ func (g *gen) object(s *Schema, path []string) map[string]any {
 		}
 	}
 	for _, name := range names {
-		if v, ok := g.value(name, s.Properties[name], append(path[:len(path):len(path)], name), true); ok {
+		if v, ok := g.value(name, s.Properties[name], append(path[:len(path):len(path)], name)); ok {
 			out[name] = v
 		}
 	}
@@ -114,7 +114,7 @@ func (g *gen) array(name string, s *Schema, path []string) []any {
 	}
 	out := make([]any, 0, n)
 	for range n {
-		if v, ok := g.value(name, s.Items, path, true); ok {
+		if v, ok := g.value(name, s.Items, path); ok {
 			out = append(out, v)
 		}
 	}

@@ -71,7 +71,7 @@ func (w *World) invite(ctx context.Context, t *Tenant, inv, accept *Operation, r
 func (w *World) accept(ctx context.Context, t *Tenant, op *Operation, token, email, role string) (*Principal, error) {
 	g := w.gen(t, nil)
 	g.all = true
-	body, _ := g.value("", op.Body, nil, true)
+	body, _ := g.value("", op.Body, nil)
 	m, _ := body.(map[string]any)
 	if m == nil {
 		m = map[string]any{}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 )
@@ -168,11 +167,4 @@ func (p *prober) rowHashes(ctx context.Context, op *Operation, tp *template) (ma
 		}
 	}
 	return out, nil
-}
-
-// SortedFindings returns the findings ordered by operation and check.
-func (r *Report) SortedFindings() []Finding {
-	out := slices.Clone(r.Findings)
-	slices.SortFunc(out, func(a, b Finding) int { return strings.Compare(a.Op+a.Check, b.Op+b.Check) })
-	return out
 }

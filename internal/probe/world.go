@@ -114,7 +114,7 @@ func (w *World) register(ctx context.Context, t *Tenant) error {
 	}
 	var last Response
 	for range 3 { // a generated slug or e-mail may clash with an earlier run
-		body, _ := w.gen(t, nil).value("", op.Body, nil, true)
+		body, _ := w.gen(t, nil).value("", op.Body, nil)
 		res, err := w.c.do(ctx, nil, "", Request{Method: op.Method, Path: op.Path, Body: body})
 		if err != nil {
 			return err
@@ -227,7 +227,7 @@ func (w *World) apiKeys(ctx context.Context) {
 }
 
 func (w *World) keyBody(t *Tenant, op *Operation, scopes []string) map[string]any {
-	body, _ := w.gen(t, nil).value("", op.Body, nil, true)
+	body, _ := w.gen(t, nil).value("", op.Body, nil)
 	m, _ := body.(map[string]any)
 	if m == nil {
 		m = map[string]any{}

@@ -3,10 +3,9 @@
 -- TRUNCATE, no REFERENCES.
 
 -- +goose Up
-GRANT SELECT, INSERT, UPDATE, DELETE ON river_job, river_leader, river_queue, river_client, river_client_queue, river_migration
-    TO tenantry_app;
-GRANT USAGE, SELECT ON SEQUENCE river_job_id_seq TO tenantry_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON river_job, river_leader, river_migration, river_notification, river_queue TO tenantry_app;
+GRANT USAGE, SELECT ON SEQUENCE river_job_id_seq, river_notification_id_seq TO tenantry_app;
 
 -- +goose Down
-REVOKE ALL ON river_job, river_leader, river_queue, river_client, river_client_queue, river_migration FROM tenantry_app;
-REVOKE ALL ON SEQUENCE river_job_id_seq FROM tenantry_app;
+REVOKE ALL ON river_job, river_leader, river_migration, river_notification, river_queue FROM tenantry_app;
+REVOKE ALL ON SEQUENCE river_job_id_seq, river_notification_id_seq FROM tenantry_app;

@@ -41,7 +41,8 @@ UPDATE spaces s SET
 WHERE s.tenant_id = sqlc.arg(tenant_id) AND s.id = sqlc.arg(id);
 
 -- name: SetSpacesDeleted :exec
-UPDATE spaces s SET deleted_at = sqlc.narg(deleted_at), updated_at = now()
+-- Deleting or restoring a space leaves it without a sensor, so its occupancy is unknown.
+UPDATE spaces s SET deleted_at = sqlc.narg(deleted_at), occupancy = 'unknown', occupancy_at = NULL, updated_at = now()
 WHERE s.tenant_id = sqlc.arg(tenant_id) AND s.id = ANY(sqlc.arg(ids)::uuid[]);
 
 -- name: SpaceState :one
@@ -51,8 +52,9 @@ SELECT v.state, v.occupancy FROM v_spaces v WHERE v.tenant_id = $1 AND v.id = $2
 UPDATE spaces s SET occupancy = $3, occupancy_at = $4 WHERE s.tenant_id = $1 AND s.id = $2;
 
 -- name: InsertStateChange :exec
-INSERT INTO space_state_changes (tenant_id, id, space_id, previous_state, new_state, occupancy, source, detail)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+INSERT INTO space_state_changes (tenant_id, id, space_id, occurred_at, previous_state, new_state, occupancy, source, detail)
+VALUES (sqlc.arg(tenant_id), sqlc.arg(id), sqlc.arg(space_id), coalesce(sqlc.narg(occurred_at)::timestamptz, now()),
+        sqlc.arg(previous_state), sqlc.arg(new_state), sqlc.arg(occupancy), sqlc.arg(source), sqlc.arg(detail));
 
 -- name: ListStateChanges :many
 SELECT c.id, c.space_id, c.occurred_at, c.previous_state, c.new_state, c.occupancy, c.source, c.detail

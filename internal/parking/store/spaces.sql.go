@@ -165,14 +165,16 @@ func (q *Queries) InsertSpace(ctx context.Context, arg InsertSpaceParams) error 
 }
 
 const insertStateChange = `-- name: InsertStateChange :exec
-INSERT INTO space_state_changes (tenant_id, id, space_id, previous_state, new_state, occupancy, source, detail)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO space_state_changes (tenant_id, id, space_id, occurred_at, previous_state, new_state, occupancy, source, detail)
+VALUES ($1, $2, $3, coalesce($4::timestamptz, now()),
+        $5, $6, $7, $8, $9)
 `
 
 type InsertStateChangeParams struct {
 	TenantID      uuid.UUID
 	ID            uuid.UUID
 	SpaceID       uuid.UUID
+	OccurredAt    *time.Time
 	PreviousState string
 	NewState      string
 	Occupancy     string
@@ -185,6 +187,7 @@ func (q *Queries) InsertStateChange(ctx context.Context, arg InsertStateChangePa
 		arg.TenantID,
 		arg.ID,
 		arg.SpaceID,
+		arg.OccurredAt,
 		arg.PreviousState,
 		arg.NewState,
 		arg.Occupancy,
@@ -504,7 +507,7 @@ func (q *Queries) SetOccupancy(ctx context.Context, arg SetOccupancyParams) erro
 }
 
 const setSpacesDeleted = `-- name: SetSpacesDeleted :exec
-UPDATE spaces s SET deleted_at = $1, updated_at = now()
+UPDATE spaces s SET deleted_at = $1, occupancy = 'unknown', occupancy_at = NULL, updated_at = now()
 WHERE s.tenant_id = $2 AND s.id = ANY($3::uuid[])
 `
 
@@ -514,6 +517,7 @@ type SetSpacesDeletedParams struct {
 	Ids       []uuid.UUID
 }
 
+// Deleting or restoring a space leaves it without a sensor, so its occupancy is unknown.
 func (q *Queries) SetSpacesDeleted(ctx context.Context, arg SetSpacesDeletedParams) error {
 	_, err := q.db.Exec(ctx, setSpacesDeleted, arg.DeletedAt, arg.TenantID, arg.Ids)
 	return err

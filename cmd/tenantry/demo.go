@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// The demo tenant. Its password is fixed and public: it exists only in development databases.
+const (
+	demoEmail    = "demo@example.com"
+	demoPassword = "demo parking password"
+	demoSlug     = "demo-parking"
+)
+
+// demoSensors are the DevEUIs of the demo's bay sensors; demoGateway relays them.
+var demoSensors = []string{"A84041DE00000001", "A84041DE00000002", "A84041DE00000003", "A84041DE00000004",
+	"A84041DE00000005", "A84041DE00000006", "A84041DE00000007", "A84041DE00000008"}
+
+const demoGateway = "7076FF0064030456"
+
+func cmdDemo(ctx context.Context, env *environment, args []string) error {
+	fs := flagSet(env, "demo [--simulate=false] [--interval 3s]", "Like `dev`, then creates (or reuses) a demo tenant with a site, eight spaces and their\n"+
+		"sensors, prints how to sign in, and runs the ChirpStack simulator against it, so occupancy\n"+
+		"changes within seconds.")
+	simulate := fs.Bool("simulate", true, "post simulated sensor events to the demo tenant")
+	interval := fs.Duration("interval", 3*time.Second, "time between simulated events")
+	if err := parseFlags(fs, args); err != nil || helpAsked(args) {
+		return err
+	}
+	cfg, log, stop, err := prepare(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	if cfg.JWTKey == "" {
+		if cfg.JWTKey, err = devKey(cfg.DataDir); err != nil {
+			return err
+		}
+	}
+	if cfg.OwnerURL != "" {
+		if err := migrateUp(ctx, cfg.OwnerURL, log); err != nil {
+			return err
+		}
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- serve(ctx, cfg, log, env.stdout) }()
+	go runDemo(ctx, "http://"+cfg.Addr, env.stdout, *simulate, *interval)
+	return <-errc
+}
+
+// runDemo waits for the server, seeds the demo tenant and runs the simulator until ctx ends.
+func runDemo(ctx context.Context, base string, out io.Writer, simulate bool, interval time.Duration) {
+	if err := waitReady(ctx, base); err != nil {
+		fmt.Fprintln(out, "demo:", err)
+		return
+	}
+	d, err := seedDemo(ctx, base)
+	if err != nil {
+		fmt.Fprintln(out, "demo:", err)
+		return
+	}
+	fmt.Fprintf(out, "\nDemo tenant %q is ready.\n  sign in:  POST %s/api/v1/auth/login {\"email\": %q, \"password\": %q}\n"+
+		"  API key:  %s  (ingest + read scopes)\n  watch:    curl -s -H 'X-API-Key: %s' %s/api/v1/spaces\n"+
+		"  simulate: tenantry simulate --url %s --api-key %s\n\n", demoSlug, base, demoEmail, demoPassword, d.key, d.key, base, base, d.key)
+	if !simulate {
+		return
+	}
+	sim := newSimulator(base, d.key)
+	sim.sensors = demoSensors
+	if err := sim.run(ctx, out, interval, 0); err != nil && ctx.Err() == nil {
+		fmt.Fprintln(out, "demo: simulator:", err)
+	}
+}
+
+func waitReady(ctx context.Context, base string) error {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
+		if res, err := http.Get(base + "/health/ready"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return errors.New("the server did not become ready")
+}
+
+// demoTenant is what seeding returns: a fresh API key of the demo tenant.
+type demoTenant struct {
+	access, key, site string
+}
+
+// seedDemo creates the demo tenant through the public API, or signs in to the existing one, makes
+// sure its site has spaces with sensors, and creates an API key for the simulator.
+func seedDemo(ctx context.Context, base string) (demoTenant, error) {
+	c := &demoClient{base: base, http: &http.Client{Timeout: 10 * time.Second}}
+	var d demoTenant
+	var err error
+	if d.access, err = c.session(ctx); err != nil {
+		return d, err
+	}
+	c.token = d.access
+	var sites struct {
+		Items []struct{ ID string } `json:"items"`
+	}
+	if err := c.call(ctx, "GET", "/api/v1/sites", nil, &sites); err != nil || len(sites.Items) == 0 {
+		return d, fmt.Errorf("demo: sites: %v", err)
+	}
+	d.site = sites.Items[0].ID
+	if err := c.fill(ctx, d.site); err != nil {
+		return d, err
+	}
+	var key struct {
+		Key string `json:"key"`
+	}
+	err = c.call(ctx, "POST", "/api/v1/api-keys", map[string]any{"name": "demo simulator " + time.Now().Format(time.RFC3339Nano),
+		"scopes": []string{"webhook:ingest", "devices:read", "spaces:read", "sites:read", "telemetry:read"}}, &key)
+	d.key = key.Key
+	return d, err
+}
+
+// session registers the demo owner, or signs in when the demo tenant exists already.
+func (c *demoClient) session(ctx context.Context) (string, error) {
+	var reg struct {
+		Session struct {
+			AccessToken string `json:"access_token"`
+		} `json:"session"`
+	}
+	err := c.call(ctx, "POST", "/api/v1/auth/register", map[string]any{
+		"user":   map[string]any{"email": demoEmail, "name": "Demo Operator", "password": demoPassword},
+		"tenant": map[string]any{"name": "Demo Parking", "slug": demoSlug}}, &reg)
+	if err == nil {
+		return reg.Session.AccessToken, nil
+	}
+	var login struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := c.call(ctx, "POST", "/api/v1/auth/login", map[string]any{"email": demoEmail, "password": demoPassword, "tenant": demoSlug}, &login); err != nil {
+		return "", fmt.Errorf("demo: sign-in: %w", err)
+	}
+	return login.AccessToken, nil
+}
+
+// fill gives the demo site its spaces, sensors and gateway, unless it has spaces already.
+func (c *demoClient) fill(ctx context.Context, site string) error {
+	var spaces struct {
+		Items []struct{ ID string } `json:"items"`
+	}
+	if err := c.call(ctx, "GET", "/api/v1/spaces?site_id="+site, nil, &spaces); err != nil || len(spaces.Items) > 0 {
+		return err
+	}
+	if err := c.call(ctx, "PATCH", "/api/v1/sites/"+site, map[string]any{"name": "Harbour car park", "timezone": "Europe/Lisbon",
+		"latitude": 38.7071, "longitude": -9.1357}, &struct{}{}); err != nil {
+		return err
+	}
+	if err := c.call(ctx, "POST", "/api/v1/devices", map[string]any{"dev_eui": demoGateway, "kind": "gateway", "name": "roof gateway"}, &struct{}{}); err != nil {
+		return err
+	}
+	for i, eui := range demoSensors {
+		var sp struct{ ID string }
+		code := fmt.Sprintf("A-%02d", i+1)
+		if err := c.call(ctx, "POST", "/api/v1/spaces", map[string]any{"site_id": site, "code": code, "floor": "0", "zone": "A"}, &sp); err != nil {
+			return err
+		}
+		err := c.call(ctx, "POST", "/api/v1/devices", map[string]any{"dev_eui": eui, "kind": "sensor", "name": "bay " + code,
+			"model": "Browan TBSP100", "space_id": sp.ID}, &struct{}{})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// demoClient calls the API as the demo owner.
+type demoClient struct {
+	base, token string
+	http        *http.Client
+}
+
+func (c *demoClient) call(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if res.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, raw)
+	}
+	return json.Unmarshal(raw, out)
+}
