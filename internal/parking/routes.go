@@ -41,8 +41,8 @@ func (s *Service) Routes(api huma.API, log *slog.Logger) {
 	httpapi.Register(api, log, reg("update-space", patch, "/api/v1/spaces/{id}", "Change a space", spaces, 200, nf, cf), role(tenancy.RoleAdmin, "spaces:write"), s.handleUpdateSpace)
 	httpapi.Register(api, log, reg("delete-space", del, "/api/v1/spaces/{id}", "Soft-delete a space (409 while it has open reservations, unless force)", spaces, 204, nf, cf), role(tenancy.RoleAdmin, "spaces:write"), s.handleDeleteSpace)
 	httpapi.Register(api, log, reg("restore-space", post, "/api/v1/spaces/{id}/restore", "Restore a deleted space", spaces, 200, nf, cf), role(tenancy.RoleAdmin, "spaces:write"), s.handleRestoreSpace)
-	httpapi.Register(api, log, reg("set-space-override", put, "/api/v1/spaces/{id}/override", "Put a space under maintenance or block it", spaces, 200, nf), role(tenancy.RoleOperator, "spaces:write"), s.handleSetOverride)
-	httpapi.Register(api, log, reg("clear-space-override", del, "/api/v1/spaces/{id}/override", "Lift a space's override", spaces, 200, nf), role(tenancy.RoleOperator, "spaces:write"), s.handleClearOverride)
+	httpapi.Register(api, log, reg("set-space-override", put, "/api/v1/spaces/{id}/override", "Put a space under maintenance or block it", spaces, 200, nf), role(tenancy.RoleOperator, "spaces:override"), s.handleSetOverride)
+	httpapi.Register(api, log, reg("clear-space-override", del, "/api/v1/spaces/{id}/override", "Lift a space's override", spaces, 200, nf), role(tenancy.RoleOperator, "spaces:override"), s.handleClearOverride)
 	httpapi.Register(api, log, reg("space-history", get, "/api/v1/spaces/{id}/history", "A space's state history, newest first", spaces, 200, nf), role(tenancy.RoleViewer, "spaces:read"), s.handleSpaceHistory)
 	httpapi.Register(api, log, reg("space-availability", get, "/api/v1/spaces/{id}/availability", "A space's held windows in a time range", resv, 200, nf), role(tenancy.RoleViewer, "reservations:read"), s.handleAvailability)
 

@@ -19,6 +19,7 @@ var scopeCatalogue = []ScopeInfo{
 	{"sites:write", RoleAdmin, false, "create, change and delete sites"},
 	{"spaces:read", RoleViewer, true, "read spaces, their state and availability"},
 	{"spaces:write", RoleAdmin, false, "create, change and delete spaces"},
+	{"spaces:override", RoleOperator, false, "put a space under maintenance or block it, and lift it"},
 	{"devices:read", RoleViewer, true, "read devices and the orphan inbox"},
 	{"devices:write", RoleAdmin, false, "register, assign and retire devices"},
 	{"reservations:read", RoleViewer, true, "read reservations"},
