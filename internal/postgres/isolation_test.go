@@ -353,3 +353,26 @@ func TestNoScopeNoQuery(t *testing.T) {
 		t.Errorf("Tx without scope: err %v, ran %v", err, ran)
 	}
 }
+
+// TestRowsLeftOpen: a function that returns without closing its rows still commits (Tx) or
+// returns (Read) cleanly, and the connection is usable afterwards.
+func TestRowsLeftOpen(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 1)
+	leave := func(q postgres.Querier) error {
+		_, err := q.Query(w.a.ctx, `SELECT id FROM memberships WHERE tenant_id = $1`, w.a.id.UUID())
+		return err
+	}
+	if err := w.db.Tx(w.a.ctx, leave); err != nil {
+		t.Errorf("Tx with rows left open: %v", err)
+	}
+	if err := w.db.Read(w.a.ctx, leave); err != nil {
+		t.Errorf("Read with rows left open: %v", err)
+	}
+	var n int
+	if err := w.db.Read(w.a.ctx, func(q postgres.Querier) error {
+		return q.QueryRow(w.a.ctx, `SELECT count(*) FROM memberships WHERE tenant_id = $1`, w.a.id.UUID()).Scan(&n)
+	}); err != nil || n != 1 {
+		t.Errorf("the next read: %d, %v", n, err)
+	}
+}

@@ -63,7 +63,12 @@ func (db *DB) Read(ctx context.Context, fn func(Querier) error) error {
 		return translate(fmt.Errorf("postgres: read: acquire: %w", err))
 	}
 	defer conn.Release()
-	return translate(fn(&pipelined{conn: conn, bind: b}))
+	p := &pipelined{conn: conn, bind: b}
+	err = fn(p)
+	if p.open != nil { // rows fn left open: finish the batch so the connection goes back clean
+		_ = p.open.Close()
+	}
+	return translate(err)
 }
 
 // AsUser runs fn in a read-write transaction bound to one user and no tenant: it reaches the user's
@@ -113,6 +118,10 @@ func (db *DB) runTx(ctx context.Context, b binding, fn func(Querier) error) (err
 	}
 	if q.tx == nil { // fn ran no statement: there is nothing to commit
 		return nil
+	}
+	if err = q.finishBatch(); err != nil { // rows of the first statement that fn left open
+		q.rollback(ctx)
+		return translate(fmt.Errorf("postgres: tx: %w", err))
 	}
 	if err = q.tx.Commit(ctx); err != nil {
 		return translate(fmt.Errorf("postgres: commit: %w", err))
