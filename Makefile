@@ -11,7 +11,11 @@ PKGS    := ./...
 MOD     := github.com/tenantry/tenantry
 # sqlc's output directories, read from sqlc.yaml.
 GENERATED := $(shell sed -n 's/.*out: *\([^,}]*\).*/\1/p' sqlc.yaml)
-LINTFLAGS := -tenantsql.dynamic=$(MOD)/internal/postgres,$(MOD)/internal/pgtest,$(MOD)/internal/verify
+# rawdb: the default allowlist plus bench/, the load harness, which holds one superuser connection
+# to the throwaway cluster it starts (to create its BYPASSRLS baseline role and VACUUM); it writes
+# tenant data only through postgres.DB.Tx.
+RAWDB_ALLOW := $(MOD)/internal/postgres,$(MOD)/internal/pgcluster,$(MOD)/internal/pgtest,$(MOD)/internal/verify,$(MOD)/cmd/tenantlint,$(MOD)/bench
+LINTFLAGS := -tenantsql.dynamic=$(MOD)/internal/postgres,$(MOD)/internal/pgtest,$(MOD)/internal/verify -rawdb.allow=$(RAWDB_ALLOW)
 
 .DEFAULT_GOAL := help
 
@@ -76,10 +80,32 @@ probe: ## cross-tenant probe of a running server (URL=http://127.0.0.1:8080, wha
 smoke: ## smoke test of a running server (URL=http://127.0.0.1:8080)
 	$(GO) run ./cmd/tenantry smoke --url $(URL)
 
+# The load harness (bench/, docs/performance.md): a private PostgreSQL, the data set, the server
+# binary, the scenarios and the pgbench baselines. BENCHFLAGS passes flags to it, e.g. the
+# full-size scaling run: make bench BENCHFLAGS='-tenants 10000 -spaces 1000'.
+BENCHFLAGS ?=
+BENCHCMD = $(GO) run ./bench/cmd/loadbench -command "make $@$(if $(BENCHFLAGS), BENCHFLAGS='$(BENCHFLAGS)')"
+
 .PHONY: bench
-bench: ## Go micro-benchmarks of the hot paths (compare runs with benchstat)
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/... | tee bench.out
+bench: build bench-deps ## load harness (< 10 min here): scenarios and pgbench baselines; writes docs/performance.md and the README
+	$(BENCHCMD) -server bin/tenantry -write $(BENCHFLAGS)
+
+.PHONY: bench-profile
+bench-profile: bench-deps ## CPU profiles of the list and ingest scenarios (pprof build) into bench/results/profile
+	$(GO) build -tags pprof -o bin/tenantry-pprof ./cmd/tenantry
+	$(BENCHCMD) -server bin/tenantry-pprof -only list,ingest -rounds 1 -profile bench/results/profile $(BENCHFLAGS)
+	@for p in bench/results/profile/cpu-*.pprof; do echo "== $$p"; $(GO) tool pprof -top -nodecount 25 bin/tenantry-pprof $$p 2>/dev/null | tail -n +5; done
+
+# The micro-benchmarks of docs/performance.md; BENCH=regexp selects some, e.g. BENCH=JWT.
+BENCH ?= .
+.PHONY: bench-micro
+bench-micro: deps ## Go micro-benchmarks of the hot paths into bench.out (compare two runs with benchstat)
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count 6 ./internal/... ./cmd/tenantry | tee bench.out
+
+.PHONY: bench-deps
+bench-deps:
+	@scripts/deps.sh bench
 
 .PHONY: clean
 clean: ## remove build output (the dev database in ./.tenantry stays; delete it by hand)
-	rm -rf bin bench.out
+	rm -rf bin bench.out bench/results

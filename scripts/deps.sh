@@ -2,7 +2,8 @@
 # Installs, once and serially, the system packages the tests need: the PostgreSQL server binaries
 # (each test package starts its own cluster) and redis-server (the shared rate-limit tests). Test
 # packages run in parallel, and parallel apt-get runs would fight over apt's lock, so `make test`
-# runs this first. As root it installs with apt; otherwise it names the command to run.
+# runs this first. As root it installs with apt; otherwise it names the command to run. With the
+# argument `bench` it also needs pgbench (`make bench`), from Debian's postgresql-client.
 set -euo pipefail
 need=()
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
@@ -10,6 +11,9 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
 fi
 if ! command -v redis-server >/dev/null 2>&1; then
 	need+=(redis-server)
+fi
+if [ "${1:-}" = bench ] && ! ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1 && ! command -v pgbench >/dev/null 2>&1; then
+	need+=(postgresql-client)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then

@@ -161,6 +161,9 @@ func (s *Service) ListSpaces(ctx context.Context, f SpaceFilter, size int, after
 	if err != nil {
 		return nil, err
 	}
+	if f == (SpaceFilter{}) {
+		return s.listLiveSpaces(ctx, tenant, size, after)
+	}
 	p := store.ListSpacesParams{TenantID: tenant, IncludeDeleted: f.IncludeDeleted, SiteID: f.SiteID, Building: nonEmpty(f.Building),
 		Floor: nonEmpty(f.Floor), Zone: nonEmpty(f.Zone), State: nonEmpty(string(f.State)), Q: nonEmpty(f.Query), Lim: int32(size + 1)}
 	if after != nil {
@@ -169,6 +172,24 @@ func (s *Service) ListSpaces(ctx context.Context, f SpaceFilter, size int, after
 	var out []Space
 	err = s.db.Read(ctx, func(q postgres.Querier) error {
 		rows, err := store.New(q).ListSpaces(ctx, p)
+		for _, r := range rows {
+			out = append(out, spaceOf(store.GetSpaceRow(r)))
+		}
+		return err
+	})
+	return out, err
+}
+
+// listLiveSpaces is ListSpaces without filters, on its own statement (see ListLiveSpaces in
+// queries/spaces.sql): its cached plan stops after the page, whatever the tenant's size.
+func (s *Service) listLiveSpaces(ctx context.Context, tenant uuid.UUID, size int, after *spaceKey) ([]Space, error) {
+	p := store.ListLiveSpacesParams{TenantID: tenant, Lim: int32(size + 1)} // after ('', nil uuid): from the first code
+	if after != nil {
+		p.AfterCode, p.AfterID = after.Code, after.ID
+	}
+	var out []Space
+	err := s.db.Read(ctx, func(q postgres.Querier) error {
+		rows, err := store.New(q).ListLiveSpaces(ctx, p)
 		for _, r := range rows {
 			out = append(out, spaceOf(store.GetSpaceRow(r)))
 		}

@@ -1,0 +1,240 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/tenantry/tenantry/internal/postgres"
+)
+
+// run is the state of one harness run.
+type run struct {
+	cfg         Config
+	log         *slog.Logger
+	db          *database
+	srv         *server
+	client      *http.Client
+	postgresPID int
+	pgbench     pgbenchRun
+	http        map[string]scenario
+	results     map[string]*result
+	profiles    []string      // profile files taken
+	startJobs   time.Duration // how long the server's start-up jobs ran before the scenarios
+}
+
+// Run runs the harness: a private database, the data set, the server, every scenario of cfg,
+// and the report, printed to stdout and, with cfg.Write, written into the docs.
+func Run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (err error) {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	began := time.Now()
+	r := &run{cfg: cfg, log: log, client: newClient(cfg.Concurrency), results: map[string]*result{}}
+	var script, bin string
+	if cfg.runs(ScenarioPgbench) || cfg.runs(ScenarioPgbenchNoRLS) {
+		if script, err = listScript(cfg.Root, cfg.Tenants); err != nil {
+			return err
+		}
+		if bin, err = findPgbench(cfg.Pgbench); err != nil {
+			return err
+		}
+	}
+	if r.db, err = startDatabase(ctx, cfg, log); err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, r.db.stop(ctx)) }()
+	// The server starts before the data is loaded: at start it runs its periodic sweeps at once, and
+	// the retention sweep queues one job per tenant, which River works at about 40 a second here
+	// (docs/performance.md). On an empty database they are done in seconds, and the next retention
+	// sweep is an hour away, after the run.
+	if r.srv, err = startServer(ctx, cfg, r.db, log); err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, r.srv.stop()) }()
+	if r.startJobs, err = r.db.waitJobsIdle(ctx); err != nil {
+		return err
+	}
+	log.Info("bench: start-up jobs done", "elapsed", r.startJobs.Round(time.Millisecond))
+	many, few, stats, err := load(ctx, cfg, r.db, log)
+	if err != nil {
+		return err
+	}
+	log.Info("bench: data loaded", "spaces", stats.Spaces, "readings", stats.Readings, "elapsed", stats.Elapsed.Round(time.Second),
+		"size_mb", stats.Bytes/1_000_000)
+	if err := r.preparePgbench(bin, script); err != nil {
+		return err
+	}
+	r.http = map[string]scenario{
+		ScenarioList:    listScenario(ScenarioList, fmt.Sprintf("`GET /api/v1/spaces?limit=%d`, %s tenants", ListSize, itoa(int64(cfg.Tenants))), many),
+		ScenarioListFew: listScenario(ScenarioListFew, fmt.Sprintf("`GET /api/v1/spaces?limit=%d`, %d tenants", ListSize, cfg.FewTenants), few),
+		ScenarioGet:     getScenario(many), ScenarioReserve: reserveScenario(many), ScenarioIngest: ingestScenario(many),
+	}
+	if err := r.scenarios(ctx); err != nil {
+		return err
+	}
+	if err := r.heapProfile(ctx); err != nil {
+		return err
+	}
+	_, peak, err := memory(r.srv.pid())
+	if err != nil {
+		return err
+	}
+	rep := r.report(stats, peak, time.Since(began))
+	if err := r.publish(rep, stdout); err != nil {
+		return err
+	}
+	if r.cfg.Hold {
+		fmt.Fprintf(stdout, "holding until interrupted:\n  psql %q\n  psql %q\n  curl -H 'X-API-Key: %s' %s/api/v1/spaces\n",
+			r.db.url("postgres"), r.db.url(postgres.AppRole), many[0].key, r.srv.url)
+		<-ctx.Done()
+	}
+	return nil
+}
+
+// preparePgbench writes the list script and remembers how to run pgbench.
+func (r *run) preparePgbench(bin, script string) error {
+	path := filepath.Join(r.db.dir, "list.sql")
+	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
+		return err
+	}
+	pid, err := r.db.postmasterPID()
+	if err != nil {
+		return err
+	}
+	r.postgresPID = pid
+	r.pgbench = pgbenchRun{bin: bin, script: path, sockDir: r.db.cluster.SocketDir(), logDir: r.db.dir,
+		clients: r.cfg.Concurrency, duration: r.cfg.Duration, vars: pgbenchVars()}
+	return nil
+}
+
+// scenarios runs the read scenarios and the baselines Rounds times, each round in the reverse
+// order of the one before (so slow drift of the machine favours none of them), then the writes.
+func (r *run) scenarios(ctx context.Context) error {
+	reads := []string{ScenarioPgbench, ScenarioPgbenchNoRLS, ScenarioList, ScenarioListFew}
+	for round := range r.cfg.Rounds {
+		order := slices.Clone(reads)
+		if round%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, name := range order {
+			if err := r.scenario(ctx, name); err != nil {
+				return err
+			}
+		}
+	}
+	for _, name := range []string{ScenarioGet, ScenarioReserve, ScenarioIngest} {
+		if err := r.scenario(ctx, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scenario runs one round of a scenario, if the configuration selects it.
+func (r *run) scenario(ctx context.Context, name string) error {
+	if !r.cfg.runs(name) {
+		return nil
+	}
+	res := r.results[name]
+	if res == nil {
+		res = &result{Name: name}
+		r.results[name] = res
+	}
+	r.log.Info("bench: scenario", "name", name, "round", len(res.Rates)+1)
+	switch name {
+	case ScenarioPgbench:
+		res.Title = "pgbench, the list SQL pipelined, application role (RLS)"
+		return r.runPgbench(ctx, res, postgres.AppRole)
+	case ScenarioPgbenchNoRLS:
+		res.Title = "pgbench, the same script, BYPASSRLS role (no RLS)"
+		return r.runPgbench(ctx, res, bypassRole)
+	}
+	return r.runHTTP(ctx, res, r.http[name])
+}
+
+// runPgbench runs one warm-up and one measured pgbench of the list script as role.
+func (r *run) runPgbench(ctx context.Context, res *result, role string) error {
+	res.Kind = kindPgbench
+	p := r.pgbench
+	p.role = role
+	if r.cfg.Warmup >= time.Second {
+		p.duration = r.cfg.Warmup
+		if _, err := p.run(ctx, res.Name+"-warmup", false); err != nil {
+			return err
+		}
+		p.duration = r.cfg.Duration
+	}
+	m := startMeter(0, r.postgresPID)
+	out, err := p.run(ctx, fmt.Sprintf("%s-%d", res.Name, len(res.Rates)+1), true)
+	if err != nil {
+		return err
+	}
+	u := m.stop()
+	u.client = out.cpu
+	res.add(u)
+	res.Rates = append(res.Rates, out.tps)
+	res.Requests += int64(len(out.latencies))
+	res.Errors += out.failed
+	res.latencies = append(res.latencies, out.latencies...)
+	return nil
+}
+
+// runHTTP runs one warm-up and one measured phase of an HTTP scenario. A tenant mismatch in either
+// aborts the run; so does an error rate above 1 %, which would make the figures meaningless.
+func (r *run) runHTTP(ctx context.Context, res *result, sc scenario) error {
+	res.Kind, res.Title = kindAPI, sc.title
+	if r.cfg.Warmup > 0 {
+		if _, err := drive(ctx, r.client, r.srv.url, sc, r.cfg.Concurrency, r.cfg.Warmup); err != nil {
+			return err
+		}
+	}
+	stopProfile := r.profile(ctx, sc.name)
+	m := startMeter(r.srv.pid(), r.postgresPID)
+	s, err := drive(ctx, r.client, r.srv.url, sc, r.cfg.Concurrency, r.cfg.Duration)
+	u := m.stop()
+	if perr := stopProfile(); err == nil {
+		err = perr
+	}
+	if err != nil {
+		return err
+	}
+	res.add(u)
+	res.Rates = append(res.Rates, float64(len(s.latencies))/u.elapsed.Seconds())
+	res.Requests += int64(len(s.latencies))
+	res.Errors += s.errors
+	res.latencies = append(res.latencies, s.latencies...)
+	if s.firstErr != nil && res.FirstError == "" {
+		res.FirstError = s.firstErr.Error()
+	}
+	if s.errors*100 > int64(len(s.latencies)) {
+		return fmt.Errorf("bench: %s: %d of %d requests failed, the first with: %v", sc.name, s.errors, len(s.latencies), s.firstErr)
+	}
+	return nil
+}
+
+// machineInfo describes the host, the toolchain and the database.
+func (r *run) machineInfo() machine {
+	m := describeMachine()
+	m.Go, m.Postgres = runtime.Version(), r.db.version
+	return m
+}
+
+// sortedResults returns the results in scenario order.
+func (r *run) sortedResults() []*result {
+	var out []*result
+	for _, name := range Scenarios {
+		if res, ok := r.results[name]; ok {
+			out = append(out, res)
+		}
+	}
+	return out
+}

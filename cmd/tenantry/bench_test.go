@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/tenantry/tenantry/internal/ratelimit"
+	"github.com/tenantry/tenantry/internal/testenv"
+)
+
+// BenchmarkAPIKeyRequest is the authenticated path in process, without the network: the assembled
+// handler serving a request with an API key, on the real database (rate limits lifted but
+// checked, request logs discarded). "tenant" is the smallest tenant read (GET /api/v1/tenant: the
+// key's one scoped read, then one row); "spaces" the list scenario of `make bench` (GET
+// /api/v1/spaces?limit=50 of 50 spaces). Each iteration is one request; run with -cpu to vary the
+// concurrency.
+func BenchmarkAPIKeyRequest(b *testing.B) {
+	env := testenv.NewDB(b)
+	cfg, err := loadConfig(func(string) string { return "" })
+	if err != nil {
+		b.Fatal(err)
+	}
+	var jwtKey [32]byte
+	_, _ = rand.Read(jwtKey[:])
+	cfg.JWTKey = base64.StdEncoding.EncodeToString(jwtKey[:])
+	cfg.DatabaseURL, cfg.SystemURL = env.AppURL, env.SystemURL
+	if cfg.RateLimits, err = ratelimit.ParseLimits("principal=1000000000/1m,tenant=1000000000/1m"); err != nil {
+		b.Fatal(err)
+	}
+	a, err := newApp(cfg, env.Open(b, 4), slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	key := benchTenantKey(b, a.handler)
+	for _, path := range []string{"/api/v1/tenant", "/api/v1/spaces?limit=50"} {
+		b.Run(map[bool]string{true: "tenant", false: "spaces"}[path == "/api/v1/tenant"], func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req := httptest.NewRequest(http.MethodGet, path, nil)
+					req.Header.Set("X-API-Key", key)
+					rec := httptest.NewRecorder()
+					a.handler.ServeHTTP(rec, req)
+					if rec.Code != http.StatusOK {
+						b.Errorf("%s: %d %s", path, rec.Code, rec.Body)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// benchTenantKey registers a tenant, gives it 50 spaces and returns an API key reading both.
+func benchTenantKey(b *testing.B, h http.Handler) string {
+	reg := benchCall(b, h, http.StatusCreated, "POST", "/api/v1/auth/register", "", map[string]any{
+		"user":   map[string]any{"email": "bench@example.com", "name": "Bench", "password": "correct horse battery"},
+		"tenant": map[string]any{"name": "Bench", "slug": "bench"}})
+	token := reg["session"].(map[string]any)["access_token"].(string)
+	site := benchCall(b, h, http.StatusOK, "GET", "/api/v1/sites", token, nil)["items"].([]any)[0].(map[string]any)["id"]
+	for i := range 50 {
+		benchCall(b, h, http.StatusCreated, "POST", "/api/v1/spaces", token, map[string]any{"site_id": site, "code": fmt.Sprintf("S-%02d", i)})
+	}
+	k := benchCall(b, h, http.StatusCreated, "POST", "/api/v1/api-keys", token, map[string]any{"name": "bench", "scopes": []string{"tenant:read", "spaces:read"}})
+	return k["key"].(string)
+}
+
+// benchCall sends one JSON request to h with a bearer token and returns the decoded answer.
+func benchCall(b *testing.B, h http.Handler, want int, method, path, token string, body any) map[string]any {
+	b.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		rd = bytes.NewReader(raw)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != want {
+		b.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		b.Fatal(err)
+	}
+	return out
+}
