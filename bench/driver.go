@@ -69,13 +69,13 @@ func drive(ctx context.Context, client *http.Client, base string, sc scenario, c
 				}
 				if err != nil {
 					errs++
-					first = cmp(first, err)
+					first = firstOf(first, err)
 				}
 			}
 			mu.Lock()
 			out.latencies = append(out.latencies, lat...)
 			out.errors += errs
-			out.firstErr = cmp(out.firstErr, first)
+			out.firstErr = firstOf(out.firstErr, first)
 			mu.Unlock()
 		})
 	}
@@ -87,7 +87,8 @@ func drive(ctx context.Context, client *http.Client, base string, sc scenario, c
 	return out, ctx.Err()
 }
 
-func cmp(first, err error) error {
+// firstOf returns first, or err when there is no first yet.
+func firstOf(first, err error) error {
 	if first != nil {
 		return first
 	}

@@ -192,18 +192,18 @@ func (rep report) figures() figures {
 		rep.result(ScenarioListFew), rep.result(ScenarioIngest)
 	if list != nil && pg != nil {
 		x := list.rate() / pg.rate()
-		f.Ratios = append(f.Ratios, ratio{"API space list ÷ pgbench (same SQL, same concurrency)", fmt.Sprintf("%.2f", x),
+		f.Ratios = append(f.Ratios, ratio{"API space list ÷ pgbench (same SQL, same concurrency)", ratioText(x, targetAPIOverPgbench),
 			fmt.Sprintf("≥ %.1f", targetAPIOverPgbench), x >= targetAPIOverPgbench})
 	}
 	if pg != nil && norls != nil {
 		x := pg.rate() / norls.rate()
-		f.Ratios = append(f.Ratios, ratio{"RLS ÷ no RLS (pgbench)" + perRound(pg, norls), fmt.Sprintf("%.2f", x),
+		f.Ratios = append(f.Ratios, ratio{"RLS ÷ no RLS (pgbench)" + perRound(pg, norls), ratioText(x, targetRLSOverNoRLS),
 			fmt.Sprintf("≥ %.2f", targetRLSOverNoRLS), x >= targetRLSOverNoRLS})
 	}
 	if list != nil && few != nil {
 		x := msf(list.quantile(0.99)) / msf(few.quantile(0.99))
 		f.Ratios = append(f.Ratios, ratio{fmt.Sprintf("p99 of the list, %s tenants ÷ %d tenants (same rows)", itoa(int64(rep.Config.Tenants)),
-			rep.Config.FewTenants), fmt.Sprintf("%.2f", x), fmt.Sprintf("≤ %.1f", targetP99Scaling), x <= targetP99Scaling})
+			rep.Config.FewTenants), ratioText(x, targetP99Scaling), fmt.Sprintf("≤ %.1f", targetP99Scaling), x <= targetP99Scaling})
 	}
 	if ingest != nil {
 		f.Ratios = append(f.Ratios,
@@ -236,6 +236,14 @@ func (rep report) summary() string {
 		rep.Date.Format("2006-01-02"), rep.Machine.CPUs, itoa(int64(rep.Config.Tenants)), itoa(int64(rep.Config.Spaces)), rep.Config.Concurrency)
 	b.WriteString(rep.ratios())
 	return b.String()
+}
+
+// ratioText writes x with two decimals, or three when two would equal the target.
+func ratioText(x, target float64) string {
+	if s := fmt.Sprintf("%.2f", x); s != fmt.Sprintf("%.2f", target) {
+		return s
+	}
+	return fmt.Sprintf("%.3f", x)
 }
 
 func settingsText(s map[string]string) string {

@@ -31,7 +31,7 @@ type run struct {
 	startJobs   time.Duration // how long the server's start-up jobs ran before the scenarios
 }
 
-// Run runs the harness: a private database, the data set, the server, every scenario of cfg,
+// Run runs the harness: a private database, the server, the data set, every scenario of cfg,
 // and the report, printed to stdout and, with cfg.Write, written into the docs.
 func Run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (err error) {
 	if err := cfg.Validate(); err != nil {
@@ -52,18 +52,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (e
 		return err
 	}
 	defer func() { err = errors.Join(err, r.db.stop(ctx)) }()
-	// The server starts before the data is loaded: at start it runs its periodic sweeps at once, and
-	// the retention sweep queues one job per tenant, which River works at about 40 a second here
-	// (docs/performance.md). On an empty database they are done in seconds, and the next retention
-	// sweep is an hour away, after the run.
-	if r.srv, err = startServer(ctx, cfg, r.db, log); err != nil {
+	if err := r.startServer(ctx); err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, r.srv.stop()) }()
-	if r.startJobs, err = r.db.waitJobsIdle(ctx); err != nil {
-		return err
-	}
-	log.Info("bench: start-up jobs done", "elapsed", r.startJobs.Round(time.Millisecond))
 	many, few, stats, err := load(ctx, cfg, r.db, log)
 	if err != nil {
 		return err
@@ -73,11 +65,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (e
 	if err := r.preparePgbench(bin, script); err != nil {
 		return err
 	}
-	r.http = map[string]scenario{
-		ScenarioList:    listScenario(ScenarioList, fmt.Sprintf("`GET /api/v1/spaces?limit=%d`, %s tenants", ListSize, itoa(int64(cfg.Tenants))), many),
-		ScenarioListFew: listScenario(ScenarioListFew, fmt.Sprintf("`GET /api/v1/spaces?limit=%d`, %d tenants", ListSize, cfg.FewTenants), few),
-		ScenarioGet:     getScenario(many), ScenarioReserve: reserveScenario(many), ScenarioIngest: ingestScenario(many),
-	}
+	r.http = httpScenarios(cfg, many, few)
 	if err := r.scenarios(ctx); err != nil {
 		return err
 	}
@@ -88,16 +76,47 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (e
 	if err != nil {
 		return err
 	}
-	rep := r.report(stats, peak, time.Since(began))
-	if err := r.publish(rep, stdout); err != nil {
+	if err := r.publish(r.report(stats, peak, time.Since(began)), stdout); err != nil {
 		return err
 	}
-	if r.cfg.Hold {
-		fmt.Fprintf(stdout, "holding until interrupted:\n  psql %q\n  psql %q\n  curl -H 'X-API-Key: %s' %s/api/v1/spaces\n",
-			r.db.url("postgres"), r.db.url(postgres.AppRole), many[0].key, r.srv.url)
-		<-ctx.Done()
-	}
+	r.hold(ctx, stdout, many[0])
 	return nil
+}
+
+// startServer starts the server before the data is loaded: at start it runs its periodic sweeps
+// at once, and the retention sweep queues one job per tenant, which River works at about 40 a
+// second here (docs/performance.md). On an empty database they are done in seconds, and the next
+// retention sweep is an hour away, after the run.
+func (r *run) startServer(ctx context.Context) error {
+	var err error
+	if r.srv, err = startServer(ctx, r.cfg, r.db, r.log); err != nil {
+		return err
+	}
+	if r.startJobs, err = r.db.waitJobsIdle(ctx); err != nil {
+		return errors.Join(err, r.srv.stop())
+	}
+	r.log.Info("bench: start-up jobs done", "elapsed", r.startJobs.Round(time.Millisecond))
+	return nil
+}
+
+// httpScenarios builds the API scenarios over the loaded tenants.
+func httpScenarios(cfg Config, many, few []tenant) map[string]scenario {
+	list := fmt.Sprintf("`GET /api/v1/spaces?limit=%d`", ListSize)
+	return map[string]scenario{
+		ScenarioList:    listScenario(ScenarioList, fmt.Sprintf("%s, %s tenants", list, itoa(int64(cfg.Tenants))), many),
+		ScenarioListFew: listScenario(ScenarioListFew, fmt.Sprintf("%s, %d tenants", list, cfg.FewTenants), few),
+		ScenarioGet:     getScenario(many), ScenarioReserve: reserveScenario(many), ScenarioIngest: ingestScenario(many),
+	}
+}
+
+// hold, with Config.Hold, prints how to reach the database and the server and waits for ctx to end.
+func (r *run) hold(ctx context.Context, stdout io.Writer, t tenant) {
+	if !r.cfg.Hold {
+		return
+	}
+	fmt.Fprintf(stdout, "holding until interrupted:\n  psql %q\n  psql %q\n  curl -H 'X-API-Key: %s' %s/api/v1/spaces\n",
+		r.db.url("postgres"), r.db.url(postgres.AppRole), t.key, r.srv.url)
+	<-ctx.Done()
 }
 
 // preparePgbench writes the list script and remembers how to run pgbench.

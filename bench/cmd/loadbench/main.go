@@ -32,8 +32,40 @@ func main() {
 	}
 }
 
+// options are the command's own flags, besides the harness configuration.
+type options struct {
+	only, cpuProfile string
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg := bench.DefaultConfig()
+	cfg, opt, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	if opt.only != "" {
+		cfg.Only = strings.Split(opt.only, ",")
+	}
+	if cfg.Write && (cfg.ProfileDir != "" || len(cfg.Only) > 0) {
+		return errors.New("-write needs a complete run without -profile (profiling perturbs the figures)")
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if opt.cpuProfile != "" {
+		f, err := os.Create(opt.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	return bench.Run(ctx, cfg, log, stdout)
+}
+
+// parseFlags reads the command line into the harness configuration, starting from its defaults.
+func parseFlags(args []string, stderr io.Writer) (bench.Config, options, error) {
+	cfg, opt := bench.DefaultConfig(), options{}
 	fs := flag.NewFlagSet("loadbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&cfg.Tenants, "tenants", cfg.Tenants, "tenants of the main data set (full-size scaling run: 10000)")
@@ -49,14 +81,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.Warmup, "warmup", cfg.Warmup, "warm-up before each scenario and round")
 	fs.IntVar(&cfg.Rounds, "rounds", cfg.Rounds, "rounds of the read scenarios and baselines")
 	fs.BoolVar(&cfg.Durable, "durable", cfg.Durable, "fsync and synchronous_commit on, as in production")
-	fs.StringVar(&cfg.Server, "server", cfg.Server, "the tenantry binary (`make build`; -tags pprof for -profile)")
-	fs.StringVar(&cfg.Pgbench, "pgbench", "", "pgbench binary (default: next to the PostgreSQL server binaries, else on PATH)")
-	fs.StringVar(&cfg.Root, "root", cfg.Root, "the module root")
-	fs.BoolVar(&cfg.Write, "write", false, "write the results into docs/performance.md and README.md")
-	fs.StringVar(&cfg.ProfileDir, "profile", "", "save CPU profiles of the list and ingest scenarios and a heap profile in this directory")
-	only := fs.String("only", "", "comma-separated scenarios to run (default all): "+strings.Join(bench.Scenarios, ", "))
-	fs.StringVar(&cfg.Command, "command", "loadbench "+strings.Join(args, " "), "the command line the report shows")
-	fs.BoolVar(&cfg.Hold, "hold", false, "after the run, keep the database and the server until interrupted (prints how to reach them)")
 	fs.Func("set", "a PostgreSQL setting NAME=VALUE for the private cluster, added to or replacing the defaults (repeatable)", func(v string) error {
 		name, value, ok := strings.Cut(v, "=")
 		if !ok || name == "" {
@@ -65,32 +89,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.Settings[name] = value
 		return nil
 	})
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load generator itself to this file")
-	verbose := fs.Bool("v", false, "log the cluster's and the loader's progress in detail")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *only != "" {
-		cfg.Only = strings.Split(*only, ",")
-	}
-	if cfg.Write && (cfg.ProfileDir != "" || len(cfg.Only) > 0) {
-		return errors.New("-write needs a complete run without -profile (profiling perturbs the figures)")
-	}
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	return bench.Run(ctx, cfg, log, stdout)
+	fs.StringVar(&cfg.Server, "server", cfg.Server, "the tenantry binary (`make build`; -tags pprof for -profile)")
+	fs.StringVar(&cfg.Pgbench, "pgbench", "", "pgbench binary (default: next to the PostgreSQL server binaries, else on PATH)")
+	fs.StringVar(&cfg.Root, "root", cfg.Root, "the module root")
+	fs.BoolVar(&cfg.Write, "write", false, "write the results into docs/performance.md and README.md")
+	fs.StringVar(&cfg.Command, "command", "loadbench "+strings.Join(args, " "), "the command line the report shows")
+	fs.StringVar(&cfg.ProfileDir, "profile", "", "save CPU profiles of the list and ingest scenarios and a heap profile in this directory")
+	fs.BoolVar(&cfg.Hold, "hold", false, "after the run, keep the database and the server until interrupted (prints how to reach them)")
+	fs.StringVar(&opt.only, "only", "", "comma-separated scenarios to run (default all): "+strings.Join(bench.Scenarios, ", "))
+	fs.StringVar(&opt.cpuProfile, "cpuprofile", "", "write a CPU profile of the load generator itself to this file")
+	return cfg, opt, fs.Parse(args)
 }
