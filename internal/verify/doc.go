@@ -12,6 +12,7 @@
 //	rls.forced               ... and forced, so the owner is subject to it too
 //	rls.policy               exactly one policy, permissive, FOR ALL, USING and WITH CHECK on app.tenant_id
 //	rls.fail_closed          the policy reads NULLIF(current_setting('app.tenant_id', true), '')
+//	rls.initplan             ... in a scalar subquery, evaluated once per statement, not per row
 //	tenant_id.not_null       tenant_id is NOT NULL
 //	tenant_id.uuid           tenant_id is a uuid
 //	pk.tenant_id             the primary key includes tenant_id

@@ -12,6 +12,9 @@ const (
 	// readsTenantFailClosed is the fail-closed read: missing_ok, and '' turned into NULL so that
 	// neither an unset nor an emptied setting matches a row or raises an error.
 	readsTenantFailClosed = "NULLIF(current_setting('app.tenant_id'::text, true), ''::text)"
+	// readsTenantOnce is the fail-closed read as the whole of a scalar subquery, which PostgreSQL
+	// runs once per statement (an InitPlan) instead of at every row and index scan.
+	readsTenantOnce = "SELECT (" + readsTenantFailClosed + ")::uuid"
 )
 
 // policyCommands names pg_policy.polcmd values.
@@ -71,6 +74,22 @@ func checkFailClosed(t *table, _ Expect) []string {
 	}
 	if reads == 0 && len(problems) == 0 {
 		return []string{"no policy reads app.tenant_id"}
+	}
+	return problems
+}
+
+// checkInitPlan: every read of app.tenant_id in the policy expressions is a scalar subquery,
+// (SELECT NULLIF(current_setting('app.tenant_id', true), ”)::uuid), which PostgreSQL evaluates once
+// per statement. Written bare, the read is evaluated at every index scan the statement starts, and
+// a query whose joins look up rows one by one (v_spaces) pays for it on every row.
+func checkInitPlan(t *table, _ Expect) []string {
+	var problems []string
+	for _, p := range t.policies {
+		for _, x := range []struct{ clause, expr string }{{"USING", p.using}, {"WITH CHECK", p.check}} {
+			if strings.Count(x.expr, readsTenant) > strings.Count(x.expr, readsTenantOnce) {
+				problems = append(problems, fmt.Sprintf("policy %s %s reads app.tenant_id outside a scalar subquery, once per row instead of once per statement; write (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid): %s", p.name, x.clause, x.expr))
+			}
+		}
 	}
 	return problems
 }

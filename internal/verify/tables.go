@@ -72,6 +72,7 @@ var tableChecks = []tableCheck{
 	{"rls.forced", checkRLSForced, false},
 	{"rls.policy", checkPolicy, false},
 	{"rls.fail_closed", checkFailClosed, false},
+	{"rls.initplan", checkInitPlan, false},
 	{"tenant_id.not_null", checkTenantNotNull, false},
 	{"tenant_id.uuid", checkTenantUUID, false},
 	{"pk.tenant_id", checkPrimaryKey, false},

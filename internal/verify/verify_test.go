@@ -70,12 +70,12 @@ CREATE UNIQUE INDEX spots_label_key ON spots (tenant_id, site_id, label) WHERE d
 
 ALTER TABLE sites ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON sites
-	USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
-	WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+	USING (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))
+	WITH CHECK (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid));
 ALTER TABLE spots ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON spots
-	USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
-	WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+	USING (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))
+	WITH CHECK (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid));
 
 CREATE VIEW spot_labels WITH (security_invoker = true) AS
 	SELECT p.tenant_id, p.id, p.label, s.code AS site_code
@@ -198,7 +198,7 @@ func templateResults() []struct{ invariant, object string } {
 		{"role.system.grants", "public.tenants"},
 		{"role.system.read_only", system},
 	}
-	for _, inv := range []string{"rls.enabled", "rls.forced", "rls.policy", "rls.fail_closed",
+	for _, inv := range []string{"rls.enabled", "rls.forced", "rls.policy", "rls.fail_closed", "rls.initplan",
 		"tenant_id.not_null", "tenant_id.uuid", "pk.tenant_id", "unique.tenant_id", "fk.composite",
 		"index.tenant_leading", "id.no_sequence", "table.owner"} {
 		want = append(want, line{inv, "public.sites"}, line{inv, "public.spots"})
@@ -267,15 +267,15 @@ var mutations = []mutation{
 		invariant: "rls.policy", object: "public.spots", detail: "2 policies (public_read, tenant_isolation)"},
 	{name: "select-only policy", sql: []string{"DROP POLICY tenant_isolation ON spots",
 		`CREATE POLICY tenant_read ON spots FOR SELECT
-			USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)`},
+			USING (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))`},
 		invariant: "rls.policy", object: "public.spots", detail: "is FOR SELECT, want FOR ALL; policy tenant_read has no WITH CHECK"},
 	{name: "policy without with check", sql: []string{"DROP POLICY tenant_isolation ON spots",
-		`CREATE POLICY tenant_isolation ON spots USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)`},
+		`CREATE POLICY tenant_isolation ON spots USING (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))`},
 		invariant: "rls.policy", object: "public.spots", detail: "has no WITH CHECK"},
 	{name: "restrictive policy only", sql: []string{"DROP POLICY tenant_isolation ON spots",
 		`CREATE POLICY tenant_isolation ON spots AS RESTRICTIVE
-			USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
-			WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)`},
+			USING (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))
+			WITH CHECK (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))`},
 		invariant: "rls.policy", object: "public.spots", detail: "RESTRICTIVE"},
 	{name: "policy on another setting", sql: []string{"DROP POLICY tenant_isolation ON spots",
 		`CREATE POLICY tenant_isolation ON spots
@@ -285,8 +285,13 @@ var mutations = []mutation{
 	{name: "policy not fail closed", sql: []string{"DROP POLICY tenant_isolation ON spots",
 		`CREATE POLICY tenant_isolation ON spots
 			USING (tenant_id = current_setting('app.tenant_id', true)::uuid)
-			WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)`},
+			WITH CHECK (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))`},
 		invariant: "rls.fail_closed", object: "public.spots", detail: "policy tenant_isolation USING reads app.tenant_id without NULLIF"},
+	{name: "policy reads the setting per row", sql: []string{"DROP POLICY tenant_isolation ON spots",
+		`CREATE POLICY tenant_isolation ON spots
+			USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+			WITH CHECK (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))`},
+		invariant: "rls.initplan", object: "public.spots", detail: "policy tenant_isolation USING reads app.tenant_id outside a scalar subquery"},
 	{name: "nullable tenant_id", sql: []string{"CREATE TABLE notes (tenant_id uuid, id uuid, PRIMARY KEY (id))"},
 		invariant: "tenant_id.not_null", object: "public.notes", detail: "nullable"},
 	{name: "text tenant_id", sql: []string{"CREATE TABLE notes (tenant_id text NOT NULL, id uuid NOT NULL, PRIMARY KEY (tenant_id, id))"},
@@ -310,8 +315,8 @@ var mutations = []mutation{
 			PARTITION BY HASH (tenant_id)`,
 		"ALTER TABLE events ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY",
 		`CREATE POLICY tenant_isolation ON events
-			USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
-			WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)`,
+			USING (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))
+			WITH CHECK (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))`,
 		"CREATE TABLE events_0 PARTITION OF events FOR VALUES WITH (MODULUS 1, REMAINDER 0)"},
 		invariant: "rls.enabled", object: "public.events_0", detail: "disabled"},
 	{name: "serial column", sql: []string{"ALTER TABLE spots ADD COLUMN n serial"},
