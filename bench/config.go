@@ -14,13 +14,14 @@ const (
 	ScenarioPgbenchNoRLS = "pgbench-norls" // the same script as a BYPASSRLS role
 	ScenarioList         = "list"          // GET /api/v1/spaces?limit=50, tenants of the main data set
 	ScenarioListFew      = "list-few"      // the same over the 10 large tenants
+	ScenarioListSite     = "list-site"     // the same with ?site_id= (a filtered list), over the 10 large tenants
 	ScenarioGet          = "get"           // GET /api/v1/spaces/{id}
 	ScenarioReserve      = "reserve"       // POST /api/v1/reservations
 	ScenarioIngest       = "ingest"        // POST /api/v1/ingest/chirpstack?event=up
 )
 
 // Scenarios lists every scenario in run order.
-var Scenarios = []string{ScenarioPgbench, ScenarioPgbenchNoRLS, ScenarioList, ScenarioListFew, ScenarioGet, ScenarioReserve, ScenarioIngest}
+var Scenarios = []string{ScenarioPgbench, ScenarioPgbenchNoRLS, ScenarioList, ScenarioListFew, ScenarioListSite, ScenarioGet, ScenarioReserve, ScenarioIngest}
 
 // maxSpaces bounds the spaces of one tenant: space codes are S- and 7 digits.
 const maxSpaces = 10_000_000
@@ -39,15 +40,17 @@ type Config struct {
 	FewTenants   int // tenants of the scaling pair's small side; together they hold Tenants × Spaces spaces
 	LoadWorkers  int // concurrent loader transactions
 
-	Concurrency int           // concurrent clients of every scenario, and pgbench's -c
-	Pool        int           // the server's connections per role pool (TENANTRY_DB_MAX_CONNS)
-	Duration    time.Duration // measured time per scenario
-	Warmup      time.Duration // unmeasured time before each scenario
-	Rounds      int           // the pgbench pair and the list scenarios run this many times, alternating
-	Durable     bool          // fsync, synchronous_commit and full_page_writes on (a real server's durability)
-	Settings    map[string]string
+	Concurrency int               // concurrent clients of every scenario, and pgbench's -c
+	Pool        int               // the server's connections per role pool (TENANTRY_DB_MAX_CONNS)
+	Duration    time.Duration     // measured time per scenario
+	Warmup      time.Duration     // unmeasured time before each scenario
+	Rounds      int               // the pgbench pair and the list scenarios run this many times, alternating
+	Durable     bool              // fsync, synchronous_commit and full_page_writes on (a real server's durability)
+	Settings    map[string]string // PostgreSQL settings of the private cluster
+	ServerEnv   []string          // NAME=VALUE added to the server's environment (GOGC, GOMAXPROCS, TENANTRY_*), last wins
 
 	Root       string   // the module root: the SQL of the baselines is read from its sources
+	ResultsDir string   // where each run's report is kept; "" is bench/results under Root
 	Server     string   // the tenantry binary to run (`tenantry serve`)
 	Pgbench    string   // pgbench; "" looks next to the server binaries, then on PATH
 	Only       []string // run only these scenarios; empty runs all
@@ -92,6 +95,10 @@ func (c Config) Validate() error {
 	check(c.Warmup >= 0, "warmup: want 0 or more")
 	check(c.Rounds >= 1, "rounds: want at least 1")
 	check(c.Server != "", "server: the tenantry binary is required")
+	for _, kv := range c.ServerEnv {
+		name, _, ok := strings.Cut(kv, "=")
+		check(ok && name != "", "server-env: want NAME=VALUE, got %q", kv)
+	}
 	for _, s := range c.Only {
 		check(slices.Contains(Scenarios, s), "only: unknown scenario %q (want %s)", s, strings.Join(Scenarios, ", "))
 	}

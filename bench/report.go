@@ -65,7 +65,10 @@ func (rep report) result(name string) *result {
 func (r *run) publish(rep report, stdout io.Writer) error {
 	md := rep.markdown()
 	fmt.Fprintln(stdout, md)
-	dir := filepath.Join(r.cfg.Root, "bench", "results")
+	dir := r.cfg.ResultsDir
+	if dir == "" {
+		dir = filepath.Join(r.cfg.Root, "bench", "results")
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -120,10 +123,10 @@ func (rep report) markdown() string {
 		itoa(int64(c.Tenants)*int64(c.Spaces)), c.Reservations, itoa(d.Spaces), itoa(d.Devices), itoa(d.Readings),
 		itoa(d.Reservations), d.Elapsed.Round(time.Second), itoa(d.Bytes/1_000_000))
 	fmt.Fprintf(&b, "**Setup**: private PostgreSQL on a unix socket (%s; fsync and synchronous_commit %s); `tenantry serve`, the "+
-		"production binary, on 127.0.0.1 with %d connections per pool, rate limits lifted but checked, request logs (level info) to "+
+		"production binary%s, on 127.0.0.1 with %d connections per pool, rate limits lifted but checked, request logs (level info) to "+
 		"a file, started before the data was loaded so that its start-up sweeps (%s) ran on an empty database; %d concurrent clients, each request for a random tenant with its API key, every response checked for that "+
 		"tenant; %s warm-up and %s measured per scenario and round; the read scenarios in %d rounds, each in the reverse order "+
-		"of the one before.\n\n", settingsText(c.Settings), onOff(c.Durable), c.Pool, rep.StartJobs.Round(100*time.Millisecond), c.Concurrency, c.Warmup, c.Duration, c.Rounds)
+		"of the one before.\n\n", settingsText(c.Settings), onOff(c.Durable), serverEnvText(c.ServerEnv), c.Pool, rep.StartJobs.Round(100*time.Millisecond), c.Concurrency, c.Warmup, c.Duration, c.Rounds)
 	b.WriteString(rep.table())
 	b.WriteString("\nCPU columns are CPUs kept busy on average over the measured time (2.00 = both CPUs of this machine): the " +
 		"server from `/proc/<pid>/stat` of the `tenantry` process, PostgreSQL from the postmaster and its backends, the client " +
@@ -244,6 +247,14 @@ func ratioText(x, target float64) string {
 		return s
 	}
 	return fmt.Sprintf("%.3f", x)
+}
+
+// serverEnvText names the environment the run added to the server's, if any.
+func serverEnvText(env []string) string {
+	if len(env) == 0 {
+		return ""
+	}
+	return " with `" + strings.Join(env, " ") + "`"
 }
 
 func settingsText(s map[string]string) string {

@@ -103,9 +103,10 @@ func (r *run) startServer(ctx context.Context) error {
 func httpScenarios(cfg Config, many, few []tenant) map[string]scenario {
 	list := fmt.Sprintf("`GET /api/v1/spaces?limit=%d`", ListSize)
 	return map[string]scenario{
-		ScenarioList:    listScenario(ScenarioList, fmt.Sprintf("%s, %s tenants", list, itoa(int64(cfg.Tenants))), many),
-		ScenarioListFew: listScenario(ScenarioListFew, fmt.Sprintf("%s, %d tenants", list, cfg.FewTenants), few),
-		ScenarioGet:     getScenario(many), ScenarioReserve: reserveScenario(many), ScenarioIngest: ingestScenario(many),
+		ScenarioList:     listScenario(ScenarioList, fmt.Sprintf("%s, %s tenants", list, itoa(int64(cfg.Tenants))), many, false),
+		ScenarioListFew:  listScenario(ScenarioListFew, fmt.Sprintf("%s, %d tenants", list, cfg.FewTenants), few, false),
+		ScenarioListSite: listScenario(ScenarioListSite, fmt.Sprintf("`GET /api/v1/spaces?limit=%d&site_id=…`, %d tenants", ListSize, cfg.FewTenants), few, true),
+		ScenarioGet:      getScenario(many), ScenarioReserve: reserveScenario(many), ScenarioIngest: ingestScenario(many),
 	}
 }
 
@@ -150,7 +151,7 @@ func (r *run) scenarios(ctx context.Context) error {
 			}
 		}
 	}
-	for _, name := range []string{ScenarioGet, ScenarioReserve, ScenarioIngest} {
+	for _, name := range []string{ScenarioListSite, ScenarioGet, ScenarioReserve, ScenarioIngest} {
 		if err := r.scenario(ctx, name); err != nil {
 			return err
 		}

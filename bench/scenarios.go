@@ -30,12 +30,17 @@ func checkSpace(t *tenant, i int, v spaceView) error {
 }
 
 // listScenario lists the first page (ListSize spaces, by code) of a random tenant: the page must
-// be exactly that tenant's spaces 0..ListSize-1, in order.
-func listScenario(name, title string, tenants []tenant) scenario {
+// be exactly that tenant's spaces 0..ListSize-1, in order. bySite filters by the tenant's site,
+// which holds all its spaces: the same page through the statement with optional filters.
+func listScenario(name, title string, tenants []tenant, bySite bool) scenario {
 	path := fmt.Sprintf("/api/v1/spaces?limit=%d", ListSize)
 	return scenario{name: name, title: title, next: func(r *rand.Rand) call {
 		t := &tenants[r.IntN(len(tenants))]
-		return call{method: http.MethodGet, path: path, key: t.key, check: func(status int, body []byte) error {
+		p := path
+		if bySite {
+			p += "&site_id=" + t.site.String()
+		}
+		return call{method: http.MethodGet, path: p, key: t.key, check: func(status int, body []byte) error {
 			if status != http.StatusOK {
 				return statusError(status, body)
 			}

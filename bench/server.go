@@ -52,6 +52,7 @@ func startServer(ctx context.Context, cfg Config, d *database, log *slog.Logger)
 		"TENANTRY_ADDR=127.0.0.1:0", "TENANTRY_DATA_DIR=" + dataDir, "TENANTRY_JWT_KEY=" + base64.StdEncoding.EncodeToString(key),
 		fmt.Sprintf("TENANTRY_DB_MAX_CONNS=%d", cfg.Pool), "TENANTRY_RATE_LIMITS=" + liftedLimits,
 	}
+	env = append(env, cfg.ServerEnv...) // exec keeps the last of duplicate names
 	s := &server{logPath: filepath.Join(d.dir, "server.log"), done: make(chan struct{})}
 	if cfg.ProfileDir != "" {
 		addr, err := freeLoopbackAddr()

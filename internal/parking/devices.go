@@ -180,7 +180,8 @@ func (s *Service) ListDevices(ctx context.Context, f DeviceFilter, size int, aft
 		p.AfterEui, p.AfterID = &after.EUI, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
 	var out []Device
-	err = s.db.Read(ctx, func(q postgres.Querier) error {
+	// Optional filters: plan for their values, whatever the tenant's size (postgres.CustomPlans).
+	err = s.db.Read(postgres.CustomPlans(ctx), func(q postgres.Querier) error {
 		rows, err := store.New(q).ListDevices(ctx, p)
 		for _, r := range rows {
 			out = append(out, deviceOf(store.GetDeviceRow(r), s.now()))

@@ -42,7 +42,8 @@ func (s *Service) ListOrphans(ctx context.Context, size int, after *timeKey) ([]
 		p.AfterSeen, p.AfterID = &after.At, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
 	var out []Orphan
-	err = s.db.Read(ctx, func(q postgres.Querier) error {
+	// Optional filters: plan for their values, whatever the tenant's size (postgres.CustomPlans).
+	err = s.db.Read(postgres.CustomPlans(ctx), func(q postgres.Querier) error {
 		rows, err := store.New(q).ListOrphans(ctx, p)
 		for _, r := range rows {
 			o := Orphan{ID: r.ID.String(), DevEUI: r.DevEui, Status: "orphan", DeviceName: r.DeviceName, DeviceProfile: r.DeviceProfile,

@@ -36,7 +36,8 @@ func (s *Service) ListReservations(ctx context.Context, f ReservationFilter, siz
 		p.AfterStart, p.AfterID = &after.At, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
 	var out []Reservation
-	err = s.db.Read(ctx, func(q postgres.Querier) error {
+	// Optional filters: plan for their values, whatever the tenant's size (postgres.CustomPlans).
+	err = s.db.Read(postgres.CustomPlans(ctx), func(q postgres.Querier) error {
 		rows, err := store.New(q).ListReservations(ctx, p)
 		for _, r := range rows {
 			out = append(out, reservationOf(store.GetReservationRow(r)))

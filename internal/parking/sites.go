@@ -134,7 +134,8 @@ func (s *Service) ListSites(ctx context.Context, f SiteFilter, size int, after *
 		p.AfterName, p.AfterID = &after.Name, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
 	var out []Site
-	err = s.db.Read(ctx, func(q postgres.Querier) error {
+	// Optional filters: plan for their values, whatever the tenant's size (postgres.CustomPlans).
+	err = s.db.Read(postgres.CustomPlans(ctx), func(q postgres.Querier) error {
 		rows, err := store.New(q).ListSites(ctx, p)
 		for _, r := range rows {
 			out = append(out, Site{ID: r.ID.String(), Name: r.Name, Timezone: r.Timezone, Address: r.Address, Latitude: r.Latitude,

@@ -170,7 +170,8 @@ func (s *Service) ListSpaces(ctx context.Context, f SpaceFilter, size int, after
 		p.AfterCode, p.AfterID = &after.Code, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
 	var out []Space
-	err = s.db.Read(ctx, func(q postgres.Querier) error {
+	// Optional filters: plan for their values, whatever the tenant's size (postgres.CustomPlans).
+	err = s.db.Read(postgres.CustomPlans(ctx), func(q postgres.Querier) error {
 		rows, err := store.New(q).ListSpaces(ctx, p)
 		for _, r := range rows {
 			out = append(out, spaceOf(store.GetSpaceRow(r)))

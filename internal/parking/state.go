@@ -110,7 +110,8 @@ func (s *Service) History(ctx context.Context, space uuid.NullUUID, mustExist bo
 		p.AfterAt, p.AfterID = &after.At, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
 	var out []StateChange
-	err = s.db.Read(ctx, func(q postgres.Querier) error {
+	// Optional filters: plan for their values, whatever the tenant's size (postgres.CustomPlans).
+	err = s.db.Read(postgres.CustomPlans(ctx), func(q postgres.Querier) error {
 		st := store.New(q)
 		if mustExist && space.Valid {
 			if _, err := getSpace(ctx, st, tenant, space.UUID); err != nil {

@@ -46,7 +46,8 @@ func (s *Service) ListReadings(ctx context.Context, f ReadingFilter, size int, a
 		p.AfterAt, p.AfterID = &after.At, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
 	var out []Reading
-	err = s.db.Read(ctx, func(q postgres.Querier) error {
+	// Optional filters: plan for their values, whatever the tenant's size (postgres.CustomPlans).
+	err = s.db.Read(postgres.CustomPlans(ctx), func(q postgres.Querier) error {
 		rows, err := store.New(q).ListReadings(ctx, p)
 		for _, r := range rows {
 			rd := Reading{ID: r.ID.String(), DeviceID: r.DeviceID.String(), Event: r.Event, MeasuredAt: r.MeasuredAt, ReceivedAt: r.ReceivedAt,

@@ -60,6 +60,13 @@ func newPool(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, er
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	cfg.ConnConfig.RuntimeParams["application_name"] = "tenantry"
+	// No JIT, unless the URL asks for it (?jit=on). PostgreSQL decides to compile a query from its
+	// plan's total cost, and a page query with a LIMIT over a large tenant is costed as if it read
+	// every row: a 50-row page that runs in 1 ms spent 70-950 ms compiling (docs/performance.md).
+	// Nothing this service runs is long enough to win that back.
+	if _, set := cfg.ConnConfig.RuntimeParams["jit"]; !set {
+		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
 		registerUUID(conn.TypeMap())
 		return nil

@@ -24,10 +24,23 @@ type Querier interface {
 // with set_config(..., true): a session setting would survive on the pooled connection.
 const bindSQL = `SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true), set_config('transaction_read_only', $3, true)`
 
+// bindCustomPlansSQL is bindSQL for CustomPlans: it also forces custom plans. A statement of its
+// own, so that the common binding costs nothing for it.
+const bindCustomPlansSQL = `SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true), set_config('transaction_read_only', $3, true), set_config('plan_cache_mode', 'force_custom_plan', true)`
+
 // binding is what a scoped transaction sets before its first statement.
 type binding struct {
 	tenant, user string
 	readOnly     bool
+	customPlans  bool
+}
+
+// sql returns the binding's statement.
+func (b binding) sql() string {
+	if b.customPlans {
+		return bindCustomPlansSQL
+	}
+	return bindSQL
 }
 
 func (b binding) args() []any {
@@ -36,6 +49,20 @@ func (b binding) args() []any {
 		ro = "on"
 	}
 	return []any{b.tenant, b.user, ro}
+}
+
+type customPlansKey struct{}
+
+// CustomPlans returns a copy of ctx whose scoped transactions (Tx, Read) plan each statement for
+// its parameter values, every time (plan_cache_mode = force_custom_plan, transaction-local).
+//
+// pgx prepares and caches statements, and after five executions PostgreSQL may keep one generic
+// plan, made without the values. For most statements that is the right trade. It is the wrong one
+// for a statement with optional filters, `($n IS NULL OR col = $n)`: its generic plan is made for
+// an average tenant and an unknown filter, and on a tenant with 50,000 rows it can sort them all
+// to return 50 (docs/performance.md). Planning costs a fraction of a millisecond each time.
+func CustomPlans(ctx context.Context) context.Context {
+	return context.WithValue(ctx, customPlansKey{}, true)
 }
 
 // Tx runs fn in a read-write transaction bound to the scope in ctx. BEGIN, the tenant setting and
@@ -92,7 +119,8 @@ func scopeBinding(ctx context.Context, readOnly bool) (binding, error) {
 	if err != nil {
 		return binding{}, err
 	}
-	b := binding{tenant: s.Tenant.String(), readOnly: readOnly}
+	custom, _ := ctx.Value(customPlansKey{}).(bool)
+	b := binding{tenant: s.Tenant.String(), readOnly: readOnly, customPlans: custom}
 	if !s.Principal.UserID.IsZero() {
 		b.user = s.Principal.UserID.String()
 	}
@@ -183,7 +211,7 @@ func (q *lazyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row 
 func (q *lazyTx) begin(ctx context.Context, sql string, args []any) pgx.BatchResults {
 	var b pgx.Batch
 	b.BeginTx(pgx.TxOptions{})
-	b.Queue(bindSQL, q.bind.args()...)
+	b.Queue(q.bind.sql(), q.bind.args()...)
 	b.Queue(sql, args...)
 	br := q.conn.SendBatch(ctx, &b)
 	q.tx, q.open = br.Tx(), br
@@ -223,7 +251,7 @@ func (p *pipelined) send(ctx context.Context, sql string, args []any) (pgx.Batch
 		return nil, errors.New("postgres: a statement was sent before the previous rows were closed")
 	}
 	var b pgx.Batch
-	b.Queue(bindSQL, p.bind.args()...)
+	b.Queue(p.bind.sql(), p.bind.args()...)
 	b.Queue(sql, args...)
 	br := p.conn.SendBatch(ctx, &b)
 	if _, err := br.Exec(); err != nil {

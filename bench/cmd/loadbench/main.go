@@ -89,6 +89,10 @@ func parseFlags(args []string, stderr io.Writer) (bench.Config, options, error) 
 		cfg.Settings[name] = value
 		return nil
 	})
+	fs.Func("server-env", "NAME=VALUE added to the server's environment, e.g. GOGC=200 (repeatable)", func(v string) error {
+		cfg.ServerEnv = append(cfg.ServerEnv, v)
+		return nil
+	})
 	fs.StringVar(&cfg.Server, "server", cfg.Server, "the tenantry binary (`make build`; -tags pprof for -profile)")
 	fs.StringVar(&cfg.Pgbench, "pgbench", "", "pgbench binary (default: next to the PostgreSQL server binaries, else on PATH)")
 	fs.StringVar(&cfg.Root, "root", cfg.Root, "the module root")
