@@ -53,9 +53,10 @@ check-generated: generate ## fail if the committed generated code is out of date
 		echo "generated code is out of date: run make generate and commit"; exit 1; }
 
 .PHONY: lint
-lint: check-generated ## gofmt, go vet, and the tenant-isolation analyzers (blocking)
+lint: check-generated ## gofmt, go vet, golangci-lint (.golangci.yaml) and the tenant-isolation analyzers (blocking)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) tool -modfile=tools/golangci/go.mod golangci-lint run $(PKGS)
 	$(GO) build -o $(LINT) ./cmd/tenantlint
 	$(GO) vet -vettool=$(CURDIR)/$(LINT) $(LINTFLAGS) $(PKGS)
 

@@ -236,7 +236,7 @@ func (r *run) runHTTP(ctx context.Context, res *result, sc scenario) error {
 		res.FirstError = s.firstErr.Error()
 	}
 	if s.errors*100 > int64(len(s.latencies)) {
-		return fmt.Errorf("bench: %s: %d of %d requests failed, the first with: %v", sc.name, s.errors, len(s.latencies), s.firstErr)
+		return fmt.Errorf("bench: %s: %d of %d requests failed, the first with: %w", sc.name, s.errors, len(s.latencies), s.firstErr)
 	}
 	return nil
 }

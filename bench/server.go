@@ -142,7 +142,7 @@ func (s *server) waitReady(ctx context.Context) error {
 		last = err
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("bench: server at %s not ready: %w (%v); its log ends:\n%s", s.url, ctx.Err(), last, s.logTail())
+			return fmt.Errorf("bench: server at %s not ready: %w (%w); its log ends:\n%s", s.url, ctx.Err(), last, s.logTail())
 		case <-s.done:
 			return fmt.Errorf("bench: the server exited (%v); its log ends:\n%s", s.cmd.ProcessState, s.logTail())
 		case <-time.After(50 * time.Millisecond):

@@ -87,7 +87,9 @@ func TestAPIKeyScopesAndCeiling(t *testing.T) {
 		t.Errorf("expiry in the past: %d", expired.status)
 	}
 	_, soon := s.createKey(a, map[string]any{"name": "soon", "expires_at": "2999-01-01T00:00:00Z"})
-	s.superExec(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, soon["id"])
+	if err := s.superExec(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, soon["id"]); err != nil {
+		t.Fatal(err)
+	}
 	if r := s.do("GET", "/api/v1/tenant", "", nil, "X-API-Key", soon["key"].(string)); r.status != 401 {
 		t.Errorf("expired key: %d, want 401", r.status)
 	}

@@ -114,7 +114,7 @@ func seedDemo(ctx context.Context, base string) (demoTenant, error) {
 		Items []struct{ ID string } `json:"items"`
 	}
 	if err := c.call(ctx, "GET", "/api/v1/sites", nil, &sites); err != nil || len(sites.Items) == 0 {
-		return d, fmt.Errorf("demo: sites: %v", err)
+		return d, fmt.Errorf("demo: sites: %w", err)
 	}
 	d.site = sites.Items[0].ID
 	if err := c.fill(ctx, d.site); err != nil {

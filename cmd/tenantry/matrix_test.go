@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"slices"
 	"sort"
@@ -98,9 +97,13 @@ func TestAccessMatrix(t *testing.T) {
 		return k["key"].(string)
 	}
 	revoked := keyWith("revoked", "tenant:read")
-	s.superExec(`UPDATE api_keys SET revoked_at = now() WHERE name = 'revoked'`)
+	if err := s.superExec(`UPDATE api_keys SET revoked_at = now() WHERE name = 'revoked'`); err != nil {
+		t.Fatal(err)
+	}
 	expired := keyWith("expired", "tenant:read")
-	s.superExec(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE name = 'expired'`)
+	if err := s.superExec(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE name = 'expired'`); err != nil {
+		t.Fatal(err)
+	}
 	ps = append(ps,
 		principal{name: "revoked key", key: revoked, isKey: true, broken: true},
 		principal{name: "expired key", key: expired, isKey: true, broken: true},
@@ -142,5 +145,5 @@ func TestAccessMatrix(t *testing.T) {
 			checked++
 		}
 	}
-	t.Log(fmt.Sprintf("%d operation × principal cases checked", checked))
+	t.Logf("%d operation × principal cases checked", checked)
 }

@@ -130,7 +130,9 @@ func TestInvitationExpiresAndRespectsRoles(t *testing.T) {
 		t.Errorf("a second pending invitation for one address: %d, want 409", r.status)
 	}
 	tok := m.tokenFor(t, "tom@example.com")
-	s.superExec(`UPDATE invitations SET expires_at = now() - interval '1 second' WHERE lower(email) = 'tom@example.com'`)
+	if err := s.superExec(`UPDATE invitations SET expires_at = now() - interval '1 second' WHERE lower(email) = 'tom@example.com'`); err != nil {
+		t.Fatal(err)
+	}
 	if r := s.do("POST", "/api/v1/invitations/accept", "", map[string]any{"token": tok, "name": "Tom", "password": "correct horse tom"}); r.status != 410 {
 		t.Errorf("an expired invitation: %d, want 410", r.status)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"io"
 	"net/http"
@@ -139,7 +140,7 @@ func TestVerifyCommand(t *testing.T) {
 	}
 	out.Reset()
 	err = run(t.Context(), []string{"verify", "--json"}, getenv, &out, &errOut)
-	if err != errSilent {
+	if !errors.Is(err, errSilent) {
 		t.Fatalf("verify after dropping a policy: %v", err)
 	}
 	var results []struct {

@@ -183,12 +183,3 @@ func TestTwoInstancesShareOneLimit(t *testing.T) {
 		t.Fatalf("control: two instances without Redis allowed %d, want 10 each", allowed)
 	}
 }
-
-// noRateLimits lifts every rate limit, for load tests that are about something else (call it on
-// the config before newApp).
-func noRateLimits(c *config) {
-	c.RateLimits = map[string]ratelimit.Limit{}
-	for _, p := range ratelimit.Policies {
-		c.RateLimits[p] = ratelimit.Limit{Rate: 1_000_000_000, Period: time.Minute, Burst: 1_000_000_000}
-	}
-}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -38,7 +39,7 @@ func TestSmokeFails(t *testing.T) {
 	t.Cleanup(srv.Close)
 	var out, errOut bytes.Buffer
 	err := run(t.Context(), []string{"smoke", "--url", srv.URL}, func(string) string { return "" }, &out, &errOut)
-	if err != errSilent || !strings.Contains(out.String(), "FAIL  health /health/live") {
+	if !errors.Is(err, errSilent) || !strings.Contains(out.String(), "FAIL  health /health/live") {
 		t.Fatalf("smoke against a 404 server: %v\n%s", err, out.String())
 	}
 	if err := run(t.Context(), []string{"smoke"}, func(string) string { return "" }, &out, &errOut); exitCode(err) != 2 {

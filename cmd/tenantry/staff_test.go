@@ -53,7 +53,9 @@ func TestStaffGrant(t *testing.T) {
 	if r := s.do("GET", "/api/v1/audit-log", other.access, nil); strings.Contains(string(r.body), "staff.grant") {
 		t.Error("another tenant sees the grant")
 	}
-	s.superExec(`UPDATE staff_grants SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 hour'`)
+	if err := s.superExec(`UPDATE staff_grants SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 hour'`); err != nil {
+		t.Fatal(err)
+	}
 	if r := s.do("GET", "/api/v1/tenant", token, nil); r.status != 401 {
 		t.Errorf("expired grant: %d, want 401", r.status)
 	}

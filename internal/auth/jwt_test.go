@@ -462,7 +462,7 @@ func assertNoSecret(t *testing.T, what, out string, secrets ...[]byte) {
 	for _, s := range secrets {
 		for _, form := range []string{string(s), fmt.Sprintf("%x", s), fmt.Sprintf("%X", s),
 			base64.RawStdEncoding.EncodeToString(s), base64.RawURLEncoding.EncodeToString(s),
-			strings.Trim(fmt.Sprint(s), "[]")} {
+			strings.Trim(fmt.Sprint(s), "[]")} { //nolint:staticcheck // QF1010: the decimal byte list is the point
 			if strings.Contains(out, form) {
 				t.Errorf("%s leaks a secret: %s", what, out)
 				return

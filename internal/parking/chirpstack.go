@@ -10,12 +10,9 @@ import (
 	"github.com/tenantry/tenantry/internal/errs"
 )
 
-// ChirpStack v4 HTTP integration events (the `event` query parameter). Events that carry nothing
-// parking needs are acknowledged and ignored, so ChirpStack does not retry them.
-var (
-	handledEvents = map[string]bool{"up": true, "join": true, "status": true, "ack": true, "txack": true}
-	ignoredEvents = map[string]bool{"log": true, "location": true, "integration": true}
-)
+// ignoredEvents are the ChirpStack v4 HTTP integration events (the `event` query parameter) that
+// carry nothing parking needs: acknowledged and ignored, so ChirpStack does not retry them.
+var ignoredEvents = map[string]bool{"log": true, "location": true, "integration": true}
 
 // chirpEvent is the part of a ChirpStack v4 integration event (JSON marshaler) that ingest reads.
 // Zero values are omitted by ChirpStack, so every number is optional (a missing fCnt is 0).

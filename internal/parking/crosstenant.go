@@ -10,9 +10,6 @@ import (
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
-// sweepLimit bounds one sweep; the next run picks up the rest.
-const sweepLimit = 1000
-
 var reservationsToExpire = postgres.Register(postgres.CrossTenant{
 	Name: "parking.reservations_to_expire",
 	Why:  "the expiry sweep finds ended reservations of every tenant; each is expired in its own tenant's transaction",

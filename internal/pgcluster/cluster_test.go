@@ -114,7 +114,7 @@ func TestPersistentAttach(t *testing.T) {
 	if !strings.HasPrefix(c.SocketDir(), "/tmp/tenantry-pg-") {
 		t.Errorf("socket dir %s, want a short one under /tmp", c.SocketDir())
 	}
-	t.Cleanup(func() { c.Stop() })
+	t.Cleanup(func() { _ = c.Stop() }) // the test stops it first; this is for a failure before that
 	execSQL(t, c, "CREATE TABLE kept AS SELECT 7 AS n")
 
 	other := start(t, Options{Dir: dir})
@@ -138,7 +138,7 @@ func TestPersistentAttach(t *testing.T) {
 	}
 
 	again := start(t, Options{Dir: dir})
-	t.Cleanup(func() { again.Stop() })
+	t.Cleanup(func() { _ = again.Stop() })
 	if again.srv == nil {
 		t.Fatal("Start after Stop attached to a stopped server")
 	}
@@ -197,7 +197,7 @@ func TestServerDiesWithParent(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
+	defer func() { _ = cmd.Process.Kill() }() // it may have exited already
 	if !waitForLine(out, "ready") {
 		t.Fatal("helper did not start its cluster")
 	}

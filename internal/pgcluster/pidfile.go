@@ -51,7 +51,7 @@ func (c *Cluster) attach(ctx context.Context) (bool, error) {
 	for {
 		pf, err := readPidFile(c.dataDir)
 		if err != nil || !postgresAlive(pf.pid) {
-			return false, nil
+			return false, nil //nolint:nilerr // no readable pid file is "no live postgres": start one
 		}
 		if pf.status == "ready" && pf.sockDir != "" {
 			c.sockDir, c.port = pf.sockDir, pf.port

@@ -284,7 +284,7 @@ func TestPooledConnectionForgetsTenant(t *testing.T) {
 	read := func(q postgres.Querier) error {
 		var n int
 		if err := q.QueryRow(w.a.ctx, `SELECT count(*) FROM memberships`).Scan(&n); err != nil || n != 1 {
-			return fmt.Errorf("A sees %d memberships: %v", n, err)
+			return fmt.Errorf("A sees %d memberships: %w", n, err)
 		}
 		return nil
 	}

@@ -174,11 +174,15 @@ func (q *lazyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 		return q.tx.Exec(ctx, sql, args...)
 	}
 	br := q.begin(ctx, sql, args)
-	defer q.finishBatch()
-	if _, err := br.Exec(); err != nil {
-		return pgconn.CommandTag{}, err
+	_, err := br.Exec() // the binding
+	var tag pgconn.CommandTag
+	if err == nil {
+		tag, err = br.Exec()
 	}
-	return br.Exec()
+	if cerr := q.finishBatch(); err == nil {
+		err = cerr
+	}
+	return tag, err
 }
 
 func (q *lazyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
@@ -190,12 +194,12 @@ func (q *lazyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 	}
 	br := q.begin(ctx, sql, args)
 	if _, err := br.Exec(); err != nil {
-		q.finishBatch()
+		_ = q.finishBatch() // err says what went wrong; closing reports it again
 		return nil, err
 	}
 	rows, err := br.Query()
 	if err != nil {
-		q.finishBatch()
+		_ = q.finishBatch()
 		return nil, err
 	}
 	return &batchRows{Rows: rows, done: q.finishBatch}, nil

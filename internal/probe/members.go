@@ -48,7 +48,7 @@ func (w *World) invite(ctx context.Context, t *Tenant, inv, accept *Operation, r
 	}
 	res, err := w.send(ctx, t.Owner, inv, Request{Method: inv.Method, Path: inv.Path, Body: body})
 	if err != nil || !res.ok() {
-		return nil, fmt.Errorf("invite: %v %s", err, res.summary())
+		return nil, fmt.Errorf("invite: %w %s", err, res.summary())
 	}
 	w.recordCreated(t, inv, res, nil)
 	token, _ := find(res.json(), "token").(string)
@@ -94,7 +94,7 @@ func (w *World) accept(ctx context.Context, t *Tenant, op *Operation, token, ema
 	}
 	res, err := w.send(ctx, nil, op, Request{Method: op.Method, Path: path, Body: m})
 	if err != nil || !res.ok() {
-		return nil, fmt.Errorf("accept: %v %s", err, res.summary())
+		return nil, fmt.Errorf("accept: %w %s", err, res.summary())
 	}
 	bearer, _ := find(res.json(), "access_token").(string)
 	if bearer == "" {
@@ -134,7 +134,7 @@ func (w *World) login(ctx context.Context, email, password, tenant string) (stri
 	res, err := w.send(ctx, nil, op, Request{Method: op.Method, Path: op.Path,
 		Body: map[string]any{"email": email, "password": password, "tenant": tenant}})
 	if err != nil || !res.ok() {
-		return "", fmt.Errorf("login: %v %s", err, res.summary())
+		return "", fmt.Errorf("login: %w %s", err, res.summary())
 	}
 	token, _ := find(res.json(), "access_token").(string)
 	return token, nil

@@ -157,17 +157,3 @@ func setAt(v any, path []string, val any) any {
 	m[path[0]] = setAt(m[path[0]], path[1:], val)
 	return m
 }
-
-// getAt returns the value at path in a JSON tree.
-func getAt(v any, path []string) (any, bool) {
-	for _, k := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if v, ok = m[k]; !ok {
-			return nil, false
-		}
-	}
-	return v, true
-}

@@ -4,9 +4,6 @@ package tenantlint
 
 import pg_query "github.com/pganalyze/pg_query_go/v6"
 
-// parserBackend names the PostgreSQL parser in use, for messages.
-const parserBackend = "pg_query_go (cgo)"
-
 // parseSQL parses sql with libpg_query linked through cgo.
 func parseSQL(sql string) (*pg_query.ParseResult, error) {
 	return pg_query.Parse(sql)

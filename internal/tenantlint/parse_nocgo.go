@@ -7,9 +7,6 @@ import (
 	pgquery "github.com/wasilibs/go-pgquery"
 )
 
-// parserBackend names the PostgreSQL parser in use, for messages.
-const parserBackend = "go-pgquery (wasm)"
-
 // parseSQL parses sql with libpg_query compiled to WebAssembly, so that
 // CGO_ENABLED=0 builds still check SQL with the real parser. The first call
 // in a process pays about 2.5 s while wazero compiles the module.
