@@ -1,49 +1,106 @@
 package postgres_test
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/tenantry/tenantry/internal/postgres"
 )
 
-// TestPlanSettings: pooled connections run without JIT; CustomPlans forces custom plans for every
-// statement of its Read or Tx and nowhere else, and the pooled connection forgets it.
-func TestPlanSettings(t *testing.T) {
+// TestTransactionSettings: pooled connections run without JIT; CustomPlans and AsyncCommit change
+// the settings of every statement of their Read or Tx and nowhere else, and the pooled connection
+// forgets them.
+func TestTransactionSettings(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, 1)
-	settings := func(q postgres.Querier) (mode, jit string) {
+	// The test cluster commits asynchronously everywhere (pgcluster's Ephemeral); this pool's
+	// sessions commit synchronously, as a production server's do, so AsyncCommit shows.
+	db := openWith(t, w, "synchronous_commit", "on")
+	type settings struct{ plans, commit, jit string }
+	read := func(q postgres.Querier) (s settings) {
 		t.Helper()
-		if err := q.QueryRow(t.Context(), `SELECT current_setting('plan_cache_mode'), current_setting('jit')`).Scan(&mode, &jit); err != nil {
+		err := q.QueryRow(t.Context(), `SELECT current_setting('plan_cache_mode'), current_setting('synchronous_commit'), current_setting('jit')`).
+			Scan(&s.plans, &s.commit, &s.jit)
+		if err != nil {
 			t.Fatal(err)
 		}
-		return mode, jit
+		return s
 	}
-	want := func(when, wantMode string, run func(fn func(postgres.Querier) error) error, statements int) {
-		t.Helper()
-		err := run(func(q postgres.Querier) error {
-			for i := range statements {
-				if mode, jit := settings(q); mode != wantMode || jit != "off" {
-					t.Errorf("%s, statement %d: plan_cache_mode %s, jit %s; want %s, off", when, i+1, mode, jit, wantMode)
+	plain := settings{"auto", "on", "off"}
+	both := postgres.AsyncCommit(postgres.CustomPlans(w.a.ctx))
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+		tx   bool
+		want settings
+	}{
+		{"Read", w.a.ctx, false, plain},
+		{"Read with CustomPlans", postgres.CustomPlans(w.a.ctx), false, settings{"force_custom_plan", "on", "off"}},
+		{"Tx with CustomPlans", postgres.CustomPlans(w.a.ctx), true, settings{"force_custom_plan", "on", "off"}},
+		{"Tx with AsyncCommit", postgres.AsyncCommit(w.a.ctx), true, settings{"auto", "off", "off"}},
+		{"Tx with both", both, true, settings{"force_custom_plan", "off", "off"}},
+		// One connection in the pool: the transactions above ran on it, and none of their settings stays.
+		{"Tx after", w.a.ctx, true, plain},
+	} {
+		run := db.Read
+		if c.tx {
+			run = db.Tx
+		}
+		err := run(c.ctx, func(q postgres.Querier) error {
+			for i := range 2 {
+				if got := read(q); got != c.want {
+					t.Errorf("%s, statement %d: %+v, want %+v", c.name, i+1, got, c.want)
 				}
 			}
 			return nil
 		})
 		if err != nil {
-			t.Fatalf("%s: %v", when, err)
+			t.Fatalf("%s: %v", c.name, err)
 		}
 	}
-	custom := postgres.CustomPlans(w.a.ctx)
-	want("Read", "auto", func(fn func(postgres.Querier) error) error { return w.db.Read(w.a.ctx, fn) }, 2)
-	want("Read with CustomPlans", "force_custom_plan", func(fn func(postgres.Querier) error) error { return w.db.Read(custom, fn) }, 2)
-	want("Tx with CustomPlans", "force_custom_plan", func(fn func(postgres.Querier) error) error { return w.db.Tx(custom, fn) }, 2)
-	// One connection in the pool: the statements above ran on it, and none of their settings stays.
-	want("Tx after", "auto", func(fn func(postgres.Querier) error) error { return w.db.Tx(w.a.ctx, fn) }, 2)
-	conn, err := w.db.AppPool().Acquire(t.Context())
+	conn, err := db.AppPool().Acquire(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Release()
-	if mode, jit := settings(conn); mode != "auto" || jit != "off" {
-		t.Errorf("the pooled connection: plan_cache_mode %s, jit %s; want auto, off", mode, jit)
+	if got := read(conn); got != plain {
+		t.Errorf("the pooled connection: %+v, want %+v", got, plain)
+	}
+}
+
+// TestJITByURL: a jit parameter in the connection string wins over the pools' jit=off.
+func TestJITByURL(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 1)
+	db := openWith(t, w, "jit", "on")
+	var jit string
+	if err := db.Read(w.a.ctx, func(q postgres.Querier) error {
+		return q.QueryRow(t.Context(), `SELECT current_setting('jit')`).Scan(&jit)
+	}); err != nil || jit != "on" {
+		t.Errorf("jit %q (%v), want on", jit, err)
+	}
+}
+
+// openWith opens a one-connection pool on w's database with a run-time parameter in its URL.
+func openWith(t *testing.T, w *world, name, value string) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(t.Context(), postgres.Config{AppURL: withParam(w.env.AppURL, name, value), MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	return db
+}
+
+// withParam adds a run-time parameter to a connection string, URL or keyword/value.
+func withParam(conn, name, value string) string {
+	switch {
+	case !strings.Contains(conn, "://"):
+		return conn + " " + name + "=" + value
+	case strings.Contains(conn, "?"):
+		return conn + "&" + name + "=" + value
+	default:
+		return conn + "?" + name + "=" + value
 	}
 }

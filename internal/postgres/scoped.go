@@ -24,23 +24,33 @@ type Querier interface {
 // with set_config(..., true): a session setting would survive on the pooled connection.
 const bindSQL = `SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true), set_config('transaction_read_only', $3, true)`
 
-// bindCustomPlansSQL is bindSQL for CustomPlans: it also forces custom plans. A statement of its
-// own, so that the common binding costs nothing for it.
-const bindCustomPlansSQL = `SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true), set_config('transaction_read_only', $3, true), set_config('plan_cache_mode', 'force_custom_plan', true)`
+// The settings that CustomPlans and AsyncCommit add to the binding, transaction-locally too.
+const (
+	customPlansSQL = `, set_config('plan_cache_mode', 'force_custom_plan', true)`
+	asyncCommitSQL = `, set_config('synchronous_commit', 'off', true)`
+)
+
+// bindVariants are the binding statements by txOptions; each is a statement of its own, so that
+// the common one (index 0, bindSQL) carries nothing it does not need.
+var bindVariants = [4]string{bindSQL, bindSQL + customPlansSQL, bindSQL + asyncCommitSQL, bindSQL + customPlansSQL + asyncCommitSQL}
 
 // binding is what a scoped transaction sets before its first statement.
 type binding struct {
 	tenant, user string
 	readOnly     bool
-	customPlans  bool
+	opts         txOptions
 }
 
 // sql returns the binding's statement.
 func (b binding) sql() string {
-	if b.customPlans {
-		return bindCustomPlansSQL
+	i := 0
+	if b.opts.customPlans {
+		i |= 1
 	}
-	return bindSQL
+	if b.opts.asyncCommit {
+		i |= 2
+	}
+	return bindVariants[i]
 }
 
 func (b binding) args() []any {
@@ -51,7 +61,15 @@ func (b binding) args() []any {
 	return []any{b.tenant, b.user, ro}
 }
 
-type customPlansKey struct{}
+// txOptions are the settings a context asks of its scoped transactions besides the scope.
+type txOptions struct{ customPlans, asyncCommit bool }
+
+type txOptionsKey struct{}
+
+func optionsOf(ctx context.Context) txOptions {
+	o, _ := ctx.Value(txOptionsKey{}).(txOptions)
+	return o
+}
 
 // CustomPlans returns a copy of ctx whose scoped transactions (Tx, Read) plan each statement for
 // its parameter values, every time (plan_cache_mode = force_custom_plan, transaction-local).
@@ -62,7 +80,20 @@ type customPlansKey struct{}
 // an average tenant and an unknown filter, and on a tenant with 50,000 rows it can sort them all
 // to return 50 (docs/performance.md). Planning costs a fraction of a millisecond each time.
 func CustomPlans(ctx context.Context) context.Context {
-	return context.WithValue(ctx, customPlansKey{}, true)
+	o := optionsOf(ctx)
+	o.customPlans = true
+	return context.WithValue(ctx, txOptionsKey{}, o)
+}
+
+// AsyncCommit returns a copy of ctx whose scoped transactions commit without waiting for the WAL
+// to reach the disk (synchronous_commit = off, transaction-local). A crash of the database server
+// may then lose the last few hundred milliseconds of such commits, never half of one, and never
+// anything of other transactions. Only for writes that may be lost that way, such as an API key's
+// last-use time, which a request would otherwise wait a disk flush for.
+func AsyncCommit(ctx context.Context) context.Context {
+	o := optionsOf(ctx)
+	o.asyncCommit = true
+	return context.WithValue(ctx, txOptionsKey{}, o)
 }
 
 // Tx runs fn in a read-write transaction bound to the scope in ctx. BEGIN, the tenant setting and
@@ -119,8 +150,7 @@ func scopeBinding(ctx context.Context, readOnly bool) (binding, error) {
 	if err != nil {
 		return binding{}, err
 	}
-	custom, _ := ctx.Value(customPlansKey{}).(bool)
-	b := binding{tenant: s.Tenant.String(), readOnly: readOnly, customPlans: custom}
+	b := binding{tenant: s.Tenant.String(), readOnly: readOnly, opts: optionsOf(ctx)}
 	if !s.Principal.UserID.IsZero() {
 		b.user = s.Principal.UserID.String()
 	}
