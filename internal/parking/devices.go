@@ -130,16 +130,7 @@ func (s *Service) CreateDevice(ctx context.Context, f DeviceFields) (Device, err
 
 // GetDevice returns a device.
 func (s *Service) GetDevice(ctx context.Context, id uuid.UUID) (Device, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return Device{}, err
-	}
-	var out Device
-	err = s.db.Read(ctx, func(q postgres.Querier) error {
-		out, err = s.getDevice(ctx, store.New(q), tenant, id)
-		return err
-	})
-	return out, err
+	return byID(ctx, s.db, id, s.getDevice)
 }
 
 func (s *Service) getDevice(ctx context.Context, st *store.Queries, tenant, id uuid.UUID) (Device, error) {

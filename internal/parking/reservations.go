@@ -198,14 +198,5 @@ func getReservation(ctx context.Context, st *store.Queries, tenant, id uuid.UUID
 
 // GetReservation returns a reservation.
 func (s *Service) GetReservation(ctx context.Context, id uuid.UUID) (Reservation, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return Reservation{}, err
-	}
-	var out Reservation
-	err = s.db.Read(ctx, func(q postgres.Querier) error {
-		out, err = getReservation(ctx, store.New(q), tenant, id)
-		return err
-	})
-	return out, err
+	return byID(ctx, s.db, id, getReservation)
 }

@@ -90,16 +90,7 @@ func siteConflict(err error) error {
 
 // GetSite returns a site, live or deleted.
 func (s *Service) GetSite(ctx context.Context, id uuid.UUID) (Site, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return Site{}, err
-	}
-	var out Site
-	err = s.db.Read(ctx, func(q postgres.Querier) error {
-		out, err = getSite(ctx, store.New(q), tenant, id)
-		return err
-	})
-	return out, err
+	return byID(ctx, s.db, id, getSite)
 }
 
 func getSite(ctx context.Context, st *store.Queries, tenant, id uuid.UUID) (Site, error) {

@@ -121,16 +121,7 @@ func (s *Service) CreateSpace(ctx context.Context, f SpaceFields) (Space, error)
 
 // GetSpace returns a space, live or deleted, with its derived state.
 func (s *Service) GetSpace(ctx context.Context, id uuid.UUID) (Space, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return Space{}, err
-	}
-	var out Space
-	err = s.db.Read(ctx, func(q postgres.Querier) error {
-		out, err = getSpace(ctx, store.New(q), tenant, id)
-		return err
-	})
-	return out, err
+	return byID(ctx, s.db, id, getSpace)
 }
 
 func getSpace(ctx context.Context, st *store.Queries, tenant, id uuid.UUID) (Space, error) {
