@@ -11,11 +11,11 @@ PKGS    := ./...
 MOD     := github.com/tenantry/tenantry
 # sqlc's output directories, read from sqlc.yaml.
 GENERATED := $(shell sed -n 's/.*out: *\([^,}]*\).*/\1/p' sqlc.yaml)
-# rawdb: the default allowlist plus bench/, the load harness, which holds one superuser connection
+# rawdb: the default allowlist plus internal/bench, the load harness, which holds one superuser connection
 # to the throwaway cluster it starts (to create its BYPASSRLS baseline role and VACUUM); it writes
 # tenant data only through postgres.DB.Tx.
-RAWDB_ALLOW := $(MOD)/internal/postgres,$(MOD)/internal/pgcluster,$(MOD)/internal/pgtest,$(MOD)/internal/verify,$(MOD)/cmd/tenantlint,$(MOD)/bench
-LINTFLAGS := -tenantsql.dynamic=$(MOD)/internal/postgres,$(MOD)/internal/pgtest,$(MOD)/internal/verify -rawdb.allow=$(RAWDB_ALLOW)
+RAWDB_ALLOW := $(MOD)/internal/postgres,$(MOD)/internal/pgcluster,$(MOD)/internal/testkit/pgtest,$(MOD)/internal/proof/verify,$(MOD)/cmd/tenantlint,$(MOD)/internal/bench
+LINTFLAGS := -tenantsql.dynamic=$(MOD)/internal/postgres,$(MOD)/internal/testkit/pgtest,$(MOD)/internal/proof/verify -rawdb.allow=$(RAWDB_ALLOW)
 
 .DEFAULT_GOAL := help
 
@@ -71,7 +71,7 @@ URL ?= http://127.0.0.1:8080
 
 .PHONY: isolation
 isolation: ## the isolation proofs: DB tests as the app role, mutation check, pool leak check, the probe against a test server
-	$(GO) test -count=1 -run '$(ISOLATION_TESTS)' ./internal/postgres ./internal/probe ./cmd/tenantry
+	$(GO) test -count=1 -run '$(ISOLATION_TESTS)' ./internal/postgres ./internal/proof/probe ./cmd/tenantry
 
 .PHONY: probe
 probe: ## cross-tenant probe of a running server (URL=http://127.0.0.1:8080, what `make dev` starts)
@@ -81,11 +81,11 @@ probe: ## cross-tenant probe of a running server (URL=http://127.0.0.1:8080, wha
 smoke: ## smoke test of a running server (URL=http://127.0.0.1:8080)
 	$(GO) run ./cmd/tenantry smoke --url $(URL)
 
-# The load harness (bench/, docs/performance.md): a private PostgreSQL, the data set, the server
+# The load harness (internal/bench, docs/performance.md): a private PostgreSQL, the data set, the server
 # binary, the scenarios and the pgbench baselines. BENCHFLAGS passes flags to it, e.g. the
 # full-size scaling run: make bench BENCHFLAGS='-tenants 10000 -spaces 1000'.
 BENCHFLAGS ?=
-BENCHCMD = $(GO) run ./bench/cmd/loadbench -command "make $@$(if $(BENCHFLAGS), BENCHFLAGS='$(BENCHFLAGS)')"
+BENCHCMD = $(GO) run ./cmd/loadbench -command "make $@$(if $(BENCHFLAGS), BENCHFLAGS='$(BENCHFLAGS)')"
 
 .PHONY: bench
 bench: build bench-deps ## load harness (< 10 min here): scenarios and pgbench baselines; writes docs/performance.md and the README

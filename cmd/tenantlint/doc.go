@@ -1,5 +1,5 @@
 // Command tenantlint runs Tenantry's static isolation checks (package
-// internal/tenantlint): tenantsql, rawdb and ctxbg.
+// internal/proof/tenantlint): tenantsql, rawdb and ctxbg.
 //
 // Standalone, from the module root:
 //

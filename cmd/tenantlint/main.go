@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/tools/go/analysis/multichecker"
 
-	"github.com/tenantry/tenantry/internal/tenantlint"
+	"github.com/tenantry/tenantry/internal/proof/tenantlint"
 )
 
 func main() {

@@ -7,8 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/tenantry/tenantry/internal/apikeys"
 	"github.com/tenantry/tenantry/internal/httpapi"
+	"github.com/tenantry/tenantry/internal/platform/apikeys"
 )
 
 // createKey makes an API key as the account's owner and returns the response body.

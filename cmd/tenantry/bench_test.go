@@ -12,8 +12,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/tenantry/tenantry/internal/ratelimit"
-	"github.com/tenantry/tenantry/internal/testenv"
+	"github.com/tenantry/tenantry/internal/platform/ratelimit"
+	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
 // BenchmarkAPIKeyRequest is the authenticated path in process, without the network: the assembled
@@ -39,7 +39,7 @@ func BenchmarkAPIKeyRequest(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	key := benchTenantKey(b, a.handler)
+	key := benchTenantKey(b, a.Handler)
 	for _, path := range []string{"/api/v1/tenant", "/api/v1/spaces?limit=50"} {
 		b.Run(map[bool]string{true: "tenant", false: "spaces"}[path == "/api/v1/tenant"], func(b *testing.B) {
 			b.ReportAllocs()
@@ -48,7 +48,7 @@ func BenchmarkAPIKeyRequest(b *testing.B) {
 					req := httptest.NewRequest(http.MethodGet, path, nil)
 					req.Header.Set("X-API-Key", key)
 					rec := httptest.NewRecorder()
-					a.handler.ServeHTTP(rec, req)
+					a.Handler.ServeHTTP(rec, req)
 					if rec.Code != http.StatusOK {
 						b.Errorf("%s: %d %s", path, rec.Code, rec.Body)
 						return

@@ -15,8 +15,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tenantry/tenantry/internal/app"
 	"github.com/tenantry/tenantry/internal/auth"
-	"github.com/tenantry/tenantry/internal/ratelimit"
+	"github.com/tenantry/tenantry/internal/platform/mail"
+	"github.com/tenantry/tenantry/internal/platform/ratelimit"
+	"github.com/tenantry/tenantry/internal/postgres"
 )
 
 // config is the whole configuration, built once in cmd from the environment. Every field has a
@@ -208,4 +211,27 @@ func devKey(dir string) (string, error) {
 		return "", fmt.Errorf("dev key: %w", err)
 	}
 	return enc, nil
+}
+
+// appConfig is the part of the configuration the assembly takes.
+func (c config) appConfig() (app.Config, error) {
+	keys, err := c.keyRing()
+	if err != nil {
+		return app.Config{}, err
+	}
+	return app.Config{
+		Keys: keys, AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL, MaxBodyBytes: c.MaxBodyBytes,
+		DataDir: c.DataDir, PublicURL: c.PublicURL, Version: version,
+		SMTP:     mail.SMTPSender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword},
+		RedisURL: c.RedisURL, RateLimits: c.RateLimits,
+	}, nil
+}
+
+// newApp assembles the service from the configuration.
+func newApp(c config, db *postgres.DB, log *slog.Logger) (*app.App, error) {
+	ac, err := c.appConfig()
+	if err != nil {
+		return nil, err
+	}
+	return app.New(ac, db, log)
 }

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/tenantry/tenantry/internal/app"
 )
 
 // The demo tenant. Its password is fixed and public: it exists only in development databases.
@@ -44,7 +46,7 @@ func cmdDemo(ctx context.Context, env *environment, args []string) error {
 		}
 	}
 	if cfg.OwnerURL != "" {
-		if err := migrateUp(ctx, cfg.OwnerURL, log); err != nil {
+		if err := app.MigrateUp(ctx, cfg.OwnerURL, log); err != nil {
 			return err
 		}
 	}

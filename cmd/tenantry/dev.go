@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"github.com/tenantry/tenantry/internal/app"
 	"github.com/tenantry/tenantry/internal/pgcluster"
 	"github.com/tenantry/tenantry/internal/postgres"
 )
@@ -30,7 +31,7 @@ func cmdDev(ctx context.Context, env *environment, args []string) error {
 		}
 	}
 	if cfg.OwnerURL != "" {
-		if err := migrateUp(ctx, cfg.OwnerURL, log); err != nil {
+		if err := app.MigrateUp(ctx, cfg.OwnerURL, log); err != nil {
 			return err
 		}
 	}

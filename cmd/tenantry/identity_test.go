@@ -17,8 +17,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tenantry/tenantry/internal/app"
 	"github.com/tenantry/tenantry/internal/auth"
-	"github.com/tenantry/tenantry/internal/identity"
+	"github.com/tenantry/tenantry/internal/platform/identity"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
@@ -117,7 +118,7 @@ func TestRegistrationIsAtomic(t *testing.T) {
 	keys, _ := s.cfg.keyRing()
 	hasher, _ := auth.NewHasher(auth.HasherConfig{})
 	svc, err := identity.New(s.db, slog.New(slog.DiscardHandler), identity.Config{Hasher: hasher,
-		Tokens: &auth.Tokens{Keys: keys, Issuer: tokenIssuer, Audience: tokenAudience, TTL: time.Minute}})
+		Tokens: &auth.Tokens{Keys: keys, Issuer: app.TokenIssuer, Audience: app.TokenAudience, TTL: time.Minute}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,15 +245,15 @@ func TestAccessTokenNegatives(t *testing.T) {
 		return tok
 	}
 	otherKeys, _ := auth.NewKeys(keys.Current(), map[string][]byte{keys.Current(): []byte(strings.Repeat("k", 32))})
-	valid := issue(&auth.Tokens{Keys: keys, Issuer: tokenIssuer, Audience: tokenAudience, TTL: time.Minute})
+	valid := issue(&auth.Tokens{Keys: keys, Issuer: app.TokenIssuer, Audience: app.TokenAudience, TTL: time.Minute})
 	parts := strings.Split(valid, ".")
 	seg := func(v any) string { b, _ := json.Marshal(v); return base64.RawURLEncoding.EncodeToString(b) }
 	cases := map[string]string{
 		"alg none":       seg(map[string]string{"alg": "none", "typ": "at+jwt"}) + "." + parts[1] + ".",
-		"wrong key":      issue(&auth.Tokens{Keys: otherKeys, Issuer: tokenIssuer, Audience: tokenAudience, TTL: time.Minute}),
-		"expired":        issue(&auth.Tokens{Keys: keys, Issuer: tokenIssuer, Audience: tokenAudience, TTL: time.Minute, Now: func() time.Time { return time.Now().Add(-time.Hour) }}),
-		"wrong audience": issue(&auth.Tokens{Keys: keys, Issuer: tokenIssuer, Audience: "someone-else", TTL: time.Minute}),
-		"wrong issuer":   issue(&auth.Tokens{Keys: keys, Issuer: "evil", Audience: tokenAudience, TTL: time.Minute}),
+		"wrong key":      issue(&auth.Tokens{Keys: otherKeys, Issuer: app.TokenIssuer, Audience: app.TokenAudience, TTL: time.Minute}),
+		"expired":        issue(&auth.Tokens{Keys: keys, Issuer: app.TokenIssuer, Audience: app.TokenAudience, TTL: time.Minute, Now: func() time.Time { return time.Now().Add(-time.Hour) }}),
+		"wrong audience": issue(&auth.Tokens{Keys: keys, Issuer: app.TokenIssuer, Audience: "someone-else", TTL: time.Minute}),
+		"wrong issuer":   issue(&auth.Tokens{Keys: keys, Issuer: "evil", Audience: app.TokenAudience, TTL: time.Minute}),
 		"wrong type":     seg(map[string]string{"alg": "HS256", "typ": "JWT", "kid": keys.Current()}) + "." + parts[1] + "." + parts[2],
 		"malformed":      "not.a.jwt",
 		"two parts":      parts[0] + "." + parts[1],
@@ -278,7 +279,7 @@ func TestTenantRequired(t *testing.T) {
 	s := startServer(t)
 	a := s.register("ida")
 	keys, _ := s.cfg.keyRing()
-	tk := &auth.Tokens{Keys: keys, Issuer: tokenIssuer, Audience: tokenAudience, TTL: time.Minute}
+	tk := &auth.Tokens{Keys: keys, Issuer: app.TokenIssuer, Audience: app.TokenAudience, TTL: time.Minute}
 	noTenant, _, err := tk.Issue(auth.AccessClaims{UserID: uuid.MustParse(a.userID)})
 	if err != nil {
 		t.Fatal(err)

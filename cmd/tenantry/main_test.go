@@ -14,8 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantry/tenantry/internal/app"
 	"github.com/tenantry/tenantry/internal/postgres"
-	"github.com/tenantry/tenantry/internal/testenv"
+	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -46,7 +47,7 @@ type testServer struct {
 	db   *postgres.DB
 	cfg  config
 	logs *lockedBuffer
-	app  *app
+	app  *app.App
 
 	mu        sync.Mutex
 	mutations []mutation // successful state-changing requests, checked for audit rows at cleanup
@@ -77,7 +78,7 @@ func startServer(t *testing.T) *testServer {
 	if s.app, err = newApp(s.cfg, s.db, newLogger(s.logs, slog.LevelDebug)); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(s.app.handler)
+	srv := httptest.NewServer(s.app.Handler)
 	t.Cleanup(srv.Close)
 	t.Cleanup(s.checkAudited)
 	s.url = srv.URL

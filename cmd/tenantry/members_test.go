@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/tenantry/tenantry/internal/mail"
+	"github.com/tenantry/tenantry/internal/platform/mail"
 )
 
 // mailer delivers the outbox through a fake SMTP server, as the running service would.

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/tenantry/tenantry/internal/app"
 	"github.com/tenantry/tenantry/internal/postgres"
-	"github.com/tenantry/tenantry/internal/schema"
 )
 
 func cmdMigrate(ctx context.Context, env *environment, args []string) error {
@@ -31,7 +31,7 @@ func cmdMigrate(ctx context.Context, env *environment, args []string) error {
 	if cfg.OwnerURL == "" {
 		return errUsage{"DATABASE_OWNER_URL is required when DATABASE_URL is set"}
 	}
-	m, err := postgres.NewMigrator(ctx, cfg.OwnerURL, schema.Migrations()...)
+	m, err := postgres.NewMigrator(ctx, cfg.OwnerURL, app.Migrations()...)
 	if err != nil {
 		return err
 	}

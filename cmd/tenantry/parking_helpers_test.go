@@ -66,7 +66,7 @@ func (s *testServer) sensor(p parkingTenant, space string) (id, eui string) {
 // event loads a recorded ChirpStack payload and sets the device and the fields given.
 func event(t *testing.T, file, eui string, set map[string]any) string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "internal", "parking", "testdata", file))
+	raw, err := os.ReadFile(filepath.Join("..", "..", "internal", "products", "parking", "testdata", file))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantry/tenantry/internal/parking"
+	"github.com/tenantry/tenantry/internal/products/parking"
 )
 
 // TestParkingIngestRecordedPayloads posts the recorded ChirpStack v4 payload of every event type.

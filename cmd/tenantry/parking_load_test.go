@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantry/tenantry/internal/ratelimit"
-	"github.com/tenantry/tenantry/internal/testenv"
+	"github.com/tenantry/tenantry/internal/platform/ratelimit"
+	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
 // TestParkingLoad is the load harness of the parking product, run by hand:
@@ -75,7 +75,7 @@ func loadServer(t *testing.T) *testServer {
 	if s.app, err = newApp(cfg, s.db, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(s.app.handler)
+	srv := httptest.NewServer(s.app.Handler)
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
 	return s

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantry/tenantry/internal/ratelimit"
-	"github.com/tenantry/tenantry/internal/testenv"
+	"github.com/tenantry/tenantry/internal/platform/ratelimit"
+	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
 // TestPoolDoesNotLeakTenants is the pool leak check (security-checks C5): 100,000 requests that
@@ -61,7 +61,7 @@ func TestPoolDoesNotLeakTenants(t *testing.T) {
 				req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, path, nil)
 				req.Header.Set("Authorization", "Bearer "+who.access)
 				rec := httptest.NewRecorder()
-				a.handler.ServeHTTP(rec, req)
+				a.Handler.ServeHTTP(rec, req)
 				check(who, path, rec.Body.Bytes(), rec.Code)
 			}
 		})
@@ -94,7 +94,7 @@ func startUnlimited(t *testing.T, maxConns int32) *testServer {
 	if s.app, err = newApp(cfg, s.db, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(s.app.handler)
+	srv := httptest.NewServer(s.app.Handler)
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
 	return s

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/tenantry/tenantry/internal/probe"
+	"github.com/tenantry/tenantry/internal/proof/probe"
 )
 
 func cmdProbe(ctx context.Context, env *environment, args []string) error {

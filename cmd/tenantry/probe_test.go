@@ -10,11 +10,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/tenantry/tenantry/internal/mail"
-	"github.com/tenantry/tenantry/internal/probe"
+	"github.com/tenantry/tenantry/internal/platform/mail"
+	"github.com/tenantry/tenantry/internal/proof/probe"
 )
 
-// TestProbe runs the cross-tenant probe (internal/probe) against the assembled service on a real
+// TestProbe runs the cross-tenant probe (internal/proof/probe) against the assembled service on a real
 // database: every operation of the OpenAPI document as every principal of tenant B with tenant
 // A's ids. A's rows are hashed through the superuser before and after each operation; invitation
 // tokens are read from the mail outbox as the dispatcher delivers it. The run fails on any

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantry/tenantry/internal/ratelimit"
-	"github.com/tenantry/tenantry/internal/redistest"
-	"github.com/tenantry/tenantry/internal/testenv"
+	"github.com/tenantry/tenantry/internal/platform/ratelimit"
+	"github.com/tenantry/tenantry/internal/testkit/redistest"
+	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
 // startInstances starts n instances of the service on one database, with the configuration
@@ -29,7 +29,7 @@ func startInstances(t *testing.T, n int, tune func(*config)) []*testServer {
 		if s.app, err = newApp(cfg, s.db, newLogger(s.logs, slog.LevelDebug)); err != nil {
 			t.Fatal(err)
 		}
-		srv := httptest.NewServer(s.app.handler)
+		srv := httptest.NewServer(s.app.Handler)
 		t.Cleanup(srv.Close)
 		t.Cleanup(s.checkAudited)
 		s.url = srv.URL

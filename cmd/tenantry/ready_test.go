@@ -8,9 +8,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/tenantry/tenantry/internal/app"
 	"github.com/tenantry/tenantry/internal/pgcluster"
 	"github.com/tenantry/tenantry/internal/postgres"
-	"github.com/tenantry/tenantry/internal/testenv"
+	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
 // TestReadinessFollowsTheDatabase stops the server's database under it: readiness turns 503 while
@@ -34,7 +35,7 @@ func TestReadinessFollowsTheDatabase(t *testing.T) {
 	if err := postgres.Bootstrap(t.Context(), c.DSN("postgres", "postgres"), "tenantry"); err != nil {
 		t.Fatal(err)
 	}
-	if err := migrateUp(t.Context(), c.DSN(postgres.OwnerRole, "tenantry"), slog.New(slog.DiscardHandler)); err != nil {
+	if err := app.MigrateUp(t.Context(), c.DSN(postgres.OwnerRole, "tenantry"), slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
 	env := testenv.DB{AppURL: c.DSN(postgres.AppRole, "tenantry"), SystemURL: c.DSN(postgres.SystemRole, "tenantry")}
@@ -43,7 +44,7 @@ func TestReadinessFollowsTheDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(a.handler)
+	srv := httptest.NewServer(a.Handler)
 	t.Cleanup(srv.Close)
 	status := func(path string) int {
 		res, err := http.Get(srv.URL + path)

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tenantry/tenantry/internal/app"
 	"github.com/tenantry/tenantry/internal/postgres"
 )
 
@@ -59,7 +60,7 @@ func cmdServe(ctx context.Context, env *environment, args []string) error {
 		if cfg.OwnerURL == "" {
 			return errUsage{"--migrate needs DATABASE_OWNER_URL"}
 		}
-		if err := migrateUp(ctx, cfg.OwnerURL, log); err != nil {
+		if err := app.MigrateUp(ctx, cfg.OwnerURL, log); err != nil {
 			return err
 		}
 	}
@@ -97,7 +98,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "Tenantry %s listening on %s\n  API docs: %s/docs\n  OpenAPI:  %s/openapi.json\n  health:   %s/health/ready\n", version, base, base, base, base)
 	srv := &http.Server{
-		Handler: a.handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		Handler: a.Handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -106,7 +107,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
 	defer func() { stopBackground(); workers.Wait() }()
-	for _, work := range a.background {
+	for _, work := range a.Background {
 		workers.Go(func() { work(bg) })
 	}
 	errc := make(chan error, 1)
@@ -117,7 +118,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: draining", "drain_delay", cfg.DrainDelay)
-	a.server.Drain()
+	a.Server.Drain()
 	time.Sleep(cfg.DrainDelay)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()

@@ -7,8 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantry/tenantry/internal/platform/staff"
 	"github.com/tenantry/tenantry/internal/postgres"
-	"github.com/tenantry/tenantry/internal/staff"
 )
 
 // cmdStaff runs the staff tools: create an account, grant access to a tenant, revoke a grant.

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/tenantry/tenantry/internal/postgres"
-	"github.com/tenantry/tenantry/internal/verify"
+	"github.com/tenantry/tenantry/internal/proof/verify"
 )
 
 func cmdVerify(ctx context.Context, env *environment, args []string) error {

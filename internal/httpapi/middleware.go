@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tenantry/tenantry/internal/audit"
+	"github.com/tenantry/tenantry/internal/platform/audit"
 )
 
 // requestInfo is filled in as a request passes through the layers, for the log line and metrics.

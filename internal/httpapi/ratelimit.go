@@ -12,8 +12,8 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/tenantry/tenantry/internal/audit"
-	"github.com/tenantry/tenantry/internal/ratelimit"
+	"github.com/tenantry/tenantry/internal/platform/audit"
+	"github.com/tenantry/tenantry/internal/platform/ratelimit"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 

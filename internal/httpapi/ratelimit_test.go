@@ -14,7 +14,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/tenantry/tenantry/internal/errs"
-	"github.com/tenantry/tenantry/internal/ratelimit"
+	"github.com/tenantry/tenantry/internal/platform/ratelimit"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 

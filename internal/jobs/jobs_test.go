@@ -13,10 +13,10 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/tenantry/tenantry/internal/jobs"
-	"github.com/tenantry/tenantry/internal/parking"
 	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/products/parking"
 	"github.com/tenantry/tenantry/internal/tenancy"
-	"github.com/tenantry/tenantry/internal/testenv"
+	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }

@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
-	"github.com/tenantry/tenantry/internal/parking"
+	"github.com/tenantry/tenantry/internal/products/parking"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 

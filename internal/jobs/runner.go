@@ -11,8 +11,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
-	"github.com/tenantry/tenantry/internal/parking"
 	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/products/parking"
 )
 
 // Config tunes the job runner; zero values take the defaults.

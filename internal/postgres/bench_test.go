@@ -9,7 +9,7 @@ import (
 
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/tenancy"
-	"github.com/tenantry/tenantry/internal/testenv"
+	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
 // BenchmarkScopedRead compares the same tenant-scoped query sent three ways, as the application

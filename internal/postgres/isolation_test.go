@@ -12,7 +12,7 @@ import (
 
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/tenancy"
-	"github.com/tenantry/tenantry/internal/testenv"
+	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
 // world is two tenants, each with a row in every core tenant table, made through the scoped helper.

@@ -3,7 +3,7 @@ package postgres_test
 import (
 	"testing"
 
-	"github.com/tenantry/tenantry/internal/testenv"
+	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }

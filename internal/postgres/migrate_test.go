@@ -3,16 +3,16 @@ package postgres_test
 import (
 	"testing"
 
+	"github.com/tenantry/tenantry/internal/app"
 	"github.com/tenantry/tenantry/internal/postgres"
-	"github.com/tenantry/tenantry/internal/schema"
-	"github.com/tenantry/tenantry/internal/testenv"
+	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
 // TestMigrationsGoDownAndUp reverts every migration one by one and applies them again.
 func TestMigrationsGoDownAndUp(t *testing.T) {
 	t.Parallel()
 	env := testenv.NewDB(t)
-	m, err := postgres.NewMigrator(t.Context(), env.OwnerURL, schema.Migrations()...)
+	m, err := postgres.NewMigrator(t.Context(), env.OwnerURL, app.Migrations()...)
 	if err != nil {
 		t.Fatal(err)
 	}

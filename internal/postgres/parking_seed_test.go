@@ -6,7 +6,7 @@ import (
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
-// parkingSeeds returns one row for every parking table of tenant (internal/parking/migrations), for
+// parkingSeeds returns one row for every parking table of tenant (internal/products/parking/migrations), for
 // the isolation test's world.
 func parkingSeeds(tenant tenancy.TenantID) []struct {
 	sql  string

@@ -158,7 +158,7 @@ GRANT INSERT ON security_events TO tenantry_app;
 CREATE TRIGGER security_events_append_only BEFORE UPDATE OR DELETE ON security_events
     FOR EACH ROW EXECUTE FUNCTION audit_append_only();
 
--- Cross-tenant reads by the registered queries (internal/identity): must equal the registry.
+-- Cross-tenant reads by the registered queries (internal/platform/identity): must equal the registry.
 GRANT SELECT (id, email, password_hash, status) ON users TO tenantry_system;
 GRANT SELECT (tenant_id, user_id, role) ON memberships TO tenantry_system;
 GRANT SELECT (id, name, slug, status) ON tenants TO tenantry_system;

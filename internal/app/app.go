@@ -1,0 +1,126 @@
+// Package app is Tenantry's one assembly: the platform and the products wired together, and the
+// list of every package's migrations. The binary (cmd/tenantry), the test kit and the load
+// harness build the service through it; nothing else imports it.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/tenantry/tenantry/internal/auth"
+	"github.com/tenantry/tenantry/internal/httpapi"
+	"github.com/tenantry/tenantry/internal/jobs"
+	"github.com/tenantry/tenantry/internal/platform/apikeys"
+	"github.com/tenantry/tenantry/internal/platform/audit"
+	"github.com/tenantry/tenantry/internal/platform/audit/auditlog"
+	"github.com/tenantry/tenantry/internal/platform/identity"
+	"github.com/tenantry/tenantry/internal/platform/mail"
+	"github.com/tenantry/tenantry/internal/platform/ratelimit"
+	"github.com/tenantry/tenantry/internal/platform/staff"
+	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/products/parking"
+)
+
+// TokenIssuer and TokenAudience are the token claims every Tenantry instance issues and demands.
+const (
+	TokenIssuer   = "tenantry"
+	TokenAudience = "tenantry-api"
+)
+
+// Config is what the assembly needs; cmd/tenantry builds it from the environment and validates it.
+type Config struct {
+	Keys         *auth.Keys    // JWT signing keys
+	AccessTTL    time.Duration // access-token lifetime
+	RefreshTTL   time.Duration // refresh-token lifetime
+	MaxBodyBytes int64         // request body limit
+	DataDir      string        // where the development mail sender writes
+	PublicURL    string        // base URL in links sent by e-mail
+	Version      string        // reported by /health and the OpenAPI document
+	SMTP         mail.SMTPSender
+	RedisURL     string                     // shared rate-limit store; "" keeps budgets per instance
+	RateLimits   map[string]ratelimit.Limit // limits by policy
+	Jobs         jobs.Config                // the background job runner
+}
+
+// App is the assembled service.
+type App struct {
+	Server  *httpapi.Server
+	Handler http.Handler
+	// Background holds the workers that run until their context ends (mail, jobs, Redis closer).
+	Background []func(context.Context)
+	Jobs       *jobs.Runner
+}
+
+// mailSender is SMTP when configured, else the development file sender.
+func mailSender(cfg Config, log *slog.Logger) mail.Sender {
+	if cfg.SMTP.Addr != "" {
+		return cfg.SMTP
+	}
+	return mail.FileSender{Dir: filepath.Join(cfg.DataDir, "mail"), From: cfg.SMTP.From, Log: log}
+}
+
+// New wires the platform and the products on db.
+func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
+	tokens := &auth.Tokens{Keys: cfg.Keys, Issuer: TokenIssuer, Audience: TokenAudience, TTL: cfg.AccessTTL}
+	hasher, err := auth.NewHasher(auth.HasherConfig{})
+	if err != nil {
+		return nil, err
+	}
+	limits, err := newRateLimits(cfg, db, log)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := identity.New(db, log, identity.Config{Tokens: tokens, Hasher: hasher, RefreshTTL: cfg.RefreshTTL, PublicURL: cfg.PublicURL,
+		AccountLimit: limits.service.Account})
+	if err != nil {
+		return nil, err
+	}
+	apiKeys := apikeys.New(db, log)
+	srv := httpapi.New(httpapi.Options{
+		Logger: log, Authenticator: httpapi.Dispatch{Bearer: ids, APIKey: apiKeys, Staff: staff.New(db, log)}, Ping: db.Ping, Pools: db.Stats,
+		MaxBodyBytes: cfg.MaxBodyBytes, Version: cfg.Version, Limits: limits.service, Collectors: limits.metrics.Collectors(),
+		Denied: func(ctx context.Context, c httpapi.Caller, op string) {
+			audit.RecordDenial(ctx, db, log, c.Tenant, c.Principal, c.Role, op)
+		},
+	})
+	parkingSvc := parking.New(db, log)
+	ids.Routes(srv.API(), log, parkingSvc.TenantCreated)
+	parkingSvc.Routes(srv.API(), log)
+	apiKeys.Routes(srv.API(), log)
+	auditlog.NewLog(db).Routes(srv.API(), log)
+	h, err := srv.Handler()
+	if err != nil {
+		return nil, err
+	}
+	dispatcher := &mail.Dispatcher{DB: db, Sender: mailSender(cfg, log), Log: log}
+	runner, err := jobs.New(db, log, parkingSvc, cfg.Jobs)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Server: srv, Handler: h, Jobs: runner, Background: []func(context.Context){dispatcher.Run, runner.Run}}
+	if limits.closer != nil {
+		a.Background = append(a.Background, limits.closer)
+	}
+	return a, nil
+}
+
+// MigrateUp applies pending migrations as the owner role.
+func MigrateUp(ctx context.Context, ownerURL string, log *slog.Logger) error {
+	m, err := postgres.NewMigrator(ctx, ownerURL, Migrations()...)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	steps, err := m.Up(ctx)
+	for _, s := range steps {
+		log.Info("migration applied", "version", s.Version, "name", s.Name, "duration", s.Duration)
+	}
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,153 @@
+// Package audit writes Tenantry's append-only audit log. A tenant's events are written in the same
+// transaction as the change they record (Record takes the transaction's Querier), so a change and
+// its audit row commit or fail together. Events that belong to no tenant (a failed sign-in) go to
+// the global security log (RecordSecurity).
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/netip"
+
+	"github.com/google/uuid"
+
+	"github.com/tenantry/tenantry/internal/platform/audit/store"
+	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/tenancy"
+)
+
+// Outcome is how the recorded action ended.
+type Outcome string
+
+// The outcomes.
+const (
+	Success Outcome = "success"
+	Failure Outcome = "failure"
+	Denied  Outcome = "denied"
+)
+
+// Event is one audited action.
+type Event struct {
+	Action     string // e.g. "auth.login", "space.create"
+	TargetType string
+	TargetID   string
+	Outcome    Outcome
+	Details    map[string]any // never a secret, token or password
+}
+
+// Request is what the HTTP layer knows about the request an event belongs to.
+type Request struct {
+	ID string
+	IP netip.Addr
+}
+
+type requestKey struct{}
+
+// WithRequest returns a context that carries the request's id and client address for audit rows.
+func WithRequest(ctx context.Context, r Request) context.Context {
+	return context.WithValue(ctx, requestKey{}, r)
+}
+
+// RequestFrom returns the request an event belongs to (zero outside a request).
+func RequestFrom(ctx context.Context) Request {
+	r, _ := ctx.Value(requestKey{}).(Request)
+	return r
+}
+
+// Record writes e to the audit log of the tenant in ctx's scope, inside the caller's transaction.
+func Record(ctx context.Context, q postgres.Querier, e Event) error {
+	s, err := tenancy.FromContext(ctx)
+	if err != nil {
+		return fmt.Errorf("audit: record %s: %w", e.Action, err)
+	}
+	details, err := marshal(e.Details)
+	if err != nil {
+		return fmt.Errorf("audit: record %s: %w", e.Action, err)
+	}
+	req := RequestFrom(ctx)
+	err = store.New(q).InsertEvent(ctx, store.InsertEventParams{
+		TenantID: s.Tenant.UUID(), ID: tenancy.NewID(), PrincipalKind: string(s.Principal.Kind),
+		ActorID: actorOf(s.Principal), Action: e.Action, TargetType: e.TargetType, TargetID: e.TargetID,
+		Outcome: string(outcomeOr(e.Outcome)), RequestID: req.ID, Ip: addr(req.IP), Details: details,
+	})
+	if err != nil {
+		return fmt.Errorf("audit: record %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// RecordSecurity writes e to the global security log, for events that belong to no tenant. user is
+// the user concerned, when known.
+func RecordSecurity(ctx context.Context, db *postgres.DB, user tenancy.UserID, e Event) error {
+	details, err := marshal(e.Details)
+	if err != nil {
+		return fmt.Errorf("audit: security %s: %w", e.Action, err)
+	}
+	req := RequestFrom(ctx)
+	uid := uuid.NullUUID{UUID: user.UUID(), Valid: !user.IsZero()}
+	err = db.Global(ctx, func(q postgres.Querier) error {
+		return store.New(q).InsertSecurityEvent(ctx, store.InsertSecurityEventParams{
+			ID: tenancy.NewID(), Action: e.Action, UserID: uid, Outcome: string(outcomeOr(e.Outcome)),
+			RequestID: req.ID, Ip: addr(req.IP), Details: details,
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("audit: security %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+func actorOf(p tenancy.Principal) string {
+	if p.KeyID != "" {
+		return p.KeyID
+	}
+	if !p.UserID.IsZero() {
+		return p.UserID.String()
+	}
+	return ""
+}
+
+func outcomeOr(o Outcome) Outcome {
+	if o == "" {
+		return Success
+	}
+	return o
+}
+
+func marshal(d map[string]any) ([]byte, error) {
+	if d == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(d)
+}
+
+func addr(a netip.Addr) *netip.Addr {
+	if !a.IsValid() {
+		return nil
+	}
+	return &a
+}
+
+// RecordDenial records that principal was refused operation by its access declaration: in the
+// tenant's audit log when the caller has a tenant, else in the security log. It logs, rather than
+// returns, its own failure: a denial must never turn into a different error for the caller.
+func RecordDenial(ctx context.Context, db *postgres.DB, log *slog.Logger, tenant tenancy.TenantID, p tenancy.Principal, role tenancy.Role, operation string) {
+	e := Event{Action: "auth.denied", TargetType: "operation", TargetID: operation, Outcome: Denied}
+	var err error
+	if tenant.IsZero() || !role.Valid() {
+		e.Details = map[string]any{"operation": operation}
+		err = RecordSecurity(ctx, db, p.UserID, e)
+	} else {
+		sctx, serr := tenancy.WithScope(ctx, tenancy.Scope{Tenant: tenant, Principal: p, Role: role})
+		if serr != nil {
+			err = serr
+		} else {
+			err = db.Tx(sctx, func(q postgres.Querier) error { return Record(sctx, q, e) })
+		}
+	}
+	if err != nil {
+		log.ErrorContext(ctx, "security event not recorded", "action", e.Action, "err", err)
+	}
+}

@@ -1,0 +1,119 @@
+// Package auditlog serves a tenant's audit log over HTTP (GET /api/v1/audit-log).
+package auditlog
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/tenantry/tenantry/internal/httpapi"
+	"github.com/tenantry/tenantry/internal/platform/audit/store"
+	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/tenancy"
+)
+
+// Log serves the tenant's audit log.
+type Log struct {
+	db *postgres.DB
+}
+
+// NewLog returns the audit-log service.
+func NewLog(db *postgres.DB) *Log { return &Log{db: db} }
+
+// Routes registers GET /api/v1/audit-log.
+func (l *Log) Routes(api huma.API, log *slog.Logger) {
+	httpapi.Register(api, log, huma.Operation{OperationID: "list-audit-events", Method: http.MethodGet, Path: "/api/v1/audit-log",
+		Summary: "List the tenant's audit events, newest first", Tags: []string{"Audit"}},
+		httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleAdmin, Scope: "audit:read"}, l.handleList)
+}
+
+// EventView is one audit event.
+type EventView struct {
+	ID            string          `json:"id" format:"uuid"`
+	OccurredAt    time.Time       `json:"occurred_at"`
+	PrincipalKind string          `json:"principal_kind" enum:"user,api_key,staff,system,anonymous"`
+	ActorID       string          `json:"actor_id" doc:"The user id, API key id or staff grant id"`
+	Action        string          `json:"action" example:"api_key.create"`
+	TargetType    string          `json:"target_type,omitempty"`
+	TargetID      string          `json:"target_id,omitempty"`
+	Outcome       string          `json:"outcome" enum:"success,failure,denied"`
+	RequestID     string          `json:"request_id,omitempty"`
+	IP            string          `json:"ip,omitempty"`
+	Details       json.RawMessage `json:"details"`
+}
+
+// ListInput filters and pages the audit log.
+type ListInput struct {
+	httpapi.PageInput
+	Action     string    `query:"action" maxLength:"100" doc:"Only this action"`
+	Actor      string    `query:"actor" maxLength:"100" doc:"Only this actor id"`
+	TargetType string    `query:"target_type" maxLength:"100"`
+	TargetID   string    `query:"target_id" maxLength:"100"`
+	RequestID  string    `query:"request_id" maxLength:"64"`
+	Since      time.Time `query:"since" doc:"Events at or after this time (RFC 3339)"`
+	Until      time.Time `query:"until" doc:"Events before this time (RFC 3339)"`
+}
+
+// ListOutput is a page of events.
+type ListOutput struct {
+	Body httpapi.Page[EventView]
+}
+
+type eventKey struct {
+	At time.Time `json:"t"`
+	ID uuid.UUID `json:"i"`
+}
+
+func (l *Log) handleList(ctx context.Context, in *ListInput) (*ListOutput, error) {
+	sc, err := tenancy.FromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var after eventKey
+	hasAfter, err := in.After(&after)
+	if err != nil {
+		return nil, err
+	}
+	p := store.ListEventsParams{TenantID: sc.Tenant.UUID(), Action: text(in.Action), Actor: text(in.Actor), TargetType: text(in.TargetType),
+		TargetID: text(in.TargetID), RequestID: text(in.RequestID), Since: timeOrNil(in.Since), Until: timeOrNil(in.Until), Lim: int32(in.Size() + 1)}
+	if hasAfter {
+		p.AfterAt, p.AfterID = &after.At, uuid.NullUUID{UUID: after.ID, Valid: true}
+	}
+	var items []EventView
+	err = l.db.Read(ctx, func(q postgres.Querier) error {
+		rows, err := store.New(q).ListEvents(ctx, p)
+		for _, r := range rows {
+			items = append(items, eventView(r))
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	page := httpapi.NewPage(items, in.Size(), func(e EventView) any { return eventKey{e.OccurredAt, uuid.MustParse(e.ID)} })
+	return &ListOutput{Body: page}, nil
+}
+
+func eventView(r store.ListEventsRow) EventView {
+	v := EventView{ID: r.ID.String(), OccurredAt: r.OccurredAt, PrincipalKind: r.PrincipalKind, ActorID: r.ActorID, Action: r.Action,
+		TargetType: r.TargetType, TargetID: r.TargetID, Outcome: r.Outcome, RequestID: r.RequestID, Details: r.Details}
+	if r.Ip != nil {
+		v.IP = r.Ip.String()
+	}
+	return v
+}
+
+func text(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}

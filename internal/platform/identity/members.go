@@ -1,0 +1,191 @@
+package identity
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tenantry/tenantry/internal/errs"
+	"github.com/tenantry/tenantry/internal/httpapi"
+	"github.com/tenantry/tenantry/internal/platform/audit"
+	"github.com/tenantry/tenantry/internal/platform/identity/store"
+	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/tenancy"
+)
+
+// Member is a user's membership in the current tenant.
+type Member struct {
+	ID        uuid.UUID
+	UserID    uuid.UUID
+	Email     string
+	Name      string
+	Role      tenancy.Role
+	CreatedAt time.Time
+}
+
+func memberOf(r store.ListMembersRow) Member {
+	return Member{ID: r.ID, UserID: r.UserID, Email: r.Email, Name: r.Name, Role: tenancy.Role(r.Role), CreatedAt: r.CreatedAt}
+}
+
+type memberKey struct {
+	CreatedAt time.Time `json:"t"`
+	ID        uuid.UUID `json:"i"`
+}
+
+// ListMembers returns a page of the tenant's members, oldest first.
+func (s *Service) ListMembers(ctx context.Context, page httpapi.PageInput) (httpapi.Page[Member], error) {
+	sc, err := tenancy.FromContext(ctx)
+	if err != nil {
+		return httpapi.Page[Member]{}, err
+	}
+	var after memberKey
+	hasAfter, err := page.After(&after)
+	if err != nil {
+		return httpapi.Page[Member]{}, err
+	}
+	p := store.ListMembersParams{TenantID: sc.Tenant.UUID(), Lim: int32(page.Size() + 1)}
+	if hasAfter {
+		p.AfterCreated, p.AfterID = &after.CreatedAt, uuid.NullUUID{UUID: after.ID, Valid: true}
+	}
+	var out []Member
+	err = s.db.Read(ctx, func(q postgres.Querier) error {
+		rows, err := store.New(q).ListMembers(ctx, p)
+		for _, r := range rows {
+			out = append(out, memberOf(r))
+		}
+		return err
+	})
+	if err != nil {
+		return httpapi.Page[Member]{}, err
+	}
+	return httpapi.NewPage(out, page.Size(), func(m Member) any { return memberKey{m.CreatedAt, m.ID} }), nil
+}
+
+// GetMember returns one member of the tenant, or NotFound.
+func (s *Service) GetMember(ctx context.Context, id uuid.UUID) (Member, error) {
+	sc, err := tenancy.FromContext(ctx)
+	if err != nil {
+		return Member{}, err
+	}
+	var m Member
+	err = s.db.Read(ctx, func(q postgres.Querier) error {
+		r, err := store.New(q).GetMember(ctx, store.GetMemberParams{TenantID: sc.Tenant.UUID(), ID: id})
+		m = memberOf(store.ListMembersRow(r))
+		return err
+	})
+	return m, err
+}
+
+// errLastOwner refuses to leave a tenant without an owner.
+var errLastOwner = errs.E(errs.Conflict, "the last owner cannot be removed or demoted; transfer ownership first")
+
+// errOwnerOnly refuses an admin's change that touches the owner role.
+var errOwnerOnly = errs.E(errs.Forbidden, "only an owner can grant, change or remove the owner role")
+
+// ChangeRole sets a member's role. Admins manage roles below owner; only owners grant or take the
+// owner role; the last owner cannot be demoted. The new role applies to the member's next token
+// (within the access-token lifetime).
+func (s *Service) ChangeRole(ctx context.Context, id uuid.UUID, role tenancy.Role) (Member, error) {
+	sc, err := tenancy.FromContext(ctx)
+	if err != nil {
+		return Member{}, err
+	}
+	var m Member
+	err = s.db.Tx(ctx, func(q postgres.Querier) error {
+		st := store.New(q)
+		target, owners, err := lockTarget(ctx, st, sc.Tenant, id)
+		if err != nil {
+			return err
+		}
+		if (target.Role == tenancy.RoleOwner || role == tenancy.RoleOwner) && sc.Role != tenancy.RoleOwner {
+			return errOwnerOnly
+		}
+		if target.Role == tenancy.RoleOwner && role != tenancy.RoleOwner && owners == 1 {
+			return errLastOwner
+		}
+		if err := st.SetMemberRole(ctx, store.SetMemberRoleParams{TenantID: sc.Tenant.UUID(), ID: id, Role: string(role)}); err != nil {
+			return err
+		}
+		m, m.Role = target, role
+		return audit.Record(ctx, q, audit.Event{Action: "member.role_change", TargetType: "member", TargetID: id.String(),
+			Details: map[string]any{"from": target.Role, "to": role}})
+	})
+	return m, err
+}
+
+// RemoveMember ends a membership (with its sessions and the API keys it created). Admins remove
+// members below owner; the last owner cannot be removed.
+func (s *Service) RemoveMember(ctx context.Context, id uuid.UUID) error {
+	sc, err := tenancy.FromContext(ctx)
+	if err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(q postgres.Querier) error {
+		st := store.New(q)
+		target, owners, err := lockTarget(ctx, st, sc.Tenant, id)
+		if err != nil {
+			return err
+		}
+		if target.Role == tenancy.RoleOwner && sc.Role != tenancy.RoleOwner {
+			return errOwnerOnly
+		}
+		if target.Role == tenancy.RoleOwner && owners == 1 {
+			return errLastOwner
+		}
+		if err := st.DeleteMember(ctx, store.DeleteMemberParams{TenantID: sc.Tenant.UUID(), ID: id}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Event{Action: "member.remove", TargetType: "member", TargetID: id.String()})
+	})
+}
+
+// TransferOwnership makes another member an owner and the calling owner an admin, atomically.
+func (s *Service) TransferOwnership(ctx context.Context, id uuid.UUID) (Member, error) {
+	sc, err := tenancy.FromContext(ctx)
+	if err != nil {
+		return Member{}, err
+	}
+	if sc.Role != tenancy.RoleOwner || sc.Principal.Kind != tenancy.PrincipalUser {
+		return Member{}, errOwnerOnly
+	}
+	var m Member
+	err = s.db.Tx(ctx, func(q postgres.Querier) error {
+		st := store.New(q)
+		target, _, err := lockTarget(ctx, st, sc.Tenant, id)
+		if err != nil {
+			return err
+		}
+		self, err := st.MemberIDOfUser(ctx, store.MemberIDOfUserParams{TenantID: sc.Tenant.UUID(), UserID: sc.Principal.UserID.UUID()})
+		if err != nil {
+			return err
+		}
+		if self == id {
+			return errs.Invalidf("path.id", "you are already an owner")
+		}
+		for _, change := range []store.SetMemberRoleParams{
+			{TenantID: sc.Tenant.UUID(), ID: id, Role: string(tenancy.RoleOwner)},
+			{TenantID: sc.Tenant.UUID(), ID: self, Role: string(tenancy.RoleAdmin)},
+		} {
+			if err := st.SetMemberRole(ctx, change); err != nil {
+				return err
+			}
+		}
+		m, m.Role = target, tenancy.RoleOwner
+		return audit.Record(ctx, q, audit.Event{Action: "member.transfer_ownership", TargetType: "member", TargetID: id.String()})
+	})
+	return m, err
+}
+
+// lockTarget locks the tenant's owners, then reads the target member; it returns the number of owners.
+func lockTarget(ctx context.Context, st *store.Queries, tenant tenancy.TenantID, id uuid.UUID) (Member, int, error) {
+	owners, err := st.LockOwners(ctx, tenant.UUID())
+	if err != nil {
+		return Member{}, 0, err
+	}
+	r, err := st.GetMember(ctx, store.GetMemberParams{TenantID: tenant.UUID(), ID: id})
+	if err != nil {
+		return Member{}, 0, err
+	}
+	return memberOf(store.ListMembersRow(r)), len(owners), nil
+}

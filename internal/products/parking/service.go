@@ -1,0 +1,96 @@
+package parking
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tenantry/tenantry/internal/errs"
+	"github.com/tenantry/tenantry/internal/platform/audit"
+	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/products/parking/store"
+	"github.com/tenantry/tenantry/internal/tenancy"
+)
+
+// Service is the parking product. Its exported methods each run in one transaction bound to the
+// scope in the context.
+type Service struct {
+	db  *postgres.DB
+	log *slog.Logger
+	now func() time.Time
+}
+
+// New returns the parking service.
+func New(db *postgres.DB, log *slog.Logger) *Service {
+	return &Service{db: db, log: log, now: time.Now}
+}
+
+// scopeOf returns the request's tenant scope.
+func scopeOf(ctx context.Context) (tenancy.Scope, error) {
+	return tenancy.FromContext(ctx)
+}
+
+// tenantOf returns the request's tenant id as a uuid.
+func tenantOf(ctx context.Context) (uuid.UUID, error) {
+	sc, err := tenancy.FromContext(ctx)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return sc.Tenant.UUID(), nil
+}
+
+// byID reads one of the tenant's objects with get, in a read bound to the scope in ctx.
+func byID[T any](ctx context.Context, db *postgres.DB, id uuid.UUID, get func(context.Context, *store.Queries, uuid.UUID, uuid.UUID) (T, error)) (T, error) {
+	var out T
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return out, err
+	}
+	err = db.Read(ctx, func(q postgres.Querier) error {
+		out, err = get(ctx, store.New(q), tenant, id)
+		return err
+	})
+	return out, err
+}
+
+// found turns "no row" into the one NotFound error every 404 of the API carries, so that another
+// tenant's object, a deleted one and a random id are indistinguishable.
+func found(err error) error {
+	if postgres.IsNoRows(err) {
+		return errs.ErrNotFound
+	}
+	return err
+}
+
+// actor names the caller for created_by columns: the API key or the user.
+func actor(ctx context.Context) string {
+	sc, err := tenancy.FromContext(ctx)
+	if err != nil {
+		return ""
+	}
+	if sc.Principal.KeyID != "" {
+		return "api_key:" + sc.Principal.KeyID
+	}
+	if !sc.Principal.UserID.IsZero() {
+		return "user:" + sc.Principal.UserID.String()
+	}
+	return string(sc.Principal.Kind)
+}
+
+// record writes the audit row of a change, inside the change's transaction.
+func record(ctx context.Context, q postgres.Querier, action, targetType string, target uuid.UUID, details map[string]any) error {
+	return audit.Record(ctx, q, audit.Event{Action: action, TargetType: targetType, TargetID: target.String(), Details: details})
+}
+
+// TenantCreated gives a new tenant its default site, inside the registration transaction (an
+// identity.TenantCreated hook).
+func (s *Service) TenantCreated(ctx context.Context, q postgres.Querier, tenant tenancy.TenantID) error {
+	id := tenancy.NewID()
+	err := store.New(q).InsertSite(ctx, store.InsertSiteParams{TenantID: tenant.UUID(), ID: id, Name: "Main site", Timezone: "UTC"})
+	if err != nil {
+		return err
+	}
+	return record(ctx, q, "site.create", "site", id, map[string]any{"name": "Main site", "default": true})
+}

@@ -1,0 +1,112 @@
+package parking
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/products/parking/store"
+)
+
+// Settings are a tenant's parking settings.
+type Settings struct {
+	MaxReservationMinutes int32      `json:"max_reservation_minutes" minimum:"15" maximum:"43200" doc:"Longest reservation; default 1440 (24 h)"`
+	NoShowMinutes         int32      `json:"no_show_minutes" minimum:"0" maximum:"1440" doc:"A confirmed reservation nobody checked in to is released this long after its start; 0 turns no-show off; default 15"`
+	ReadingsRetentionDays int32      `json:"readings_retention_days" minimum:"1" maximum:"3650" doc:"Readings older than this are deleted; default 30"`
+	StateRetentionDays    int32      `json:"state_retention_days" minimum:"1" maximum:"3650" doc:"State history older than this is deleted; default 90"`
+	HasIngestSecret       bool       `json:"has_ingest_secret" readOnly:"true" doc:"Ingest requests must be signed (X-Tenantry-Signature)"`
+	UpdatedAt             *time.Time `json:"updated_at,omitempty" readOnly:"true"`
+}
+
+// DefaultSettings are the settings of a tenant that changed none.
+func DefaultSettings() Settings {
+	return Settings{MaxReservationMinutes: 1440, NoShowMinutes: 15, ReadingsRetentionDays: 30, StateRetentionDays: 90}
+}
+
+func settingsOf(ctx context.Context, st *store.Queries, tenant uuid.UUID) (Settings, error) {
+	r, err := st.GetSettings(ctx, tenant)
+	if postgres.IsNoRows(err) {
+		return DefaultSettings(), nil
+	}
+	if err != nil {
+		return Settings{}, err
+	}
+	return Settings{MaxReservationMinutes: r.MaxReservationMinutes, NoShowMinutes: r.NoShowMinutes, ReadingsRetentionDays: r.ReadingsRetentionDays,
+		StateRetentionDays: r.StateRetentionDays, HasIngestSecret: r.HasIngestSecret, UpdatedAt: &r.UpdatedAt}, nil
+}
+
+// GetSettings returns the tenant's parking settings.
+func (s *Service) GetSettings(ctx context.Context) (Settings, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return Settings{}, err
+	}
+	var out Settings
+	err = s.db.Read(ctx, func(q postgres.Querier) error {
+		out, err = settingsOf(ctx, store.New(q), tenant)
+		return err
+	})
+	return out, err
+}
+
+// UpdateSettings replaces the tenant's parking settings (the ingest secret aside).
+func (s *Service) UpdateSettings(ctx context.Context, in Settings) (Settings, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return Settings{}, err
+	}
+	var out Settings
+	err = s.db.Tx(ctx, func(q postgres.Querier) error {
+		st := store.New(q)
+		err := st.UpsertSettings(ctx, store.UpsertSettingsParams{TenantID: tenant, MaxReservationMinutes: in.MaxReservationMinutes,
+			NoShowMinutes: in.NoShowMinutes, ReadingsRetentionDays: in.ReadingsRetentionDays, StateRetentionDays: in.StateRetentionDays})
+		if err != nil {
+			return err
+		}
+		details := map[string]any{"max_reservation_minutes": in.MaxReservationMinutes, "no_show_minutes": in.NoShowMinutes,
+			"readings_retention_days": in.ReadingsRetentionDays, "state_retention_days": in.StateRetentionDays}
+		if err := record(ctx, q, "parking.settings_update", "tenant", tenant, details); err != nil {
+			return err
+		}
+		out, err = settingsOf(ctx, st, tenant)
+		return err
+	})
+	return out, err
+}
+
+// RotateIngestSecret makes a new ingest signing secret and returns it; it is shown only this once.
+// From now on every ingest request of the tenant must be signed with it.
+func (s *Service) RotateIngestSecret(ctx context.Context) (string, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return "", err
+	}
+	var raw [32]byte
+	_, _ = rand.Read(raw[:])
+	secret := "tnr_whs_" + base64.RawURLEncoding.EncodeToString(raw[:])
+	err = s.db.Tx(ctx, func(q postgres.Querier) error {
+		if err := store.New(q).SetIngestSecret(ctx, store.SetIngestSecretParams{TenantID: tenant, Secret: &secret}); err != nil {
+			return err
+		}
+		return record(ctx, q, "parking.ingest_secret_rotate", "tenant", tenant, nil)
+	})
+	return secret, err
+}
+
+// RemoveIngestSecret stops requiring signed ingest requests.
+func (s *Service) RemoveIngestSecret(ctx context.Context) error {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(q postgres.Querier) error {
+		if err := store.New(q).SetIngestSecret(ctx, store.SetIngestSecretParams{TenantID: tenant}); err != nil {
+			return err
+		}
+		return record(ctx, q, "parking.ingest_secret_remove", "tenant", tenant, nil)
+	})
+}

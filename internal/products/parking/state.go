@@ -1,0 +1,129 @@
+package parking
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/products/parking/store"
+	"github.com/tenantry/tenantry/internal/tenancy"
+)
+
+// State is a space's derived availability state.
+type State string
+
+// The states, in priority order: an override wins over a sensor, a sensor over a reservation.
+const (
+	StateMaintenance State = "MAINTENANCE"
+	StateOccupied    State = "OCCUPIED"
+	StateReserved    State = "RESERVED"
+	StateFree        State = "FREE"
+)
+
+// Sources of a state change, as recorded in the history.
+const (
+	sourceSensor      = "sensor"
+	sourceOverride    = "override"
+	sourceReservation = "reservation"
+	sourceDevice      = "device"
+	sourceSystem      = "system"
+)
+
+// Derive is the priority rule, for reference and tests; the database applies the same rule in the
+// v_spaces view: override > occupied > reserved > free. A sensor's report never changes an
+// override, it only changes the occupancy fact beneath it.
+func Derive(override bool, occupancy string, reserved bool) State {
+	switch {
+	case override:
+		return StateMaintenance
+	case occupancy == "occupied":
+		return StateOccupied
+	case reserved:
+		return StateReserved
+	}
+	return StateFree
+}
+
+// transition runs change, which alters one fact of a space the transaction has locked, and records
+// the change of derived state (or of the sensor's occupancy beneath it) in the space's history, at
+// the time the transaction started.
+func transition(ctx context.Context, q postgres.Querier, tenant, space uuid.UUID, source, detail string, change func() error) (State, error) {
+	return transitionAt(ctx, q, tenant, space, nil, source, detail, change)
+}
+
+// transitionAt is transition with the time the fact changed (a sensor's measurement time).
+func transitionAt(ctx context.Context, q postgres.Querier, tenant, space uuid.UUID, at *time.Time, source, detail string, change func() error) (State, error) {
+	st := store.New(q)
+	before, err := st.SpaceState(ctx, store.SpaceStateParams{TenantID: tenant, ID: space})
+	if err != nil {
+		return "", found(err)
+	}
+	if err := change(); err != nil {
+		return "", err
+	}
+	after, err := st.SpaceState(ctx, store.SpaceStateParams{TenantID: tenant, ID: space})
+	if err != nil {
+		return "", found(err)
+	}
+	if before == after {
+		return State(after.State), nil
+	}
+	err = st.InsertStateChange(ctx, store.InsertStateChangeParams{TenantID: tenant, ID: tenancy.NewID(), SpaceID: space, OccurredAt: at,
+		PreviousState: before.State, NewState: after.State, Occupancy: after.Occupancy, Source: source, Detail: detail})
+	return State(after.State), err
+}
+
+// StateChange is one entry of a space's history.
+type StateChange struct {
+	ID            string    `json:"id" format:"uuid"`
+	SpaceID       string    `json:"space_id" format:"uuid"`
+	OccurredAt    time.Time `json:"occurred_at"`
+	PreviousState State     `json:"previous_state" enum:"FREE,OCCUPIED,RESERVED,MAINTENANCE"`
+	NewState      State     `json:"new_state" enum:"FREE,OCCUPIED,RESERVED,MAINTENANCE"`
+	Occupancy     string    `json:"occupancy" enum:"unknown,vacant,occupied" doc:"The sensor's occupancy after the change"`
+	Source        string    `json:"source" enum:"sensor,override,reservation,device,system"`
+	Detail        string    `json:"detail"`
+}
+
+// timeKey is the sort key of lists ordered by time, newest first, carried in their cursors.
+type timeKey struct {
+	At time.Time `json:"t"`
+	ID uuid.UUID `json:"i"`
+}
+
+// Window is a half-open time range [Since, Until); either end may be open.
+type Window struct {
+	Since, Until *time.Time
+}
+
+// History lists state changes, newest first: of one space (space set), or of the whole tenant.
+// With mustExist, an unknown space is NotFound rather than an empty list.
+func (s *Service) History(ctx context.Context, space uuid.NullUUID, mustExist bool, w Window, size int, after *timeKey) ([]StateChange, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := store.ListStateChangesParams{TenantID: tenant, SpaceID: space, Since: w.Since, Until: w.Until, Lim: int32(size + 1)}
+	if after != nil {
+		p.AfterAt, p.AfterID = &after.At, uuid.NullUUID{UUID: after.ID, Valid: true}
+	}
+	var out []StateChange
+	// Optional filters: plan for their values, whatever the tenant's size (postgres.CustomPlans).
+	err = s.db.Read(postgres.CustomPlans(ctx), func(q postgres.Querier) error {
+		st := store.New(q)
+		if mustExist && space.Valid {
+			if _, err := getSpace(ctx, st, tenant, space.UUID); err != nil {
+				return err
+			}
+		}
+		rows, err := st.ListStateChanges(ctx, p)
+		for _, r := range rows {
+			out = append(out, StateChange{ID: r.ID.String(), SpaceID: r.SpaceID.String(), OccurredAt: r.OccurredAt, PreviousState: State(r.PreviousState),
+				NewState: State(r.NewState), Occupancy: r.Occupancy, Source: r.Source, Detail: r.Detail})
+		}
+		return err
+	})
+	return out, err
+}
