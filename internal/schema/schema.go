@@ -12,11 +12,12 @@ import (
 	"github.com/tenantry/tenantry/internal/mail"
 	"github.com/tenantry/tenantry/internal/parking"
 	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/products/flows"
 	"github.com/tenantry/tenantry/internal/staff"
 )
 
 // Migrations returns every package's migrations. Versions are timestamps, so their union sorts in
 // the order they were written.
 func Migrations() []fs.FS {
-	return []fs.FS{postgres.CoreMigrations(), apikeys.Migrations(), identity.Migrations(), mail.Migrations(), staff.Migrations(), parking.Migrations(), jobs.Migrations()}
+	return []fs.FS{postgres.CoreMigrations(), apikeys.Migrations(), identity.Migrations(), mail.Migrations(), staff.Migrations(), parking.Migrations(), flows.Migrations(), jobs.Migrations()}
 }
