@@ -34,11 +34,21 @@ func cmdVerify(ctx context.Context, env *environment, args []string) error {
 	return nil
 }
 
+// globalUnique lists the unique indexes of tenant tables that deliberately leave out tenant_id, each
+// the index of a registered cross-tenant lookup by a secret the application generates (no caller
+// can choose the value, so a duplicate cannot reveal another tenant's row).
+var globalUnique = map[string][]string{
+	// flows.share_by_token: a share link is opened before the tenant is known; the token has 384 or
+	// more random bits and only its SHA-256 is stored.
+	"flow_session_shares": {"flow_session_shares_token_key"},
+}
+
 // expectation is what the isolation contract demands of Tenantry's own database.
 func expectation() verify.Expect {
 	return verify.Expect{
 		OwnerRole: postgres.OwnerRole, AppRole: postgres.AppRole, SystemRole: postgres.SystemRole,
 		SystemGrants: postgres.SystemGrants(),
+		GlobalUnique: globalUnique,
 	}
 }
 

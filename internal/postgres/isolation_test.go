@@ -56,6 +56,7 @@ func (w *world) seedTenant(t *testing.T, name string) tenant {
 		}
 		stmts = append(stmts, parkingSeeds(tn.id)...)
 		stmts = append(stmts, accessSeeds(tn.id, tn.user)...)
+		stmts = append(stmts, flowsSeeds(tn.id, tn.user)...)
 		for _, s := range stmts {
 			if _, err := q.Exec(tn.ctx, s.sql, s.args...); err != nil {
 				return fmt.Errorf("%s: %w", s.sql, err)
