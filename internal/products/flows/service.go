@@ -1,0 +1,22 @@
+package flows
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/tenantry/tenantry/internal/postgres"
+)
+
+// Service is the flows product. Its exported methods each run in one transaction bound to the
+// scope in the context (postgres.DB.Tx / Read); owner-only resources (sessions, share links) carry
+// the calling user in the query itself, never fetched then compared.
+type Service struct {
+	db  *postgres.DB
+	log *slog.Logger
+	now func() time.Time
+}
+
+// New returns the flows service.
+func New(db *postgres.DB, log *slog.Logger) *Service {
+	return &Service{db: db, log: log, now: time.Now}
+}
