@@ -22,6 +22,13 @@ type TenantArgs struct {
 // For returns the TenantArgs of tenant.
 func For(tenant tenancy.TenantID) TenantArgs { return TenantArgs{TenantID: tenant.String()} }
 
+// tenantBound is what embedding TenantArgs gives a job's arguments.
+type tenantBound interface {
+	tenantArgs() TenantArgs
+}
+
+var _ tenantBound = TenantArgs{}
+
 func (a TenantArgs) tenantArgs() TenantArgs { return a }
 
 // TenantJob is the arguments of a job that works on one tenant's data: a struct that embeds
@@ -29,7 +36,7 @@ func (a TenantArgs) tenantArgs() TenantArgs { return a }
 // security: ids only, never tenant data (a message, a token).
 type TenantJob interface {
 	river.JobArgs
-	tenantArgs() TenantArgs
+	tenantBound
 }
 
 // AttemptLimit is implemented by the arguments of a job kind that gives up after another number
