@@ -53,8 +53,9 @@ type tenantMeta struct {
 // errTenantMismatch cancels a job whose arguments name another tenant than its row does.
 var errTenantMismatch = errors.New("jobs: the job's arguments and its row name different tenants")
 
-// insertOpts returns the options of a tenant job: its tenant in the row's metadata, unique by
-// arguments while it is pending or running, and the kind's attempt limit.
+// insertOpts returns the options of a tenant job: its tenant in the row's metadata, the kind's
+// attempt limit, and unique by arguments among River's default states (a completed job too, until
+// River's cleaner removes it after 24 hours).
 func insertOpts(args TenantJob) *river.InsertOpts {
 	meta, _ := json.Marshal(tenantMeta{TenantID: args.tenantArgs().TenantID})
 	opts := &river.InsertOpts{Metadata: meta, UniqueOpts: river.UniqueOpts{ByArgs: true}}
