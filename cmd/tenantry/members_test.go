@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"strings"
@@ -8,31 +9,52 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantry/tenantry/internal/jobs"
 	"github.com/tenantry/tenantry/internal/platform/mail"
 )
 
-// mailer delivers the outbox through a fake SMTP server, as the running service would.
+// mailer delivers the outbox through a fake SMTP server, as the running service would: the mail
+// job's worker runs until the test ends.
 type mailer struct {
+	s    *testServer
 	smtp *fakeSMTP
-	d    *mail.Dispatcher
 }
 
 func (s *testServer) mailer() *mailer {
 	f := startSMTP(s.t)
-	return &mailer{smtp: f, d: &mail.Dispatcher{DB: s.db, Sender: mail.SMTPSender{Addr: f.addr(), From: "t@example.com"}, Log: slog.New(slog.DiscardHandler)}}
+	s.deliverMail(mail.SMTPSender{Addr: f.addr(), From: "t@example.com"})
+	return &mailer{s: s, smtp: f}
 }
 
-// tokenFor delivers due mail and returns the invitation token sent to addr.
+// tokenFor waits until the outbox is delivered and returns the invitation token sent to addr.
 func (m *mailer) tokenFor(t *testing.T, addr string) string {
 	t.Helper()
-	if _, err := m.d.DeliverDue(t.Context()); err != nil {
-		t.Fatal(err)
+	waitFor(t, "the invitation mail to "+addr, func() bool { return m.smtp.lastTokenFor(addr) != "" })
+	m.s.waitMailSent()
+	return m.smtp.lastTokenFor(addr)
+}
+
+// deliverMail runs a job runner with the service's mail worker, sending with sender, until the
+// test ends (the test server runs no background workers of its own).
+func (s *testServer) deliverMail(sender mail.Sender) {
+	s.t.Helper()
+	log := slog.New(slog.DiscardHandler)
+	reg := jobs.NewRegistry(log)
+	mail.NewDelivery(s.db, sender, log).Jobs(reg)
+	r, err := jobs.New(s.db, log, reg, jobs.Config{DisableSchedules: true})
+	if err != nil {
+		s.t.Fatal(err)
 	}
-	tok := m.smtp.lastTokenFor(addr)
-	if tok == "" {
-		t.Fatalf("no invitation mail to %s", addr)
-	}
-	return tok
+	ctx, cancel := context.WithCancel(context.WithoutCancel(s.t.Context()))
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	s.t.Cleanup(func() { cancel(); <-done })
+}
+
+// waitMailSent waits until every message in the outbox is recorded sent.
+func (s *testServer) waitMailSent() {
+	s.t.Helper()
+	waitFor(s.t, "the outbox to be sent", func() bool { return s.count(`SELECT count(*) FROM outbox_messages WHERE sent_at IS NULL`) == 0 })
 }
 
 // addMember invites name with role into owner's tenant and accepts as a new user.

@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -70,16 +70,16 @@ func (s *testServer) rowHashes(ctx context.Context, tenant string) (map[string]s
 }
 
 // outboxTokens delivers the mail outbox into memory and returns the invitation token sent to an
-// address.
+// address, once the whole outbox is delivered (so no delivery changes A's rows during the probe).
 func (s *testServer) outboxTokens() func(ctx context.Context, email string) (string, error) {
 	sent := &memorySender{}
-	d := &mail.Dispatcher{DB: s.db, Sender: sent, Log: slog.New(slog.DiscardHandler)}
+	s.deliverMail(sent)
 	return func(ctx context.Context, email string) (string, error) {
-		if _, err := d.DeliverDue(ctx); err != nil {
-			return "", err
-		}
-		if tok := sent.tokenFor(email); tok != "" {
-			return tok, nil
+		for deadline := time.Now().Add(20 * time.Second); ctx.Err() == nil && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if tok := sent.tokenFor(email); tok != "" {
+				s.waitMailSent()
+				return tok, nil
+			}
 		}
 		return "", fmt.Errorf("no invitation mail to %s", email)
 	}

@@ -102,7 +102,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	// Background workers (mail, jobs) stop after the HTTP server and before the pool closes (the
+	// Background workers (the job runner) stop after the HTTP server and before the pool closes (the
 	// deferred db.Close runs after this deferred wait).
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup

@@ -50,7 +50,7 @@ type Config struct {
 type App struct {
 	Server  *httpapi.Server
 	Handler http.Handler
-	// Background holds the workers that run until their context ends (mail, jobs, Redis closer).
+	// Background holds the workers that run until their context ends (the job runner, Redis closer).
 	Background []func(context.Context)
 	Jobs       *jobs.Runner
 }
@@ -96,16 +96,23 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	dispatcher := &mail.Dispatcher{DB: db, Sender: mailSender(cfg, log), Log: log}
-	runner, err := jobs.New(db, log, parkingSvc, cfg.Jobs)
+	runner, err := newJobs(cfg, db, log, parkingSvc)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Server: srv, Handler: h, Jobs: runner, Background: []func(context.Context){dispatcher.Run, runner.Run}}
+	a := &App{Server: srv, Handler: h, Jobs: runner, Background: []func(context.Context){runner.Run}}
 	if limits.closer != nil {
 		a.Background = append(a.Background, limits.closer)
 	}
 	return a, nil
+}
+
+// newJobs registers the background jobs of the platform and the products and builds their runner.
+func newJobs(cfg Config, db *postgres.DB, log *slog.Logger, parkingSvc *parking.Service) (*jobs.Runner, error) {
+	reg := jobs.NewRegistry(log)
+	mail.NewDelivery(db, mailSender(cfg, log), log).Jobs(reg)
+	parkingSvc.Jobs(reg, parking.Schedule{})
+	return jobs.New(db, log, reg, cfg.Jobs)
 }
 
 // MigrateUp applies pending migrations as the owner role.

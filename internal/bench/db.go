@@ -15,9 +15,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantry/tenantry/internal/app"
-	"github.com/tenantry/tenantry/internal/jobs"
 	"github.com/tenantry/tenantry/internal/pgcluster"
 	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/products/parking"
 )
 
 // The private cluster's database and the bench-only role that bypasses row-level security. The
@@ -135,7 +135,7 @@ func (d *database) waitJobsIdle(ctx context.Context) (time.Duration, error) {
 		var swept, busy int64
 		err := d.admin.QueryRow(ctx, `SELECT count(*) FILTER (WHERE kind = $1 AND state = 'completed'),
        count(*) FILTER (WHERE state IN ('available', 'running', 'retryable'))
-FROM river_job`, jobs.RetentionSweepArgs{}.Kind()).Scan(&swept, &busy)
+FROM river_job`, parking.RetentionSweepArgs{}.Kind()).Scan(&swept, &busy)
 		if err != nil {
 			return 0, fmt.Errorf("bench: river jobs: %w", err)
 		}

@@ -240,17 +240,37 @@ func (q *lazyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row 
 	return &row{rows: rows, err: err}
 }
 
-// begin sends BEGIN, the binding and the first statement as one pipeline and returns the results
-// positioned after BEGIN.
+// begin sends BEGIN, the binding and the first statement (none when sql is "") as one pipeline and
+// returns the results positioned after BEGIN.
 func (q *lazyTx) begin(ctx context.Context, sql string, args []any) pgx.BatchResults {
 	var b pgx.Batch
 	b.BeginTx(pgx.TxOptions{})
 	b.Queue(q.bind.sql(), q.bind.args()...)
-	b.Queue(sql, args...)
+	if sql != "" {
+		b.Queue(sql, args...)
+	}
 	br := q.conn.SendBatch(ctx, &b)
 	q.tx, q.open = br.Tx(), br
 	_, _ = br.Exec() // BEGIN's own result; an error here resurfaces on the next result
 	return br
+}
+
+// pgxTx returns the transaction, begun (and bound) now if no statement has run yet.
+func (q *lazyTx) pgxTx(ctx context.Context) (pgx.Tx, error) {
+	if q.tx == nil {
+		br := q.begin(ctx, "", nil)
+		_, err := br.Exec() // the binding
+		if cerr := q.finishBatch(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if q.open != nil {
+		return nil, errors.New("postgres: the transaction was handed over before the previous rows were closed")
+	}
+	return q.tx, nil
 }
 
 // finishBatch closes the first batch; the transaction is then usable for further statements.

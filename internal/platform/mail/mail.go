@@ -1,17 +1,18 @@
-// Package mail delivers e-mail through a transactional outbox: Enqueue writes the message in the
-// caller's tenant transaction, and the Dispatcher sends due messages afterwards with a pluggable
-// Sender (SMTP in production, files in development). A message whose change rolled back is never
-// sent; a mail server that is down delays messages but loses none.
+// Package mail delivers e-mail through a transactional outbox: Enqueue writes the message and its
+// delivery job (River, through internal/jobs) in the caller's tenant transaction, and the job sends
+// the message afterwards with a pluggable Sender (SMTP in production, files in development). A
+// message whose change rolled back is never sent; a mail server that is down delays messages, with
+// River's backoff, but loses none until the last attempt, after which the message is kept as dead.
 package mail
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/tenantry/tenantry/internal/jobs"
 	"github.com/tenantry/tenantry/internal/platform/mail/store"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/tenancy"
@@ -28,124 +29,101 @@ type Sender interface {
 	Send(ctx context.Context, m Message) error
 }
 
-// Enqueue writes m to the outbox of the tenant in ctx, inside the caller's transaction.
+// maxAttempts is how often a message is tried before it is left for an operator (dead).
+const maxAttempts = 10
+
+// DeliverArgs is the job that delivers one outbox message. It carries the message's tenant and id
+// only: river_job is not a tenant table, so the message (which may hold a single-use token) stays
+// in the outbox, under row-level security.
+type DeliverArgs struct {
+	jobs.TenantArgs
+	MessageID uuid.UUID `json:"message_id"`
+}
+
+// Kind names the job.
+func (DeliverArgs) Kind() string { return "mail.deliver" }
+
+// MaxAttempts is how often a message is tried (jobs.AttemptLimit).
+func (DeliverArgs) MaxAttempts() int { return maxAttempts }
+
+// Enqueue writes m to the outbox of the tenant in ctx and queues its delivery, both inside the
+// caller's transaction (q is the Querier of postgres.DB.Tx).
 func Enqueue(ctx context.Context, q postgres.Querier, m Message) error {
 	s, err := tenancy.FromContext(ctx)
 	if err != nil {
 		return err
 	}
-	return store.New(q).InsertMessage(ctx, store.InsertMessageParams{TenantID: s.Tenant.UUID(), ID: tenancy.NewID(),
+	id := tenancy.NewID()
+	err = store.New(q).InsertMessage(ctx, store.InsertMessageParams{TenantID: s.Tenant.UUID(), ID: id,
 		Recipient: m.To, Subject: m.Subject, Body: m.Body})
-}
-
-var pending = postgres.Register(postgres.CrossTenant{
-	Name: "mail.pending",
-	Why:  "the dispatcher finds due messages of every tenant, then delivers each in its own tenant's scope",
-	SQL: `SELECT tenant_id, id FROM outbox_messages
-WHERE sent_at IS NULL AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT 100`,
-	Reads: map[string][]string{"outbox_messages": {"tenant_id", "id", "sent_at", "next_attempt_at"}},
-})
-
-// maxAttempts is how often a message is tried before it is left for an operator (dead letter).
-const maxAttempts = 10
-
-// Dispatcher sends due outbox messages.
-type Dispatcher struct {
-	DB       *postgres.DB
-	Sender   Sender
-	Log      *slog.Logger
-	Interval time.Duration // how often to look for due messages; default 2 s
-}
-
-// Run delivers due messages until ctx ends.
-func (d *Dispatcher) Run(ctx context.Context) {
-	every := d.Interval
-	if every <= 0 {
-		every = 2 * time.Second
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if _, err := d.DeliverDue(ctx); err != nil && ctx.Err() == nil {
-			d.Log.ErrorContext(ctx, "mail: delivery pass failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// DeliverDue makes one pass over the due messages and returns how many were sent.
-func (d *Dispatcher) DeliverDue(ctx context.Context) (int, error) {
-	rows, err := d.DB.CrossTenantQuery(ctx, pending)
 	if err != nil {
-		return 0, err
+		return fmt.Errorf("mail: enqueue: %w", err)
 	}
-	type item struct{ tenant, id uuid.UUID }
-	var due []item
-	for rows.Next() {
-		var it item
-		if err := rows.Scan(&it.tenant, &it.id); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		due = append(due, it)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	sent := 0
-	for _, it := range due {
-		ok, err := d.deliver(ctx, tenancy.TenantID(it.tenant), it.id)
-		if err != nil {
-			d.Log.ErrorContext(ctx, "mail: delivery failed", "tenant", it.tenant, "message", it.id, "err", err)
-		}
-		if ok {
-			sent++
-		}
-	}
-	return sent, nil
+	return jobs.InsertTx(ctx, q, DeliverArgs{TenantArgs: jobs.For(s.Tenant), MessageID: id})
 }
 
-// deliver sends one message inside its tenant's scope, holding its row lock while sending.
-func (d *Dispatcher) deliver(ctx context.Context, tenant tenancy.TenantID, id uuid.UUID) (bool, error) {
-	sctx, err := tenancy.WithScope(ctx, tenancy.Scope{Tenant: tenant, Role: tenancy.RoleViewer,
-		Principal: tenancy.Principal{Kind: tenancy.PrincipalSystem}})
+// Delivery sends outbox messages: the worker of the delivery job.
+type Delivery struct {
+	db     *postgres.DB
+	sender Sender
+	log    *slog.Logger
+}
+
+// NewDelivery returns the delivery worker, sending with sender.
+func NewDelivery(db *postgres.DB, sender Sender, log *slog.Logger) *Delivery {
+	return &Delivery{db: db, sender: sender, log: log}
+}
+
+// Jobs registers the delivery job on r.
+func (d *Delivery) Jobs(r *jobs.Registry) { jobs.AddTenant(r, d.deliver) }
+
+// deliver sends one message in its tenant's scope (set by the job). No lock or transaction is held
+// while the mail server is talked to: the message is read, sent, then marked sent in a short
+// transaction of its own. River runs one job per message (unique by its arguments) at a time; a
+// crash between sending and marking sends the message again on the retry (at least once).
+func (d *Delivery) deliver(ctx context.Context, args DeliverArgs) error {
+	tenant, err := tenancy.FromContext(ctx)
 	if err != nil {
-		return false, err
+		return err
 	}
-	sent := false
-	err = d.DB.Tx(sctx, func(q postgres.Querier) error {
-		st := store.New(q)
-		m, err := st.LockMessage(sctx, store.LockMessageParams{TenantID: tenant.UUID(), ID: id})
-		if postgres.IsNoRows(err) {
-			return nil // sent meanwhile, or another instance holds it
-		}
-		if err != nil {
-			return err
-		}
-		if serr := d.Sender.Send(sctx, Message{To: m.Recipient, Subject: m.Subject, Body: m.Body}); serr != nil {
-			next := time.Now().Add(backoff(int(m.Attempts) + 1))
-			if m.Attempts+1 >= maxAttempts {
-				next = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) // dead letter: kept for an operator
-			}
-			return st.MarkFailed(sctx, store.MarkFailedParams{TenantID: tenant.UUID(), ID: id, NextAttemptAt: next, LastError: truncate(serr.Error(), 500)})
-		}
-		sent = true
-		return st.MarkSent(sctx, store.MarkSentParams{TenantID: tenant.UUID(), ID: id})
+	key := store.PendingMessageParams{TenantID: tenant.Tenant.UUID(), ID: args.MessageID}
+	var m store.PendingMessageRow
+	err = d.db.Read(ctx, func(q postgres.Querier) error {
+		m, err = store.New(q).PendingMessage(ctx, key)
+		return err
+	})
+	if postgres.IsNoRows(err) {
+		return nil // sent already, or given up
+	}
+	if err != nil {
+		return fmt.Errorf("mail: deliver %s: %w", args.MessageID, err)
+	}
+	if serr := d.sender.Send(ctx, Message{To: m.Recipient, Subject: m.Subject, Body: m.Body}); serr != nil {
+		return d.failed(ctx, key, serr)
+	}
+	err = d.db.Tx(ctx, func(q postgres.Querier) error {
+		return store.New(q).MarkSent(ctx, store.MarkSentParams(key))
 	})
 	if err != nil {
-		return false, fmt.Errorf("mail: deliver %s: %w", id, err)
+		return fmt.Errorf("mail: mark %s sent: %w", args.MessageID, err)
 	}
-	return sent, nil
+	return nil
 }
 
-func backoff(attempt int) time.Duration {
-	d := 10 * time.Second << min(attempt, 9)
-	return min(d, time.Hour)
+// failed records a failed attempt (dead on the last one) and returns the error for River to retry.
+func (d *Delivery) failed(ctx context.Context, key store.PendingMessageParams, serr error) error {
+	dead := jobs.LastAttempt(ctx)
+	err := d.db.Tx(ctx, func(q postgres.Querier) error {
+		return store.New(q).MarkFailed(ctx, store.MarkFailedParams{TenantID: key.TenantID, ID: key.ID,
+			LastError: truncate(serr.Error(), 500), Dead: dead})
+	})
+	if err != nil {
+		return fmt.Errorf("mail: deliver %s: %w (recording it: %w)", key.ID, serr, err)
+	}
+	if dead {
+		d.log.ErrorContext(ctx, "mail: message given up after its last attempt", "tenant", key.TenantID, "message", key.ID)
+	}
+	return fmt.Errorf("mail: deliver %s: %w", key.ID, serr)
 }
 
 func truncate(s string, n int) string {

@@ -7,7 +7,6 @@ package store
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 )
@@ -35,54 +34,25 @@ func (q *Queries) InsertMessage(ctx context.Context, arg InsertMessageParams) er
 	return err
 }
 
-const lockMessage = `-- name: LockMessage :one
-SELECT recipient, subject, body, attempts FROM outbox_messages
-WHERE tenant_id = $1 AND id = $2 AND sent_at IS NULL
-FOR UPDATE SKIP LOCKED
-`
-
-type LockMessageParams struct {
-	TenantID uuid.UUID
-	ID       uuid.UUID
-}
-
-type LockMessageRow struct {
-	Recipient string
-	Subject   string
-	Body      string
-	Attempts  int32
-}
-
-// Another instance delivering the same message holds its lock: skip it.
-func (q *Queries) LockMessage(ctx context.Context, arg LockMessageParams) (LockMessageRow, error) {
-	row := q.db.QueryRow(ctx, lockMessage, arg.TenantID, arg.ID)
-	var i LockMessageRow
-	err := row.Scan(
-		&i.Recipient,
-		&i.Subject,
-		&i.Body,
-		&i.Attempts,
-	)
-	return i, err
-}
-
 const markFailed = `-- name: MarkFailed :exec
 UPDATE outbox_messages
-SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2
+SET attempts = attempts + 1, last_error = $1,
+    dead_at = CASE WHEN $2::boolean THEN now() END
 WHERE tenant_id = $3 AND id = $4
 `
 
 type MarkFailedParams struct {
-	NextAttemptAt time.Time
-	LastError     string
-	TenantID      uuid.UUID
-	ID            uuid.UUID
+	LastError string
+	Dead      bool
+	TenantID  uuid.UUID
+	ID        uuid.UUID
 }
 
+// A failed attempt; dead when it was the last one (the message is kept, unsent, for an operator).
 func (q *Queries) MarkFailed(ctx context.Context, arg MarkFailedParams) error {
 	_, err := q.db.Exec(ctx, markFailed,
-		arg.NextAttemptAt,
 		arg.LastError,
+		arg.Dead,
 		arg.TenantID,
 		arg.ID,
 	)
@@ -101,4 +71,28 @@ type MarkSentParams struct {
 func (q *Queries) MarkSent(ctx context.Context, arg MarkSentParams) error {
 	_, err := q.db.Exec(ctx, markSent, arg.TenantID, arg.ID)
 	return err
+}
+
+const pendingMessage = `-- name: PendingMessage :one
+SELECT recipient, subject, body FROM outbox_messages
+WHERE tenant_id = $1 AND id = $2 AND sent_at IS NULL AND dead_at IS NULL
+`
+
+type PendingMessageParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+type PendingMessageRow struct {
+	Recipient string
+	Subject   string
+	Body      string
+}
+
+// The message to deliver, unless it was sent or given up.
+func (q *Queries) PendingMessage(ctx context.Context, arg PendingMessageParams) (PendingMessageRow, error) {
+	row := q.db.QueryRow(ctx, pendingMessage, arg.TenantID, arg.ID)
+	var i PendingMessageRow
+	err := row.Scan(&i.Recipient, &i.Subject, &i.Body)
+	return i, err
 }
