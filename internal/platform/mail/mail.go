@@ -34,8 +34,12 @@ func Enqueue(ctx context.Context, q postgres.Querier, m Message) error {
 	if err != nil {
 		return err
 	}
-	return store.New(q).InsertMessage(ctx, store.InsertMessageParams{TenantID: s.Tenant.UUID(), ID: tenancy.NewID(),
+	err = store.New(q).InsertMessage(ctx, store.InsertMessageParams{TenantID: s.Tenant.UUID(), ID: tenancy.NewID(),
 		Recipient: m.To, Subject: m.Subject, Body: m.Body})
+	if err != nil {
+		return fmt.Errorf("mail: enqueue: %w", err)
+	}
+	return nil
 }
 
 var pending = postgres.Register(postgres.CrossTenant{
