@@ -16,7 +16,6 @@ import (
 	"github.com/tenantry/tenantry/internal/jobs"
 	"github.com/tenantry/tenantry/internal/platform/apikeys"
 	"github.com/tenantry/tenantry/internal/platform/audit"
-	"github.com/tenantry/tenantry/internal/platform/audit/auditlog"
 	"github.com/tenantry/tenantry/internal/platform/identity"
 	"github.com/tenantry/tenantry/internal/platform/mail"
 	"github.com/tenantry/tenantry/internal/platform/ratelimit"
@@ -82,7 +81,8 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	apiKeys := apikeys.New(db, log)
 	srv := httpapi.New(httpapi.Options{
 		Logger: log, Authenticator: httpapi.Dispatch{Bearer: ids, APIKey: apiKeys, Staff: staff.New(db, log)}, Ping: db.Ping, Pools: db.Stats,
-		MaxBodyBytes: cfg.MaxBodyBytes, Version: cfg.Version, Limits: limits.service, Collectors: limits.metrics.Collectors(),
+		MaxBodyBytes: cfg.MaxBodyBytes, Version: cfg.Version, Collectors: limits.metrics.Collectors(),
+		Admission: []httpapi.Admission{limits.service.Middleware},
 		Denied: func(ctx context.Context, c httpapi.Caller, op string) {
 			audit.RecordDenial(ctx, db, log, c.Tenant, c.Principal, c.Role, op)
 		},
@@ -91,7 +91,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	ids.Routes(srv.API(), log, parkingSvc.TenantCreated)
 	parkingSvc.Routes(srv.API(), log)
 	apiKeys.Routes(srv.API(), log)
-	auditlog.NewLog(db).Routes(srv.API(), log)
+	audit.NewLog(db).Routes(srv.API(), log)
 	h, err := srv.Handler()
 	if err != nil {
 		return nil, err

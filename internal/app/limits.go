@@ -9,7 +9,7 @@ import (
 	"github.com/tenantry/tenantry/internal/postgres"
 )
 
-// rateLimits is the wired rate limiter: the service the HTTP layer asks, its metrics, and a
+// rateLimits is the wired rate limiter: the service whose Middleware the HTTP layer runs, its metrics, and a
 // background function that closes the Redis client when the server stops (nil without Redis).
 type rateLimits struct {
 	service *ratelimit.Service

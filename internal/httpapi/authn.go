@@ -70,42 +70,74 @@ type Authenticator interface {
 type DeniedFunc func(ctx context.Context, c Caller, operation string)
 
 // authorize is the Huma middleware that enforces every operation's Access declaration. It runs
-// before input parsing, so an unauthorized request is refused before its body is read.
+// before input parsing, so an unauthorized request is refused before its body is read. It adds the
+// operation, and then the caller's tenant, to the request's metadata (tenancy.Request).
 func authorize(api huma.API, log *slog.Logger, authn Authenticator, denied DeniedFunc) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
+		op := ctx.Operation().OperationID
 		info := infoFrom(ctx.Context())
-		info.setOperation(ctx.Operation().OperationID)
+		info.setOperation(op)
+		req := tenancy.RequestFrom(ctx.Context())
+		req.Operation = op
+		rctx := tenancy.WithRequest(ctx.Context(), req)
 		a, ok := AccessOf(ctx.Operation())
 		if !ok { // deny by default
-			log.ErrorContext(ctx.Context(), "operation without access declaration", "operation", ctx.Operation().OperationID)
+			log.ErrorContext(ctx.Context(), "operation without access declaration", "operation", op)
 			fail(api, ctx, log, errs.E(errs.Internal, "internal error"))
 			return
 		}
 		if a.Class == Public {
-			next(ctx)
+			next(huma.WithContext(ctx, rctx))
 			return
 		}
 		creds := credentialsOf(ctx)
-		creds.Operation, creds.Method = ctx.Operation().OperationID, ctx.Method()
+		creds.Operation, creds.Method = op, ctx.Method()
 		if creds.Bearer == "" && creds.APIKey == "" {
 			fail(api, ctx, log, errs.ErrUnauthorized)
 			return
 		}
-		caller, err := authn.Authenticate(ctx.Context(), creds)
+		caller, err := authn.Authenticate(rctx, creds)
 		if err != nil {
 			fail(api, ctx, log, err)
 			return
 		}
 		info.setCaller(caller)
-		std, err := admit(ctx.Context(), a, caller)
+		req.Tenant = caller.Tenant
+		rctx = tenancy.WithRequest(rctx, req)
+		std, err := admit(rctx, a, caller)
 		if err != nil {
 			if denied != nil && errs.KindOf(err) == errs.Forbidden {
-				denied(ctx.Context(), caller, ctx.Operation().OperationID)
+				denied(rctx, caller, op)
 			}
 			fail(api, ctx, log, err)
 			return
 		}
 		next(huma.WithContext(ctx, std))
+	}
+}
+
+// Admission is a check that runs on every operation right after authentication and before the
+// input is parsed, such as the rate limiter's (ratelimit.Service.Middleware). The operation is
+// ctx.Operation(); the caller is in ctx.Context() (tenancy.FromContext, tenancy.PrincipalFromContext,
+// tenancy.RequestFrom). It either calls next, with ctx or a context wrapping it, and returns nil;
+// or returns an error without calling next, which the client gets as its problem (ProblemOf). The
+// health probes skip every admission check: they must answer however busy the server is.
+type Admission func(ctx huma.Context, next func(huma.Context)) error
+
+// probes are the operations no Admission runs on. /metrics and /docs are not Huma operations and
+// never reach one either.
+var probes = map[string]bool{"health-live": true, "health-ready": true}
+
+// admission is the Huma middleware that runs a, and writes its error as a problem.
+func admission(api huma.API, log *slog.Logger, a Admission) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		if probes[ctx.Operation().OperationID] {
+			next(ctx)
+			return
+		}
+		if err := a(ctx, next); err != nil {
+			fail(api, ctx, log, err)
+		}
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tenantry/tenantry/internal/platform/audit"
+	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
 // requestInfo is filled in as a request passes through the layers, for the log line and metrics.
@@ -29,6 +29,14 @@ func (i *requestInfo) setOperation(op string) {
 	i.mu.Lock()
 	i.operation = op
 	i.mu.Unlock()
+}
+
+// attrs returns the request's id, operation, tenant and principal kind, for a log line about the
+// request (empty until the step that learns them has run, and outside a request).
+func (i *requestInfo) attrs() []any {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return []any{"request_id", i.id, "operation", i.operation, "tenant", i.tenant, "principal", i.principal}
 }
 
 func (i *requestInfo) setCaller(c Caller) {
@@ -94,7 +102,7 @@ func observe(log *slog.Logger, m *metrics, maxBody int64, next http.Handler) htt
 		}
 		w.Header().Set("X-Request-Id", info.id)
 		ctx := context.WithValue(r.Context(), infoKey{}, info)
-		r = r.WithContext(audit.WithRequest(ctx, audit.Request{ID: info.id, IP: clientIP(r)}))
+		r = r.WithContext(tenancy.WithRequest(ctx, tenancy.Request{ID: info.id, IP: clientIP(r)}))
 		if r.ContentLength > maxBody {
 			writeProblem(w, newProblem(kindOfStatus(http.StatusRequestEntityTooLarge), http.StatusRequestEntityTooLarge, "request body too large"))
 			return
@@ -106,7 +114,7 @@ func observe(log *slog.Logger, m *metrics, maxBody int64, next http.Handler) htt
 				if err, ok := p.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 					panic(p)
 				}
-				log.ErrorContext(r.Context(), "panic", "panic", p, "request_id", info.id)
+				log.ErrorContext(r.Context(), "panic", append([]any{"panic", p}, info.attrs()...)...)
 				if rec.status == 0 {
 					writeProblem(rec, newProblem(kindOfStatus(500), http.StatusInternalServerError, "internal error"))
 				}
@@ -134,7 +142,7 @@ func finish(log *slog.Logger, m *metrics, r *http.Request, rec *statusRecorder, 
 	}
 	log.LogAttrs(r.Context(), level, "request",
 		slog.String("request_id", info.id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
-		slog.String("operation", op), slog.Int("status", rec.status), slog.Duration("duration", d),
+		slog.String("operation", op), slog.Int("status", rec.status), slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 		slog.String("tenant", tenant), slog.String("principal", principal))
 }
 

@@ -90,7 +90,9 @@ func newProblem(kind errs.Kind, status int, detail string) *Problem {
 }
 
 // ProblemOf turns any error into the problem the client sees. Errors that are not classified are
-// internal: the client gets "internal error", the log gets the cause.
+// internal: the client gets "internal error", the log gets the cause with the request id, the
+// operation, the tenant and the principal kind. An error in the chain that implements
+// huma.HeadersError adds its headers to the problem (the rate limiter's Retry-After, for one).
 func ProblemOf(ctx context.Context, log *slog.Logger, err error) *Problem {
 	var p *Problem
 	if errors.As(err, &p) {
@@ -102,7 +104,7 @@ func ProblemOf(ctx context.Context, log *slog.Logger, err error) *Problem {
 	var e *errs.Error
 	if !errors.As(err, &e) || e.Kind == errs.Internal {
 		if ctx.Err() == nil {
-			log.ErrorContext(ctx, "internal error", "err", err)
+			log.ErrorContext(ctx, "internal error", append([]any{"err", err}, infoFrom(ctx).attrs()...)...)
 		}
 		return newProblem(errs.Internal, http.StatusInternalServerError, "internal error")
 	}
@@ -114,13 +116,27 @@ func ProblemOf(ctx context.Context, log *slog.Logger, err error) *Problem {
 	if e.Kind == errs.Unauthorized {
 		p.headers = http.Header{"WWW-Authenticate": {`Bearer realm="tenantry", error="invalid_token"`}}
 	}
-	if e.Kind == errs.RateLimited {
-		p.headers = rateLimitProblemHeaders(err) // Retry-After and the RateLimit fields
-	}
+	p.addHeadersOf(err) // e.g. the rate limiter's Retry-After and RateLimit fields
 	if e.Kind == errs.Conflict && e.Err != nil {
 		log.InfoContext(ctx, "conflict", "err", e.Err)
 	}
 	return p
+}
+
+// addHeadersOf adds the headers of the first error in err's chain that has any (huma.HeadersError).
+func (p *Problem) addHeadersOf(err error) {
+	var h huma.HeadersError
+	if !errors.As(err, &h) {
+		return
+	}
+	for k, vs := range h.GetHeaders() {
+		if p.headers == nil {
+			p.headers = http.Header{}
+		}
+		for _, v := range vs {
+			p.headers.Add(k, v)
+		}
+	}
 }
 
 // WithHeader returns p with a response header added (e.g. Retry-After on 429).

@@ -23,7 +23,7 @@ type Options struct {
 	MaxBodyBytes  int64                       // request body limit; default 1 MiB
 	Version       string
 	Denied        DeniedFunc             // records authorization denials; nil for none
-	Limits        Limits                 // rate limits, checked right after authentication; nil for none
+	Admission     []Admission            // checks run in order right after authentication (the rate limiter's)
 	Collectors    []prometheus.Collector // more figures for /metrics (e.g. the rate limiter's)
 }
 
@@ -56,8 +56,8 @@ func New(o Options) *Server {
 	}
 	s.api = humago.New(s.mux, cfg)
 	s.api.UseMiddleware(authorize(s.api, o.Logger, o.Authenticator, o.Denied))
-	if o.Limits != nil {
-		s.api.UseMiddleware(limit(s.api, o.Logger, o.Limits))
+	for _, a := range o.Admission {
+		s.api.UseMiddleware(admission(s.api, o.Logger, a))
 	}
 	s.metrics.reg.MustRegister(o.Collectors...)
 	s.registerHealth()

@@ -90,10 +90,10 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (Key, string, err
 			Details: map[string]any{"name": k.Name, "scopes": k.Scopes, "role": k.Role}})
 	})
 	if errs.Is(err, errs.Conflict) {
-		return Key{}, "", errs.Wrap(errs.Conflict, "a live API key with this name exists", err)
+		err = errs.Wrap(errs.Conflict, "a live API key with this name exists", err)
 	}
 	if err != nil {
-		return Key{}, "", err
+		return Key{}, "", fmt.Errorf("apikeys: create: %w", err)
 	}
 	k.CreatedAt = time.Now()
 	return k, token.Token(), nil
@@ -225,7 +225,7 @@ func (s *Service) List(ctx context.Context, page httpapi.PageInput) (httpapi.Pag
 		return err
 	})
 	if err != nil {
-		return httpapi.Page[Key]{}, err
+		return httpapi.Page[Key]{}, fmt.Errorf("apikeys: list: %w", err)
 	}
 	return httpapi.NewPage(keys, page.Size(), func(k Key) any { return pageKey{k.CreatedAt, k.ID} }), nil
 }
@@ -242,7 +242,10 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Key, error) {
 		k = fromRow(store.ListKeysRow(r))
 		return err
 	})
-	return k, err
+	if err != nil {
+		return Key{}, fmt.Errorf("apikeys: get: %w", err)
+	}
+	return k, nil
 }
 
 // Revoke revokes a key; it stops working on the next request. Revoking twice is not an error.
@@ -251,7 +254,7 @@ func (s *Service) Revoke(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(q postgres.Querier) error {
+	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
 		if _, err := st.GetKey(ctx, store.GetKeyParams{TenantID: sc.Tenant.UUID(), ID: id}); err != nil {
 			return err
@@ -261,4 +264,8 @@ func (s *Service) Revoke(ctx context.Context, id uuid.UUID) error {
 		}
 		return audit.Record(ctx, q, audit.Event{Action: "api_key.revoke", TargetType: "api_key", TargetID: id.String()})
 	})
+	if err != nil {
+		return fmt.Errorf("apikeys: revoke: %w", err)
+	}
+	return nil
 }

@@ -1,7 +1,8 @@
 // Package audit writes Tenantry's append-only audit log. A tenant's events are written in the same
 // transaction as the change they record (Record takes the transaction's Querier), so a change and
 // its audit row commit or fail together. Events that belong to no tenant (a failed sign-in) go to
-// the global security log (RecordSecurity).
+// the global security log (RecordSecurity). Both take the request id and client address from
+// the context (tenancy.Request). Log serves a tenant's log over HTTP (routes.go).
 package audit
 
 import (
@@ -37,25 +38,6 @@ type Event struct {
 	Details    map[string]any // never a secret, token or password
 }
 
-// Request is what the HTTP layer knows about the request an event belongs to.
-type Request struct {
-	ID string
-	IP netip.Addr
-}
-
-type requestKey struct{}
-
-// WithRequest returns a context that carries the request's id and client address for audit rows.
-func WithRequest(ctx context.Context, r Request) context.Context {
-	return context.WithValue(ctx, requestKey{}, r)
-}
-
-// RequestFrom returns the request an event belongs to (zero outside a request).
-func RequestFrom(ctx context.Context) Request {
-	r, _ := ctx.Value(requestKey{}).(Request)
-	return r
-}
-
 // Record writes e to the audit log of the tenant in ctx's scope, inside the caller's transaction.
 func Record(ctx context.Context, q postgres.Querier, e Event) error {
 	s, err := tenancy.FromContext(ctx)
@@ -66,7 +48,7 @@ func Record(ctx context.Context, q postgres.Querier, e Event) error {
 	if err != nil {
 		return fmt.Errorf("audit: record %s: %w", e.Action, err)
 	}
-	req := RequestFrom(ctx)
+	req := tenancy.RequestFrom(ctx)
 	err = store.New(q).InsertEvent(ctx, store.InsertEventParams{
 		TenantID: s.Tenant.UUID(), ID: tenancy.NewID(), PrincipalKind: string(s.Principal.Kind),
 		ActorID: actorOf(s.Principal), Action: e.Action, TargetType: e.TargetType, TargetID: e.TargetID,
@@ -85,7 +67,7 @@ func RecordSecurity(ctx context.Context, db *postgres.DB, user tenancy.UserID, e
 	if err != nil {
 		return fmt.Errorf("audit: security %s: %w", e.Action, err)
 	}
-	req := RequestFrom(ctx)
+	req := tenancy.RequestFrom(ctx)
 	uid := uuid.NullUUID{UUID: user.UUID(), Valid: !user.IsZero()}
 	err = db.Global(ctx, func(q postgres.Querier) error {
 		return store.New(q).InsertSecurityEvent(ctx, store.InsertSecurityEventParams{

@@ -76,9 +76,12 @@ func (s *Service) Invite(ctx context.Context, email string, role tenancy.Role) (
 			Details: map[string]any{"role": role}})
 	})
 	if errs.Is(err, errs.Conflict) && !strings.Contains(err.Error(), "member") {
-		return Invitation{}, errs.Wrap(errs.Conflict, "a pending invitation for this address exists", err)
+		err = errs.Wrap(errs.Conflict, "a pending invitation for this address exists", err)
 	}
-	return inv, err
+	if err != nil {
+		return Invitation{}, fmt.Errorf("identity: invite: %w", err)
+	}
+	return inv, nil
 }
 
 func (s *Service) invitationMail(tenant string, inv Invitation, token string) mail.Message {
@@ -119,7 +122,7 @@ func (s *Service) ListInvitations(ctx context.Context, page httpapi.PageInput) (
 		return err
 	})
 	if err != nil {
-		return httpapi.Page[Invitation]{}, err
+		return httpapi.Page[Invitation]{}, fmt.Errorf("identity: list invitations: %w", err)
 	}
 	return httpapi.NewPage(out, page.Size(), func(i Invitation) any { return invitationKey{i.CreatedAt, i.ID} }), nil
 }
@@ -136,7 +139,10 @@ func (s *Service) GetInvitation(ctx context.Context, id uuid.UUID) (Invitation, 
 		inv = invitationOf(store.ListInvitationsRow(r))
 		return err
 	})
-	return inv, err
+	if err != nil {
+		return Invitation{}, fmt.Errorf("identity: get invitation: %w", err)
+	}
+	return inv, nil
 }
 
 // RevokeInvitation revokes a pending invitation; revoking twice is not an error.
@@ -145,7 +151,7 @@ func (s *Service) RevokeInvitation(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(q postgres.Querier) error {
+	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
 		if _, err := st.GetInvitation(ctx, store.GetInvitationParams{TenantID: sc.Tenant.UUID(), ID: id}); err != nil {
 			return err
@@ -155,6 +161,10 @@ func (s *Service) RevokeInvitation(ctx context.Context, id uuid.UUID) error {
 		}
 		return audit.Record(ctx, q, audit.Event{Action: "invitation.revoke", TargetType: "invitation", TargetID: id.String()})
 	})
+	if err != nil {
+		return fmt.Errorf("identity: revoke invitation: %w", err)
+	}
+	return nil
 }
 
 // Acceptance is what an invitee sends: the token, and either the password of their existing
@@ -212,7 +222,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, a Acceptance) (Session, 
 		return audit.Record(sctx, q, audit.Event{Action: "member.join", TargetType: "invitation", TargetID: id.String(),
 			Details: map[string]any{"role": inv.Role}})
 	})
-	return sess, err
+	if err != nil {
+		return Session{}, fmt.Errorf("identity: accept invitation: %w", err)
+	}
+	return sess, nil
 }
 
 // pendingInvitation reads an invitation under its tenant's scope and checks its token and state.
@@ -230,7 +243,7 @@ func (s *Service) pendingInvitation(ctx context.Context, tenant tenancy.TenantID
 	case errs.Is(err, errs.NotFound):
 		return Invitation{}, errBadInvitation
 	case err != nil:
-		return Invitation{}, err
+		return Invitation{}, fmt.Errorf("identity: accept invitation: %w", err)
 	case !auth.EqualHash(hash, [32]byte(row.TokenHash)):
 		return Invitation{}, errBadInvitation
 	case row.AcceptedAt != nil || row.RevokedAt != nil || !row.ExpiresAt.After(time.Now()):
@@ -251,7 +264,7 @@ func (s *Service) invitee(ctx context.Context, email string, a Acceptance) (tena
 		return c.id, "", nil
 	}
 	if !errs.Is(err, errs.NotFound) {
-		return tenancy.UserID{}, "", err
+		return tenancy.UserID{}, "", fmt.Errorf("identity: accept invitation: %w", err)
 	}
 	if strings.TrimSpace(a.Name) == "" {
 		return tenancy.UserID{}, "", errs.Invalidf("body.name", "a name is needed to create your account")
@@ -261,7 +274,7 @@ func (s *Service) invitee(ctx context.Context, email string, a Acceptance) (tena
 	}
 	hash, err := s.hasher.Hash(ctx, a.Password)
 	if err != nil {
-		return tenancy.UserID{}, "", err
+		return tenancy.UserID{}, "", fmt.Errorf("identity: accept invitation: %w", err)
 	}
 	return tenancy.UserID(tenancy.NewID()), hash, nil
 }

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -57,7 +58,7 @@ func (s *Service) ListMembers(ctx context.Context, page httpapi.PageInput) (http
 		return err
 	})
 	if err != nil {
-		return httpapi.Page[Member]{}, err
+		return httpapi.Page[Member]{}, fmt.Errorf("identity: list members: %w", err)
 	}
 	return httpapi.NewPage(out, page.Size(), func(m Member) any { return memberKey{m.CreatedAt, m.ID} }), nil
 }
@@ -74,7 +75,10 @@ func (s *Service) GetMember(ctx context.Context, id uuid.UUID) (Member, error) {
 		m = memberOf(store.ListMembersRow(r))
 		return err
 	})
-	return m, err
+	if err != nil {
+		return Member{}, fmt.Errorf("identity: get member: %w", err)
+	}
+	return m, nil
 }
 
 // errLastOwner refuses to leave a tenant without an owner.
@@ -111,7 +115,10 @@ func (s *Service) ChangeRole(ctx context.Context, id uuid.UUID, role tenancy.Rol
 		return audit.Record(ctx, q, audit.Event{Action: "member.role_change", TargetType: "member", TargetID: id.String(),
 			Details: map[string]any{"from": target.Role, "to": role}})
 	})
-	return m, err
+	if err != nil {
+		return Member{}, fmt.Errorf("identity: change role: %w", err)
+	}
+	return m, nil
 }
 
 // RemoveMember ends a membership (with its sessions and the API keys it created). Admins remove
@@ -121,7 +128,7 @@ func (s *Service) RemoveMember(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(q postgres.Querier) error {
+	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
 		target, owners, err := lockTarget(ctx, st, sc.Tenant, id)
 		if err != nil {
@@ -138,6 +145,10 @@ func (s *Service) RemoveMember(ctx context.Context, id uuid.UUID) error {
 		}
 		return audit.Record(ctx, q, audit.Event{Action: "member.remove", TargetType: "member", TargetID: id.String()})
 	})
+	if err != nil {
+		return fmt.Errorf("identity: remove member: %w", err)
+	}
+	return nil
 }
 
 // TransferOwnership makes another member an owner and the calling owner an admin, atomically.
@@ -174,7 +185,10 @@ func (s *Service) TransferOwnership(ctx context.Context, id uuid.UUID) (Member, 
 		m, m.Role = target, tenancy.RoleOwner
 		return audit.Record(ctx, q, audit.Event{Action: "member.transfer_ownership", TargetType: "member", TargetID: id.String()})
 	})
-	return m, err
+	if err != nil {
+		return Member{}, fmt.Errorf("identity: transfer ownership: %w", err)
+	}
+	return m, nil
 }
 
 // lockTarget locks the tenant's owners, then reads the target member; it returns the number of owners.

@@ -74,10 +74,10 @@ func (s *Service) Register(ctx context.Context, r Registration, hooks ...TenantC
 		return audit.Record(sctx, q, audit.Event{Action: "auth.register", TargetType: "tenant", TargetID: out.TenantID.String()})
 	})
 	if errs.Is(err, errs.Conflict) {
-		return Registered{}, errs.Wrap(errs.Conflict, "the e-mail address or the tenant slug is already in use", err)
+		err = errs.Wrap(errs.Conflict, "the e-mail address or the tenant slug is already in use", err)
 	}
 	if err != nil {
-		return Registered{}, err
+		return Registered{}, fmt.Errorf("identity: register: %w", err)
 	}
 	return out, nil
 }
@@ -100,5 +100,8 @@ func (s *Service) Me(ctx context.Context, user tenancy.UserID) (User, error) {
 		u = User{ID: tenancy.UserID(row.ID), Email: row.Email, Name: row.Name}
 		return nil
 	})
-	return u, err
+	if err != nil {
+		return User{}, fmt.Errorf("identity: me: %w", err)
+	}
+	return u, nil
 }

@@ -134,7 +134,10 @@ func (s *Service) openSession(ctx context.Context, tenant tenancy.TenantID, user
 		}
 		return audit.Record(sctx, q, audit.Event{Action: action, TargetType: "session", TargetID: family.String()})
 	})
-	return sess, err
+	if err != nil {
+		return Session{}, fmt.Errorf("identity: open session: %w", err)
+	}
+	return sess, nil
 }
 
 // issue stores a new refresh token of family (child of parent, if any) and signs an access token.
@@ -208,7 +211,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Session, error) {
 		return err
 	})
 	if err != nil {
-		return Session{}, err
+		return Session{}, fmt.Errorf("identity: refresh: %w", err)
 	}
 	if reused {
 		return Session{}, errBadRefresh
@@ -223,7 +226,7 @@ func (s *Service) rotate(ctx context.Context, q postgres.Querier, rt refreshToke
 		return Session{}, errBadRefresh
 	}
 	if err != nil {
-		return Session{}, fmt.Errorf("identity: refresh: %w", err)
+		return Session{}, err
 	}
 	if !auth.EqualHash(rt.hash, [32]byte(row.TokenHash)) {
 		return Session{}, errBadRefresh
@@ -242,11 +245,11 @@ func (s *Service) rotate(ctx context.Context, q postgres.Querier, rt refreshToke
 	}
 	n, err := st.UseRefreshToken(ctx, store.UseRefreshTokenParams{TenantID: rt.tenant.UUID(), ID: rt.id})
 	if err != nil {
-		return Session{}, fmt.Errorf("identity: refresh: %w", err)
+		return Session{}, err
 	}
 	if n == 0 { // already used: someone replayed it
 		if _, err := st.RevokeRefreshFamily(ctx, store.RevokeRefreshFamilyParams{TenantID: rt.tenant.UUID(), FamilyID: row.FamilyID}); err != nil {
-			return Session{}, fmt.Errorf("identity: refresh: revoke family: %w", err)
+			return Session{}, fmt.Errorf("revoke family: %w", err)
 		}
 		if err := audit.Record(uctx, q, audit.Event{Action: "auth.refresh_reuse", TargetType: "session", TargetID: row.FamilyID.String(), Outcome: audit.Denied}); err != nil {
 			return Session{}, err
@@ -271,14 +274,14 @@ func (s *Service) Logout(ctx context.Context, raw string) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(sctx, func(q postgres.Querier) error {
+	err = s.db.Tx(sctx, func(q postgres.Querier) error {
 		st := store.New(q)
 		row, err := st.GetRefreshToken(sctx, store.GetRefreshTokenParams{TenantID: rt.tenant.UUID(), ID: rt.id})
 		if err != nil || !auth.EqualHash(rt.hash, [32]byte(row.TokenHash)) {
 			return errBadRefresh
 		}
 		if _, err := st.RevokeRefreshFamily(sctx, store.RevokeRefreshFamilyParams{TenantID: rt.tenant.UUID(), FamilyID: row.FamilyID}); err != nil {
-			return fmt.Errorf("identity: logout: %w", err)
+			return fmt.Errorf("revoke family: %w", err)
 		}
 		uctx, err := userScope(sctx, rt.tenant, tenancy.UserID(row.UserID), tenancy.RoleViewer)
 		if err != nil {
@@ -286,4 +289,8 @@ func (s *Service) Logout(ctx context.Context, raw string) error {
 		}
 		return audit.Record(uctx, q, audit.Event{Action: "auth.logout", TargetType: "session", TargetID: row.FamilyID.String()})
 	})
+	if err != nil {
+		return fmt.Errorf("identity: logout: %w", err)
+	}
+	return nil
 }

@@ -59,7 +59,10 @@ func Enqueue(ctx context.Context, q postgres.Querier, m Message) error {
 	if err != nil {
 		return fmt.Errorf("mail: enqueue: %w", err)
 	}
-	return jobs.InsertTx(ctx, q, DeliverArgs{TenantArgs: jobs.For(s.Tenant), MessageID: id})
+	if err := jobs.InsertTx(ctx, q, DeliverArgs{TenantArgs: jobs.For(s.Tenant), MessageID: id}); err != nil {
+		return fmt.Errorf("mail: enqueue: %w", err)
+	}
+	return nil
 }
 
 // Delivery sends outbox messages: the worker of the delivery job.

@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/tenantry/tenantry/internal/platform/audit"
 	"github.com/tenantry/tenantry/internal/postgres"
@@ -35,8 +36,14 @@ func (a AuditLog) RecordBlock(ctx context.Context, b Block) error {
 		Action: BlockedAction, TargetType: "rate_limit_policy", TargetID: b.Policy, Outcome: audit.Denied,
 		Details: map[string]any{"policy": b.Policy, "limit": b.Limit.String()},
 	}
-	if _, err := tenancy.FromContext(ctx); err == nil {
-		return a.DB.Tx(ctx, func(q postgres.Querier) error { return audit.Record(ctx, q, e) })
+	var err error
+	if _, serr := tenancy.FromContext(ctx); serr == nil {
+		err = a.DB.Tx(ctx, func(q postgres.Querier) error { return audit.Record(ctx, q, e) })
+	} else {
+		err = audit.RecordSecurity(ctx, a.DB, b.Principal.UserID, e)
 	}
-	return audit.RecordSecurity(ctx, a.DB, b.Principal.UserID, e)
+	if err != nil {
+		return fmt.Errorf("ratelimit: record block: %w", err)
+	}
+	return nil
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/tenantry/tenantry/internal/platform/audit"
 	"github.com/tenantry/tenantry/internal/platform/ratelimit"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/tenancy"
@@ -121,7 +120,7 @@ func TestAuditLogRecordsBlocks(t *testing.T) {
 	t.Parallel()
 	e := newDBEnv(t, `{}`)
 	rec := ratelimit.AuditLog{DB: e.db}
-	ctx := audit.WithRequest(t.Context(), audit.Request{ID: "req-tenant-0001", IP: client})
+	ctx := tenancy.WithRequest(t.Context(), tenancy.Request{ID: "req-tenant-0001", IP: client})
 	b := ratelimit.Block{Policy: ratelimit.Principal, Limit: ratelimit.Defaults()[ratelimit.Principal], Principal: apiKey}
 	if err := rec.RecordBlock(scoped(t, ctx, e.a, apiKey), b); err != nil {
 		t.Fatal(err)
@@ -131,7 +130,7 @@ func TestAuditLogRecordsBlocks(t *testing.T) {
 		AND details = '{"limit": "600/1m", "policy": "principal"}'`, e.a.UUID(), ratelimit.BlockedAction); n != 1 {
 		t.Fatalf("tenant audit rows: %d, want 1", n)
 	}
-	ctx = audit.WithRequest(t.Context(), audit.Request{ID: "req-anon-0001", IP: client})
+	ctx = tenancy.WithRequest(t.Context(), tenancy.Request{ID: "req-anon-0001", IP: client})
 	if err := rec.RecordBlock(ctx, ratelimit.Block{Policy: ratelimit.Login, Limit: ratelimit.Defaults()[ratelimit.Login]}); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,8 @@
 // most once per bucket per window. Service.Account is the per-account sign-in budget the identity
 // service spends before it checks a password.
 //
-// The HTTP layer (internal/httpapi) asks Service.Admit after authentication and writes the 429
-// problem and the RateLimit headers.
+// Service.Middleware is the HTTP side (middleware.go), which the HTTP adapter runs right after
+// authentication as an httpapi.Admission: it asks Admit, answers 429 with Retry-After and the
+// RateLimit headers when a budget is spent, and otherwise adds the remaining budget to the
+// response. An operation names its own policy with the PolicyKey metadata.
 package ratelimit

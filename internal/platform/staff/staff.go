@@ -52,9 +52,12 @@ func (s *Service) CreateAccount(ctx context.Context, email, name string) (uuid.U
 		return store.New(q).InsertStaff(ctx, store.InsertStaffParams{ID: id, Email: strings.TrimSpace(email), Name: name})
 	})
 	if errs.Is(err, errs.Conflict) {
-		return uuid.Nil, errs.Wrap(errs.Conflict, "a staff account with this e-mail exists", err)
+		err = errs.Wrap(errs.Conflict, "a staff account with this e-mail exists", err)
 	}
-	return id, err
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("staff: create account: %w", err)
+	}
+	return id, nil
 }
 
 // GrantRequest asks for access to one tenant.
@@ -103,7 +106,7 @@ func (s *Service) IssueGrant(ctx context.Context, r GrantRequest) (Grant, error)
 	g := Grant{ID: tenancy.NewID(), TenantID: tenancy.TenantID(tid), ReadOnly: !r.Write}
 	token, err := auth.NewOpaque(kind, auth.PackUUIDs(tid, g.ID))
 	if err != nil {
-		return Grant{}, err
+		return Grant{}, fmt.Errorf("staff: issue grant: %w", err)
 	}
 	now := time.Now().Truncate(time.Microsecond)
 	g.ExpiresAt, g.Token = now.Add(r.TTL), token.Token()
@@ -122,7 +125,10 @@ func (s *Service) IssueGrant(ctx context.Context, r GrantRequest) (Grant, error)
 		return audit.Record(sctx, q, audit.Event{Action: "staff.grant", TargetType: "staff_grant", TargetID: g.ID.String(),
 			Details: map[string]any{"staff": r.StaffEmail, "reason": r.Reason, "ticket": r.Ticket, "read_only": g.ReadOnly, "expires_at": g.ExpiresAt}})
 	})
-	return g, err
+	if err != nil {
+		return Grant{}, fmt.Errorf("staff: issue grant: %w", err)
+	}
+	return g, nil
 }
 
 // roleOf is the role a grant acts with: viewer when read-only, else admin (never owner: staff
@@ -159,7 +165,7 @@ func (s *Service) Authenticate(ctx context.Context, c httpapi.Credentials) (http
 	case errs.Is(err, errs.NotFound):
 		return httpapi.Caller{}, errBadGrant
 	case err != nil:
-		return httpapi.Caller{}, err
+		return httpapi.Caller{}, fmt.Errorf("staff: authenticate: %w", err)
 	case !auth.EqualHash(hash, [32]byte(row.TokenHash)), row.RevokedAt != nil, !row.ExpiresAt.After(time.Now()), row.StaffStatus != "active":
 		return httpapi.Caller{}, errBadGrant
 	}
@@ -173,7 +179,7 @@ func (s *Service) Authenticate(ctx context.Context, c httpapi.Credentials) (http
 			Details: map[string]any{"method": c.Method, "staff_id": row.StaffID}})
 	})
 	if err != nil {
-		return httpapi.Caller{}, err
+		return httpapi.Caller{}, fmt.Errorf("staff: authenticate: %w", err)
 	}
 	if outcome == audit.Denied {
 		return httpapi.Caller{}, errs.E(errs.Forbidden, "this staff grant is read-only")
@@ -192,13 +198,17 @@ func (s *Service) RevokeGrant(ctx context.Context, tenantSlug string, id uuid.UU
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(sctx, func(q postgres.Querier) error {
+	err = s.db.Tx(sctx, func(q postgres.Querier) error {
 		n, err := store.New(q).RevokeGrant(sctx, store.RevokeGrantParams{TenantID: tid, ID: id})
 		if err != nil || n == 0 {
 			return firstErr(err, errs.ErrNotFound)
 		}
 		return audit.Record(sctx, q, audit.Event{Action: "staff.revoke", TargetType: "staff_grant", TargetID: id.String()})
 	})
+	if err != nil {
+		return fmt.Errorf("staff: revoke grant: %w", err)
+	}
+	return nil
 }
 
 func firstErr(err, otherwise error) error {

@@ -49,13 +49,21 @@ type Due struct {
 
 // ReservationsToExpire lists, across tenants, reservations whose window is over (at most 1000).
 func (s *Service) ReservationsToExpire(ctx context.Context) ([]Due, error) {
-	return s.due(ctx, reservationsToExpire)
+	out, err := s.due(ctx, reservationsToExpire)
+	if err != nil {
+		return nil, fmt.Errorf("parking: reservations to expire: %w", err)
+	}
+	return out, nil
 }
 
 // ReservationsNoShow lists, across tenants, confirmed reservations nobody checked in to within the
 // tenant's grace period (at most 1000).
 func (s *Service) ReservationsNoShow(ctx context.Context) ([]Due, error) {
-	return s.due(ctx, reservationsNoShow)
+	out, err := s.due(ctx, reservationsNoShow)
+	if err != nil {
+		return nil, fmt.Errorf("parking: reservations no show: %w", err)
+	}
+	return out, nil
 }
 
 func (s *Service) due(ctx context.Context, q postgres.CrossTenant) ([]Due, error) {
@@ -79,7 +87,7 @@ func (s *Service) due(ctx context.Context, q postgres.CrossTenant) ([]Due, error
 func (s *Service) Tenants(ctx context.Context) ([]tenancy.TenantID, error) {
 	rows, err := s.db.CrossTenantQuery(ctx, tenantsForRetention)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("parking: tenants: %w", err)
 	}
 	defer rows.Close()
 	var out []tenancy.TenantID
@@ -90,5 +98,8 @@ func (s *Service) Tenants(ctx context.Context) ([]tenancy.TenantID, error) {
 		}
 		out = append(out, tenancy.TenantID(id))
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("parking: tenants: %w", err)
+	}
+	return out, nil
 }

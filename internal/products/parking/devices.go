@@ -3,6 +3,7 @@ package parking
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -125,12 +126,19 @@ func (s *Service) CreateDevice(ctx context.Context, f DeviceFields) (Device, err
 		out, err = s.getDevice(ctx, st, tenant, id)
 		return err
 	})
-	return out, deviceConflict(err)
+	if err != nil {
+		return Device{}, fmt.Errorf("parking: create device: %w", deviceConflict(err))
+	}
+	return out, nil
 }
 
 // GetDevice returns a device.
 func (s *Service) GetDevice(ctx context.Context, id uuid.UUID) (Device, error) {
-	return byID(ctx, s.db, id, s.getDevice)
+	out, err := byID(ctx, s.db, id, s.getDevice)
+	if err != nil {
+		return Device{}, fmt.Errorf("parking: get device: %w", err)
+	}
+	return out, nil
 }
 
 func (s *Service) getDevice(ctx context.Context, st *store.Queries, tenant, id uuid.UUID) (Device, error) {
@@ -179,7 +187,10 @@ func (s *Service) ListDevices(ctx context.Context, f DeviceFilter, size int, aft
 		}
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, fmt.Errorf("parking: list devices: %w", err)
+	}
+	return out, nil
 }
 
 // UpdateDevice changes a device's name, model or payload format.
@@ -205,7 +216,10 @@ func (s *Service) UpdateDevice(ctx context.Context, id uuid.UUID, f DeviceFields
 		out, err = s.getDevice(ctx, st, tenant, id)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return Device{}, fmt.Errorf("parking: update device: %w", err)
+	}
+	return out, nil
 }
 
 func derefOr(s *string, def string) string {

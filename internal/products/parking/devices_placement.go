@@ -2,6 +2,7 @@ package parking
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -49,19 +50,28 @@ func (s *Service) AssignDevice(ctx context.Context, id, space uuid.UUID) (Device
 		out, err = s.getDevice(ctx, st, tenant, id)
 		return err
 	})
-	return out, deviceConflict(err)
+	if err != nil {
+		return Device{}, fmt.Errorf("parking: assign device: %w", deviceConflict(err))
+	}
+	return out, nil
 }
 
 // UnassignDevice takes a device off its space; it becomes inactive. A device on no space is unchanged.
 func (s *Service) UnassignDevice(ctx context.Context, id uuid.UUID) (Device, error) {
-	return s.retire(ctx, id, DeviceInactive, "device.unassign")
+	out, err := s.retire(ctx, id, DeviceInactive, "device.unassign")
+	if err != nil {
+		return Device{}, fmt.Errorf("parking: unassign device: %w", err)
+	}
+	return out, nil
 }
 
 // DecommissionDevice retires a device for good: it leaves its space and its EUI may be registered
 // again. Its readings stay.
 func (s *Service) DecommissionDevice(ctx context.Context, id uuid.UUID) error {
-	_, err := s.retire(ctx, id, DeviceDecommissioned, "device.decommission")
-	return err
+	if _, err := s.retire(ctx, id, DeviceDecommissioned, "device.decommission"); err != nil {
+		return fmt.Errorf("parking: decommission device: %w", err)
+	}
+	return nil
 }
 
 func (s *Service) retire(ctx context.Context, id uuid.UUID, status, action string) (Device, error) {

@@ -2,6 +2,7 @@ package parking
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -60,7 +61,10 @@ func (s *Service) Ingest(ctx context.Context, event string, body []byte, sig Sig
 		return audit.Record(ctx, q, audit.Event{Action: "ingest." + event, TargetType: "dev_eui", TargetID: ev.eui,
 			Details: map[string]any{"status": out.Status, "device_id": out.DeviceID, "reading_id": out.ReadingID}})
 	})
-	return out, err
+	if err != nil {
+		return IngestResult{}, fmt.Errorf("parking: ingest: %w", err)
+	}
+	return out, nil
 }
 
 // ingest applies a verified event: de-duplication first, then the orphan inbox or the device.

@@ -3,6 +3,7 @@ package parking
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -54,7 +55,10 @@ func (s *Service) ListOrphans(ctx context.Context, size int, after *timeKey) ([]
 		}
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, fmt.Errorf("parking: list orphans: %w", err)
+	}
+	return out, nil
 }
 
 // AssignOrphan registers an orphan as an active device on a live space and takes it out of the inbox.
@@ -95,7 +99,10 @@ func (s *Service) AssignOrphan(ctx context.Context, id, space uuid.UUID, kind, n
 		out, err = s.getDevice(ctx, st, tenant, device)
 		return err
 	})
-	return out, deviceConflict(err)
+	if err != nil {
+		return Device{}, fmt.Errorf("parking: assign orphan: %w", deviceConflict(err))
+	}
+	return out, nil
 }
 
 // DismissOrphan removes an orphan from the inbox (it comes back if the device sends again).
@@ -104,7 +111,7 @@ func (s *Service) DismissOrphan(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(q postgres.Querier) error {
+	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		n, err := store.New(q).DeleteOrphan(ctx, store.DeleteOrphanParams{TenantID: tenant, ID: id})
 		if err != nil {
 			return err
@@ -114,4 +121,8 @@ func (s *Service) DismissOrphan(ctx context.Context, id uuid.UUID) error {
 		}
 		return record(ctx, q, "orphan.dismiss", "orphan", id, nil)
 	})
+	if err != nil {
+		return fmt.Errorf("parking: dismiss orphan: %w", err)
+	}
+	return nil
 }

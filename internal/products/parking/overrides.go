@@ -2,6 +2,7 @@ package parking
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -90,7 +91,10 @@ func (s *Service) SetOverride(ctx context.Context, space uuid.UUID, r OverrideRe
 		out, err = getSpace(ctx, st, tenant, space)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return Space{}, fmt.Errorf("parking: set override: %w", err)
+	}
+	return out, nil
 }
 
 // lockOverrides locks a live space and checks that the caller may replace its overrides.
@@ -133,5 +137,8 @@ func (s *Service) ClearOverride(ctx context.Context, space uuid.UUID) (Space, er
 		out, err = getSpace(ctx, st, tenant, space)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return Space{}, fmt.Errorf("parking: clear override: %w", err)
+	}
+	return out, nil
 }

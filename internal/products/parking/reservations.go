@@ -97,7 +97,10 @@ func (s *Service) CreateReservation(ctx context.Context, r ReservationRequest) (
 			break
 		}
 	}
-	return out, created, err
+	if err != nil {
+		return Reservation{}, false, fmt.Errorf("parking: create reservation: %w", err)
+	}
+	return out, created, nil
 }
 
 func (s *Service) reserve(ctx context.Context, q postgres.Querier, tenant uuid.UUID, r ReservationRequest) (Reservation, bool, error) {
@@ -198,5 +201,9 @@ func getReservation(ctx context.Context, st *store.Queries, tenant, id uuid.UUID
 
 // GetReservation returns a reservation.
 func (s *Service) GetReservation(ctx context.Context, id uuid.UUID) (Reservation, error) {
-	return byID(ctx, s.db, id, getReservation)
+	out, err := byID(ctx, s.db, id, getReservation)
+	if err != nil {
+		return Reservation{}, fmt.Errorf("parking: get reservation: %w", err)
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package parking
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -44,13 +45,16 @@ func (s *Service) ListReservations(ctx context.Context, f ReservationFilter, siz
 		}
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, fmt.Errorf("parking: list reservations: %w", err)
+	}
+	return out, nil
 }
 
 // CancelReservation cancels a pending or confirmed reservation, with a reason. Cancelling one in
 // any other status is a Conflict.
 func (s *Service) CancelReservation(ctx context.Context, id uuid.UUID, reason string) (Reservation, error) {
-	return s.changeReservation(ctx, id, func(ctx context.Context, q postgres.Querier, tenant uuid.UUID, r store.LockReservationRow) error {
+	out, err := s.changeReservation(ctx, id, func(ctx context.Context, q postgres.Querier, tenant uuid.UUID, r store.LockReservationRow) error {
 		if r.Status != ReservationPending && r.Status != ReservationConfirmed {
 			return errs.E(errs.Conflict, "only pending or confirmed reservations can be cancelled")
 		}
@@ -66,13 +70,17 @@ func (s *Service) CancelReservation(ctx context.Context, id uuid.UUID, reason st
 		}
 		return record(ctx, q, "reservation.cancel", "reservation", id, map[string]any{"reason": reason})
 	})
+	if err != nil {
+		return Reservation{}, fmt.Errorf("parking: cancel reservation: %w", err)
+	}
+	return out, nil
 }
 
 // CheckIn records the holder's arrival on a confirmed reservation, from 15 minutes before its start
 // until its end. Checking in twice changes nothing.
 func (s *Service) CheckIn(ctx context.Context, id uuid.UUID) (Reservation, error) {
 	now := s.now()
-	return s.changeReservation(ctx, id, func(ctx context.Context, q postgres.Querier, tenant uuid.UUID, r store.LockReservationRow) error {
+	out, err := s.changeReservation(ctx, id, func(ctx context.Context, q postgres.Querier, tenant uuid.UUID, r store.LockReservationRow) error {
 		switch {
 		case r.Status != ReservationConfirmed:
 			return errs.E(errs.Conflict, "only confirmed reservations can be checked in to")
@@ -86,6 +94,10 @@ func (s *Service) CheckIn(ctx context.Context, id uuid.UUID) (Reservation, error
 		}
 		return record(ctx, q, "reservation.check_in", "reservation", id, nil)
 	})
+	if err != nil {
+		return Reservation{}, fmt.Errorf("parking: check in: %w", err)
+	}
+	return out, nil
 }
 
 type reservationChange func(ctx context.Context, q postgres.Querier, tenant uuid.UUID, r store.LockReservationRow) error
@@ -167,5 +179,8 @@ func (s *Service) SpaceAvailability(ctx context.Context, space uuid.UUID, from, 
 		out.Available = sp.DeletedAt == nil && len(out.Reservations) == 0 && len(out.Overrides) == 0
 		return err
 	})
-	return out, err
+	if err != nil {
+		return Availability{}, fmt.Errorf("parking: space availability: %w", err)
+	}
+	return out, nil
 }

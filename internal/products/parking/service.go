@@ -2,6 +2,7 @@ package parking
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -90,7 +91,7 @@ func (s *Service) TenantCreated(ctx context.Context, q postgres.Querier, tenant 
 	id := tenancy.NewID()
 	err := store.New(q).InsertSite(ctx, store.InsertSiteParams{TenantID: tenant.UUID(), ID: id, Name: "Main site", Timezone: "UTC"})
 	if err != nil {
-		return err
+		return fmt.Errorf("parking: tenant created: %w", err)
 	}
 	return record(ctx, q, "site.create", "site", id, map[string]any{"name": "Main site", "default": true})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -50,7 +51,10 @@ func (s *Service) GetSettings(ctx context.Context) (Settings, error) {
 		out, err = settingsOf(ctx, store.New(q), tenant)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return Settings{}, fmt.Errorf("parking: get settings: %w", err)
+	}
+	return out, nil
 }
 
 // UpdateSettings replaces the tenant's parking settings (the ingest secret aside).
@@ -75,7 +79,10 @@ func (s *Service) UpdateSettings(ctx context.Context, in Settings) (Settings, er
 		out, err = settingsOf(ctx, st, tenant)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return Settings{}, fmt.Errorf("parking: update settings: %w", err)
+	}
+	return out, nil
 }
 
 // RotateIngestSecret makes a new ingest signing secret and returns it; it is shown only this once.
@@ -94,7 +101,10 @@ func (s *Service) RotateIngestSecret(ctx context.Context) (string, error) {
 		}
 		return record(ctx, q, "parking.ingest_secret_rotate", "tenant", tenant, nil)
 	})
-	return secret, err
+	if err != nil {
+		return "", fmt.Errorf("parking: rotate ingest secret: %w", err)
+	}
+	return secret, nil
 }
 
 // RemoveIngestSecret stops requiring signed ingest requests.
@@ -103,10 +113,14 @@ func (s *Service) RemoveIngestSecret(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(q postgres.Querier) error {
+	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		if err := store.New(q).SetIngestSecret(ctx, store.SetIngestSecretParams{TenantID: tenant}); err != nil {
 			return err
 		}
 		return record(ctx, q, "parking.ingest_secret_remove", "tenant", tenant, nil)
 	})
+	if err != nil {
+		return fmt.Errorf("parking: remove ingest secret: %w", err)
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package parking
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -77,7 +78,10 @@ func (s *Service) CreateSite(ctx context.Context, f SiteFields) (Site, error) {
 		out, err = getSite(ctx, st, tenant, id)
 		return err
 	})
-	return out, siteConflict(err)
+	if err != nil {
+		return Site{}, fmt.Errorf("parking: create site: %w", siteConflict(err))
+	}
+	return out, nil
 }
 
 // siteConflict names the only unique rule a site has, without echoing any value.
@@ -90,7 +94,11 @@ func siteConflict(err error) error {
 
 // GetSite returns a site, live or deleted.
 func (s *Service) GetSite(ctx context.Context, id uuid.UUID) (Site, error) {
-	return byID(ctx, s.db, id, getSite)
+	out, err := byID(ctx, s.db, id, getSite)
+	if err != nil {
+		return Site{}, fmt.Errorf("parking: get site: %w", err)
+	}
+	return out, nil
 }
 
 func getSite(ctx context.Context, st *store.Queries, tenant, id uuid.UUID) (Site, error) {
@@ -134,7 +142,10 @@ func (s *Service) ListSites(ctx context.Context, f SiteFilter, size int, after *
 		}
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, fmt.Errorf("parking: list sites: %w", err)
+	}
+	return out, nil
 }
 
 // UpdateSite changes the given fields of a live site.
@@ -163,7 +174,10 @@ func (s *Service) UpdateSite(ctx context.Context, id uuid.UUID, f SiteFields) (S
 		out, err = getSite(ctx, st, tenant, id)
 		return err
 	})
-	return out, siteConflict(err)
+	if err != nil {
+		return Site{}, fmt.Errorf("parking: update site: %w", siteConflict(err))
+	}
+	return out, nil
 }
 
 // lockLiveSite locks a live site for the transaction; a deleted or unknown site is NotFound.

@@ -2,6 +2,7 @@ package parking
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,7 +20,7 @@ func (s *Service) DeleteSite(ctx context.Context, id uuid.UUID, force bool) erro
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(q postgres.Querier) error {
+	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
 		deleted, err := st.LockSite(ctx, store.LockSiteParams{TenantID: tenant, ID: id})
 		if err != nil || deleted != nil {
@@ -41,6 +42,10 @@ func (s *Service) DeleteSite(ctx context.Context, id uuid.UUID, force bool) erro
 		}
 		return record(ctx, q, "site.delete", "site", id, map[string]any{"force": force, "spaces_deleted": len(spaces)})
 	})
+	if err != nil {
+		return fmt.Errorf("parking: delete site: %w", err)
+	}
+	return nil
 }
 
 // retireSpaces soft-deletes spaces: their devices become inactive and unassigned, their open
@@ -105,7 +110,10 @@ func (s *Service) RestoreSite(ctx context.Context, id uuid.UUID) (Site, error) {
 		out, err = getSite(ctx, st, tenant, id)
 		return err
 	})
-	return out, siteConflict(err)
+	if err != nil {
+		return Site{}, fmt.Errorf("parking: restore site: %w", siteConflict(err))
+	}
+	return out, nil
 }
 
 // Occupancy counts a site's live spaces by derived state.
@@ -137,7 +145,10 @@ func (s *Service) SiteOccupancy(ctx context.Context, id uuid.UUID) (Occupancy, e
 		}
 		return err
 	})
-	return out, err
+	if err != nil {
+		return Occupancy{}, fmt.Errorf("parking: site occupancy: %w", err)
+	}
+	return out, nil
 }
 
 func (o *Occupancy) counter(state string) *int64 {

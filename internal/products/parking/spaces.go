@@ -2,6 +2,7 @@ package parking
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -116,12 +117,19 @@ func (s *Service) CreateSpace(ctx context.Context, f SpaceFields) (Space, error)
 		out, err = getSpace(ctx, st, tenant, id)
 		return err
 	})
-	return out, spaceConflict(err)
+	if err != nil {
+		return Space{}, fmt.Errorf("parking: create space: %w", spaceConflict(err))
+	}
+	return out, nil
 }
 
 // GetSpace returns a space, live or deleted, with its derived state.
 func (s *Service) GetSpace(ctx context.Context, id uuid.UUID) (Space, error) {
-	return byID(ctx, s.db, id, getSpace)
+	out, err := byID(ctx, s.db, id, getSpace)
+	if err != nil {
+		return Space{}, fmt.Errorf("parking: get space: %w", err)
+	}
+	return out, nil
 }
 
 func getSpace(ctx context.Context, st *store.Queries, tenant, id uuid.UUID) (Space, error) {
@@ -169,7 +177,10 @@ func (s *Service) ListSpaces(ctx context.Context, f SpaceFilter, size int, after
 		}
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, fmt.Errorf("parking: list spaces: %w", err)
+	}
+	return out, nil
 }
 
 // listLiveSpaces is ListSpaces without filters, on its own statement (see ListLiveSpaces in
@@ -218,7 +229,10 @@ func (s *Service) UpdateSpace(ctx context.Context, id uuid.UUID, f SpaceFields) 
 		out, err = getSpace(ctx, st, tenant, id)
 		return err
 	})
-	return out, spaceConflict(err)
+	if err != nil {
+		return Space{}, fmt.Errorf("parking: update space: %w", spaceConflict(err))
+	}
+	return out, nil
 }
 
 // lockLiveSpace locks a live space for the transaction; a deleted or unknown space is NotFound.

@@ -2,6 +2,7 @@ package parking
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -18,7 +19,7 @@ func (s *Service) DeleteSpace(ctx context.Context, id uuid.UUID, force bool) err
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(q postgres.Querier) error {
+	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
 		sp, err := st.LockSpace(ctx, store.LockSpaceParams{TenantID: tenant, ID: id})
 		if err != nil || sp.DeletedAt != nil {
@@ -33,6 +34,10 @@ func (s *Service) DeleteSpace(ctx context.Context, id uuid.UUID, force bool) err
 		}
 		return retireSpaces(ctx, q, tenant, []uuid.UUID{id}, "space deleted")
 	})
+	if err != nil {
+		return fmt.Errorf("parking: delete space: %w", err)
+	}
+	return nil
 }
 
 // RestoreSpace brings a deleted space back on its site. A deleted site, or a live space with the
@@ -57,7 +62,10 @@ func (s *Service) RestoreSpace(ctx context.Context, id uuid.UUID) (Space, error)
 		out, err = getSpace(ctx, st, tenant, id)
 		return err
 	})
-	return out, spaceConflict(err)
+	if err != nil {
+		return Space{}, fmt.Errorf("parking: restore space: %w", spaceConflict(err))
+	}
+	return out, nil
 }
 
 func restoreSpace(ctx context.Context, q postgres.Querier, tenant, id, site uuid.UUID) error {

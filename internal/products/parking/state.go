@@ -2,6 +2,7 @@ package parking
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -125,5 +126,8 @@ func (s *Service) History(ctx context.Context, space uuid.NullUUID, mustExist bo
 		}
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, fmt.Errorf("parking: history: %w", err)
+	}
+	return out, nil
 }

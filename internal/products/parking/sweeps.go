@@ -2,6 +2,7 @@ package parking
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,21 +17,29 @@ const dedupRetention = 7 * 24 * time.Hour
 // ExpireReservation ends one reservation of the tenant in the scope whose window is over. It
 // reports false when there is nothing to do (already ended, cancelled, or not over yet).
 func (s *Service) ExpireReservation(ctx context.Context, id uuid.UUID) (bool, error) {
-	return s.endReservation(ctx, id, "reservation.expire", func(st *store.Queries, tenant uuid.UUID) (uuid.UUID, error) {
+	done, err := s.endReservation(ctx, id, "reservation.expire", func(st *store.Queries, tenant uuid.UUID) (uuid.UUID, error) {
 		return st.ExpireReservation(ctx, store.ExpireReservationParams{TenantID: tenant, ID: id})
 	})
+	if err != nil {
+		return false, fmt.Errorf("parking: expire reservation: %w", err)
+	}
+	return done, nil
 }
 
 // MarkNoShow releases one confirmed reservation of the tenant in the scope that nobody checked in
 // to within the tenant's grace period (settings.no_show_minutes; 0 disables no-shows).
 func (s *Service) MarkNoShow(ctx context.Context, id uuid.UUID) (bool, error) {
-	return s.endReservation(ctx, id, "reservation.no_show", func(st *store.Queries, tenant uuid.UUID) (uuid.UUID, error) {
+	done, err := s.endReservation(ctx, id, "reservation.no_show", func(st *store.Queries, tenant uuid.UUID) (uuid.UUID, error) {
 		set, err := settingsOf(ctx, st, tenant)
 		if err != nil || set.NoShowMinutes == 0 {
 			return uuid.Nil, err
 		}
 		return st.MarkNoShow(ctx, store.MarkNoShowParams{TenantID: tenant, ID: id, GraceMinutes: set.NoShowMinutes})
 	})
+	if err != nil {
+		return false, fmt.Errorf("parking: mark no-show: %w", err)
+	}
+	return done, nil
 }
 
 func (s *Service) endReservation(ctx context.Context, id uuid.UUID, action string, end func(*store.Queries, uuid.UUID) (uuid.UUID, error)) (bool, error) {
@@ -90,5 +99,8 @@ func (s *Service) ApplyRetention(ctx context.Context) (Retention, error) {
 		return record(ctx, q, "parking.retention", "tenant", tenant, map[string]any{"readings": out.Readings,
 			"state_changes": out.StateChanges, "dedup_keys": out.DedupKeys})
 	})
-	return out, err
+	if err != nil {
+		return Retention{}, fmt.Errorf("parking: apply retention: %w", err)
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package parking
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -60,7 +61,10 @@ func (s *Service) ListReadings(ctx context.Context, f ReadingFilter, size int, a
 		}
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, fmt.Errorf("parking: list readings: %w", err)
+	}
+	return out, nil
 }
 
 // UtilisationHour is the share of a site's space-time that was occupied in one hour.
@@ -103,7 +107,10 @@ func (s *Service) SiteUtilisation(ctx context.Context, site uuid.UUID, from, to 
 		out.Hours = hourly(changes, from, to, s.now(), out.Spaces)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return Utilisation{}, fmt.Errorf("parking: site utilisation: %w", err)
+	}
+	return out, nil
 }
 
 // hourly sums the OCCUPIED time of each space into hour buckets. Each change holds until the

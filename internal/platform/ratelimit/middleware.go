@@ -1,10 +1,8 @@
-package httpapi
+package ratelimit
 
 import (
 	"context"
-	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,47 +10,29 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/tenantry/tenantry/internal/platform/audit"
-	"github.com/tenantry/tenantry/internal/platform/ratelimit"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
-// Limits admits requests under the rate limits (ratelimit.Service). Admit fails only on a
-// programming error (an unknown policy); a failing store never refuses a request.
-type Limits interface {
-	Admit(ctx context.Context, r ratelimit.Request) (ratelimit.Decision, error)
-}
+// PolicyKey is the huma.Operation Metadata key by which an operation names its own rate-limit
+// policy, e.g. Metadata: map[string]any{ratelimit.PolicyKey: ratelimit.ShareLink}. Without it the
+// policy follows from the operation id (OperationPolicy) and the caller.
+const PolicyKey = "tenantry.ratelimit.policy"
 
-// RateLimitPolicyKey is the huma.Operation Metadata key by which an operation names its own
-// rate-limit policy, e.g. Metadata: map[string]any{httpapi.RateLimitPolicyKey: ratelimit.ShareLink}.
-// Without it the policy follows from the operation id (ratelimit.OperationPolicy) and the caller.
-const RateLimitPolicyKey = "tenantry.ratelimit.policy"
-
-// rateLimitExempt are the operations never limited: probes must answer however busy the server
-// is. /metrics and /docs are not Huma operations and never reach the limiter either.
-var rateLimitExempt = map[string]bool{"health-live": true, "health-ready": true}
-
-// limit is the Huma middleware that runs right after authorize, so it knows the caller: it counts
-// the request against its budgets, answers 429 when one is spent and otherwise adds the remaining
-// budget to the response headers.
-func limit(api huma.API, log *slog.Logger, l Limits) func(huma.Context, func(huma.Context)) {
-	return func(ctx huma.Context, next func(huma.Context)) {
-		op := ctx.Operation()
-		if rateLimitExempt[op.OperationID] {
-			next(ctx)
-			return
-		}
-		d, err := l.Admit(ctx.Context(), limitRequest(ctx.Context(), op))
-		if err != nil {
-			fail(api, ctx, log, err) // internal: logged, "internal error" to the client
-			return
-		}
-		if !d.Allowed {
-			fail(api, ctx, log, d.Err())
-			return
-		}
-		next(&budgetContext{wrapped: ctx, budget: rateLimitHeaders(d)})
+// Middleware is the HTTP side of the limits, an httpapi.Admission: the HTTP adapter runs it right
+// after authentication, so it knows the caller. It counts the request against its budgets and
+// returns the RateLimited error (a 429 with Retry-After and the RateLimit fields, see
+// Exceeded.GetHeaders) when one is spent; otherwise it adds the remaining budget to the response
+// headers. Its only other error is Admit's, a programming error the client sees as internal.
+func (s *Service) Middleware(ctx huma.Context, next func(huma.Context)) error {
+	d, err := s.Admit(ctx.Context(), requestOf(ctx.Context(), ctx.Operation()))
+	if err != nil {
+		return err
 	}
+	if !d.Allowed {
+		return d.Err()
+	}
+	next(&budgetContext{wrapped: ctx, budget: headers(d)})
+	return nil
 }
 
 // budgetContext adds the remaining budget to the response when it starts. When the handler itself
@@ -105,11 +85,11 @@ func (c *budgetContext) flush(status int) {
 	}
 }
 
-// limitRequest describes the request for the limiter: the operation, the policy it names, and the
-// caller authorize established (scope, else principal, else anonymous).
-func limitRequest(ctx context.Context, op *huma.Operation) ratelimit.Request {
-	r := ratelimit.Request{Operation: op.OperationID, IP: audit.RequestFrom(ctx).IP}
-	r.Policy, _ = op.Metadata[RateLimitPolicyKey].(string)
+// requestOf describes the request for the limiter: the operation, the policy it names, and the
+// caller authentication established (scope, else principal, else anonymous).
+func requestOf(ctx context.Context, op *huma.Operation) Request {
+	r := Request{Operation: op.OperationID, IP: tenancy.RequestFrom(ctx).IP}
+	r.Policy, _ = op.Metadata[PolicyKey].(string)
 	if s, err := tenancy.FromContext(ctx); err == nil {
 		r.Tenant, r.Principal = s.Tenant, s.Principal
 	} else if p, err := tenancy.PrincipalFromContext(ctx); err == nil {
@@ -118,7 +98,7 @@ func limitRequest(ctx context.Context, op *huma.Operation) ratelimit.Request {
 	return r
 }
 
-// rateLimitHeaders describes a decision's buckets in the fields of
+// headers describes a decision's buckets in the fields of
 // draft-ietf-httpapi-ratelimit-headers (the -09/-10 syntax: one List member per policy, a quoted
 // policy name with parameters), and the binding bucket in the de-facto X-RateLimit-* fields:
 //
@@ -131,7 +111,7 @@ func limitRequest(ctx context.Context, op *huma.Operation) ratelimit.Request {
 //
 // q and w are the configured rate and period (w in whole seconds); r never exceeds q. No partition
 // key (pk) is sent: it would tell a client which key or tenant it is counted under.
-func rateLimitHeaders(d ratelimit.Decision) http.Header {
+func headers(d Decision) http.Header {
 	h := http.Header{}
 	if len(d.Checks) == 0 {
 		return h
@@ -157,7 +137,7 @@ func rateLimitHeaders(d ratelimit.Decision) http.Header {
 }
 
 // quota returns a bucket's quota, remaining requests and seconds to reset.
-func quota(c ratelimit.Checked) (q, r, t int) {
+func quota(c Checked) (q, r, t int) {
 	q = c.Result.Limit.Rate
 	return q, min(max(c.Result.Remaining, 0), q), ceilSeconds(c.Result.ResetAfter)
 }
@@ -169,13 +149,7 @@ func ceilSeconds(d time.Duration) int {
 	return int((d + time.Second - 1) / time.Second)
 }
 
-// rateLimitProblemHeaders returns the headers of a 429 problem: those of the decision in err's
-// chain (ratelimit.Exceeded), so a handler that returns ratelimit's error (the per-account
-// sign-in limit) answers exactly like the middleware.
-func rateLimitProblemHeaders(err error) http.Header {
-	var ex *ratelimit.Exceeded
-	if !errors.As(err, &ex) {
-		return nil
-	}
-	return rateLimitHeaders(ex.Decision)
-}
+// GetHeaders returns the headers of the 429 problem (huma.HeadersError, which httpapi.ProblemOf
+// reads from the error's chain): those of the decision, so a handler that returns the error of
+// Service.Account (the per-account sign-in limit) answers exactly like the middleware.
+func (e *Exceeded) GetHeaders() http.Header { return headers(e.Decision) }

@@ -1,4 +1,4 @@
-package httpapi
+package ratelimit
 
 import (
 	"context"
@@ -14,16 +14,16 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/tenantry/tenantry/internal/errs"
-	"github.com/tenantry/tenantry/internal/platform/ratelimit"
+	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
 func TestRateLimitHeaders(t *testing.T) {
 	t.Parallel()
-	perMin := func(n int) ratelimit.Limit { return ratelimit.Limit{Rate: n, Period: time.Minute, Burst: n} }
-	allowed := ratelimit.Decision{Allowed: true, Checks: []ratelimit.Checked{
-		{Policy: "principal", Result: ratelimit.Result{Allowed: true, Limit: perMin(600), Remaining: 599, ResetAfter: 100 * time.Millisecond}},
-		{Policy: "tenant", Result: ratelimit.Result{Allowed: true, Limit: perMin(3000), Remaining: 10, ResetAfter: 59*time.Second + time.Millisecond}},
+	perMin := func(n int) Limit { return Limit{Rate: n, Period: time.Minute, Burst: n} }
+	allowed := Decision{Allowed: true, Checks: []Checked{
+		{Policy: "principal", Result: Result{Allowed: true, Limit: perMin(600), Remaining: 599, ResetAfter: 100 * time.Millisecond}},
+		{Policy: "tenant", Result: Result{Allowed: true, Limit: perMin(3000), Remaining: 10, ResetAfter: 59*time.Second + time.Millisecond}},
 	}}
 	want := map[string]string{
 		"RateLimit-Policy":      `"principal";q=600;w=60, "tenant";q=3000;w=60`,
@@ -32,7 +32,7 @@ func TestRateLimitHeaders(t *testing.T) {
 		"X-RateLimit-Remaining": "10",
 		"X-RateLimit-Reset":     "60",
 	}
-	h := rateLimitHeaders(allowed)
+	h := headers(allowed)
 	for k, v := range want {
 		if got := h.Get(k); got != v {
 			t.Errorf("%s: %q, want %q", k, got, v)
@@ -41,18 +41,18 @@ func TestRateLimitHeaders(t *testing.T) {
 	if h.Get("Retry-After") != "" || len(h) != len(want) {
 		t.Errorf("allowed: headers %v", h)
 	}
-	denied := ratelimit.Decision{Checks: []ratelimit.Checked{
-		{Policy: "login", Result: ratelimit.Result{Limit: ratelimit.Limit{Rate: 20, Period: 90 * time.Second, Burst: 40}, RetryAfter: 2500 * time.Millisecond, ResetAfter: 179 * time.Second}},
+	denied := Decision{Checks: []Checked{
+		{Policy: "login", Result: Result{Limit: Limit{Rate: 20, Period: 90 * time.Second, Burst: 40}, RetryAfter: 2500 * time.Millisecond, ResetAfter: 179 * time.Second}},
 	}}
-	h = rateLimitHeaders(denied)
+	h = headers(denied)
 	for k, v := range map[string]string{"RateLimit-Policy": `"login";q=20;w=90`, "RateLimit": `"login";r=0;t=179`, "Retry-After": "3",
 		"X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "179"} {
 		if got := h.Get(k); got != v {
 			t.Errorf("denied %s: %q, want %q", k, got, v)
 		}
 	}
-	tiny := ratelimit.Decision{Checks: []ratelimit.Checked{{Policy: "ip", Result: ratelimit.Result{Limit: perMin(1), RetryAfter: time.Millisecond}}}}
-	if got := rateLimitHeaders(tiny).Get("Retry-After"); got != "1" {
+	tiny := Decision{Checks: []Checked{{Policy: "ip", Result: Result{Limit: perMin(1), RetryAfter: time.Millisecond}}}}
+	if got := headers(tiny).Get("Retry-After"); got != "1" {
 		t.Errorf("Retry-After for 1ms: %q, want 1 (never 0)", got)
 	}
 }
@@ -63,28 +63,29 @@ type bearer struct {
 	user   tenancy.UserID
 }
 
-func (b bearer) Authenticate(_ context.Context, c Credentials) (Caller, error) {
+func (b bearer) Authenticate(_ context.Context, c httpapi.Credentials) (httpapi.Caller, error) {
 	if c.Bearer != "member" {
-		return Caller{}, errs.ErrUnauthorized
+		return httpapi.Caller{}, errs.ErrUnauthorized
 	}
-	return Caller{Principal: tenancy.Principal{Kind: tenancy.PrincipalUser, UserID: b.user}, Tenant: b.tenant, Role: tenancy.RoleViewer}, nil
+	return httpapi.Caller{Principal: tenancy.Principal{Kind: tenancy.PrincipalUser, UserID: b.user}, Tenant: b.tenant, Role: tenancy.RoleViewer}, nil
 }
 
-func limitedServer(t *testing.T, limits map[string]ratelimit.Limit) (*httptest.Server, *ratelimit.Service) {
+func limitedServer(t *testing.T, limits map[string]Limit) (*httptest.Server, *Service) {
 	t.Helper()
-	svc, err := ratelimit.New(ratelimit.Config{Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Limits: limits})
+	svc, err := New(Config{Limiter: NewMemory(MemoryOptions{}), Limits: limits})
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	s := New(Options{Logger: log, Authenticator: bearer{tenancy.TenantID(tenancy.NewID()), tenancy.UserID(tenancy.NewID())}, Limits: svc})
+	s := httpapi.New(httpapi.Options{Logger: log, Authenticator: bearer{tenancy.TenantID(tenancy.NewID()), tenancy.UserID(tenancy.NewID())},
+		Admission: []httpapi.Admission{svc.Middleware}})
 	type out struct{ Body struct{ OK bool } }
 	ok := func(context.Context, *struct{}) (*out, error) { o := &out{}; o.Body.OK = true; return o, nil }
-	Register(s.API(), log, huma.Operation{OperationID: "get-thing", Method: http.MethodGet, Path: "/thing"},
-		Access{Class: Tenant, Role: tenancy.RoleViewer}, ok)
-	Register(s.API(), log, huma.Operation{OperationID: "get-shared", Method: http.MethodGet, Path: "/shared",
-		Metadata: map[string]any{RateLimitPolicyKey: ratelimit.ShareLink}}, Access{Class: Public}, ok)
-	Register(s.API(), log, huma.Operation{OperationID: "login", Method: http.MethodPost, Path: "/login"}, Access{Class: Public},
+	httpapi.Register(s.API(), log, huma.Operation{OperationID: "get-thing", Method: http.MethodGet, Path: "/thing"},
+		httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleViewer}, ok)
+	httpapi.Register(s.API(), log, huma.Operation{OperationID: "get-shared", Method: http.MethodGet, Path: "/shared",
+		Metadata: map[string]any{PolicyKey: ShareLink}}, httpapi.Access{Class: httpapi.Public}, ok)
+	httpapi.Register(s.API(), log, huma.Operation{OperationID: "login", Method: http.MethodPost, Path: "/login"}, httpapi.Access{Class: httpapi.Public},
 		func(ctx context.Context, _ *struct{}) (*out, error) { return nil, svc.Account(ctx, "ana@example.com") })
 	h, err := s.Handler()
 	if err != nil {
@@ -112,8 +113,8 @@ func get(t *testing.T, method, url, token string) (*http.Response, []byte) {
 
 func TestLimitMiddleware(t *testing.T) {
 	t.Parallel()
-	one := ratelimit.Limit{Rate: 2, Period: time.Minute, Burst: 2}
-	srv, _ := limitedServer(t, map[string]ratelimit.Limit{ratelimit.Principal: one, ratelimit.IP: one, ratelimit.ShareLink: one, ratelimit.Account: one})
+	one := Limit{Rate: 2, Period: time.Minute, Burst: 2}
+	srv, _ := limitedServer(t, map[string]Limit{Principal: one, IP: one, ShareLink: one, Account: one})
 
 	res, _ := get(t, "GET", srv.URL+"/thing", "member")
 	if res.StatusCode != 200 || res.Header.Get("RateLimit") != `"principal";r=1;t=30, "tenant";r=2999;t=1` {
@@ -124,7 +125,7 @@ func TestLimitMiddleware(t *testing.T) {
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Content-Type") != "application/problem+json" {
 		t.Fatalf("third request: %d %s %s", res.StatusCode, res.Header.Get("Content-Type"), body)
 	}
-	var p Problem
+	var p httpapi.Problem
 	if err := json.Unmarshal(body, &p); err != nil || p.Kind != "rate_limited" || p.Status != 429 || p.Detail != "too many requests" {
 		t.Fatalf("problem: %s", body)
 	}

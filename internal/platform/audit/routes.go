@@ -1,5 +1,4 @@
-// Package auditlog serves a tenant's audit log over HTTP (GET /api/v1/audit-log).
-package auditlog
+package audit
 
 import (
 	"context"
