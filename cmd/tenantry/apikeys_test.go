@@ -9,6 +9,7 @@ import (
 
 	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/platform/apikeys"
+	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
 // createKey makes an API key as the account's owner and returns the response body.
@@ -122,7 +123,7 @@ func TestAPIKeyOfAnotherTenantIsHidden(t *testing.T) {
 // database at all: any query would panic.
 func TestMalformedKeyNeverReachesTheDatabase(t *testing.T) {
 	t.Parallel()
-	svc := apikeys.New(nil, slog.New(slog.DiscardHandler))
+	svc := apikeys.New(nil, slog.New(slog.DiscardHandler), tenancy.ScopeCatalogue{})
 	for _, key := range []string{"", "tnr_key_", "tnr_key_abc", "tnr_rt_" + strings.Repeat("a", 92), "Bearer x", strings.Repeat("z", 300)} {
 		if _, err := svc.Authenticate(t.Context(), httpapi.Credentials{APIKey: key}); err == nil {
 			t.Errorf("malformed key %q accepted", key)

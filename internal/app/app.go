@@ -22,6 +22,7 @@ import (
 	"github.com/tenantry/tenantry/internal/platform/staff"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/parking"
+	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
 // TokenIssuer and TokenAudience are the token claims every Tenantry instance issues and demands.
@@ -78,11 +79,15 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	apiKeys := apikeys.New(db, log)
+	scopes, err := scopeCatalogue()
+	if err != nil {
+		return nil, err
+	}
+	apiKeys := apikeys.New(db, log, scopes)
 	srv := httpapi.New(httpapi.Options{
 		Logger: log, Authenticator: httpapi.Dispatch{Bearer: ids, APIKey: apiKeys, Staff: staff.New(db, log)}, Ping: db.Ping, Pools: db.Stats,
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: cfg.Version, Collectors: limits.metrics.Collectors(),
-		Admission: []httpapi.Admission{limits.service.Middleware},
+		Admission: []httpapi.Admission{limits.service.Middleware}, Scopes: scopes,
 		Denied: func(ctx context.Context, c httpapi.Caller, op string) {
 			audit.RecordDenial(ctx, db, log, c.Tenant, c.Principal, c.Role, op)
 		},
@@ -113,6 +118,17 @@ func newJobs(cfg Config, db *postgres.DB, log *slog.Logger, parkingSvc *parking.
 	mail.NewDelivery(db, mailSender(cfg, log), log).Jobs(reg)
 	parkingSvc.Jobs(reg, parking.Schedule{})
 	return jobs.New(db, log, reg, cfg.Jobs)
+}
+
+// scopeCatalogue assembles the API-key scopes each package hands in, in documentation order (the
+// OpenAPI document and docs/access.md list them so): the tenant's profile, each product's scopes,
+// then the platform's administrative ones. A product adds its Scopes() here.
+func scopeCatalogue() (tenancy.ScopeCatalogue, error) {
+	return tenancy.NewScopeCatalogue(
+		identity.ProfileScopes(),
+		parking.Scopes(),
+		identity.MemberScopes(), audit.Scopes(), apikeys.Scopes(),
+	)
 }
 
 // MigrateUp applies pending migrations as the owner role.

@@ -35,7 +35,8 @@ type Access struct {
 	Scope string
 }
 
-// Validate reports whether the declaration is complete.
+// Validate reports whether the declaration is complete. Whether its scope exists is checked
+// against the scope catalogue when the server starts (CheckScopes).
 func (a Access) Validate() error {
 	switch a.Class {
 	case Public, Authenticated, Platform:
@@ -51,11 +52,6 @@ func (a Access) Validate() error {
 		}
 	default:
 		return fmt.Errorf("unknown access class %q", a.Class)
-	}
-	if a.Scope != "" {
-		if _, ok := tenancy.LookupScope(a.Scope); !ok {
-			return fmt.Errorf("scope %q is not in the scope catalogue (internal/tenancy/scopes.go)", a.Scope)
-		}
 	}
 	return nil
 }
@@ -141,6 +137,26 @@ func CheckDeclared(api huma.API) error {
 	if len(missing) > 0 {
 		slices.Sort(missing)
 		return fmt.Errorf("httpapi: operations without an access declaration: %v", missing)
+	}
+	return nil
+}
+
+// CheckScopes returns an error naming every operation whose API-key scope is not in the catalogue,
+// so an operation that no key could ever be given stops the server at start-up.
+func CheckScopes(api huma.API, scopes tenancy.ScopeCatalogue) error {
+	var unknown []string
+	for path, item := range api.OpenAPI().Paths {
+		for _, op := range []*huma.Operation{item.Get, item.Put, item.Post, item.Delete, item.Patch, item.Head, item.Options} {
+			if a, ok := AccessOf(op); ok && a.Scope != "" {
+				if _, known := scopes.Lookup(a.Scope); !known {
+					unknown = append(unknown, fmt.Sprintf("%s %s (%s)", op.Method, path, a.Scope))
+				}
+			}
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return fmt.Errorf("httpapi: operations whose API-key scope is not in the scope catalogue: %v", unknown)
 	}
 	return nil
 }

@@ -31,9 +31,9 @@ func (p PageInput) Size() int {
 	return p.Limit
 }
 
-// After decodes the cursor into key (the sort key of the last item of the previous page). It
+// after decodes the cursor into key (the sort key of the last item of the previous page). It
 // reports false for the first page. A cursor that does not decode is an Invalid error.
-func (p PageInput) After(key any) (bool, error) {
+func (p PageInput) after(key any) (bool, error) {
 	if p.Cursor == "" {
 		return false, nil
 	}
@@ -59,9 +59,31 @@ type Page[T any] struct {
 	NextCursor string `json:"next_cursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page"`
 }
 
-// NewPage builds a page from up to size+1 fetched items: the extra item, when present, only says
+// List answers one page of a keyset-paginated list; every list operation goes through it. It
+// decodes p's cursor into the sort key of the previous page's last item (after is nil for the
+// first page; a cursor that does not decode is Invalid), asks fetch for the page after it, and
+// sets the next page's cursor. fetch returns, in sort order, up to size+1 items: the extra one
+// only says that there is a next page. key is an item's sort key, as fetch reads it back.
+func List[T, K any](p PageInput, key func(T) K, fetch func(size int, after *K) ([]T, error)) (Page[T], error) {
+	var k K
+	var after *K
+	ok, err := p.after(&k)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	if ok {
+		after = &k
+	}
+	items, err := fetch(p.Size(), after)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	return newPage(items, p.Size(), func(t T) any { return key(t) }), nil
+}
+
+// newPage builds a page from up to size+1 fetched items: the extra item, when present, only says
 // that there is a next page, whose cursor keyOf derives from the last item kept.
-func NewPage[T any](items []T, size int, keyOf func(T) any) Page[T] {
+func newPage[T any](items []T, size int, keyOf func(T) any) Page[T] {
 	if items == nil {
 		items = []T{}
 	}

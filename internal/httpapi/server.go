@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
 // Options are the server's dependencies and limits.
@@ -25,6 +26,7 @@ type Options struct {
 	Denied        DeniedFunc             // records authorization denials; nil for none
 	Admission     []Admission            // checks run in order right after authentication (the rate limiter's)
 	Collectors    []prometheus.Collector // more figures for /metrics (e.g. the rate limiter's)
+	Scopes        tenancy.ScopeCatalogue // the API-key scopes operations may name (checked by Handler)
 }
 
 // Server is the HTTP side of Tenantry: the Huma API, health, metrics and docs on one mux.
@@ -36,6 +38,7 @@ type Server struct {
 	handler  http.Handler
 	draining atomic.Bool
 	ping     func(context.Context) error
+	scopes   tenancy.ScopeCatalogue
 }
 
 // New builds the server with the platform's own endpoints; products add theirs with Register on API().
@@ -44,7 +47,7 @@ func New(o Options) *Server {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{mux: http.NewServeMux(), log: o.Logger, ping: o.Ping, metrics: newMetrics(o.Pools)}
+	s := &Server{mux: http.NewServeMux(), log: o.Logger, ping: o.Ping, metrics: newMetrics(o.Pools), scopes: o.Scopes}
 	cfg := huma.DefaultConfig("Tenantry API", o.Version)
 	cfg.Info.Description = "Multi-tenant parking operations and troubleshooting flows. Every operation declares its access " +
 		"in the `" + AccessExtension + "` extension: class, minimum role and API-key scope. Errors are application/problem+json."
@@ -74,9 +77,13 @@ func (s *Server) API() huma.API { return s.api }
 // Logger returns the server's logger, for handlers registered with Register.
 func (s *Server) Logger() *slog.Logger { return s.log }
 
-// Handler returns the root handler. It fails if any registered operation lacks an access declaration.
+// Handler returns the root handler. It fails if any registered operation lacks an access
+// declaration or names an API-key scope that is not in Options.Scopes.
 func (s *Server) Handler() (http.Handler, error) {
 	if err := CheckDeclared(s.api); err != nil {
+		return nil, err
+	}
+	if err := CheckScopes(s.api, s.scopes); err != nil {
 		return nil, err
 	}
 	return s.handler, nil

@@ -1,6 +1,9 @@
 package tenancy
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+)
 
 // ScopeInfo documents one API-key scope: what it allows and the lowest member role that may hold
 // it (a key never exceeds the role of the member who created it).
@@ -11,32 +14,38 @@ type ScopeInfo struct {
 	Doc     string
 }
 
-// The scope catalogue. Every operation that admits API keys names one of these; a key can be
-// given only these. No scope lets a key create or widen keys.
-var scopeCatalogue = []ScopeInfo{
-	{"tenant:read", RoleViewer, true, "read the tenant's profile"},
-	{"sites:read", RoleViewer, true, "read sites"},
-	{"sites:write", RoleAdmin, false, "create, change and delete sites"},
-	{"spaces:read", RoleViewer, true, "read spaces, their state and availability"},
-	{"spaces:write", RoleAdmin, false, "create, change and delete spaces"},
-	{"spaces:override", RoleOperator, false, "put a space under maintenance or block it, and lift it"},
-	{"devices:read", RoleViewer, true, "read devices and the orphan inbox"},
-	{"devices:write", RoleAdmin, false, "register, assign and retire devices"},
-	{"reservations:read", RoleViewer, true, "read reservations"},
-	{"reservations:write", RoleOperator, false, "create, cancel and check in reservations"},
-	{"telemetry:read", RoleViewer, true, "read sensor readings, state history and utilisation"},
-	{"webhook:ingest", RoleOperator, false, "post sensor events (ChirpStack integration)"},
-	{"members:read", RoleAdmin, false, "read members and invitations"},
-	{"audit:read", RoleAdmin, false, "read the audit log"},
-	{"api-keys:manage", RoleOwner, false, "list and revoke API keys (never create them)"},
+// ScopeCatalogue is the list of API-key scopes: every operation that admits API keys names one of
+// them, and a key can be given only these. Each package that declares operations hands in its own
+// scopes (a product's scopes.go); internal/app assembles the catalogue once, in documentation
+// order. The zero value is the empty catalogue, which admits no scope.
+type ScopeCatalogue struct {
+	scopes []ScopeInfo
 }
 
-// ScopeCatalogue returns every scope, in documentation order.
-func ScopeCatalogue() []ScopeInfo { return slices.Clone(scopeCatalogue) }
+// NewScopeCatalogue builds the catalogue from groups of scopes, keeping their order. It fails on
+// an unnamed or repeated scope and on one whose minimum role is not a role.
+func NewScopeCatalogue(groups ...[]ScopeInfo) (ScopeCatalogue, error) {
+	var c ScopeCatalogue
+	for _, s := range slices.Concat(groups...) {
+		switch _, dup := c.Lookup(s.Name); {
+		case s.Name == "":
+			return ScopeCatalogue{}, fmt.Errorf("tenancy: scope catalogue: a scope without a name")
+		case dup:
+			return ScopeCatalogue{}, fmt.Errorf("tenancy: scope catalogue: scope %q twice", s.Name)
+		case !s.MinRole.Valid():
+			return ScopeCatalogue{}, fmt.Errorf("tenancy: scope catalogue: scope %q: unknown role %q", s.Name, s.MinRole)
+		}
+		c.scopes = append(c.scopes, s)
+	}
+	return c, nil
+}
 
-// LookupScope returns the catalogue entry of a scope name.
-func LookupScope(name string) (ScopeInfo, bool) {
-	for _, s := range scopeCatalogue {
+// All returns every scope, in documentation order.
+func (c ScopeCatalogue) All() []ScopeInfo { return slices.Clone(c.scopes) }
+
+// Lookup returns the catalogue entry of a scope name.
+func (c ScopeCatalogue) Lookup(name string) (ScopeInfo, bool) {
+	for _, s := range c.scopes {
 		if s.Name == name {
 			return s, true
 		}
@@ -44,10 +53,10 @@ func LookupScope(name string) (ScopeInfo, bool) {
 	return ScopeInfo{}, false
 }
 
-// DefaultScopes returns the least-privilege read scopes a key gets when none are asked for.
-func DefaultScopes() []string {
+// Defaults returns the least-privilege read scopes a key gets when none are asked for.
+func (c ScopeCatalogue) Defaults() []string {
 	var out []string
-	for _, s := range scopeCatalogue {
+	for _, s := range c.scopes {
 		if s.Default {
 			out = append(out, s.Name)
 		}

@@ -13,21 +13,22 @@ import (
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
-// Routes registers the API-key operations. Creating a key admits no API key at all; listing and
-// revoking admit a key with the dedicated api-keys:manage scope, which no default includes.
+// Routes registers the API-key operations (two lines a row: see httpapi.Routes). Creating a key
+// admits no API key at all; listing and revoking admit a key with the dedicated api-keys:manage
+// scope, which no default includes.
 func (s *Service) Routes(api huma.API, log *slog.Logger) {
-	tags := []string{"API keys"}
-	manage := httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleOwner, Scope: "api-keys:manage"}
-	httpapi.Register(api, log, huma.Operation{OperationID: "create-api-key", Method: http.MethodPost, Path: "/api/v1/api-keys",
-		Summary: "Create an API key (the secret is shown once)", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{http.StatusConflict}},
-		httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleOwner}, s.handleCreate)
-	httpapi.Register(api, log, huma.Operation{OperationID: "list-api-keys", Method: http.MethodGet, Path: "/api/v1/api-keys",
-		Summary: "List API keys, newest first", Tags: tags}, manage, s.handleList)
-	httpapi.Register(api, log, huma.Operation{OperationID: "get-api-key", Method: http.MethodGet, Path: "/api/v1/api-keys/{id}",
-		Summary: "Get an API key", Tags: tags, Errors: []int{http.StatusNotFound}}, manage, s.handleGet)
-	httpapi.Register(api, log, huma.Operation{OperationID: "revoke-api-key", Method: http.MethodDelete, Path: "/api/v1/api-keys/{id}",
-		Summary: "Revoke an API key; it stops working on the next request", Tags: tags, DefaultStatus: http.StatusNoContent,
-		Errors: []int{http.StatusNotFound}}, manage, s.handleRevoke)
+	keys := httpapi.NewRoutes(api, log).Tag("API keys")
+	const nf, cf = http.StatusNotFound, http.StatusConflict
+
+	httpapi.Post(keys, "/api/v1/api-keys", "create-api-key", httpapi.Owner(""),
+		s.handleCreate, "Create an API key (the secret is shown once)", 201, cf)
+	httpapi.Get(keys, "/api/v1/api-keys", "list-api-keys", httpapi.Owner("api-keys:manage"),
+		s.handleList, "List API keys, newest first")
+	httpapi.Get(keys, "/api/v1/api-keys/{id}", "get-api-key", httpapi.Owner("api-keys:manage"),
+		s.handleGet, "Get an API key", nf)
+	httpapi.Delete(keys, "/api/v1/api-keys/{id}", "revoke-api-key", httpapi.Owner("api-keys:manage"),
+		s.handleRevoke, "Revoke an API key; it stops working on the next request", 204, nf)
+	documentScopes(api, s.scopes)
 }
 
 // KeyView is an API key in responses; it never carries the secret.
@@ -58,19 +59,29 @@ type CreateInput struct {
 	}
 }
 
-// ScopeList is a list of scope names; its schema enumerates the scope catalogue, so the OpenAPI
-// document always lists exactly the scopes that exist.
+// ScopeList is a list of scope names. Its items enumerate the scope catalogue (documentScopes), so
+// the OpenAPI document lists, and validation accepts, exactly the scopes that exist.
 type ScopeList []string
 
-// Schema implements huma.SchemaProvider.
+// Schema implements huma.SchemaProvider; the enumeration of the items is added by documentScopes.
 func (ScopeList) Schema(huma.Registry) *huma.Schema {
-	var names []any
-	for _, s := range tenancy.ScopeCatalogue() {
-		names = append(names, s.Name)
-	}
 	max := 64
 	return &huma.Schema{Type: huma.TypeArray, MaxItems: &max, UniqueItems: true,
-		Items: &huma.Schema{Type: huma.TypeString, Enum: names}, Examples: []any{[]string{"spaces:read"}}}
+		Items: &huma.Schema{Type: huma.TypeString}, Examples: []any{[]string{"spaces:read"}}}
+}
+
+// documentScopes writes the catalogue's scope names into the schema of a new key's scopes. A
+// schema provider knows no catalogue (it is a method of the type), so the registered schema is
+// completed here, before the server serves a request.
+func documentScopes(api huma.API, catalogue tenancy.ScopeCatalogue) {
+	op := api.OpenAPI().Paths["/api/v1/api-keys"].Post
+	body := api.OpenAPI().Components.Schemas.SchemaFromRef(op.RequestBody.Content["application/json"].Schema.Ref)
+	items := body.Properties["scopes"].Items
+	items.Enum = nil
+	for _, s := range catalogue.All() {
+		items.Enum = append(items.Enum, s.Name)
+	}
+	items.PrecomputeMessages()
 }
 
 // CreateOutput is a new key with its secret.
@@ -102,20 +113,16 @@ type ListOutput struct {
 }
 
 func (s *Service) handleList(ctx context.Context, in *ListInput) (*ListOutput, error) {
-	p, err := s.List(ctx, in.PageInput)
-	if err != nil {
-		return nil, err
-	}
-	out := &ListOutput{Body: httpapi.Page[KeyView]{NextCursor: p.NextCursor, Items: make([]KeyView, 0, len(p.Items))}}
-	for _, k := range p.Items {
-		out.Body.Items = append(out.Body.Items, view(k))
-	}
-	return out, nil
-}
-
-// IDInput names one key.
-type IDInput struct {
-	ID uuid.UUID `path:"id" doc:"The key id"`
+	key := func(k KeyView) pageKey { return pageKey{k.CreatedAt, uuid.MustParse(k.ID)} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *pageKey) ([]KeyView, error) {
+		keys, err := s.List(ctx, size, after)
+		views := make([]KeyView, 0, len(keys))
+		for _, k := range keys {
+			views = append(views, view(k))
+		}
+		return views, err
+	})
+	return &ListOutput{Body: page}, err
 }
 
 // GetOutput is one key.
@@ -123,7 +130,7 @@ type GetOutput struct {
 	Body KeyView
 }
 
-func (s *Service) handleGet(ctx context.Context, in *IDInput) (*GetOutput, error) {
+func (s *Service) handleGet(ctx context.Context, in *httpapi.IDInput) (*GetOutput, error) {
 	k, err := s.Get(ctx, in.ID)
 	if err != nil {
 		return nil, err
@@ -131,6 +138,6 @@ func (s *Service) handleGet(ctx context.Context, in *IDInput) (*GetOutput, error
 	return &GetOutput{Body: view(k)}, nil
 }
 
-func (s *Service) handleRevoke(ctx context.Context, in *IDInput) (*struct{}, error) {
-	return &struct{}{}, s.Revoke(ctx, in.ID)
+func (s *Service) handleRevoke(ctx context.Context, in *httpapi.IDInput) (*httpapi.NoContent, error) {
+	return &httpapi.NoContent{}, s.Revoke(ctx, in.ID)
 }

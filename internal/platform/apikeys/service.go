@@ -23,12 +23,16 @@ const kind = auth.KindAPIKey
 
 // Service manages API keys.
 type Service struct {
-	db  *postgres.DB
-	log *slog.Logger
+	db     *postgres.DB
+	log    *slog.Logger
+	scopes tenancy.ScopeCatalogue
 }
 
-// New returns the service.
-func New(db *postgres.DB, log *slog.Logger) *Service { return &Service{db: db, log: log} }
+// New returns the service. A key can be given the scopes of the catalogue only; without a scope
+// list it gets the catalogue's default (read) scopes.
+func New(db *postgres.DB, log *slog.Logger, scopes tenancy.ScopeCatalogue) *Service {
+	return &Service{db: db, log: log, scopes: scopes}
+}
 
 // Key is an API key as its tenant sees it; the secret is never part of it.
 type Key struct {
@@ -67,7 +71,7 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (Key, string, err
 	if sc.Principal.Kind != tenancy.PrincipalUser {
 		return Key{}, "", errs.E(errs.Forbidden, "only a member can create API keys")
 	}
-	ceiling, scopes, err := checkGrant(sc.Role, r)
+	ceiling, scopes, err := s.checkGrant(sc.Role, r)
 	if err != nil {
 		return Key{}, "", err
 	}
@@ -100,7 +104,7 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (Key, string, err
 }
 
 // checkGrant validates the scopes and ceiling of a new key against the creator's role.
-func checkGrant(creator tenancy.Role, r CreateRequest) (tenancy.Role, []string, error) {
+func (s *Service) checkGrant(creator tenancy.Role, r CreateRequest) (tenancy.Role, []string, error) {
 	ceiling := creator
 	if r.Role != "" {
 		if !r.Role.Valid() {
@@ -113,11 +117,11 @@ func checkGrant(creator tenancy.Role, r CreateRequest) (tenancy.Role, []string, 
 	}
 	scopes := r.Scopes
 	if len(scopes) == 0 {
-		scopes = tenancy.DefaultScopes()
+		scopes = s.scopes.Defaults()
 	}
 	scopes = slices.Compact(slices.Sorted(slices.Values(scopes)))
 	for _, name := range scopes {
-		info, ok := tenancy.LookupScope(name)
+		info, ok := s.scopes.Lookup(name)
 		if !ok {
 			return "", nil, errs.Invalidf("body.scopes", "unknown scope %q", name)
 		}
@@ -201,19 +205,15 @@ type pageKey struct {
 	ID        uuid.UUID `json:"i"`
 }
 
-// List returns a page of the tenant's keys, newest first.
-func (s *Service) List(ctx context.Context, page httpapi.PageInput) (httpapi.Page[Key], error) {
+// List returns up to size+1 of the tenant's keys, newest first, after the key after (nil: from
+// the newest); see httpapi.List.
+func (s *Service) List(ctx context.Context, size int, after *pageKey) ([]Key, error) {
 	sc, err := tenancy.FromContext(ctx)
 	if err != nil {
-		return httpapi.Page[Key]{}, err
+		return nil, err
 	}
-	var after pageKey
-	hasAfter, err := page.After(&after)
-	if err != nil {
-		return httpapi.Page[Key]{}, err
-	}
-	params := store.ListKeysParams{TenantID: sc.Tenant.UUID(), Lim: int32(page.Size() + 1)}
-	if hasAfter {
+	params := store.ListKeysParams{TenantID: sc.Tenant.UUID(), Lim: int32(size + 1)}
+	if after != nil {
 		params.AfterCreated, params.AfterID = &after.CreatedAt, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
 	var keys []Key
@@ -225,27 +225,21 @@ func (s *Service) List(ctx context.Context, page httpapi.PageInput) (httpapi.Pag
 		return err
 	})
 	if err != nil {
-		return httpapi.Page[Key]{}, fmt.Errorf("apikeys: list: %w", err)
+		return nil, fmt.Errorf("apikeys: list: %w", err)
 	}
-	return httpapi.NewPage(keys, page.Size(), func(k Key) any { return pageKey{k.CreatedAt, k.ID} }), nil
+	return keys, nil
 }
 
 // Get returns one key of the tenant, or NotFound.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Key, error) {
-	sc, err := tenancy.FromContext(ctx)
-	if err != nil {
-		return Key{}, err
-	}
-	var k Key
-	err = s.db.Read(ctx, func(q postgres.Querier) error {
-		r, err := store.New(q).GetKey(ctx, store.GetKeyParams{TenantID: sc.Tenant.UUID(), ID: id})
-		k = fromRow(store.ListKeysRow(r))
-		return err
+	out, err := postgres.Get(ctx, s.db, func(q postgres.Querier, tenant uuid.UUID) (Key, error) {
+		r, err := store.New(q).GetKey(ctx, store.GetKeyParams{TenantID: tenant, ID: id})
+		return fromRow(store.ListKeysRow(r)), err
 	})
 	if err != nil {
 		return Key{}, fmt.Errorf("apikeys: get: %w", err)
 	}
-	return k, nil
+	return out, nil
 }
 
 // Revoke revokes a key; it stops working on the next request. Revoking twice is not an error.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -25,11 +24,10 @@ type Log struct {
 // NewLog returns the audit-log service.
 func NewLog(db *postgres.DB) *Log { return &Log{db: db} }
 
-// Routes registers GET /api/v1/audit-log.
+// Routes registers GET /api/v1/audit-log (a table of one row: see httpapi.Routes).
 func (l *Log) Routes(api huma.API, log *slog.Logger) {
-	httpapi.Register(api, log, huma.Operation{OperationID: "list-audit-events", Method: http.MethodGet, Path: "/api/v1/audit-log",
-		Summary: "List the tenant's audit events, newest first", Tags: []string{"Audit"}},
-		httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleAdmin, Scope: "audit:read"}, l.handleList)
+	httpapi.Get(httpapi.NewRoutes(api, log).Tag("Audit"), "/api/v1/audit-log", "list-audit-events", httpapi.Admin("audit:read"),
+		l.handleList, "List the tenant's audit events, newest first")
 }
 
 // EventView is one audit event.
@@ -70,18 +68,22 @@ type eventKey struct {
 }
 
 func (l *Log) handleList(ctx context.Context, in *ListInput) (*ListOutput, error) {
+	key := func(e EventView) eventKey { return eventKey{e.OccurredAt, uuid.MustParse(e.ID)} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *eventKey) ([]EventView, error) {
+		return l.list(ctx, in, size, after)
+	})
+	return &ListOutput{Body: page}, err
+}
+
+// list reads up to size+1 events after the event after (nil: from the newest).
+func (l *Log) list(ctx context.Context, in *ListInput, size int, after *eventKey) ([]EventView, error) {
 	sc, err := tenancy.FromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var after eventKey
-	hasAfter, err := in.After(&after)
-	if err != nil {
-		return nil, err
-	}
 	p := store.ListEventsParams{TenantID: sc.Tenant.UUID(), Action: text(in.Action), Actor: text(in.Actor), TargetType: text(in.TargetType),
-		TargetID: text(in.TargetID), RequestID: text(in.RequestID), Since: timeOrNil(in.Since), Until: timeOrNil(in.Until), Lim: int32(in.Size() + 1)}
-	if hasAfter {
+		TargetID: text(in.TargetID), RequestID: text(in.RequestID), Since: timeOrNil(in.Since), Until: timeOrNil(in.Until), Lim: int32(size + 1)}
+	if after != nil {
 		p.AfterAt, p.AfterID = &after.At, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
 	var items []EventView
@@ -92,11 +94,7 @@ func (l *Log) handleList(ctx context.Context, in *ListInput) (*ListOutput, error
 		}
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	page := httpapi.NewPage(items, in.Size(), func(e EventView) any { return eventKey{e.OccurredAt, uuid.MustParse(e.ID)} })
-	return &ListOutput{Body: page}, nil
+	return items, err
 }
 
 func eventView(r store.ListEventsRow) EventView {

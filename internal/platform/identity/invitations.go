@@ -10,7 +10,6 @@ import (
 
 	"github.com/tenantry/tenantry/internal/auth"
 	"github.com/tenantry/tenantry/internal/errs"
-	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/platform/audit"
 	"github.com/tenantry/tenantry/internal/platform/identity/store"
 	"github.com/tenantry/tenantry/internal/platform/mail"
@@ -98,19 +97,15 @@ type invitationKey struct {
 	ID        uuid.UUID `json:"i"`
 }
 
-// ListInvitations returns a page of the tenant's invitations, newest first.
-func (s *Service) ListInvitations(ctx context.Context, page httpapi.PageInput) (httpapi.Page[Invitation], error) {
+// ListInvitations returns up to size+1 of the tenant's invitations, newest first, after the
+// invitation after (nil: from the newest); see httpapi.List.
+func (s *Service) ListInvitations(ctx context.Context, size int, after *invitationKey) ([]Invitation, error) {
 	sc, err := tenancy.FromContext(ctx)
 	if err != nil {
-		return httpapi.Page[Invitation]{}, err
+		return nil, err
 	}
-	var after invitationKey
-	hasAfter, err := page.After(&after)
-	if err != nil {
-		return httpapi.Page[Invitation]{}, err
-	}
-	p := store.ListInvitationsParams{TenantID: sc.Tenant.UUID(), Lim: int32(page.Size() + 1)}
-	if hasAfter {
+	p := store.ListInvitationsParams{TenantID: sc.Tenant.UUID(), Lim: int32(size + 1)}
+	if after != nil {
 		p.AfterCreated, p.AfterID = &after.CreatedAt, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
 	var out []Invitation
@@ -122,27 +117,21 @@ func (s *Service) ListInvitations(ctx context.Context, page httpapi.PageInput) (
 		return err
 	})
 	if err != nil {
-		return httpapi.Page[Invitation]{}, fmt.Errorf("identity: list invitations: %w", err)
+		return nil, fmt.Errorf("identity: list invitations: %w", err)
 	}
-	return httpapi.NewPage(out, page.Size(), func(i Invitation) any { return invitationKey{i.CreatedAt, i.ID} }), nil
+	return out, nil
 }
 
 // GetInvitation returns one invitation of the tenant, or NotFound.
 func (s *Service) GetInvitation(ctx context.Context, id uuid.UUID) (Invitation, error) {
-	sc, err := tenancy.FromContext(ctx)
-	if err != nil {
-		return Invitation{}, err
-	}
-	var inv Invitation
-	err = s.db.Read(ctx, func(q postgres.Querier) error {
-		r, err := store.New(q).GetInvitation(ctx, store.GetInvitationParams{TenantID: sc.Tenant.UUID(), ID: id})
-		inv = invitationOf(store.ListInvitationsRow(r))
-		return err
+	out, err := postgres.Get(ctx, s.db, func(q postgres.Querier, tenant uuid.UUID) (Invitation, error) {
+		r, err := store.New(q).GetInvitation(ctx, store.GetInvitationParams{TenantID: tenant, ID: id})
+		return invitationOf(store.ListInvitationsRow(r)), err
 	})
 	if err != nil {
 		return Invitation{}, fmt.Errorf("identity: get invitation: %w", err)
 	}
-	return inv, nil
+	return out, nil
 }
 
 // RevokeInvitation revokes a pending invitation; revoking twice is not an error.

@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tenantry/tenantry/internal/errs"
-	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/platform/audit"
 	"github.com/tenantry/tenantry/internal/platform/identity/store"
 	"github.com/tenantry/tenantry/internal/postgres"
@@ -34,19 +33,15 @@ type memberKey struct {
 	ID        uuid.UUID `json:"i"`
 }
 
-// ListMembers returns a page of the tenant's members, oldest first.
-func (s *Service) ListMembers(ctx context.Context, page httpapi.PageInput) (httpapi.Page[Member], error) {
+// ListMembers returns up to size+1 of the tenant's members, oldest first, after the member after
+// (nil: from the oldest); see httpapi.List.
+func (s *Service) ListMembers(ctx context.Context, size int, after *memberKey) ([]Member, error) {
 	sc, err := tenancy.FromContext(ctx)
 	if err != nil {
-		return httpapi.Page[Member]{}, err
+		return nil, err
 	}
-	var after memberKey
-	hasAfter, err := page.After(&after)
-	if err != nil {
-		return httpapi.Page[Member]{}, err
-	}
-	p := store.ListMembersParams{TenantID: sc.Tenant.UUID(), Lim: int32(page.Size() + 1)}
-	if hasAfter {
+	p := store.ListMembersParams{TenantID: sc.Tenant.UUID(), Lim: int32(size + 1)}
+	if after != nil {
 		p.AfterCreated, p.AfterID = &after.CreatedAt, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
 	var out []Member
@@ -58,27 +53,21 @@ func (s *Service) ListMembers(ctx context.Context, page httpapi.PageInput) (http
 		return err
 	})
 	if err != nil {
-		return httpapi.Page[Member]{}, fmt.Errorf("identity: list members: %w", err)
+		return nil, fmt.Errorf("identity: list members: %w", err)
 	}
-	return httpapi.NewPage(out, page.Size(), func(m Member) any { return memberKey{m.CreatedAt, m.ID} }), nil
+	return out, nil
 }
 
 // GetMember returns one member of the tenant, or NotFound.
 func (s *Service) GetMember(ctx context.Context, id uuid.UUID) (Member, error) {
-	sc, err := tenancy.FromContext(ctx)
-	if err != nil {
-		return Member{}, err
-	}
-	var m Member
-	err = s.db.Read(ctx, func(q postgres.Querier) error {
-		r, err := store.New(q).GetMember(ctx, store.GetMemberParams{TenantID: sc.Tenant.UUID(), ID: id})
-		m = memberOf(store.ListMembersRow(r))
-		return err
+	out, err := postgres.Get(ctx, s.db, func(q postgres.Querier, tenant uuid.UUID) (Member, error) {
+		r, err := store.New(q).GetMember(ctx, store.GetMemberParams{TenantID: tenant, ID: id})
+		return memberOf(store.ListMembersRow(r)), err
 	})
 	if err != nil {
 		return Member{}, fmt.Errorf("identity: get member: %w", err)
 	}
-	return m, nil
+	return out, nil
 }
 
 // errLastOwner refuses to leave a tenant without an owner.

@@ -35,20 +35,16 @@ type MembersOutput struct {
 }
 
 func (s *Service) handleListMembers(ctx context.Context, in *ListInput) (*MembersOutput, error) {
-	p, err := s.ListMembers(ctx, in.PageInput)
-	if err != nil {
-		return nil, err
-	}
-	out := &MembersOutput{Body: httpapi.Page[MemberView]{NextCursor: p.NextCursor, Items: make([]MemberView, 0, len(p.Items))}}
-	for _, m := range p.Items {
-		out.Body.Items = append(out.Body.Items, memberView(m))
-	}
-	return out, nil
-}
-
-// IDInput names one object by id.
-type IDInput struct {
-	ID uuid.UUID `path:"id"`
+	key := func(m MemberView) memberKey { return memberKey{m.CreatedAt, uuid.MustParse(m.ID)} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *memberKey) ([]MemberView, error) {
+		ms, err := s.ListMembers(ctx, size, after)
+		views := make([]MemberView, 0, len(ms))
+		for _, m := range ms {
+			views = append(views, memberView(m))
+		}
+		return views, err
+	})
+	return &MembersOutput{Body: page}, err
 }
 
 // MemberOutput is one member.
@@ -56,7 +52,7 @@ type MemberOutput struct {
 	Body MemberView
 }
 
-func (s *Service) handleGetMember(ctx context.Context, in *IDInput) (*MemberOutput, error) {
+func (s *Service) handleGetMember(ctx context.Context, in *httpapi.IDInput) (*MemberOutput, error) {
 	m, err := s.GetMember(ctx, in.ID)
 	if err != nil {
 		return nil, err
@@ -66,7 +62,7 @@ func (s *Service) handleGetMember(ctx context.Context, in *IDInput) (*MemberOutp
 
 // UpdateMemberInput changes a member's role.
 type UpdateMemberInput struct {
-	ID   uuid.UUID `path:"id"`
+	httpapi.IDInput
 	Body struct {
 		Role string `json:"role" enum:"owner,admin,operator,viewer"`
 	}
@@ -80,11 +76,11 @@ func (s *Service) handleUpdateMember(ctx context.Context, in *UpdateMemberInput)
 	return &MemberOutput{Body: memberView(m)}, nil
 }
 
-func (s *Service) handleRemoveMember(ctx context.Context, in *IDInput) (*struct{}, error) {
-	return &struct{}{}, s.RemoveMember(ctx, in.ID)
+func (s *Service) handleRemoveMember(ctx context.Context, in *httpapi.IDInput) (*httpapi.NoContent, error) {
+	return &httpapi.NoContent{}, s.RemoveMember(ctx, in.ID)
 }
 
-func (s *Service) handleTransfer(ctx context.Context, in *IDInput) (*MemberOutput, error) {
+func (s *Service) handleTransfer(ctx context.Context, in *httpapi.IDInput) (*MemberOutput, error) {
 	m, err := s.TransferOwnership(ctx, in.ID)
 	if err != nil {
 		return nil, err
@@ -136,18 +132,19 @@ type InvitationsOutput struct {
 }
 
 func (s *Service) handleListInvitations(ctx context.Context, in *ListInput) (*InvitationsOutput, error) {
-	p, err := s.ListInvitations(ctx, in.PageInput)
-	if err != nil {
-		return nil, err
-	}
-	out := &InvitationsOutput{Body: httpapi.Page[InvitationView]{NextCursor: p.NextCursor, Items: make([]InvitationView, 0, len(p.Items))}}
-	for _, i := range p.Items {
-		out.Body.Items = append(out.Body.Items, invitationView(i))
-	}
-	return out, nil
+	key := func(i InvitationView) invitationKey { return invitationKey{i.CreatedAt, uuid.MustParse(i.ID)} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *invitationKey) ([]InvitationView, error) {
+		invs, err := s.ListInvitations(ctx, size, after)
+		views := make([]InvitationView, 0, len(invs))
+		for _, i := range invs {
+			views = append(views, invitationView(i))
+		}
+		return views, err
+	})
+	return &InvitationsOutput{Body: page}, err
 }
 
-func (s *Service) handleGetInvitation(ctx context.Context, in *IDInput) (*InvitationOutput, error) {
+func (s *Service) handleGetInvitation(ctx context.Context, in *httpapi.IDInput) (*InvitationOutput, error) {
 	inv, err := s.GetInvitation(ctx, in.ID)
 	if err != nil {
 		return nil, err
@@ -155,8 +152,8 @@ func (s *Service) handleGetInvitation(ctx context.Context, in *IDInput) (*Invita
 	return &InvitationOutput{Body: invitationView(inv)}, nil
 }
 
-func (s *Service) handleRevokeInvitation(ctx context.Context, in *IDInput) (*struct{}, error) {
-	return &struct{}{}, s.RevokeInvitation(ctx, in.ID)
+func (s *Service) handleRevokeInvitation(ctx context.Context, in *httpapi.IDInput) (*httpapi.NoContent, error) {
+	return &httpapi.NoContent{}, s.RevokeInvitation(ctx, in.ID)
 }
 
 // AcceptInput accepts an invitation.

@@ -15,49 +15,50 @@ import (
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
-// Routes registers identity's operations: one table, each with its access declaration.
+// Routes registers identity's operations: one table, two lines a row (see httpapi.Routes). Admins
+// manage members below owner; no API key can change members or invitations.
 func (s *Service) Routes(api huma.API, log *slog.Logger, hooks ...TenantCreated) {
-	public := httpapi.Access{Class: httpapi.Public}
-	signedIn := httpapi.Access{Class: httpapi.Authenticated}
-	tags := []string{"Identity"}
+	rt := httpapi.NewRoutes(api, log)
+	identity, tenant, members := rt.Tag("Identity"), rt.Tag("Tenant"), rt.Tag("Members")
+	public, signedIn := httpapi.Access{Class: httpapi.Public}, httpapi.Access{Class: httpapi.Authenticated}
+	viewer, admin, owner := httpapi.Viewer, httpapi.Admin, httpapi.Owner
+	const nf, cf = http.StatusNotFound, http.StatusConflict
 
-	httpapi.Register(api, log, huma.Operation{OperationID: "register", Method: http.MethodPost, Path: "/api/v1/auth/register",
-		Summary: "Sign up: create a user, a tenant and the owner membership", Tags: tags,
-		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusConflict}}, public, s.handleRegister(hooks))
-	httpapi.Register(api, log, huma.Operation{OperationID: "login", Method: http.MethodPost, Path: "/api/v1/auth/login",
-		Summary: "Sign in with e-mail and password", Tags: tags}, public, s.handleLogin)
-	httpapi.Register(api, log, huma.Operation{OperationID: "refresh", Method: http.MethodPost, Path: "/api/v1/auth/refresh",
-		Summary: "Rotate a refresh token for a new session", Tags: tags}, public, s.handleRefresh)
-	httpapi.Register(api, log, huma.Operation{OperationID: "logout", Method: http.MethodPost, Path: "/api/v1/auth/logout",
-		Summary: "End the session a refresh token belongs to", Tags: tags, DefaultStatus: http.StatusNoContent}, public, s.handleLogout)
-	httpapi.Register(api, log, huma.Operation{OperationID: "switch-tenant", Method: http.MethodPost, Path: "/api/v1/auth/switch-tenant",
-		Summary: "Open a session in another tenant you belong to", Tags: tags, Errors: []int{http.StatusNotFound}}, signedIn, s.handleSwitch)
-	httpapi.Register(api, log, huma.Operation{OperationID: "get-me", Method: http.MethodGet, Path: "/api/v1/me",
-		Summary: "The calling user, the current tenant and role, and all memberships", Tags: tags}, signedIn, s.handleMe)
-	httpapi.Register(api, log, huma.Operation{OperationID: "get-tenant", Method: http.MethodGet, Path: "/api/v1/tenant",
-		Summary: "The current tenant", Tags: []string{"Tenant"}},
-		httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleViewer, Scope: "tenant:read"}, s.handleGetTenant)
+	httpapi.Post(identity, "/api/v1/auth/register", "register", public,
+		s.handleRegister(hooks), "Sign up: create a user, a tenant and the owner membership", 201, cf)
+	httpapi.Post(identity, "/api/v1/auth/login", "login", public,
+		s.handleLogin, "Sign in with e-mail and password")
+	httpapi.Post(identity, "/api/v1/auth/refresh", "refresh", public,
+		s.handleRefresh, "Rotate a refresh token for a new session")
+	httpapi.Post(identity, "/api/v1/auth/logout", "logout", public,
+		s.handleLogout, "End the session a refresh token belongs to", 204)
+	httpapi.Post(identity, "/api/v1/auth/switch-tenant", "switch-tenant", signedIn,
+		s.handleSwitch, "Open a session in another tenant you belong to", nf)
+	httpapi.Get(identity, "/api/v1/me", "get-me", signedIn,
+		s.handleMe, "The calling user, the current tenant and role, and all memberships")
+	httpapi.Get(tenant, "/api/v1/tenant", "get-tenant", viewer("tenant:read"),
+		s.handleGetTenant, "The current tenant")
 
-	// Members and invitations: admins manage members below owner; no API key can change them.
-	mtags := []string{"Members"}
-	read := httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleAdmin, Scope: "members:read"}
-	admin := httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleAdmin}
-	owner := httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleOwner}
-	op := func(id, method, path, summary string, status int, errors ...int) huma.Operation {
-		return huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: mtags, DefaultStatus: status, Errors: errors}
-	}
-	httpapi.Register(api, log, op("list-members", http.MethodGet, "/api/v1/members", "List members, oldest first", 0), read, s.handleListMembers)
-	httpapi.Register(api, log, op("get-member", http.MethodGet, "/api/v1/members/{id}", "Get a member", 0, 404), read, s.handleGetMember)
-	httpapi.Register(api, log, op("update-member", http.MethodPatch, "/api/v1/members/{id}", "Change a member's role", 0, 404, 409), admin, s.handleUpdateMember)
-	httpapi.Register(api, log, op("remove-member", http.MethodDelete, "/api/v1/members/{id}", "Remove a member", http.StatusNoContent, 404, 409), admin, s.handleRemoveMember)
-	httpapi.Register(api, log, op("transfer-ownership", http.MethodPost, "/api/v1/members/{id}/transfer-ownership",
-		"Make a member owner; you become admin", 0, 404), owner, s.handleTransfer)
-	httpapi.Register(api, log, op("create-invitation", http.MethodPost, "/api/v1/invitations", "Invite someone by e-mail", http.StatusCreated, 409), admin, s.handleInvite)
-	httpapi.Register(api, log, op("list-invitations", http.MethodGet, "/api/v1/invitations", "List invitations, newest first", 0), read, s.handleListInvitations)
-	httpapi.Register(api, log, op("get-invitation", http.MethodGet, "/api/v1/invitations/{id}", "Get an invitation", 0, 404), read, s.handleGetInvitation)
-	httpapi.Register(api, log, op("revoke-invitation", http.MethodDelete, "/api/v1/invitations/{id}", "Revoke an invitation", http.StatusNoContent, 404), admin, s.handleRevokeInvitation)
-	httpapi.Register(api, log, op("accept-invitation", http.MethodPost, "/api/v1/invitations/accept",
-		"Accept an invitation (new account, or your existing one with its password)", 0, 404, 409, 410), public, s.handleAccept)
+	httpapi.Get(members, "/api/v1/members", "list-members", admin("members:read"),
+		s.handleListMembers, "List members, oldest first")
+	httpapi.Get(members, "/api/v1/members/{id}", "get-member", admin("members:read"),
+		s.handleGetMember, "Get a member", nf)
+	httpapi.Patch(members, "/api/v1/members/{id}", "update-member", admin(""),
+		s.handleUpdateMember, "Change a member's role", nf, cf)
+	httpapi.Delete(members, "/api/v1/members/{id}", "remove-member", admin(""),
+		s.handleRemoveMember, "Remove a member", 204, nf, cf)
+	httpapi.Post(members, "/api/v1/members/{id}/transfer-ownership", "transfer-ownership", owner(""),
+		s.handleTransfer, "Make a member owner; you become admin", nf)
+	httpapi.Post(members, "/api/v1/invitations", "create-invitation", admin(""),
+		s.handleInvite, "Invite someone by e-mail", 201, cf)
+	httpapi.Get(members, "/api/v1/invitations", "list-invitations", admin("members:read"),
+		s.handleListInvitations, "List invitations, newest first")
+	httpapi.Get(members, "/api/v1/invitations/{id}", "get-invitation", admin("members:read"),
+		s.handleGetInvitation, "Get an invitation", nf)
+	httpapi.Delete(members, "/api/v1/invitations/{id}", "revoke-invitation", admin(""),
+		s.handleRevokeInvitation, "Revoke an invitation", 204, nf)
+	httpapi.Post(members, "/api/v1/invitations/accept", "accept-invitation", public,
+		s.handleAccept, "Accept an invitation (new account, or your existing one with its password)", nf, cf, 410)
 }
 
 // TenantOutput is the current tenant.
@@ -179,8 +180,8 @@ func (s *Service) handleRefresh(ctx context.Context, in *RefreshInput) (*Session
 	return &SessionOutput{Body: sess}, nil
 }
 
-func (s *Service) handleLogout(ctx context.Context, in *RefreshInput) (*struct{}, error) {
-	return &struct{}{}, s.Logout(ctx, in.Body.RefreshToken)
+func (s *Service) handleLogout(ctx context.Context, in *RefreshInput) (*httpapi.NoContent, error) {
+	return &httpapi.NoContent{}, s.Logout(ctx, in.Body.RefreshToken)
 }
 
 // SwitchInput names the tenant to switch to.

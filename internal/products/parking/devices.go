@@ -134,7 +134,9 @@ func (s *Service) CreateDevice(ctx context.Context, f DeviceFields) (Device, err
 
 // GetDevice returns a device.
 func (s *Service) GetDevice(ctx context.Context, id uuid.UUID) (Device, error) {
-	out, err := byID(ctx, s.db, id, s.getDevice)
+	out, err := postgres.Get(ctx, s.db, func(q postgres.Querier, tenant uuid.UUID) (Device, error) {
+		return s.getDevice(ctx, store.New(q), tenant, id)
+	})
 	if err != nil {
 		return Device{}, fmt.Errorf("parking: get device: %w", err)
 	}
@@ -142,9 +144,9 @@ func (s *Service) GetDevice(ctx context.Context, id uuid.UUID) (Device, error) {
 }
 
 func (s *Service) getDevice(ctx context.Context, st *store.Queries, tenant, id uuid.UUID) (Device, error) {
-	r, err := st.GetDevice(ctx, store.GetDeviceParams{TenantID: tenant, ID: id})
+	r, err := postgres.One(st.GetDevice(ctx, store.GetDeviceParams{TenantID: tenant, ID: id}))
 	if err != nil {
-		return Device{}, found(err)
+		return Device{}, err
 	}
 	return deviceOf(r, s.now()), nil
 }
@@ -202,8 +204,8 @@ func (s *Service) UpdateDevice(ctx context.Context, id uuid.UUID, f DeviceFields
 	var out Device
 	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
-		if _, err := st.LockDevice(ctx, store.LockDeviceParams{TenantID: tenant, ID: id}); err != nil {
-			return found(err)
+		if _, err := postgres.One(st.LockDevice(ctx, store.LockDeviceParams{TenantID: tenant, ID: id})); err != nil {
+			return err
 		}
 		err := st.UpdateDevice(ctx, store.UpdateDeviceParams{TenantID: tenant, ID: id, Name: f.Name, Model: f.Model, PayloadFormat: f.PayloadFormat})
 		if err != nil {

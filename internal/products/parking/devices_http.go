@@ -27,7 +27,7 @@ type DeviceOutput struct {
 
 func (s *Service) handleCreateDevice(ctx context.Context, in *CreateDeviceInput) (*DeviceOutput, error) {
 	b := in.Body
-	space, err := optionalID("body.space_id", b.SpaceID)
+	space, err := httpapi.OptionalID("body.space_id", b.SpaceID)
 	if err != nil {
 		return nil, err
 	}
@@ -39,12 +39,8 @@ func (s *Service) handleCreateDevice(ctx context.Context, in *CreateDeviceInput)
 	return &DeviceOutput{Body: d}, err
 }
 
-func (s *Service) handleGetDevice(ctx context.Context, in *IDInput) (*DeviceOutput, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	d, err := s.GetDevice(ctx, id)
+func (s *Service) handleGetDevice(ctx context.Context, in *httpapi.IDInput) (*DeviceOutput, error) {
+	d, err := s.GetDevice(ctx, in.ID)
 	return &DeviceOutput{Body: d}, err
 }
 
@@ -63,24 +59,20 @@ type DevicePage struct {
 }
 
 func (s *Service) handleListDevices(ctx context.Context, in *ListDevicesInput) (*DevicePage, error) {
-	key, err := after[deviceKey](in.PageInput)
-	if err != nil {
-		return nil, err
-	}
-	space, err := optionalID("query.space_id", in.SpaceID)
-	if err != nil {
-		return nil, err
-	}
-	items, err := s.ListDevices(ctx, DeviceFilter{Kind: in.Kind, Status: in.Status, DevEUI: in.DevEUI, SpaceID: space}, in.Size(), key)
-	if err != nil {
-		return nil, err
-	}
-	return &DevicePage{Body: httpapi.NewPage(items, in.Size(), func(x Device) any { return deviceKey{EUI: x.DevEUI, ID: uuid.MustParse(x.ID)} })}, nil
+	key := func(x Device) deviceKey { return deviceKey{EUI: x.DevEUI, ID: uuid.MustParse(x.ID)} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *deviceKey) ([]Device, error) {
+		space, err := httpapi.OptionalID("query.space_id", in.SpaceID)
+		if err != nil {
+			return nil, err
+		}
+		return s.ListDevices(ctx, DeviceFilter{Kind: in.Kind, Status: in.Status, DevEUI: in.DevEUI, SpaceID: space}, size, after)
+	})
+	return &DevicePage{Body: page}, err
 }
 
 // UpdateDeviceInput changes a device.
 type UpdateDeviceInput struct {
-	IDInput
+	httpapi.IDInput
 	Body struct {
 		Name          *string `json:"name,omitempty" maxLength:"200"`
 		Model         *string `json:"model,omitempty" maxLength:"100"`
@@ -89,49 +81,33 @@ type UpdateDeviceInput struct {
 }
 
 func (s *Service) handleUpdateDevice(ctx context.Context, in *UpdateDeviceInput) (*DeviceOutput, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	d, err := s.UpdateDevice(ctx, id, DeviceFields{Name: trimmed(in.Body.Name), Model: trimmed(in.Body.Model), PayloadFormat: in.Body.PayloadFormat})
+	d, err := s.UpdateDevice(ctx, in.ID, DeviceFields{Name: trimmed(in.Body.Name), Model: trimmed(in.Body.Model), PayloadFormat: in.Body.PayloadFormat})
 	return &DeviceOutput{Body: d}, err
 }
 
-func (s *Service) handleDecommissionDevice(ctx context.Context, in *IDInput) (*NoContent, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	return &NoContent{}, s.DecommissionDevice(ctx, id)
+func (s *Service) handleDecommissionDevice(ctx context.Context, in *httpapi.IDInput) (*httpapi.NoContent, error) {
+	return &httpapi.NoContent{}, s.DecommissionDevice(ctx, in.ID)
 }
 
 // AssignInput puts a device on a space.
 type AssignInput struct {
-	IDInput
+	httpapi.IDInput
 	Body struct {
 		SpaceID string `json:"space_id" format:"uuid"`
 	}
 }
 
 func (s *Service) handleAssignDevice(ctx context.Context, in *AssignInput) (*DeviceOutput, error) {
-	id, err := parseID(in.ID)
+	space, err := httpapi.OptionalID("body.space_id", in.Body.SpaceID)
 	if err != nil {
 		return nil, err
 	}
-	space, err := optionalID("body.space_id", in.Body.SpaceID)
-	if err != nil {
-		return nil, err
-	}
-	d, err := s.AssignDevice(ctx, id, space.UUID)
+	d, err := s.AssignDevice(ctx, in.ID, space.UUID)
 	return &DeviceOutput{Body: d}, err
 }
 
-func (s *Service) handleUnassignDevice(ctx context.Context, in *IDInput) (*DeviceOutput, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	d, err := s.UnassignDevice(ctx, id)
+func (s *Service) handleUnassignDevice(ctx context.Context, in *httpapi.IDInput) (*DeviceOutput, error) {
+	d, err := s.UnassignDevice(ctx, in.ID)
 	return &DeviceOutput{Body: d}, err
 }
 
@@ -146,20 +122,16 @@ type OrphanPage struct {
 }
 
 func (s *Service) handleListOrphans(ctx context.Context, in *ListOrphansInput) (*OrphanPage, error) {
-	key, err := after[timeKey](in.PageInput)
-	if err != nil {
-		return nil, err
-	}
-	items, err := s.ListOrphans(ctx, in.Size(), key)
-	if err != nil {
-		return nil, err
-	}
-	return &OrphanPage{Body: httpapi.NewPage(items, in.Size(), func(x Orphan) any { return timeKey{At: x.LastSeenAt, ID: uuid.MustParse(x.ID)} })}, nil
+	key := func(x Orphan) timeKey { return timeKey{At: x.LastSeenAt, ID: uuid.MustParse(x.ID)} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *timeKey) ([]Orphan, error) {
+		return s.ListOrphans(ctx, size, after)
+	})
+	return &OrphanPage{Body: page}, err
 }
 
 // AssignOrphanInput registers an orphan on a space.
 type AssignOrphanInput struct {
-	IDInput
+	httpapi.IDInput
 	Body struct {
 		SpaceID string `json:"space_id" format:"uuid"`
 		Kind    string `json:"kind,omitempty" enum:"sensor,display" doc:"Default sensor"`
@@ -168,22 +140,14 @@ type AssignOrphanInput struct {
 }
 
 func (s *Service) handleAssignOrphan(ctx context.Context, in *AssignOrphanInput) (*DeviceOutput, error) {
-	id, err := parseID(in.ID)
+	space, err := httpapi.OptionalID("body.space_id", in.Body.SpaceID)
 	if err != nil {
 		return nil, err
 	}
-	space, err := optionalID("body.space_id", in.Body.SpaceID)
-	if err != nil {
-		return nil, err
-	}
-	d, err := s.AssignOrphan(ctx, id, space.UUID, in.Body.Kind, in.Body.Name)
+	d, err := s.AssignOrphan(ctx, in.ID, space.UUID, in.Body.Kind, in.Body.Name)
 	return &DeviceOutput{Body: d}, err
 }
 
-func (s *Service) handleDismissOrphan(ctx context.Context, in *IDInput) (*NoContent, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	return &NoContent{}, s.DismissOrphan(ctx, id)
+func (s *Service) handleDismissOrphan(ctx context.Context, in *httpapi.IDInput) (*httpapi.NoContent, error) {
+	return &httpapi.NoContent{}, s.DismissOrphan(ctx, in.ID)
 }

@@ -21,9 +21,9 @@ func (s *Service) AssignDevice(ctx context.Context, id, space uuid.UUID) (Device
 	var out Device
 	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
-		d, err := st.LockDevice(ctx, store.LockDeviceParams{TenantID: tenant, ID: id})
+		d, err := postgres.One(st.LockDevice(ctx, store.LockDeviceParams{TenantID: tenant, ID: id}))
 		if err != nil {
-			return found(err)
+			return err
 		}
 		switch {
 		case d.Kind == "gateway":
@@ -82,9 +82,9 @@ func (s *Service) retire(ctx context.Context, id uuid.UUID, status, action strin
 	var out Device
 	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
-		d, err := st.LockDevice(ctx, store.LockDeviceParams{TenantID: tenant, ID: id})
+		d, err := postgres.One(st.LockDevice(ctx, store.LockDeviceParams{TenantID: tenant, ID: id}))
 		if err != nil {
-			return found(err)
+			return err
 		}
 		if changes := d.SpaceID.Valid || (status == DeviceDecommissioned && d.Status != status); changes {
 			if d.Kind == "gateway" || !d.SpaceID.Valid {
@@ -119,8 +119,8 @@ func detach(ctx context.Context, q postgres.Querier, tenant, id uuid.UUID, d sto
 		return nil
 	}
 	space := d.SpaceID.UUID
-	if _, err := st.LockSpace(ctx, store.LockSpaceParams{TenantID: tenant, ID: space}); err != nil {
-		return found(err)
+	if _, err := postgres.One(st.LockSpace(ctx, store.LockSpaceParams{TenantID: tenant, ID: space})); err != nil {
+		return err
 	}
 	_, err := transition(ctx, q, tenant, space, sourceDevice, "sensor removed", func() error {
 		return st.SetOccupancy(ctx, store.SetOccupancyParams{TenantID: tenant, ID: space, Occupancy: "unknown"})

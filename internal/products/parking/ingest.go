@@ -200,9 +200,9 @@ func (s *Service) touch(ctx context.Context, st *store.Queries, tenant, id uuid.
 // override stays in force, whatever the sensor says.
 func (s *Service) occupancy(ctx context.Context, q postgres.Querier, tenant, space uuid.UUID, occupied bool, at time.Time) (State, error) {
 	st := store.New(q)
-	sp, err := st.LockSpace(ctx, store.LockSpaceParams{TenantID: tenant, ID: space})
+	sp, err := postgres.One(st.LockSpace(ctx, store.LockSpaceParams{TenantID: tenant, ID: space}))
 	if err != nil {
-		return "", found(err)
+		return "", err
 	}
 	if sp.DeletedAt != nil || (sp.OccupancyAt != nil && at.Before(*sp.OccupancyAt)) {
 		cur, err := st.SpaceState(ctx, store.SpaceStateParams{TenantID: tenant, ID: space})

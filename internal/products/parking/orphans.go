@@ -74,9 +74,9 @@ func (s *Service) AssignOrphan(ctx context.Context, id, space uuid.UUID, kind, n
 	var out Device
 	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
-		o, err := st.LockOrphan(ctx, store.LockOrphanParams{TenantID: tenant, ID: id})
+		o, err := postgres.One(st.LockOrphan(ctx, store.LockOrphanParams{TenantID: tenant, ID: id}))
 		if err != nil {
-			return found(err)
+			return err
 		}
 		if _, err := lockLiveSpace(ctx, st, tenant, space); err != nil {
 			return err

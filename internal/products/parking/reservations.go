@@ -192,16 +192,18 @@ func interval(from, to time.Time) string {
 }
 
 func getReservation(ctx context.Context, st *store.Queries, tenant, id uuid.UUID) (Reservation, error) {
-	r, err := st.GetReservation(ctx, store.GetReservationParams{TenantID: tenant, ID: id})
+	r, err := postgres.One(st.GetReservation(ctx, store.GetReservationParams{TenantID: tenant, ID: id}))
 	if err != nil {
-		return Reservation{}, found(err)
+		return Reservation{}, err
 	}
 	return reservationOf(r), nil
 }
 
 // GetReservation returns a reservation.
 func (s *Service) GetReservation(ctx context.Context, id uuid.UUID) (Reservation, error) {
-	out, err := byID(ctx, s.db, id, getReservation)
+	out, err := postgres.Get(ctx, s.db, func(q postgres.Querier, tenant uuid.UUID) (Reservation, error) {
+		return getReservation(ctx, store.New(q), tenant, id)
+	})
 	if err != nil {
 		return Reservation{}, fmt.Errorf("parking: get reservation: %w", err)
 	}

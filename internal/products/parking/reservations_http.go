@@ -31,11 +31,11 @@ type ReservationCreated struct {
 
 func (s *Service) handleCreateReservation(ctx context.Context, in *CreateReservationInput) (*ReservationCreated, error) {
 	b := in.Body
-	req, err := optionalID("body.request_id", b.RequestID)
+	req, err := httpapi.OptionalID("body.request_id", b.RequestID)
 	if err != nil {
 		return nil, err
 	}
-	space, err := optionalID("body.space_id", b.SpaceID)
+	space, err := httpapi.OptionalID("body.space_id", b.SpaceID)
 	if err != nil {
 		return nil, err
 	}
@@ -56,19 +56,15 @@ type ReservationOutput struct {
 	Body Reservation
 }
 
-func (s *Service) handleGetReservation(ctx context.Context, in *IDInput) (*ReservationOutput, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.GetReservation(ctx, id)
+func (s *Service) handleGetReservation(ctx context.Context, in *httpapi.IDInput) (*ReservationOutput, error) {
+	r, err := s.GetReservation(ctx, in.ID)
 	return &ReservationOutput{Body: r}, err
 }
 
 // ListReservationsInput filters and pages reservations.
 type ListReservationsInput struct {
 	httpapi.PageInput
-	WindowInput
+	httpapi.WindowInput
 	SpaceID string `query:"space_id" format:"uuid"`
 	Status  string `query:"status" enum:"pending,confirmed,cancelled,expired,no_show"`
 }
@@ -79,47 +75,35 @@ type ReservationPage struct {
 }
 
 func (s *Service) handleListReservations(ctx context.Context, in *ListReservationsInput) (*ReservationPage, error) {
-	key, err := after[startKey](in.PageInput)
-	if err != nil {
-		return nil, err
-	}
-	space, err := optionalID("query.space_id", in.SpaceID)
-	if err != nil {
-		return nil, err
-	}
-	w, err := in.window()
-	if err != nil {
-		return nil, err
-	}
-	items, err := s.ListReservations(ctx, ReservationFilter{SpaceID: space, Status: in.Status, Window: w}, in.Size(), key)
-	if err != nil {
-		return nil, err
-	}
-	return &ReservationPage{Body: httpapi.NewPage(items, in.Size(), func(x Reservation) any { return startKey{At: x.StartsAt, ID: uuid.MustParse(x.ID)} })}, nil
+	key := func(x Reservation) startKey { return startKey{At: x.StartsAt, ID: uuid.MustParse(x.ID)} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *startKey) ([]Reservation, error) {
+		space, err := httpapi.OptionalID("query.space_id", in.SpaceID)
+		if err != nil {
+			return nil, err
+		}
+		w, err := in.Window()
+		if err != nil {
+			return nil, err
+		}
+		return s.ListReservations(ctx, ReservationFilter{SpaceID: space, Status: in.Status, Window: w}, size, after)
+	})
+	return &ReservationPage{Body: page}, err
 }
 
 // CancelInput cancels a reservation.
 type CancelInput struct {
-	IDInput
+	httpapi.IDInput
 	Body struct {
 		Reason string `json:"reason" minLength:"1" maxLength:"500" example:"customer called"`
 	}
 }
 
 func (s *Service) handleCancelReservation(ctx context.Context, in *CancelInput) (*ReservationOutput, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.CancelReservation(ctx, id, strings.TrimSpace(in.Body.Reason))
+	r, err := s.CancelReservation(ctx, in.ID, strings.TrimSpace(in.Body.Reason))
 	return &ReservationOutput{Body: r}, err
 }
 
-func (s *Service) handleCheckIn(ctx context.Context, in *IDInput) (*ReservationOutput, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.CheckIn(ctx, id)
+func (s *Service) handleCheckIn(ctx context.Context, in *httpapi.IDInput) (*ReservationOutput, error) {
+	r, err := s.CheckIn(ctx, in.ID)
 	return &ReservationOutput{Body: r}, err
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tenantry/tenantry/internal/errs"
+	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/parking/store"
 )
@@ -17,7 +18,7 @@ import (
 type ReservationFilter struct {
 	SpaceID uuid.NullUUID
 	Status  string
-	Window
+	httpapi.Window
 }
 
 // startKey is the sort key of the reservations list, carried in its cursor.
@@ -59,8 +60,8 @@ func (s *Service) CancelReservation(ctx context.Context, id uuid.UUID, reason st
 			return errs.E(errs.Conflict, "only pending or confirmed reservations can be cancelled")
 		}
 		st := store.New(q)
-		if _, err := st.LockSpace(ctx, store.LockSpaceParams{TenantID: tenant, ID: r.SpaceID}); err != nil {
-			return found(err)
+		if _, err := postgres.One(st.LockSpace(ctx, store.LockSpaceParams{TenantID: tenant, ID: r.SpaceID})); err != nil {
+			return err
 		}
 		_, err := transition(ctx, q, tenant, r.SpaceID, sourceReservation, "reservation cancelled", func() error {
 			return st.CancelReservation(ctx, store.CancelReservationParams{TenantID: tenant, ID: id, CancelReason: reason})
@@ -111,9 +112,9 @@ func (s *Service) changeReservation(ctx context.Context, id uuid.UUID, change re
 	var out Reservation
 	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
-		r, err := st.LockReservation(ctx, store.LockReservationParams{TenantID: tenant, ID: id})
+		r, err := postgres.One(st.LockReservation(ctx, store.LockReservationParams{TenantID: tenant, ID: id}))
 		if err != nil {
-			return found(err)
+			return err
 		}
 		if err := change(ctx, q, tenant, r); err != nil {
 			return err

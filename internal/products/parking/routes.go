@@ -7,76 +7,105 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/tenantry/tenantry/internal/httpapi"
-	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
-// Routes registers parking's operations: one table, each with its access declaration (class,
-// minimum role, API-key scope). Viewers read; operators handle reservations, maintenance and the
-// orphan inbox; admins manage sites, spaces and devices; owners the settings and ingest secret.
+// Routes registers parking's operations: one table, two lines a row (method, tag, path, operation
+// id, access; then handler, summary, statuses: see httpapi.Routes). Viewers read; operators handle
+// reservations, maintenance and the orphan inbox; admins manage sites, spaces and devices; owners
+// the settings and ingest secret.
 func (s *Service) Routes(api huma.API, log *slog.Logger) {
-	const sites, spaces, devices, resv, ingest, telemetry, settings = "Sites", "Spaces", "Devices", "Reservations", "Ingest", "Telemetry", "Parking settings"
-	reg := func(id, method, path, summary, tag string, status ...int) huma.Operation {
-		op := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{tag}}
-		if len(status) > 0 {
-			op.DefaultStatus, status = status[0], status[1:]
-		}
-		op.Errors = status
-		return op
-	}
-	const get, post, patch, put, del = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete
+	rt := httpapi.NewRoutes(api, log)
+	sites, spaces, devices, resv := rt.Tag("Sites"), rt.Tag("Spaces"), rt.Tag("Devices"), rt.Tag("Reservations")
+	telemetry, settings := rt.Tag("Telemetry"), rt.Tag("Parking settings")
+	viewer, operator, admin, owner := httpapi.Viewer, httpapi.Operator, httpapi.Admin, httpapi.Owner
 	const nf, cf = http.StatusNotFound, http.StatusConflict
 
-	httpapi.Register(api, log, reg("create-site", post, "/api/v1/sites", "Create a site", sites, 201, cf), role(tenancy.RoleAdmin, "sites:write"), s.handleCreateSite)
-	httpapi.Register(api, log, reg("list-sites", get, "/api/v1/sites", "List sites by name", sites), role(tenancy.RoleViewer, "sites:read"), s.handleListSites)
-	httpapi.Register(api, log, reg("get-site", get, "/api/v1/sites/{id}", "Get a site", sites, 200, nf), role(tenancy.RoleViewer, "sites:read"), s.handleGetSite)
-	httpapi.Register(api, log, reg("update-site", patch, "/api/v1/sites/{id}", "Change a site", sites, 200, nf, cf), role(tenancy.RoleAdmin, "sites:write"), s.handleUpdateSite)
-	httpapi.Register(api, log, reg("delete-site", del, "/api/v1/sites/{id}", "Soft-delete a site (409 while it has live spaces, unless force)", sites, 204, nf, cf), role(tenancy.RoleAdmin, "sites:write"), s.handleDeleteSite)
-	httpapi.Register(api, log, reg("restore-site", post, "/api/v1/sites/{id}/restore", "Restore a deleted site", sites, 200, nf, cf), role(tenancy.RoleAdmin, "sites:write"), s.handleRestoreSite)
-	httpapi.Register(api, log, reg("site-occupancy", get, "/api/v1/sites/{id}/occupancy", "Count a site's spaces by state", sites, 200, nf), role(tenancy.RoleViewer, "spaces:read"), s.handleSiteOccupancy)
-	httpapi.Register(api, log, reg("site-utilisation", get, "/api/v1/sites/{id}/utilisation", "A site's occupied share per hour", telemetry, 200, nf), role(tenancy.RoleViewer, "telemetry:read"), s.handleSiteUtilisation)
+	httpapi.Post(sites, "/api/v1/sites", "create-site", admin("sites:write"),
+		s.handleCreateSite, "Create a site", 201, cf)
+	httpapi.Get(sites, "/api/v1/sites", "list-sites", viewer("sites:read"),
+		s.handleListSites, "List sites by name")
+	httpapi.Get(sites, "/api/v1/sites/{id}", "get-site", viewer("sites:read"),
+		s.handleGetSite, "Get a site", nf)
+	httpapi.Patch(sites, "/api/v1/sites/{id}", "update-site", admin("sites:write"),
+		s.handleUpdateSite, "Change a site", nf, cf)
+	httpapi.Delete(sites, "/api/v1/sites/{id}", "delete-site", admin("sites:write"),
+		s.handleDeleteSite, "Soft-delete a site (409 while it has live spaces, unless force)", 204, nf, cf)
+	httpapi.Post(sites, "/api/v1/sites/{id}/restore", "restore-site", admin("sites:write"),
+		s.handleRestoreSite, "Restore a deleted site", nf, cf)
+	httpapi.Get(sites, "/api/v1/sites/{id}/occupancy", "site-occupancy", viewer("spaces:read"),
+		s.handleSiteOccupancy, "Count a site's spaces by state", nf)
+	httpapi.Get(telemetry, "/api/v1/sites/{id}/utilisation", "site-utilisation", viewer("telemetry:read"),
+		s.handleSiteUtilisation, "A site's occupied share per hour", nf)
 
-	httpapi.Register(api, log, reg("create-space", post, "/api/v1/spaces", "Create a space on a site", spaces, 201, nf, cf), role(tenancy.RoleAdmin, "spaces:write"), s.handleCreateSpace)
-	httpapi.Register(api, log, reg("list-spaces", get, "/api/v1/spaces", "List spaces by code, with their state", spaces), role(tenancy.RoleViewer, "spaces:read"), s.handleListSpaces)
-	httpapi.Register(api, log, reg("get-space", get, "/api/v1/spaces/{id}", "Get a space and its state", spaces, 200, nf), role(tenancy.RoleViewer, "spaces:read"), s.handleGetSpace)
-	httpapi.Register(api, log, reg("update-space", patch, "/api/v1/spaces/{id}", "Change a space", spaces, 200, nf, cf), role(tenancy.RoleAdmin, "spaces:write"), s.handleUpdateSpace)
-	httpapi.Register(api, log, reg("delete-space", del, "/api/v1/spaces/{id}", "Soft-delete a space (409 while it has open reservations, unless force)", spaces, 204, nf, cf), role(tenancy.RoleAdmin, "spaces:write"), s.handleDeleteSpace)
-	httpapi.Register(api, log, reg("restore-space", post, "/api/v1/spaces/{id}/restore", "Restore a deleted space", spaces, 200, nf, cf), role(tenancy.RoleAdmin, "spaces:write"), s.handleRestoreSpace)
-	httpapi.Register(api, log, reg("set-space-override", put, "/api/v1/spaces/{id}/override", "Put a space under maintenance or block it", spaces, 200, nf), role(tenancy.RoleOperator, "spaces:override"), s.handleSetOverride)
-	httpapi.Register(api, log, reg("clear-space-override", del, "/api/v1/spaces/{id}/override", "Lift a space's override", spaces, 200, nf), role(tenancy.RoleOperator, "spaces:override"), s.handleClearOverride)
-	httpapi.Register(api, log, reg("space-history", get, "/api/v1/spaces/{id}/history", "A space's state history, newest first", spaces, 200, nf), role(tenancy.RoleViewer, "spaces:read"), s.handleSpaceHistory)
-	httpapi.Register(api, log, reg("space-availability", get, "/api/v1/spaces/{id}/availability", "A space's held windows in a time range", resv, 200, nf), role(tenancy.RoleViewer, "reservations:read"), s.handleAvailability)
+	httpapi.Post(spaces, "/api/v1/spaces", "create-space", admin("spaces:write"),
+		s.handleCreateSpace, "Create a space on a site", 201, nf, cf)
+	httpapi.Get(spaces, "/api/v1/spaces", "list-spaces", viewer("spaces:read"),
+		s.handleListSpaces, "List spaces by code, with their state")
+	httpapi.Get(spaces, "/api/v1/spaces/{id}", "get-space", viewer("spaces:read"),
+		s.handleGetSpace, "Get a space and its state", nf)
+	httpapi.Patch(spaces, "/api/v1/spaces/{id}", "update-space", admin("spaces:write"),
+		s.handleUpdateSpace, "Change a space", nf, cf)
+	httpapi.Delete(spaces, "/api/v1/spaces/{id}", "delete-space", admin("spaces:write"),
+		s.handleDeleteSpace, "Soft-delete a space (409 while it has open reservations, unless force)", 204, nf, cf)
+	httpapi.Post(spaces, "/api/v1/spaces/{id}/restore", "restore-space", admin("spaces:write"),
+		s.handleRestoreSpace, "Restore a deleted space", nf, cf)
+	httpapi.Put(spaces, "/api/v1/spaces/{id}/override", "set-space-override", operator("spaces:override"),
+		s.handleSetOverride, "Put a space under maintenance or block it", nf)
+	httpapi.Delete(spaces, "/api/v1/spaces/{id}/override", "clear-space-override", operator("spaces:override"),
+		s.handleClearOverride, "Lift a space's override", 200, nf)
+	httpapi.Get(spaces, "/api/v1/spaces/{id}/history", "space-history", viewer("spaces:read"),
+		s.handleSpaceHistory, "A space's state history, newest first", nf)
+	httpapi.Get(resv, "/api/v1/spaces/{id}/availability", "space-availability", viewer("reservations:read"),
+		s.handleAvailability, "A space's held windows in a time range", nf)
 
-	httpapi.Register(api, log, reg("create-device", post, "/api/v1/devices", "Register a sensor, display or gateway", devices, 201, nf, cf), role(tenancy.RoleAdmin, "devices:write"), s.handleCreateDevice)
-	httpapi.Register(api, log, reg("list-devices", get, "/api/v1/devices", "List devices by EUI", devices), role(tenancy.RoleViewer, "devices:read"), s.handleListDevices)
-	httpapi.Register(api, log, reg("get-device", get, "/api/v1/devices/{id}", "Get a device", devices, 200, nf), role(tenancy.RoleViewer, "devices:read"), s.handleGetDevice)
-	httpapi.Register(api, log, reg("update-device", patch, "/api/v1/devices/{id}", "Change a device's name, model or payload format", devices, 200, nf), role(tenancy.RoleAdmin, "devices:write"), s.handleUpdateDevice)
-	httpapi.Register(api, log, reg("decommission-device", del, "/api/v1/devices/{id}", "Decommission a device", devices, 204, nf), role(tenancy.RoleAdmin, "devices:write"), s.handleDecommissionDevice)
-	httpapi.Register(api, log, reg("assign-device", post, "/api/v1/devices/{id}/assign", "Put a device on a space", devices, 200, nf, cf), role(tenancy.RoleAdmin, "devices:write"), s.handleAssignDevice)
-	httpapi.Register(api, log, reg("unassign-device", post, "/api/v1/devices/{id}/unassign", "Take a device off its space", devices, 200, nf), role(tenancy.RoleAdmin, "devices:write"), s.handleUnassignDevice)
-	httpapi.Register(api, log, reg("list-orphan-devices", get, "/api/v1/orphan-devices", "The orphan inbox: unregistered devices that sent data", devices), role(tenancy.RoleViewer, "devices:read"), s.handleListOrphans)
-	httpapi.Register(api, log, reg("assign-orphan-device", post, "/api/v1/orphan-devices/{id}/assign", "Register an orphan as an active device on a space", devices, 200, nf, cf), role(tenancy.RoleAdmin, "devices:write"), s.handleAssignOrphan)
-	httpapi.Register(api, log, reg("dismiss-orphan-device", del, "/api/v1/orphan-devices/{id}", "Dismiss an orphan", devices, 204, nf), role(tenancy.RoleOperator, "devices:write"), s.handleDismissOrphan)
+	httpapi.Post(devices, "/api/v1/devices", "create-device", admin("devices:write"),
+		s.handleCreateDevice, "Register a sensor, display or gateway", 201, nf, cf)
+	httpapi.Get(devices, "/api/v1/devices", "list-devices", viewer("devices:read"),
+		s.handleListDevices, "List devices by EUI")
+	httpapi.Get(devices, "/api/v1/devices/{id}", "get-device", viewer("devices:read"),
+		s.handleGetDevice, "Get a device", nf)
+	httpapi.Patch(devices, "/api/v1/devices/{id}", "update-device", admin("devices:write"),
+		s.handleUpdateDevice, "Change a device's name, model or payload format", nf)
+	httpapi.Delete(devices, "/api/v1/devices/{id}", "decommission-device", admin("devices:write"),
+		s.handleDecommissionDevice, "Decommission a device", 204, nf)
+	httpapi.Post(devices, "/api/v1/devices/{id}/assign", "assign-device", admin("devices:write"),
+		s.handleAssignDevice, "Put a device on a space", nf, cf)
+	httpapi.Post(devices, "/api/v1/devices/{id}/unassign", "unassign-device", admin("devices:write"),
+		s.handleUnassignDevice, "Take a device off its space", nf)
+	httpapi.Get(devices, "/api/v1/orphan-devices", "list-orphan-devices", viewer("devices:read"),
+		s.handleListOrphans, "The orphan inbox: unregistered devices that sent data")
+	httpapi.Post(devices, "/api/v1/orphan-devices/{id}/assign", "assign-orphan-device", admin("devices:write"),
+		s.handleAssignOrphan, "Register an orphan as an active device on a space", nf, cf)
+	httpapi.Delete(devices, "/api/v1/orphan-devices/{id}", "dismiss-orphan-device", operator("devices:write"),
+		s.handleDismissOrphan, "Dismiss an orphan", 204, nf)
 
-	httpapi.Register(api, log, reg("create-reservation", post, "/api/v1/reservations", "Reserve a space (idempotent by request_id)", resv, 201, nf, cf), role(tenancy.RoleOperator, "reservations:write"), s.handleCreateReservation)
-	httpapi.Register(api, log, reg("list-reservations", get, "/api/v1/reservations", "List reservations by start", resv), role(tenancy.RoleViewer, "reservations:read"), s.handleListReservations)
-	httpapi.Register(api, log, reg("get-reservation", get, "/api/v1/reservations/{id}", "Get a reservation", resv, 200, nf), role(tenancy.RoleViewer, "reservations:read"), s.handleGetReservation)
-	httpapi.Register(api, log, reg("cancel-reservation", post, "/api/v1/reservations/{id}/cancel", "Cancel a pending or confirmed reservation", resv, 200, nf, cf), role(tenancy.RoleOperator, "reservations:write"), s.handleCancelReservation)
-	httpapi.Register(api, log, reg("check-in-reservation", post, "/api/v1/reservations/{id}/check-in", "Check in to a confirmed reservation", resv, 200, nf, cf), role(tenancy.RoleOperator, "reservations:write"), s.handleCheckIn)
+	httpapi.Post(resv, "/api/v1/reservations", "create-reservation", operator("reservations:write"),
+		s.handleCreateReservation, "Reserve a space (idempotent by request_id)", 201, nf, cf)
+	httpapi.Get(resv, "/api/v1/reservations", "list-reservations", viewer("reservations:read"),
+		s.handleListReservations, "List reservations by start")
+	httpapi.Get(resv, "/api/v1/reservations/{id}", "get-reservation", viewer("reservations:read"),
+		s.handleGetReservation, "Get a reservation", nf)
+	httpapi.Post(resv, "/api/v1/reservations/{id}/cancel", "cancel-reservation", operator("reservations:write"),
+		s.handleCancelReservation, "Cancel a pending or confirmed reservation", nf, cf)
+	httpapi.Post(resv, "/api/v1/reservations/{id}/check-in", "check-in-reservation", operator("reservations:write"),
+		s.handleCheckIn, "Check in to a confirmed reservation", nf, cf)
 
-	ingestOp := reg("ingest-chirpstack", post, "/api/v1/ingest/chirpstack", "ChirpStack v4 HTTP integration endpoint", ingest)
-	ingestOp.SkipValidateBody = true // the handler reads the raw body (the signature covers it) and validates it
-	httpapi.Register(api, log, ingestOp, role(tenancy.RoleOperator, "webhook:ingest"), s.handleIngest)
+	// ChirpStack's endpoint validates its raw body itself: the signature covers the bytes as sent.
+	ingest := huma.Operation{OperationID: "ingest-chirpstack", Method: http.MethodPost, Path: "/api/v1/ingest/chirpstack",
+		Summary: "ChirpStack v4 HTTP integration endpoint", Tags: []string{"Ingest"}, SkipValidateBody: true}
+	httpapi.Add(rt, ingest, operator("webhook:ingest"), s.handleIngest)
 	documentIngestBody(api)
-	httpapi.Register(api, log, reg("list-readings", get, "/api/v1/telemetry/readings", "Readings by device or space and time, newest first", telemetry), role(tenancy.RoleViewer, "telemetry:read"), s.handleListReadings)
-	httpapi.Register(api, log, reg("list-state-changes", get, "/api/v1/telemetry/state-changes", "Space state changes by time, newest first", telemetry), role(tenancy.RoleViewer, "telemetry:read"), s.handleListStateChanges)
+	httpapi.Get(telemetry, "/api/v1/telemetry/readings", "list-readings", viewer("telemetry:read"),
+		s.handleListReadings, "Readings by device or space and time, newest first")
+	httpapi.Get(telemetry, "/api/v1/telemetry/state-changes", "list-state-changes", viewer("telemetry:read"),
+		s.handleListStateChanges, "Space state changes by time, newest first")
 
-	httpapi.Register(api, log, reg("get-parking-settings", get, "/api/v1/parking/settings", "The tenant's parking settings", settings), role(tenancy.RoleAdmin, ""), s.handleGetSettings)
-	httpapi.Register(api, log, reg("update-parking-settings", put, "/api/v1/parking/settings", "Replace the tenant's parking settings", settings), role(tenancy.RoleOwner, ""), s.handleUpdateSettings)
-	httpapi.Register(api, log, reg("rotate-ingest-secret", post, "/api/v1/parking/ingest-secret", "Make a new ingest signing secret (shown once)", settings, 201), role(tenancy.RoleOwner, ""), s.handleRotateIngestSecret)
-	httpapi.Register(api, log, reg("remove-ingest-secret", del, "/api/v1/parking/ingest-secret", "Stop requiring signed ingest requests", settings, 204), role(tenancy.RoleOwner, ""), s.handleRemoveIngestSecret)
-}
-
-// role is the declaration of a tenant operation: its minimum role and API-key scope ("" refuses keys).
-func role(r tenancy.Role, scope string) httpapi.Access {
-	return httpapi.Access{Class: httpapi.Tenant, Role: r, Scope: scope}
+	httpapi.Get(settings, "/api/v1/parking/settings", "get-parking-settings", admin(""),
+		s.handleGetSettings, "The tenant's parking settings")
+	httpapi.Put(settings, "/api/v1/parking/settings", "update-parking-settings", owner(""),
+		s.handleUpdateSettings, "Replace the tenant's parking settings")
+	httpapi.Post(settings, "/api/v1/parking/ingest-secret", "rotate-ingest-secret", owner(""),
+		s.handleRotateIngestSecret, "Make a new ingest signing secret (shown once)", 201)
+	httpapi.Delete(settings, "/api/v1/parking/ingest-secret", "remove-ingest-secret", owner(""),
+		s.handleRemoveIngestSecret, "Stop requiring signed ingest requests", 204)
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/tenantry/tenantry/internal/errs"
 	"github.com/tenantry/tenantry/internal/platform/audit"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/parking/store"
@@ -40,29 +39,6 @@ func tenantOf(ctx context.Context) (uuid.UUID, error) {
 		return uuid.Nil, err
 	}
 	return sc.Tenant.UUID(), nil
-}
-
-// byID reads one of the tenant's objects with get, in a read bound to the scope in ctx.
-func byID[T any](ctx context.Context, db *postgres.DB, id uuid.UUID, get func(context.Context, *store.Queries, uuid.UUID, uuid.UUID) (T, error)) (T, error) {
-	var out T
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return out, err
-	}
-	err = db.Read(ctx, func(q postgres.Querier) error {
-		out, err = get(ctx, store.New(q), tenant, id)
-		return err
-	})
-	return out, err
-}
-
-// found turns "no row" into the one NotFound error every 404 of the API carries, so that another
-// tenant's object, a deleted one and a random id are indistinguishable.
-func found(err error) error {
-	if postgres.IsNoRows(err) {
-		return errs.ErrNotFound
-	}
-	return err
 }
 
 // actor names the caller for created_by columns: the API key or the user.

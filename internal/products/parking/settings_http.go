@@ -2,6 +2,8 @@ package parking
 
 import (
 	"context"
+
+	"github.com/tenantry/tenantry/internal/httpapi"
 )
 
 // SettingsOutput is the tenant's parking settings.
@@ -52,6 +54,6 @@ func (s *Service) handleRotateIngestSecret(ctx context.Context, _ *struct{}) (*I
 	return out, nil
 }
 
-func (s *Service) handleRemoveIngestSecret(ctx context.Context, _ *struct{}) (*NoContent, error) {
-	return &NoContent{}, s.RemoveIngestSecret(ctx)
+func (s *Service) handleRemoveIngestSecret(ctx context.Context, _ *struct{}) (*httpapi.NoContent, error) {
+	return &httpapi.NoContent{}, s.RemoveIngestSecret(ctx)
 }

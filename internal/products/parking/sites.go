@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tenantry/tenantry/internal/errs"
+	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/parking/store"
 	"github.com/tenantry/tenantry/internal/tenancy"
@@ -44,7 +45,7 @@ func (f *SiteFields) validate(create bool) error {
 		return err
 	}
 	if f.Timezone != nil {
-		if err := checkTimezone(*f.Timezone); err != nil {
+		if err := httpapi.CheckTimezone("body.timezone", *f.Timezone); err != nil {
 			return err
 		}
 	}
@@ -94,7 +95,9 @@ func siteConflict(err error) error {
 
 // GetSite returns a site, live or deleted.
 func (s *Service) GetSite(ctx context.Context, id uuid.UUID) (Site, error) {
-	out, err := byID(ctx, s.db, id, getSite)
+	out, err := postgres.Get(ctx, s.db, func(q postgres.Querier, tenant uuid.UUID) (Site, error) {
+		return getSite(ctx, store.New(q), tenant, id)
+	})
 	if err != nil {
 		return Site{}, fmt.Errorf("parking: get site: %w", err)
 	}
@@ -102,9 +105,9 @@ func (s *Service) GetSite(ctx context.Context, id uuid.UUID) (Site, error) {
 }
 
 func getSite(ctx context.Context, st *store.Queries, tenant, id uuid.UUID) (Site, error) {
-	r, err := st.GetSite(ctx, store.GetSiteParams{TenantID: tenant, ID: id})
+	r, err := postgres.One(st.GetSite(ctx, store.GetSiteParams{TenantID: tenant, ID: id}))
 	if err != nil {
-		return Site{}, found(err)
+		return Site{}, err
 	}
 	return Site{ID: r.ID.String(), Name: r.Name, Timezone: r.Timezone, Address: r.Address, Latitude: r.Latitude,
 		Longitude: r.Longitude, SpacesCount: r.SpacesCount, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, DeletedAt: r.DeletedAt}, nil
@@ -182,9 +185,9 @@ func (s *Service) UpdateSite(ctx context.Context, id uuid.UUID, f SiteFields) (S
 
 // lockLiveSite locks a live site for the transaction; a deleted or unknown site is NotFound.
 func lockLiveSite(ctx context.Context, st *store.Queries, tenant, id uuid.UUID) error {
-	deleted, err := st.LockSite(ctx, store.LockSiteParams{TenantID: tenant, ID: id})
+	deleted, err := postgres.One(st.LockSite(ctx, store.LockSiteParams{TenantID: tenant, ID: id}))
 	if err != nil {
-		return found(err)
+		return err
 	}
 	if deleted != nil {
 		return errs.ErrNotFound

@@ -39,12 +39,8 @@ func (s *Service) handleCreateSite(ctx context.Context, in *CreateSiteInput) (*S
 	return &SiteOutput{Body: site}, err
 }
 
-func (s *Service) handleGetSite(ctx context.Context, in *IDInput) (*SiteOutput, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	site, err := s.GetSite(ctx, id)
+func (s *Service) handleGetSite(ctx context.Context, in *httpapi.IDInput) (*SiteOutput, error) {
+	site, err := s.GetSite(ctx, in.ID)
 	return &SiteOutput{Body: site}, err
 }
 
@@ -61,63 +57,47 @@ type SitePage struct {
 }
 
 func (s *Service) handleListSites(ctx context.Context, in *ListSitesInput) (*SitePage, error) {
-	key, err := after[siteKey](in.PageInput)
-	if err != nil {
-		return nil, err
-	}
-	items, err := s.ListSites(ctx, SiteFilter{Query: in.Query, IncludeDeleted: in.IncludeDeleted}, in.Size(), key)
-	if err != nil {
-		return nil, err
-	}
-	return &SitePage{Body: httpapi.NewPage(items, in.Size(), func(x Site) any { return siteKey{Name: x.Name, ID: uuid.MustParse(x.ID)} })}, nil
+	key := func(x Site) siteKey { return siteKey{Name: x.Name, ID: uuid.MustParse(x.ID)} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *siteKey) ([]Site, error) {
+		return s.ListSites(ctx, SiteFilter{Query: in.Query, IncludeDeleted: in.IncludeDeleted}, size, after)
+	})
+	return &SitePage{Body: page}, err
 }
 
 // SitePatch changes some fields of a site; absent fields stay.
 type SitePatch struct {
-	Name      *string           `json:"name,omitempty" minLength:"1" maxLength:"200"`
-	Timezone  *string           `json:"timezone,omitempty" maxLength:"64" doc:"IANA time zone"`
-	Address   *string           `json:"address,omitempty" maxLength:"500"`
-	Latitude  Optional[float64] `json:"latitude,omitempty" required:"false" doc:"With longitude; both null clear the location"`
-	Longitude Optional[float64] `json:"longitude,omitempty" required:"false"`
+	Name      *string                   `json:"name,omitempty" minLength:"1" maxLength:"200"`
+	Timezone  *string                   `json:"timezone,omitempty" maxLength:"64" doc:"IANA time zone"`
+	Address   *string                   `json:"address,omitempty" maxLength:"500"`
+	Latitude  httpapi.Optional[float64] `json:"latitude,omitempty" required:"false" doc:"With longitude; both null clear the location"`
+	Longitude httpapi.Optional[float64] `json:"longitude,omitempty" required:"false"`
 }
 
 // UpdateSiteInput changes a site.
 type UpdateSiteInput struct {
-	IDInput
+	httpapi.IDInput
 	Body SitePatch
 }
 
 func (s *Service) handleUpdateSite(ctx context.Context, in *UpdateSiteInput) (*SiteOutput, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
 	b := in.Body
-	site, err := s.UpdateSite(ctx, id, SiteFields{Name: b.Name, Timezone: b.Timezone, Address: b.Address,
+	site, err := s.UpdateSite(ctx, in.ID, SiteFields{Name: b.Name, Timezone: b.Timezone, Address: b.Address,
 		SetLocation: b.Latitude.Set || b.Longitude.Set, Latitude: b.Latitude.Ptr(), Longitude: b.Longitude.Ptr()})
 	return &SiteOutput{Body: site}, err
 }
 
 // DeleteInput deletes an object, optionally with what hangs on it.
 type DeleteInput struct {
-	IDInput
+	httpapi.IDInput
 	Force bool `query:"force" doc:"Also delete what depends on it (a site's spaces; a space's open reservations are cancelled)"`
 }
 
-func (s *Service) handleDeleteSite(ctx context.Context, in *DeleteInput) (*NoContent, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	return &NoContent{}, s.DeleteSite(ctx, id, in.Force)
+func (s *Service) handleDeleteSite(ctx context.Context, in *DeleteInput) (*httpapi.NoContent, error) {
+	return &httpapi.NoContent{}, s.DeleteSite(ctx, in.ID, in.Force)
 }
 
-func (s *Service) handleRestoreSite(ctx context.Context, in *IDInput) (*SiteOutput, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	site, err := s.RestoreSite(ctx, id)
+func (s *Service) handleRestoreSite(ctx context.Context, in *httpapi.IDInput) (*SiteOutput, error) {
+	site, err := s.RestoreSite(ctx, in.ID)
 	return &SiteOutput{Body: site}, err
 }
 
@@ -126,18 +106,14 @@ type OccupancyOutput struct {
 	Body Occupancy
 }
 
-func (s *Service) handleSiteOccupancy(ctx context.Context, in *IDInput) (*OccupancyOutput, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	o, err := s.SiteOccupancy(ctx, id)
+func (s *Service) handleSiteOccupancy(ctx context.Context, in *httpapi.IDInput) (*OccupancyOutput, error) {
+	o, err := s.SiteOccupancy(ctx, in.ID)
 	return &OccupancyOutput{Body: o}, err
 }
 
 // UtilisationInput asks for a site's hourly utilisation.
 type UtilisationInput struct {
-	IDInput
+	httpapi.IDInput
 	From time.Time `query:"from" required:"true" doc:"Start, rounded down to the hour (RFC 3339)"`
 	To   time.Time `query:"to" required:"true" doc:"End, rounded down to the hour; at most 31 days after from"`
 }
@@ -148,13 +124,9 @@ type UtilisationOutput struct {
 }
 
 func (s *Service) handleSiteUtilisation(ctx context.Context, in *UtilisationInput) (*UtilisationOutput, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
 	if in.From.IsZero() || in.To.IsZero() {
 		return nil, errs.Invalidf("query.from", "from and to are required")
 	}
-	u, err := s.SiteUtilisation(ctx, id, in.From, in.To)
+	u, err := s.SiteUtilisation(ctx, in.ID, in.From, in.To)
 	return &UtilisationOutput{Body: u}, err
 }

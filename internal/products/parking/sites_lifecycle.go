@@ -22,9 +22,9 @@ func (s *Service) DeleteSite(ctx context.Context, id uuid.UUID, force bool) erro
 	}
 	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
-		deleted, err := st.LockSite(ctx, store.LockSiteParams{TenantID: tenant, ID: id})
+		deleted, err := postgres.One(st.LockSite(ctx, store.LockSiteParams{TenantID: tenant, ID: id}))
 		if err != nil || deleted != nil {
-			return found(err)
+			return err
 		}
 		spaces, err := st.LiveSpaceIDsOfSite(ctx, store.LiveSpaceIDsOfSiteParams{TenantID: tenant, SiteID: id})
 		if err != nil {
@@ -95,9 +95,9 @@ func (s *Service) RestoreSite(ctx context.Context, id uuid.UUID) (Site, error) {
 	var out Site
 	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
-		deleted, err := st.LockSite(ctx, store.LockSiteParams{TenantID: tenant, ID: id})
+		deleted, err := postgres.One(st.LockSite(ctx, store.LockSiteParams{TenantID: tenant, ID: id}))
 		if err != nil {
-			return found(err)
+			return err
 		}
 		if deleted != nil {
 			if err := st.SetSiteDeleted(ctx, store.SetSiteDeletedParams{TenantID: tenant, ID: id}); err != nil {

@@ -125,7 +125,9 @@ func (s *Service) CreateSpace(ctx context.Context, f SpaceFields) (Space, error)
 
 // GetSpace returns a space, live or deleted, with its derived state.
 func (s *Service) GetSpace(ctx context.Context, id uuid.UUID) (Space, error) {
-	out, err := byID(ctx, s.db, id, getSpace)
+	out, err := postgres.Get(ctx, s.db, func(q postgres.Querier, tenant uuid.UUID) (Space, error) {
+		return getSpace(ctx, store.New(q), tenant, id)
+	})
 	if err != nil {
 		return Space{}, fmt.Errorf("parking: get space: %w", err)
 	}
@@ -133,9 +135,9 @@ func (s *Service) GetSpace(ctx context.Context, id uuid.UUID) (Space, error) {
 }
 
 func getSpace(ctx context.Context, st *store.Queries, tenant, id uuid.UUID) (Space, error) {
-	r, err := st.GetSpace(ctx, store.GetSpaceParams{TenantID: tenant, ID: id})
+	r, err := postgres.One(st.GetSpace(ctx, store.GetSpaceParams{TenantID: tenant, ID: id}))
 	if err != nil {
-		return Space{}, found(err)
+		return Space{}, err
 	}
 	return spaceOf(r), nil
 }
@@ -237,9 +239,9 @@ func (s *Service) UpdateSpace(ctx context.Context, id uuid.UUID, f SpaceFields) 
 
 // lockLiveSpace locks a live space for the transaction; a deleted or unknown space is NotFound.
 func lockLiveSpace(ctx context.Context, st *store.Queries, tenant, id uuid.UUID) (store.LockSpaceRow, error) {
-	r, err := st.LockSpace(ctx, store.LockSpaceParams{TenantID: tenant, ID: id})
+	r, err := postgres.One(st.LockSpace(ctx, store.LockSpaceParams{TenantID: tenant, ID: id}))
 	if err != nil {
-		return r, found(err)
+		return r, err
 	}
 	if r.DeletedAt != nil {
 		return r, errs.ErrNotFound

@@ -33,7 +33,7 @@ type SpaceOutput struct {
 
 func (s *Service) handleCreateSpace(ctx context.Context, in *CreateSpaceInput) (*SpaceOutput, error) {
 	b := in.Body
-	site, err := optionalID("body.site_id", b.SiteID)
+	site, err := httpapi.OptionalID("body.site_id", b.SiteID)
 	if err != nil {
 		return nil, err
 	}
@@ -42,12 +42,8 @@ func (s *Service) handleCreateSpace(ctx context.Context, in *CreateSpaceInput) (
 	return &SpaceOutput{Body: sp}, err
 }
 
-func (s *Service) handleGetSpace(ctx context.Context, in *IDInput) (*SpaceOutput, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	sp, err := s.GetSpace(ctx, id)
+func (s *Service) handleGetSpace(ctx context.Context, in *httpapi.IDInput) (*SpaceOutput, error) {
+	sp, err := s.GetSpace(ctx, in.ID)
 	return &SpaceOutput{Body: sp}, err
 }
 
@@ -69,70 +65,55 @@ type SpacePage struct {
 }
 
 func (s *Service) handleListSpaces(ctx context.Context, in *ListSpacesInput) (*SpacePage, error) {
-	key, err := after[spaceKey](in.PageInput)
-	if err != nil {
-		return nil, err
-	}
-	site, err := optionalID("query.site_id", in.SiteID)
-	if err != nil {
-		return nil, err
-	}
-	f := SpaceFilter{SiteID: site, Building: in.Building, Floor: in.Floor, Zone: in.Zone, State: State(in.State), Query: in.Query, IncludeDeleted: in.IncludeDeleted}
-	items, err := s.ListSpaces(ctx, f, in.Size(), key)
-	if err != nil {
-		return nil, err
-	}
-	return &SpacePage{Body: httpapi.NewPage(items, in.Size(), func(x Space) any { return spaceKey{Code: x.Code, ID: uuid.MustParse(x.ID)} })}, nil
+	key := func(x Space) spaceKey { return spaceKey{Code: x.Code, ID: uuid.MustParse(x.ID)} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *spaceKey) ([]Space, error) {
+		site, err := httpapi.OptionalID("query.site_id", in.SiteID)
+		if err != nil {
+			return nil, err
+		}
+		f := SpaceFilter{SiteID: site, Building: in.Building, Floor: in.Floor, Zone: in.Zone, State: State(in.State), Query: in.Query,
+			IncludeDeleted: in.IncludeDeleted}
+		return s.ListSpaces(ctx, f, size, after)
+	})
+	return &SpacePage{Body: page}, err
 }
 
 // SpacePatch changes some fields of a space; absent fields stay.
 type SpacePatch struct {
-	Code      *string           `json:"code,omitempty" minLength:"1" maxLength:"32"`
-	Name      *string           `json:"name,omitempty" maxLength:"200"`
-	Building  *string           `json:"building,omitempty" maxLength:"100"`
-	Floor     *string           `json:"floor,omitempty" maxLength:"32"`
-	Zone      *string           `json:"zone,omitempty" maxLength:"64"`
-	Latitude  Optional[float64] `json:"latitude,omitempty" required:"false" doc:"With longitude; both null clear the location"`
-	Longitude Optional[float64] `json:"longitude,omitempty" required:"false"`
+	Code      *string                   `json:"code,omitempty" minLength:"1" maxLength:"32"`
+	Name      *string                   `json:"name,omitempty" maxLength:"200"`
+	Building  *string                   `json:"building,omitempty" maxLength:"100"`
+	Floor     *string                   `json:"floor,omitempty" maxLength:"32"`
+	Zone      *string                   `json:"zone,omitempty" maxLength:"64"`
+	Latitude  httpapi.Optional[float64] `json:"latitude,omitempty" required:"false" doc:"With longitude; both null clear the location"`
+	Longitude httpapi.Optional[float64] `json:"longitude,omitempty" required:"false"`
 }
 
 // UpdateSpaceInput changes a space.
 type UpdateSpaceInput struct {
-	IDInput
+	httpapi.IDInput
 	Body SpacePatch
 }
 
 func (s *Service) handleUpdateSpace(ctx context.Context, in *UpdateSpaceInput) (*SpaceOutput, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
 	b := in.Body
-	sp, err := s.UpdateSpace(ctx, id, SpaceFields{Code: b.Code, Name: b.Name, Building: b.Building, Floor: b.Floor, Zone: b.Zone,
+	sp, err := s.UpdateSpace(ctx, in.ID, SpaceFields{Code: b.Code, Name: b.Name, Building: b.Building, Floor: b.Floor, Zone: b.Zone,
 		SetLocation: b.Latitude.Set || b.Longitude.Set, Latitude: b.Latitude.Ptr(), Longitude: b.Longitude.Ptr()})
 	return &SpaceOutput{Body: sp}, err
 }
 
-func (s *Service) handleDeleteSpace(ctx context.Context, in *DeleteInput) (*NoContent, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	return &NoContent{}, s.DeleteSpace(ctx, id, in.Force)
+func (s *Service) handleDeleteSpace(ctx context.Context, in *DeleteInput) (*httpapi.NoContent, error) {
+	return &httpapi.NoContent{}, s.DeleteSpace(ctx, in.ID, in.Force)
 }
 
-func (s *Service) handleRestoreSpace(ctx context.Context, in *IDInput) (*SpaceOutput, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	sp, err := s.RestoreSpace(ctx, id)
+func (s *Service) handleRestoreSpace(ctx context.Context, in *httpapi.IDInput) (*SpaceOutput, error) {
+	sp, err := s.RestoreSpace(ctx, in.ID)
 	return &SpaceOutput{Body: sp}, err
 }
 
 // OverrideInput puts a space under an override.
 type OverrideInput struct {
-	IDInput
+	httpapi.IDInput
 	Body struct {
 		Kind     string     `json:"kind" enum:"maintenance,blocked" doc:"maintenance: operators and up; blocked: admins"`
 		Reason   string     `json:"reason,omitempty" maxLength:"500"`
@@ -142,28 +123,20 @@ type OverrideInput struct {
 }
 
 func (s *Service) handleSetOverride(ctx context.Context, in *OverrideInput) (*SpaceOutput, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
 	b := in.Body
-	sp, err := s.SetOverride(ctx, id, OverrideRequest{Kind: b.Kind, Reason: b.Reason, StartsAt: b.StartsAt, EndsAt: b.EndsAt})
+	sp, err := s.SetOverride(ctx, in.ID, OverrideRequest{Kind: b.Kind, Reason: b.Reason, StartsAt: b.StartsAt, EndsAt: b.EndsAt})
 	return &SpaceOutput{Body: sp}, err
 }
 
-func (s *Service) handleClearOverride(ctx context.Context, in *IDInput) (*SpaceOutput, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	sp, err := s.ClearOverride(ctx, id)
+func (s *Service) handleClearOverride(ctx context.Context, in *httpapi.IDInput) (*SpaceOutput, error) {
+	sp, err := s.ClearOverride(ctx, in.ID)
 	return &SpaceOutput{Body: sp}, err
 }
 
 // HistoryInput pages one space's history.
 type HistoryInput struct {
-	IDInput
-	WindowInput
+	httpapi.IDInput
+	httpapi.WindowInput
 	httpapi.PageInput
 }
 
@@ -173,34 +146,25 @@ type StateChangePage struct {
 }
 
 func (s *Service) handleSpaceHistory(ctx context.Context, in *HistoryInput) (*StateChangePage, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	return s.history(ctx, uuid.NullUUID{UUID: id, Valid: true}, true, in.WindowInput, in.PageInput)
+	return s.history(ctx, uuid.NullUUID{UUID: in.ID, Valid: true}, true, in.WindowInput, in.PageInput)
 }
 
-func (s *Service) history(ctx context.Context, space uuid.NullUUID, mustExist bool, win WindowInput, page httpapi.PageInput) (*StateChangePage, error) {
-	w, err := win.window()
+func (s *Service) history(ctx context.Context, space uuid.NullUUID, mustExist bool, win httpapi.WindowInput,
+	p httpapi.PageInput) (*StateChangePage, error) {
+	w, err := win.Window()
 	if err != nil {
 		return nil, err
 	}
-	key, err := after[timeKey](page)
-	if err != nil {
-		return nil, err
-	}
-	items, err := s.History(ctx, space, mustExist, w, page.Size(), key)
-	if err != nil {
-		return nil, err
-	}
-	return &StateChangePage{Body: httpapi.NewPage(items, page.Size(), func(x StateChange) any {
-		return timeKey{At: x.OccurredAt, ID: uuid.MustParse(x.ID)}
-	})}, nil
+	key := func(x StateChange) timeKey { return timeKey{At: x.OccurredAt, ID: uuid.MustParse(x.ID)} }
+	page, err := httpapi.List(p, key, func(size int, after *timeKey) ([]StateChange, error) {
+		return s.History(ctx, space, mustExist, w, size, after)
+	})
+	return &StateChangePage{Body: page}, err
 }
 
 // AvailabilityInput asks for a space's availability in a window.
 type AvailabilityInput struct {
-	IDInput
+	httpapi.IDInput
 	From time.Time `query:"from" required:"true" doc:"Start of the window (RFC 3339)"`
 	To   time.Time `query:"to" required:"true" doc:"End of the window, exclusive; at most 31 days after from"`
 }
@@ -211,10 +175,6 @@ type AvailabilityOutput struct {
 }
 
 func (s *Service) handleAvailability(ctx context.Context, in *AvailabilityInput) (*AvailabilityOutput, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return nil, err
-	}
-	a, err := s.SpaceAvailability(ctx, id, in.From, in.To)
+	a, err := s.SpaceAvailability(ctx, in.ID, in.From, in.To)
 	return &AvailabilityOutput{Body: a}, err
 }

@@ -21,9 +21,9 @@ func (s *Service) DeleteSpace(ctx context.Context, id uuid.UUID, force bool) err
 	}
 	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
-		sp, err := st.LockSpace(ctx, store.LockSpaceParams{TenantID: tenant, ID: id})
+		sp, err := postgres.One(st.LockSpace(ctx, store.LockSpaceParams{TenantID: tenant, ID: id}))
 		if err != nil || sp.DeletedAt != nil {
-			return found(err)
+			return err
 		}
 		open, err := st.OpenReservationCount(ctx, store.OpenReservationCountParams{TenantID: tenant, SpaceID: id})
 		if err != nil {
@@ -50,9 +50,9 @@ func (s *Service) RestoreSpace(ctx context.Context, id uuid.UUID) (Space, error)
 	var out Space
 	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
-		sp, err := st.LockSpace(ctx, store.LockSpaceParams{TenantID: tenant, ID: id})
+		sp, err := postgres.One(st.LockSpace(ctx, store.LockSpaceParams{TenantID: tenant, ID: id}))
 		if err != nil {
-			return found(err)
+			return err
 		}
 		if sp.DeletedAt != nil {
 			if err := restoreSpace(ctx, q, tenant, id, sp.SiteID); err != nil {

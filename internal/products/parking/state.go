@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/parking/store"
 	"github.com/tenantry/tenantry/internal/tenancy"
@@ -57,16 +58,16 @@ func transition(ctx context.Context, q postgres.Querier, tenant, space uuid.UUID
 // transitionAt is transition with the time the fact changed (a sensor's measurement time).
 func transitionAt(ctx context.Context, q postgres.Querier, tenant, space uuid.UUID, at *time.Time, source, detail string, change func() error) (State, error) {
 	st := store.New(q)
-	before, err := st.SpaceState(ctx, store.SpaceStateParams{TenantID: tenant, ID: space})
+	before, err := postgres.One(st.SpaceState(ctx, store.SpaceStateParams{TenantID: tenant, ID: space}))
 	if err != nil {
-		return "", found(err)
+		return "", err
 	}
 	if err := change(); err != nil {
 		return "", err
 	}
-	after, err := st.SpaceState(ctx, store.SpaceStateParams{TenantID: tenant, ID: space})
+	after, err := postgres.One(st.SpaceState(ctx, store.SpaceStateParams{TenantID: tenant, ID: space}))
 	if err != nil {
-		return "", found(err)
+		return "", err
 	}
 	if before == after {
 		return State(after.State), nil
@@ -94,14 +95,9 @@ type timeKey struct {
 	ID uuid.UUID `json:"i"`
 }
 
-// Window is a half-open time range [Since, Until); either end may be open.
-type Window struct {
-	Since, Until *time.Time
-}
-
 // History lists state changes, newest first: of one space (space set), or of the whole tenant.
 // With mustExist, an unknown space is NotFound rather than an empty list.
-func (s *Service) History(ctx context.Context, space uuid.NullUUID, mustExist bool, w Window, size int, after *timeKey) ([]StateChange, error) {
+func (s *Service) History(ctx context.Context, space uuid.NullUUID, mustExist bool, w httpapi.Window, size int, after *timeKey) ([]StateChange, error) {
 	tenant, err := tenantOf(ctx)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tenantry/tenantry/internal/errs"
+	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/parking/store"
 )
@@ -33,7 +34,7 @@ type Reading struct {
 // ReadingFilter selects readings; empty fields do not filter.
 type ReadingFilter struct {
 	DeviceID, SpaceID uuid.NullUUID
-	Window
+	httpapi.Window
 }
 
 // ListReadings lists readings, newest first.

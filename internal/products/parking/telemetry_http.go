@@ -11,7 +11,7 @@ import (
 // ListReadingsInput filters and pages readings.
 type ListReadingsInput struct {
 	httpapi.PageInput
-	WindowInput
+	httpapi.WindowInput
 	DeviceID string `query:"device_id" format:"uuid"`
 	SpaceID  string `query:"space_id" format:"uuid"`
 }
@@ -22,38 +22,34 @@ type ReadingPage struct {
 }
 
 func (s *Service) handleListReadings(ctx context.Context, in *ListReadingsInput) (*ReadingPage, error) {
-	key, err := after[timeKey](in.PageInput)
-	if err != nil {
-		return nil, err
-	}
-	device, err := optionalID("query.device_id", in.DeviceID)
-	if err != nil {
-		return nil, err
-	}
-	space, err := optionalID("query.space_id", in.SpaceID)
-	if err != nil {
-		return nil, err
-	}
-	w, err := in.window()
-	if err != nil {
-		return nil, err
-	}
-	items, err := s.ListReadings(ctx, ReadingFilter{DeviceID: device, SpaceID: space, Window: w}, in.Size(), key)
-	if err != nil {
-		return nil, err
-	}
-	return &ReadingPage{Body: httpapi.NewPage(items, in.Size(), func(x Reading) any { return timeKey{At: x.MeasuredAt, ID: uuid.MustParse(x.ID)} })}, nil
+	key := func(x Reading) timeKey { return timeKey{At: x.MeasuredAt, ID: uuid.MustParse(x.ID)} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *timeKey) ([]Reading, error) {
+		device, err := httpapi.OptionalID("query.device_id", in.DeviceID)
+		if err != nil {
+			return nil, err
+		}
+		space, err := httpapi.OptionalID("query.space_id", in.SpaceID)
+		if err != nil {
+			return nil, err
+		}
+		w, err := in.Window()
+		if err != nil {
+			return nil, err
+		}
+		return s.ListReadings(ctx, ReadingFilter{DeviceID: device, SpaceID: space, Window: w}, size, after)
+	})
+	return &ReadingPage{Body: page}, err
 }
 
 // ListStateChangesInput filters and pages state changes.
 type ListStateChangesInput struct {
 	httpapi.PageInput
-	WindowInput
+	httpapi.WindowInput
 	SpaceID string `query:"space_id" format:"uuid"`
 }
 
 func (s *Service) handleListStateChanges(ctx context.Context, in *ListStateChangesInput) (*StateChangePage, error) {
-	space, err := optionalID("query.space_id", in.SpaceID)
+	space, err := httpapi.OptionalID("query.space_id", in.SpaceID)
 	if err != nil {
 		return nil, err
 	}

@@ -2,8 +2,6 @@ package parking
 
 import (
 	"strings"
-	"time"
-	_ "time/tzdata" // IANA zone names validate the same on every host, with or without /usr/share/zoneinfo
 
 	"github.com/tenantry/tenantry/internal/errs"
 )
@@ -19,17 +17,6 @@ func checkLocation(lat, lon *float64) error {
 		return errs.Invalidf("body.latitude", "latitude must be between -90 and 90")
 	case *lon < -180 || *lon > 180:
 		return errs.Invalidf("body.longitude", "longitude must be between -180 and 180")
-	}
-	return nil
-}
-
-// checkTimezone accepts IANA time zone names only ("Europe/Lisbon", "UTC"), not "Local".
-func checkTimezone(tz string) error {
-	if tz == "" || tz == "Local" || strings.TrimSpace(tz) != tz {
-		return errs.Invalidf("body.timezone", "not an IANA time zone name")
-	}
-	if _, err := time.LoadLocation(tz); err != nil {
-		return errs.Invalidf("body.timezone", "not an IANA time zone name")
 	}
 	return nil
 }

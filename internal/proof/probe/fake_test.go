@@ -83,7 +83,15 @@ func newFake(bugs ...string) *fakeAPI {
 // handler builds the HTTP handler of the fake.
 func (f *fakeAPI) handler(t *testing.T) http.Handler {
 	log := slog.New(slog.DiscardHandler)
-	srv := httpapi.New(httpapi.Options{Logger: log, Authenticator: f})
+	var scopes []tenancy.ScopeInfo
+	for _, name := range []string{"api-keys:manage", "members:read", "sites:read", "sites:write", "spaces:read", "spaces:write", "devices:write"} {
+		scopes = append(scopes, tenancy.ScopeInfo{Name: name, MinRole: tenancy.RoleViewer})
+	}
+	catalogue, err := tenancy.NewScopeCatalogue(scopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httpapi.New(httpapi.Options{Logger: log, Authenticator: f, Scopes: catalogue})
 	api := srv.API()
 	role := func(r tenancy.Role, scope string) httpapi.Access {
 		return httpapi.Access{Class: httpapi.Tenant, Role: r, Scope: scope}

@@ -1,4 +1,4 @@
-package parking
+package httpapi
 
 import (
 	"encoding/json"
