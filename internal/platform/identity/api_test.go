@@ -1,4 +1,4 @@
-package main
+package identity_test
 
 import (
 	"context"
@@ -15,66 +15,34 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantry/tenantry/internal/app"
 	"github.com/tenantry/tenantry/internal/auth"
 	"github.com/tenantry/tenantry/internal/platform/identity"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/tenancy"
+	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
-
-// count runs a counting query as the superuser, to look under RLS in assertions.
-// It uses its own context: it also runs in cleanups, after the test's context has ended.
-func (s *testServer) count(sql string, args ...any) int {
-	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, s.env.SuperURL)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var n int
-	if err := conn.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
-		s.t.Fatalf("%s: %v", sql, err)
-	}
-	return n
-}
-
-// superExec runs a statement as the superuser (to age a row, drop a policy, ...).
-func (s *testServer) superExec(sql string, args ...any) error {
-	s.t.Helper()
-	conn, err := pgx.Connect(s.t.Context(), s.env.SuperURL)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(s.t.Context(), sql, args...); err != nil {
-		s.t.Fatalf("%s: %v", sql, err)
-	}
-	return nil
-}
 
 func TestRegisterLoginMeTenant(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	a := s.register("ana")
-	me := s.do("GET", "/api/v1/me", a.access, nil)
-	if me.status != 200 || !strings.Contains(string(me.body), `"current":{"tenant":{"id":"`+a.tenantID) {
-		t.Fatalf("me: %d %s", me.status, me.body)
+	s := apitest.Start(t)
+	a := s.Register("ana")
+	me := s.Do("GET", "/api/v1/me", a.Access, nil)
+	if me.Status != 200 || !strings.Contains(string(me.Body), `"current":{"tenant":{"id":"`+a.TenantID) {
+		t.Fatalf("me: %d %s", me.Status, me.Body)
 	}
-	login := s.do("POST", "/api/v1/auth/login", "", map[string]any{"email": "ANA@Example.com", "password": a.password})
-	if login.status != 200 {
-		t.Fatalf("login with another letter case: %d %s", login.status, login.body)
+	login := s.Do("POST", "/api/v1/auth/login", "", map[string]any{"email": "ANA@Example.com", "password": a.Password})
+	if login.Status != 200 {
+		t.Fatalf("login with another letter case: %d %s", login.Status, login.Body)
 	}
-	access := login.json(t)["access_token"].(string)
-	ten := s.do("GET", "/api/v1/tenant", access, nil)
-	if ten.status != 200 || ten.json(t)["id"] != a.tenantID {
-		t.Fatalf("get tenant: %d %s", ten.status, ten.body)
+	access := login.JSON(t)["access_token"].(string)
+	ten := s.Do("GET", "/api/v1/tenant", access, nil)
+	if ten.Status != 200 || ten.JSON(t)["id"] != a.TenantID {
+		t.Fatalf("get tenant: %d %s", ten.Status, ten.Body)
 	}
 	for _, action := range []string{"auth.register", "auth.login"} {
-		if n := s.count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = $2 AND actor_id = $3`, a.tenantID, action, a.userID); n != 1 {
+		if n := s.Count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = $2 AND actor_id = $3`, a.TenantID, action, a.UserID); n != 1 {
 			t.Errorf("audit rows for %s: %d, want 1", action, n)
 		}
 	}
@@ -82,30 +50,30 @@ func TestRegisterLoginMeTenant(t *testing.T) {
 
 func TestRegisterConflictsAreGenericAndChangeNothing(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	s.register("bea")
-	before := s.count(`SELECT (SELECT count(*) FROM tenants) * 1000 + (SELECT count(*) FROM users)`)
+	s := apitest.Start(t)
+	s.Register("bea")
+	before := s.Count(`SELECT (SELECT count(*) FROM tenants) * 1000 + (SELECT count(*) FROM users)`)
 	cases := map[string]map[string]any{
 		"same e-mail, other case": {"user": map[string]any{"email": "BEA@example.com", "name": "B", "password": "correct horse battery"}, "tenant": map[string]any{"name": "X", "slug": "fresh-slug"}},
 		"same slug":               {"user": map[string]any{"email": "new@example.com", "name": "B", "password": "correct horse battery"}, "tenant": map[string]any{"name": "X", "slug": "t-bea"}},
 	}
 	var bodies []string
 	for name, body := range cases {
-		r := s.do("POST", "/api/v1/auth/register", "", body)
-		if r.status != http.StatusConflict || r.header.Get("Content-Type") != "application/problem+json" {
-			t.Errorf("%s: %d %s", name, r.status, r.body)
+		r := s.Do("POST", "/api/v1/auth/register", "", body)
+		if r.Status != http.StatusConflict || r.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s: %d %s", name, r.Status, r.Body)
 		}
 		for _, leak := range []string{"bea@", "t-bea", "users_email_key", "tenants_slug_key", "Key ("} {
-			if strings.Contains(strings.ToLower(string(r.body)), strings.ToLower(leak)) {
-				t.Errorf("%s: the 409 echoes %q: %s", name, leak, r.body)
+			if strings.Contains(strings.ToLower(string(r.Body)), strings.ToLower(leak)) {
+				t.Errorf("%s: the 409 echoes %q: %s", name, leak, r.Body)
 			}
 		}
-		bodies = append(bodies, string(r.body))
+		bodies = append(bodies, string(r.Body))
 	}
 	if bodies[0] != bodies[1] {
 		t.Errorf("the two conflicts differ, which tells e-mail from slug:\n%s\n%s", bodies[0], bodies[1])
 	}
-	if after := s.count(`SELECT (SELECT count(*) FROM tenants) * 1000 + (SELECT count(*) FROM users)`); after != before {
+	if after := s.Count(`SELECT (SELECT count(*) FROM tenants) * 1000 + (SELECT count(*) FROM users)`); after != before {
 		t.Errorf("failed registrations changed the database: %d -> %d", before, after)
 	}
 }
@@ -114,10 +82,10 @@ func TestRegisterConflictsAreGenericAndChangeNothing(t *testing.T) {
 // no row of it is left in any table.
 func TestRegistrationIsAtomic(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	keys, _ := s.cfg.keyRing()
+	s := apitest.Start(t)
+	keys := s.Config.Keys
 	hasher, _ := auth.NewHasher(auth.HasherConfig{})
-	svc, err := identity.New(s.db, slog.New(slog.DiscardHandler), identity.Config{Hasher: hasher,
+	svc, err := identity.New(s.DB, slog.New(slog.DiscardHandler), identity.Config{Hasher: hasher,
 		Tokens: &auth.Tokens{Keys: keys, Issuer: app.TokenIssuer, Audience: app.TokenAudience, TTL: time.Minute}})
 	if err != nil {
 		t.Fatal(err)
@@ -132,54 +100,54 @@ func TestRegistrationIsAtomic(t *testing.T) {
 	if !errors.Is(err, boom) || seen.IsZero() {
 		t.Fatalf("register with a failing hook: %v", err)
 	}
-	n := s.count(`SELECT (SELECT count(*) FROM tenants WHERE id = $1) + (SELECT count(*) FROM users WHERE email = 'cid@example.com')
+	n := s.Count(`SELECT (SELECT count(*) FROM tenants WHERE id = $1) + (SELECT count(*) FROM users WHERE email = 'cid@example.com')
 		+ (SELECT count(*) FROM memberships WHERE tenant_id = $1) + (SELECT count(*) FROM refresh_tokens WHERE tenant_id = $1)
 		+ (SELECT count(*) FROM audit_events WHERE tenant_id = $1)`, seen.UUID())
 	if n != 0 {
 		t.Errorf("a failed registration left %d rows behind", n)
 	}
-	if r := s.do("POST", "/api/v1/auth/login", "", map[string]any{"email": "cid@example.com", "password": "correct horse battery"}); r.status != 401 {
-		t.Errorf("login after failed registration: %d", r.status)
+	if r := s.Do("POST", "/api/v1/auth/login", "", map[string]any{"email": "cid@example.com", "password": "correct horse battery"}); r.Status != 401 {
+		t.Errorf("login after failed registration: %d", r.Status)
 	}
 }
 
 func TestRefreshRotationAndReuse(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	a := s.register("dan")
-	r := s.do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": a.refresh})
-	if r.status != 200 {
-		t.Fatalf("refresh: %d %s", r.status, r.body)
+	s := apitest.Start(t)
+	a := s.Register("dan")
+	r := s.Do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": a.Refresh})
+	if r.Status != 200 {
+		t.Fatalf("refresh: %d %s", r.Status, r.Body)
 	}
-	rt2 := r.json(t)["refresh_token"].(string)
-	if rt2 == a.refresh {
+	rt2 := r.JSON(t)["refresh_token"].(string)
+	if rt2 == a.Refresh {
 		t.Fatal("refresh returned the same token")
 	}
-	if r := s.do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": a.refresh}); r.status != 401 {
-		t.Errorf("reusing the old token: %d, want 401", r.status)
+	if r := s.Do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": a.Refresh}); r.Status != 401 {
+		t.Errorf("reusing the old token: %d, want 401", r.Status)
 	}
-	if r := s.do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": rt2}); r.status != 401 {
-		t.Errorf("the new token after reuse was detected: %d, want 401 (family revoked)", r.status)
+	if r := s.Do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": rt2}); r.Status != 401 {
+		t.Errorf("the new token after reuse was detected: %d, want 401 (family revoked)", r.Status)
 	}
-	if n := s.count(`SELECT count(*) FROM refresh_tokens WHERE tenant_id = $1 AND revoked_at IS NULL`, a.tenantID); n != 0 {
+	if n := s.Count(`SELECT count(*) FROM refresh_tokens WHERE tenant_id = $1 AND revoked_at IS NULL`, a.TenantID); n != 0 {
 		t.Errorf("%d tokens of the family are still live", n)
 	}
-	if n := s.count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = 'auth.refresh_reuse' AND outcome = 'denied'`, a.tenantID); n != 1 {
+	if n := s.Count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = 'auth.refresh_reuse' AND outcome = 'denied'`, a.TenantID); n != 1 {
 		t.Errorf("refresh reuse audited %d times, want 1", n)
 	}
 }
 
 func TestConcurrentRefreshOneWins(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	a := s.register("eve")
+	s := apitest.Start(t)
+	a := s.Register("eve")
 	var wg sync.WaitGroup
 	statuses := make([]int, 2)
 	for i := range statuses {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			statuses[i] = s.do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": a.refresh}).status
+			statuses[i] = s.Do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": a.Refresh}).Status
 		}()
 	}
 	wg.Wait()
@@ -198,32 +166,32 @@ func TestConcurrentRefreshOneWins(t *testing.T) {
 
 func TestLogout(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	a := s.register("fay")
-	if r := s.do("POST", "/api/v1/auth/logout", "", map[string]any{"refresh_token": a.refresh}); r.status != 204 {
-		t.Fatalf("logout: %d %s", r.status, r.body)
+	s := apitest.Start(t)
+	a := s.Register("fay")
+	if r := s.Do("POST", "/api/v1/auth/logout", "", map[string]any{"refresh_token": a.Refresh}); r.Status != 204 {
+		t.Fatalf("logout: %d %s", r.Status, r.Body)
 	}
-	if r := s.do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": a.refresh}); r.status != 401 {
-		t.Errorf("refresh after logout: %d", r.status)
+	if r := s.Do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": a.Refresh}); r.Status != 401 {
+		t.Errorf("refresh after logout: %d", r.Status)
 	}
-	if r := s.do("POST", "/api/v1/auth/logout", "", map[string]any{"refresh_token": "tnr_rt_garbage"}); r.status != 401 {
-		t.Errorf("logout with a malformed token: %d", r.status)
+	if r := s.Do("POST", "/api/v1/auth/logout", "", map[string]any{"refresh_token": "tnr_rt_garbage"}); r.Status != 401 {
+		t.Errorf("logout with a malformed token: %d", r.Status)
 	}
-	if n := s.count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = 'auth.logout'`, a.tenantID); n != 1 {
+	if n := s.Count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = 'auth.logout'`, a.TenantID); n != 1 {
 		t.Errorf("logout audited %d times", n)
 	}
 }
 
 func TestLoginFailuresLookAlike(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	s.register("gus")
-	unknown := s.do("POST", "/api/v1/auth/login", "", map[string]any{"email": "nobody@example.com", "password": "whatever whatever"})
-	wrong := s.do("POST", "/api/v1/auth/login", "", map[string]any{"email": "gus@example.com", "password": "whatever whatever"})
-	if unknown.status != 401 || wrong.status != 401 || string(unknown.body) != string(wrong.body) {
-		t.Errorf("unknown e-mail and wrong password differ:\n%d %s\n%d %s", unknown.status, unknown.body, wrong.status, wrong.body)
+	s := apitest.Start(t)
+	s.Register("gus")
+	unknown := s.Do("POST", "/api/v1/auth/login", "", map[string]any{"email": "nobody@example.com", "password": "whatever whatever"})
+	wrong := s.Do("POST", "/api/v1/auth/login", "", map[string]any{"email": "gus@example.com", "password": "whatever whatever"})
+	if unknown.Status != 401 || wrong.Status != 401 || string(unknown.Body) != string(wrong.Body) {
+		t.Errorf("unknown e-mail and wrong password differ:\n%d %s\n%d %s", unknown.Status, unknown.Body, wrong.Status, wrong.Body)
 	}
-	if n := s.count(`SELECT count(*) FROM security_events WHERE action = 'auth.login' AND outcome = 'failure'`); n != 2 {
+	if n := s.Count(`SELECT count(*) FROM security_events WHERE action = 'auth.login' AND outcome = 'failure'`); n != 2 {
 		t.Errorf("failed logins recorded: %d, want 2", n)
 	}
 }
@@ -232,10 +200,10 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 // WWW-Authenticate, never a 5xx.
 func TestAccessTokenNegatives(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	a := s.register("hal")
-	keys, _ := s.cfg.keyRing()
-	user, tenant := uuid.MustParse(a.userID), uuid.MustParse(a.tenantID)
+	s := apitest.Start(t)
+	a := s.Register("hal")
+	keys := s.Config.Keys
+	user, tenant := uuid.MustParse(a.UserID), uuid.MustParse(a.TenantID)
 	claims := auth.AccessClaims{UserID: user, TenantID: tenant, Role: "owner"}
 	issue := func(tk *auth.Tokens) string {
 		tok, _, err := tk.Issue(claims)
@@ -257,41 +225,41 @@ func TestAccessTokenNegatives(t *testing.T) {
 		"wrong type":     seg(map[string]string{"alg": "HS256", "typ": "JWT", "kid": keys.Current()}) + "." + parts[1] + "." + parts[2],
 		"malformed":      "not.a.jwt",
 		"two parts":      parts[0] + "." + parts[1],
-		"refresh token":  a.refresh,
+		"refresh token":  a.Refresh,
 	}
-	if r := s.do("GET", "/api/v1/me", valid, nil); r.status != 200 {
-		t.Fatalf("control: a valid token gets %d", r.status)
+	if r := s.Do("GET", "/api/v1/me", valid, nil); r.Status != 200 {
+		t.Fatalf("control: a valid token gets %d", r.Status)
 	}
 	for name, tok := range cases {
-		r := s.do("GET", "/api/v1/me", tok, nil)
-		if r.status != 401 || !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Bearer") {
-			t.Errorf("%s: %d, WWW-Authenticate %q", name, r.status, r.header.Get("WWW-Authenticate"))
+		r := s.Do("GET", "/api/v1/me", tok, nil)
+		if r.Status != 401 || !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("%s: %d, WWW-Authenticate %q", name, r.Status, r.Header.Get("WWW-Authenticate"))
 		}
 	}
-	if r := s.do("GET", "/api/v1/me", "", nil); r.status != 401 || r.header.Get("WWW-Authenticate") == "" {
-		t.Errorf("no credentials: %d %v", r.status, r.header)
+	if r := s.Do("GET", "/api/v1/me", "", nil); r.Status != 401 || r.Header.Get("WWW-Authenticate") == "" {
+		t.Errorf("no credentials: %d %v", r.Status, r.Header)
 	}
 }
 
 // TestTenantRequired: a signed-in user without a tenant is refused tenant operations with 403.
 func TestTenantRequired(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	a := s.register("ida")
-	keys, _ := s.cfg.keyRing()
+	s := apitest.Start(t)
+	a := s.Register("ida")
+	keys := s.Config.Keys
 	tk := &auth.Tokens{Keys: keys, Issuer: app.TokenIssuer, Audience: app.TokenAudience, TTL: time.Minute}
-	noTenant, _, err := tk.Issue(auth.AccessClaims{UserID: uuid.MustParse(a.userID)})
+	noTenant, _, err := tk.Issue(auth.AccessClaims{UserID: uuid.MustParse(a.UserID)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := s.do("GET", "/api/v1/tenant", noTenant, nil); r.status != 403 {
-		t.Errorf("tenant operation without a tenant: %d %s", r.status, r.body)
+	if r := s.Do("GET", "/api/v1/tenant", noTenant, nil); r.Status != 403 {
+		t.Errorf("tenant operation without a tenant: %d %s", r.Status, r.Body)
 	}
-	if r := s.do("GET", "/api/v1/me", noTenant, nil); r.status != 200 || !strings.Contains(string(r.body), `"current":null`) {
-		t.Errorf("me without a tenant: %d %s", r.status, r.body)
+	if r := s.Do("GET", "/api/v1/me", noTenant, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"current":null`) {
+		t.Errorf("me without a tenant: %d %s", r.Status, r.Body)
 	}
-	if r := s.do("GET", "/api/v1/tenant", "", nil, "X-API-Key", "tnr_key_bogus"); r.status != 401 {
-		t.Errorf("bogus API key: %d", r.status)
+	if r := s.Do("GET", "/api/v1/tenant", "", nil, "X-API-Key", "tnr_key_bogus"); r.Status != 401 {
+		t.Errorf("bogus API key: %d", r.Status)
 	}
 }
 
@@ -299,19 +267,19 @@ func TestTenantRequired(t *testing.T) {
 // switching to one that does not exist.
 func TestSwitchTenantHidesOtherTenants(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	a, b := s.register("jon"), s.register("kim")
-	other := s.do("POST", "/api/v1/auth/switch-tenant", a.access, map[string]any{"tenant_id": b.tenantID})
-	random := s.do("POST", "/api/v1/auth/switch-tenant", a.access, map[string]any{"tenant_id": uuid.NewString()})
-	if other.status != 404 || string(other.body) != string(random.body) {
-		t.Errorf("another tenant's id vs a random id:\n%d %s\n%d %s", other.status, other.body, random.status, random.body)
+	s := apitest.Start(t)
+	a, b := s.Register("jon"), s.Register("kim")
+	other := s.Do("POST", "/api/v1/auth/switch-tenant", a.Access, map[string]any{"tenant_id": b.TenantID})
+	random := s.Do("POST", "/api/v1/auth/switch-tenant", a.Access, map[string]any{"tenant_id": uuid.NewString()})
+	if other.Status != 404 || string(other.Body) != string(random.Body) {
+		t.Errorf("another tenant's id vs a random id:\n%d %s\n%d %s", other.Status, other.Body, random.Status, random.Body)
 	}
-	if strings.Join(headerNames(other.header), ",") != strings.Join(headerNames(random.header), ",") {
-		t.Errorf("header sets differ: %v vs %v", headerNames(other.header), headerNames(random.header))
+	if strings.Join(headerNames(other.Header), ",") != strings.Join(headerNames(random.Header), ",") {
+		t.Errorf("header sets differ: %v vs %v", headerNames(other.Header), headerNames(random.Header))
 	}
-	own := s.do("POST", "/api/v1/auth/switch-tenant", a.access, map[string]any{"tenant_id": a.tenantID})
-	if own.status != 200 || own.json(t)["tenant_id"] != a.tenantID {
-		t.Errorf("switch to own tenant: %d %s", own.status, own.body)
+	own := s.Do("POST", "/api/v1/auth/switch-tenant", a.Access, map[string]any{"tenant_id": a.TenantID})
+	if own.Status != 200 || own.JSON(t)["tenant_id"] != a.TenantID {
+		t.Errorf("switch to own tenant: %d %s", own.Status, own.Body)
 	}
 }
 
@@ -324,24 +292,43 @@ func headerNames(h http.Header) []string {
 	return out
 }
 
-// TestLoginAccountLimit: repeated failed sign-ins for one account are refused with 429 before any
+// TestLoginAccountLimit: repeated failed sign-ins for one apitest.Account are refused with 429 before any
 // password work, even when they come from different addresses' budgets.
 func TestLoginAccountLimit(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	a := s.register("ivy")
-	var last response
+	s := apitest.Start(t)
+	a := s.Register("ivy")
+	var last apitest.Response
 	for i := 0; i < 11; i++ {
-		last = s.do("POST", "/api/v1/auth/login", "", map[string]any{"email": a.email, "password": "wrong password " + strconv.Itoa(i)},
+		last = s.Do("POST", "/api/v1/auth/login", "", map[string]any{"email": a.Email, "password": "wrong password " + strconv.Itoa(i)},
 			"X-Request-Id", "acct-limit-"+strconv.Itoa(i)+"-xxxxxxxx")
-		if i < 10 && last.status != 401 {
-			t.Fatalf("attempt %d: %d", i+1, last.status)
+		if i < 10 && last.Status != 401 {
+			t.Fatalf("attempt %d: %d", i+1, last.Status)
 		}
 	}
-	if last.status != 429 || last.header.Get("Retry-After") == "" {
-		t.Errorf("11th failed sign-in for one account: %d (Retry-After %q), want 429", last.status, last.header.Get("Retry-After"))
+	if last.Status != 429 || last.Header.Get("Retry-After") == "" {
+		t.Errorf("11th failed sign-in for one apitest.Account: %d (Retry-After %q), want 429", last.Status, last.Header.Get("Retry-After"))
 	}
-	if r := s.do("POST", "/api/v1/auth/login", "", map[string]any{"email": a.email, "password": a.password}); r.status != 429 {
-		t.Errorf("the right password while the account is limited: %d, want 429", r.status)
+	if r := s.Do("POST", "/api/v1/auth/login", "", map[string]any{"email": a.Email, "password": a.Password}); r.Status != 429 {
+		t.Errorf("the right password while the apitest.Account is limited: %d, want 429", r.Status)
+	}
+}
+
+// TestNoSecretsInLogs runs a whole session and searches the server's log for every secret it saw.
+func TestNoSecretsInLogs(t *testing.T) {
+	t.Parallel()
+	s := apitest.Start(t)
+	a := s.Register("lea")
+	r := s.Do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": a.Refresh})
+	s.Do("GET", "/api/v1/me", a.Access, nil)
+	s.Do("POST", "/api/v1/auth/login", "", map[string]any{"email": a.Email, "password": "wrong password here"})
+	logs := s.Logs.String()
+	if !strings.Contains(logs, `"operation":"refresh"`) || !strings.Contains(logs, a.TenantID) {
+		t.Fatalf("the log does not have the request lines this test expects:\n%s", logs)
+	}
+	for _, secret := range []string{a.Password, "wrong password here", a.Access, a.Refresh, r.JSON(t)["refresh_token"].(string), "tnr_rt_", "eyJ"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the log contains a secret (%.12s...)", secret)
+		}
 	}
 }

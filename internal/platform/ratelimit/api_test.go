@@ -1,45 +1,21 @@
-package main
+package ratelimit_test
 
 import (
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tenantry/tenantry/internal/app"
 	"github.com/tenantry/tenantry/internal/platform/ratelimit"
+	"github.com/tenantry/tenantry/internal/testkit/apitest"
 	"github.com/tenantry/tenantry/internal/testkit/redistest"
-	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
-// startInstances starts n instances of the service on one database, with the configuration
-// changed by tune; they share the signing key, so a token from one is good on all.
-func startInstances(t *testing.T, n int, tune func(*config)) []*testServer {
-	t.Helper()
-	env := testenv.NewDB(t)
-	cfg := testConfig(t, env)
-	tune(&cfg)
-	out := make([]*testServer, 0, n)
-	for range n {
-		s := &testServer{t: t, env: env, cfg: cfg, logs: &lockedBuffer{}}
-		s.db = env.Open(t, 4)
-		var err error
-		if s.app, err = newApp(cfg, s.db, newLogger(s.logs, slog.LevelDebug)); err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(s.app.Handler)
-		t.Cleanup(srv.Close)
-		t.Cleanup(s.checkAudited)
-		s.url = srv.URL
-		out = append(out, s)
-	}
-	return out
-}
-
-func limits(spec string) func(*config) {
-	return func(c *config) {
+// limits is a configuration with the rate limits of spec (TENANTRY_RATE_LIMITS syntax).
+func limits(spec string) func(*app.Config) {
+	return func(c *app.Config) {
 		l, err := ratelimit.ParseLimits(spec)
 		if err != nil {
 			panic(err)
@@ -48,10 +24,10 @@ func limits(spec string) func(*config) {
 	}
 }
 
-func wantHeaders(t *testing.T, what string, r response, want map[string]string) {
+func wantHeaders(t *testing.T, what string, r apitest.Response, want map[string]string) {
 	t.Helper()
 	for k, v := range want {
-		if got := r.header.Get(k); got != v {
+		if got := r.Header.Get(k); got != v {
 			t.Errorf("%s: %s = %q, want %q", what, k, got, v)
 		}
 	}
@@ -59,29 +35,29 @@ func wantHeaders(t *testing.T, what string, r response, want map[string]string) 
 
 func TestRateLimitedResponse(t *testing.T) {
 	t.Parallel()
-	s := startInstances(t, 1, limits("principal=3/1m,login=2/1m"))[0]
-	a := s.register("rita")
+	s := apitest.StartWith(t, apitest.Options{Configure: limits("principal=3/1m,login=2/1m")})
+	a := s.Register("rita")
 	for i := range 3 {
-		r := s.do("GET", "/api/v1/tenant", a.access, nil)
-		if r.status != 200 {
-			t.Fatalf("request %d: %d %s", i+1, r.status, r.body)
+		r := s.Do("GET", "/api/v1/tenant", a.Access, nil)
+		if r.Status != 200 {
+			t.Fatalf("request %d: %d %s", i+1, r.Status, r.Body)
 		}
 		wantHeaders(t, "allowed", r, map[string]string{
 			"RateLimit-Policy":      `"principal";q=3;w=60, "tenant";q=3000;w=60`,
 			"X-RateLimit-Limit":     "3",
 			"X-RateLimit-Remaining": []string{"2", "1", "0"}[i],
 		})
-		if !strings.HasPrefix(r.header.Get("RateLimit"), `"principal";r=`+[]string{"2", "1", "0"}[i]+";t=") {
-			t.Errorf("request %d: RateLimit %q", i+1, r.header.Get("RateLimit"))
+		if !strings.HasPrefix(r.Header.Get("RateLimit"), `"principal";r=`+[]string{"2", "1", "0"}[i]+";t=") {
+			t.Errorf("request %d: RateLimit %q", i+1, r.Header.Get("RateLimit"))
 		}
 	}
 	for range 5 {
-		r := s.do("GET", "/api/v1/tenant", a.access, nil)
-		if r.status != http.StatusTooManyRequests || r.header.Get("Content-Type") != "application/problem+json" {
-			t.Fatalf("over the limit: %d %s", r.status, r.body)
+		r := s.Do("GET", "/api/v1/tenant", a.Access, nil)
+		if r.Status != http.StatusTooManyRequests || r.Header.Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("over the limit: %d %s", r.Status, r.Body)
 		}
-		if p := r.json(t); p["kind"] != "rate_limited" || p["status"] != 429.0 || p["detail"] != "too many requests" {
-			t.Fatalf("problem: %s", r.body)
+		if p := r.JSON(t); p["kind"] != "rate_limited" || p["status"] != 429.0 || p["detail"] != "too many requests" {
+			t.Fatalf("problem: %s", r.Body)
 		}
 		wantHeaders(t, "refused", r, map[string]string{
 			"Retry-After": "20", "RateLimit-Policy": `"principal";q=3;w=60`, "RateLimit": `"principal";r=0;t=60`,
@@ -89,34 +65,34 @@ func TestRateLimitedResponse(t *testing.T) {
 		})
 	}
 	// Eight refusals, one security event in the tenant's audit log.
-	if n := s.count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = 'security.rate_limited' AND outcome = 'denied' AND target_id = 'principal'`, a.tenantID); n != 1 {
+	if n := s.Count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = 'security.rate_limited' AND outcome = 'denied' AND target_id = 'principal'`, a.TenantID); n != 1 {
 		t.Errorf("tenant audit rows for the block: %d, want 1", n)
 	}
 
 	// Sign-in is limited per client address; the block lands in the security log.
 	for i := range 4 {
-		r := s.do("POST", "/api/v1/auth/login", "", map[string]any{"email": "nobody@example.com", "password": "wrong password!"})
+		r := s.Do("POST", "/api/v1/auth/login", "", map[string]any{"email": "nobody@example.com", "password": "wrong password!"})
 		want := []int{401, 401, 429, 429}[i]
-		if r.status != want {
-			t.Fatalf("sign-in %d: %d, want %d: %s", i+1, r.status, want, r.body)
+		if r.Status != want {
+			t.Fatalf("sign-in %d: %d, want %d: %s", i+1, r.Status, want, r.Body)
 		}
 		if want == 429 {
 			wantHeaders(t, "sign-in refused", r, map[string]string{"Retry-After": "30", "RateLimit-Policy": `"login";q=2;w=60`})
 		}
 	}
-	if n := s.count(`SELECT count(*) FROM security_events WHERE action = 'security.rate_limited' AND details ->> 'policy' = 'login'`); n != 1 {
+	if n := s.Count(`SELECT count(*) FROM security_events WHERE action = 'security.rate_limited' AND details ->> 'policy' = 'login'`); n != 1 {
 		t.Errorf("security log rows for the sign-in block: %d, want 1", n)
 	}
 
 	// Probes, metrics and docs are never limited and carry no budget.
 	for i := range 50 {
 		for _, path := range []string{"/health/live", "/health/ready", "/metrics", "/docs"} {
-			if r := s.do("GET", path, "", nil); r.status != 200 || r.header.Get("RateLimit") != "" {
-				t.Fatalf("%s, request %d: %d, RateLimit %q", path, i+1, r.status, r.header.Get("RateLimit"))
+			if r := s.Do("GET", path, "", nil); r.Status != 200 || r.Header.Get("RateLimit") != "" {
+				t.Fatalf("%s, request %d: %d, RateLimit %q", path, i+1, r.Status, r.Header.Get("RateLimit"))
 			}
 		}
 	}
-	m := string(s.do("GET", "/metrics", "", nil).body)
+	m := string(s.Do("GET", "/metrics", "", nil).Body)
 	for _, want := range []string{`tenantry_ratelimit_decisions_total{outcome="limited",policy="principal"} 5`, `tenantry_ratelimit_decisions_total{outcome="allowed",policy="tenant"} 3`} {
 		if !strings.Contains(m, want) {
 			t.Errorf("metrics lack %s", want)
@@ -127,23 +103,23 @@ func TestRateLimitedResponse(t *testing.T) {
 // TestTenantSettingsOverrideLimits: a tenant's settings (e.g. its plan) change its limits.
 func TestTenantSettingsOverrideLimits(t *testing.T) {
 	t.Parallel()
-	s := startInstances(t, 1, func(*config) {})[0]
-	a := s.register("otto")
-	s.count(`WITH u AS (UPDATE tenants SET settings = '{"rate_limits": {"principal": "2/1m"}}' WHERE id = $1 RETURNING 1) SELECT count(*) FROM u`, a.tenantID)
+	s := apitest.Start(t)
+	a := s.Register("otto")
+	s.Count(`WITH u AS (UPDATE tenants SET settings = '{"rate_limits": {"principal": "2/1m"}}' WHERE id = $1 RETURNING 1) SELECT count(*) FROM u`, a.TenantID)
 	statuses := []int{}
 	for range 3 {
-		r := s.do("GET", "/api/v1/tenant", a.access, nil)
-		statuses = append(statuses, r.status)
-		if r.status == 429 && r.header.Get("RateLimit-Policy") != `"principal";q=2;w=60` {
-			t.Errorf("RateLimit-Policy %q", r.header.Get("RateLimit-Policy"))
+		r := s.Do("GET", "/api/v1/tenant", a.Access, nil)
+		statuses = append(statuses, r.Status)
+		if r.Status == 429 && r.Header.Get("RateLimit-Policy") != `"principal";q=2;w=60` {
+			t.Errorf("RateLimit-Policy %q", r.Header.Get("RateLimit-Policy"))
 		}
 	}
 	if statuses[0] != 200 || statuses[1] != 200 || statuses[2] != 429 {
 		t.Fatalf("statuses %v under the tenant's override of 2/1m", statuses)
 	}
-	b := s.register("ulla") // another tenant keeps the default
-	if r := s.do("GET", "/api/v1/tenant", b.access, nil); r.status != 200 || r.header.Get("X-RateLimit-Limit") != "600" {
-		t.Fatalf("other tenant: %d, limit %q", r.status, r.header.Get("X-RateLimit-Limit"))
+	b := s.Register("ulla") // another tenant keeps the default
+	if r := s.Do("GET", "/api/v1/tenant", b.Access, nil); r.Status != 200 || r.Header.Get("X-RateLimit-Limit") != "600" {
+		t.Fatalf("other tenant: %d, limit %q", r.Status, r.Header.Get("X-RateLimit-Limit"))
 	}
 }
 
@@ -153,26 +129,26 @@ func TestTwoInstancesShareOneLimit(t *testing.T) {
 	t.Parallel()
 	redis := redistest.Start(t)
 	run := func(redisURL string) (allowed int, blocks int) {
-		servers := startInstances(t, 2, func(c *config) {
+		servers := apitest.Instances(t, 2, apitest.Options{Configure: func(c *app.Config) {
 			limits("principal=10/1m")(c)
 			c.RedisURL = redisURL
-		})
-		a := servers[0].register("sam")
+		}})
+		a := servers[0].Register("sam")
 		for i := range 40 {
 			s := servers[i%2]
-			r := s.do("GET", "/api/v1/tenant", a.access, nil)
-			switch r.status {
+			r := s.Do("GET", "/api/v1/tenant", a.Access, nil)
+			switch r.Status {
 			case 200:
 				allowed++
 			case 429:
-				if ra, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || ra < 1 || ra > 6 {
-					t.Errorf("Retry-After %q, want 1 to 6 (one request every 6s)", r.header.Get("Retry-After"))
+				if ra, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || ra < 1 || ra > 6 {
+					t.Errorf("Retry-After %q, want 1 to 6 (one request every 6s)", r.Header.Get("Retry-After"))
 				}
 			default:
-				t.Fatalf("request %d: %d %s", i+1, r.status, r.body)
+				t.Fatalf("request %d: %d %s", i+1, r.Status, r.Body)
 			}
 		}
-		return allowed, servers[0].count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = 'security.rate_limited'`, a.tenantID)
+		return allowed, servers[0].Count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = 'security.rate_limited'`, a.TenantID)
 	}
 	start := time.Now()
 	if allowed, blocks := run(redis.URL); allowed != 10 || blocks != 1 {

@@ -1,4 +1,4 @@
-package main
+package parking_test
 
 import (
 	"encoding/json"
@@ -10,63 +10,56 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
+
+// server is the assembled service with the parking helpers below.
+type server struct{ *apitest.Server }
+
+// startServer starts the assembled service for t (apitest.Start).
+func startServer(t *testing.T) server { return server{apitest.Start(t)} }
 
 // parkingTenant is a registered owner, the tenant's default site and an ingest API key.
 type parkingTenant struct {
-	account
+	apitest.Account
 	site   string // id of the default site registration made
 	ingest string // an API key with webhook:ingest only
 }
 
-func (s *testServer) parkingTenant(name string) parkingTenant {
-	s.t.Helper()
-	p := parkingTenant{account: s.register(name)}
-	sites := s.must(200, "GET", "/api/v1/sites", p.access, nil)["items"].([]any)
+func (s server) parkingTenant(name string) parkingTenant {
+	s.T.Helper()
+	p := parkingTenant{Account: s.Register(name)}
+	sites := s.Must(200, "GET", "/api/v1/sites", p.Access, nil)["items"].([]any)
 	if len(sites) != 1 {
-		s.t.Fatalf("registration made %d sites, want the default one", len(sites))
+		s.T.Fatalf("registration made %d sites, want the default one", len(sites))
 	}
 	p.site = sites[0].(map[string]any)["id"].(string)
-	st, k := s.createKey(p.account, map[string]any{"name": "chirpstack", "scopes": []string{"webhook:ingest"}})
+	st, k := s.CreateKey(p.Account, map[string]any{"name": "chirpstack", "scopes": []string{"webhook:ingest"}})
 	if st != 201 {
-		s.t.Fatalf("ingest key: %d", st)
+		s.T.Fatalf("ingest key: %d", st)
 	}
 	p.ingest = k["key"].(string)
 	return p
 }
 
-// must sends a request and fails the test unless it answers status; it returns the JSON object.
-func (s *testServer) must(status int, method, path, token string, body any, headers ...string) map[string]any {
-	s.t.Helper()
-	r := s.do(method, path, token, body, headers...)
-	if r.status != status {
-		s.t.Fatalf("%s %s: %d %s (want %d)", method, path, r.status, r.body, status)
-	}
-	if len(r.body) == 0 {
-		return nil
-	}
-	var m map[string]any
-	_ = json.Unmarshal(r.body, &m)
-	return m
-}
-
-func (s *testServer) space(p parkingTenant, code string) string {
-	s.t.Helper()
-	return s.must(201, "POST", "/api/v1/spaces", p.access, map[string]any{"site_id": p.site, "code": code})["id"].(string)
+func (s server) space(p parkingTenant, code string) string {
+	s.T.Helper()
+	return s.Must(201, "POST", "/api/v1/spaces", p.Access, map[string]any{"site_id": p.site, "code": code})["id"].(string)
 }
 
 // sensor registers a sensor on space and returns its id and EUI.
-func (s *testServer) sensor(p parkingTenant, space string) (id, eui string) {
-	s.t.Helper()
+func (s server) sensor(p parkingTenant, space string) (id, eui string) {
+	s.T.Helper()
 	eui = strings.ToUpper(strings.ReplaceAll(uuid.NewString(), "-", "")[:16])
-	id = s.must(201, "POST", "/api/v1/devices", p.access, map[string]any{"dev_eui": eui, "kind": "sensor", "space_id": space})["id"].(string)
+	id = s.Must(201, "POST", "/api/v1/devices", p.Access, map[string]any{"dev_eui": eui, "kind": "sensor", "space_id": space})["id"].(string)
 	return id, eui
 }
 
 // event loads a recorded ChirpStack payload and sets the device and the fields given.
-func event(t *testing.T, file, eui string, set map[string]any) string {
+func event(t testing.TB, file, eui string, set map[string]any) string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "internal", "products", "parking", "testdata", file))
+	raw, err := os.ReadFile(filepath.Join("testdata", file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +83,7 @@ func event(t *testing.T, file, eui string, set map[string]any) string {
 }
 
 // uplink is a recorded uplink of eui reporting occupied or vacant (Browan TABS byte 0, bit 0).
-func uplink(t *testing.T, eui string, occupied bool, fcnt int) string {
+func uplink(t testing.TB, eui string, occupied bool, fcnt int) string {
 	data := "AA4xAA=="
 	if occupied {
 		data = "AQ4xAA=="
@@ -98,14 +91,14 @@ func uplink(t *testing.T, eui string, occupied bool, fcnt int) string {
 	return event(t, "up.json", eui, map[string]any{"data": data, "fCnt": fcnt, "time": time.Now().UTC().Format(time.RFC3339Nano)})
 }
 
-func (s *testServer) ingest(p parkingTenant, kind, body string) response {
-	s.t.Helper()
-	return s.do("POST", "/api/v1/ingest/chirpstack?event="+kind, "", body, "X-API-Key", p.ingest)
+func (s server) ingest(p parkingTenant, kind, body string) apitest.Response {
+	s.T.Helper()
+	return s.Do("POST", "/api/v1/ingest/chirpstack?event="+kind, "", body, "X-API-Key", p.ingest)
 }
 
-func (s *testServer) state(p parkingTenant, space string) string {
-	s.t.Helper()
-	return fmt.Sprint(s.must(200, "GET", "/api/v1/spaces/"+space, p.access, nil)["state"])
+func (s server) state(p parkingTenant, space string) string {
+	s.T.Helper()
+	return fmt.Sprint(s.Must(200, "GET", "/api/v1/spaces/"+space, p.Access, nil)["state"])
 }
 
 func mustJSON(v any) string {

@@ -1,53 +1,32 @@
-package main
+package apitest
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
-	"encoding/base64"
-	"encoding/json"
-	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tenantry/tenantry/internal/app"
+	"github.com/tenantry/tenantry/internal/auth"
+	"github.com/tenantry/tenantry/internal/platform/mail"
+	"github.com/tenantry/tenantry/internal/platform/ratelimit"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
-
-// lockedBuffer collects the server's log lines for assertions.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// testServer is the assembled service on a real database, over real HTTP.
-type testServer struct {
-	t    *testing.T
-	url  string
-	env  testenv.DB
-	db   *postgres.DB
-	cfg  config
-	logs *lockedBuffer
-	app  *app.App
+// Server is the assembled service on a real database, over real HTTP, for one test.
+type Server struct {
+	T      testing.TB
+	URL    string       // the base URL of the HTTP server
+	Env    testenv.DB   // the test's database and its role URLs
+	DB     *postgres.DB // the service's database handle
+	Config app.Config   // what the service was assembled with
+	App    *app.App
+	Logs   *LogBuffer // the service's log (JSON lines, debug level), unless Options.Quiet
 
 	mu        sync.Mutex
 	mutations []mutation // successful state-changing requests, checked for audit rows at cleanup
@@ -56,142 +35,157 @@ type testServer struct {
 // mutation is one successful state-changing request.
 type mutation struct{ requestID, method, path string }
 
-func testConfig(t *testing.T, env testenv.DB) config {
+// Options change how StartWith assembles the service. The zero value is what Start uses.
+type Options struct {
+	// MaxConns is the size of each database pool; 0 means 4.
+	MaxConns int32
+	// Unlimited lifts every rate limit out of reach, for tests that send far more requests than a
+	// person would (the probe, the pool leak check).
+	Unlimited bool
+	// Quiet discards the service's log instead of keeping it in Logs.
+	Quiet bool
+	// Background runs the service's background workers (mail dispatcher, jobs) from the start
+	// and stops them, waiting for them to return, when the test ends.
+	Background bool
+	// Configure has the last word on the configuration, after Unlimited.
+	Configure func(*app.Config)
+}
+
+// Config returns the configuration the binary runs with when its environment sets nothing
+// (cmd/tenantry's defaults), with a fresh signing key and, for the development mail sender, a
+// private data directory.
+func Config(t testing.TB) app.Config {
 	t.Helper()
-	cfg, err := loadConfig(func(string) string { return "" })
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	keys, err := auth.NewKeys("ktest", map[string][]byte{"ktest": key})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("apitest: keys: %v", err)
 	}
-	var key [32]byte
-	_, _ = rand.Read(key[:])
-	cfg.JWTKey = base64.StdEncoding.EncodeToString(key[:])
-	cfg.DatabaseURL, cfg.SystemURL, cfg.OwnerURL = env.AppURL, env.SystemURL, env.OwnerURL
+	return app.Config{
+		Keys: keys, AccessTTL: 10 * time.Minute, RefreshTTL: 720 * time.Hour, MaxBodyBytes: 1 << 20,
+		DataDir: t.TempDir(), PublicURL: "http://127.0.0.1:8080", Version: "dev",
+		SMTP: mail.SMTPSender{From: "tenantry@localhost"}, RateLimits: ratelimit.Defaults(),
+	}
+}
+
+// Start assembles the service with the default configuration on a fresh database and serves it
+// over HTTP until the test ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, o Options) *Server {
+	t.Helper()
+	return Instances(t, 1, o)[0]
+}
+
+// Instances starts n instances of the service on one fresh database, with one configuration:
+// they share the signing key, so a token from one is good on all.
+func Instances(t testing.TB, n int, o Options) []*Server {
+	t.Helper()
+	env := testenv.NewDB(t)
+	cfg := configure(t, o)
+	out := make([]*Server, 0, n)
+	for range n {
+		out = append(out, start(t, env, cfg, o))
+	}
+	return out
+}
+
+// configure is the configuration o asks for.
+func configure(t testing.TB, o Options) app.Config {
+	cfg := Config(t)
+	if o.Unlimited {
+		cfg.RateLimits = map[string]ratelimit.Limit{}
+		for _, p := range ratelimit.Policies {
+			cfg.RateLimits[p] = ratelimit.Limit{Rate: 1_000_000, Period: time.Second, Burst: 1_000_000}
+		}
+	}
+	if o.Configure != nil {
+		o.Configure(&cfg)
+	}
 	return cfg
 }
 
-func startServer(t *testing.T) *testServer {
+// start assembles one instance on env and serves it.
+func start(t testing.TB, env testenv.DB, cfg app.Config, o Options) *Server {
 	t.Helper()
-	env := testenv.NewDB(t)
-	s := &testServer{t: t, env: env, cfg: testConfig(t, env), logs: &lockedBuffer{}}
-	s.db = env.Open(t, 4)
-	var err error
-	if s.app, err = newApp(s.cfg, s.db, newLogger(s.logs, slog.LevelDebug)); err != nil {
-		t.Fatal(err)
+	if o.MaxConns == 0 {
+		o.MaxConns = 4
 	}
-	srv := httptest.NewServer(s.app.Handler)
+	s := &Server{T: t, Env: env, Config: cfg, DB: env.Open(t, o.MaxConns), Logs: &LogBuffer{}}
+	log := slog.New(slog.NewJSONHandler(s.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if o.Quiet {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var err error
+	if s.App, err = app.New(cfg, s.DB, log); err != nil {
+		t.Fatalf("apitest: assemble: %v", err)
+	}
+	if o.Background {
+		s.runBackground()
+	}
+	srv := httptest.NewServer(s.App.Handler)
 	t.Cleanup(srv.Close)
 	t.Cleanup(s.checkAudited)
-	s.url = srv.URL
+	s.URL = srv.URL
 	return s
 }
 
-// checkAudited runs when a test ends: every successful state-changing request it made must have
-// written an audit row with its request id, in a tenant's audit log or the security log.
-func (s *testServer) checkAudited() {
+// runBackground starts the service's background workers; they stop when the test ends, before
+// the database pools close (clean-ups run last registered, first run).
+func (s *Server) runBackground() {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(s.T.Context()))
+	var workers sync.WaitGroup
+	for _, work := range s.App.Background {
+		workers.Go(func() { work(ctx) })
+	}
+	s.T.Cleanup(func() {
+		cancel()
+		workers.Wait()
+	})
+}
+
+// checkAudited runs when the test ends: every successful state-changing request the test sent
+// through Do must have written an audit row with its request id, in a tenant's audit log or the
+// security log.
+func (s *Server) checkAudited() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, m := range s.mutations {
-		n := s.count(`SELECT (SELECT count(*) FROM audit_events WHERE request_id = $1) + (SELECT count(*) FROM security_events WHERE request_id = $1)`, m.requestID)
+		n := s.Count(`SELECT (SELECT count(*) FROM audit_events WHERE request_id = $1)
+			+ (SELECT count(*) FROM security_events WHERE request_id = $1)`, m.requestID)
 		if n == 0 {
-			s.t.Errorf("%s %s (request %s) succeeded without an audit row", m.method, m.path, m.requestID)
+			s.T.Errorf("%s %s (request %s) succeeded without an audit row", m.method, m.path, m.requestID)
 		}
 	}
 }
 
-// response is what a request got back.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
+// LogBuffer collects the service's log lines for assertions; it is safe for concurrent use.
+type LogBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
 }
 
-func (r response) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("response is not a JSON object: %v: %s", err, r.body)
-	}
-	return m
+// Write appends p.
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
 }
 
-// do sends a request; body may be nil, a string (sent as is) or a value (JSON-encoded).
-func (s *testServer) do(method, path, token string, body any, headers ...string) response {
-	s.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(s.t.Context(), method, s.url+path, rd)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if method != "GET" && method != "HEAD" && res.StatusCode/100 == 2 {
-		s.mu.Lock()
-		s.mutations = append(s.mutations, mutation{res.Header.Get("X-Request-Id"), method, path})
-		s.mu.Unlock()
-	}
-	return response{status: res.StatusCode, header: res.Header, body: raw}
+// String returns everything written so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
-// account is a registered user with the session registration returned.
-type account struct {
-	email, password  string
-	userID, tenantID string
-	access, refresh  string
-}
-
-func (s *testServer) register(name string) account {
-	s.t.Helper()
-	a := account{email: name + "@example.com", password: "correct horse " + name}
-	r := s.do("POST", "/api/v1/auth/register", "", map[string]any{
-		"user":   map[string]any{"email": a.email, "name": name, "password": a.password},
-		"tenant": map[string]any{"name": "Tenant " + name, "slug": "t-" + name},
-	})
-	if r.status != http.StatusCreated {
-		s.t.Fatalf("register %s: %d %s", name, r.status, r.body)
-	}
-	var out struct {
-		User    struct{ ID string }
-		Tenant  struct{ ID string }
-		Session struct {
-			AccessToken  string `json:"access_token"`
-			RefreshToken string `json:"refresh_token"`
-		}
-	}
-	if err := json.Unmarshal(r.body, &out); err != nil {
-		s.t.Fatal(err)
-	}
-	a.userID, a.tenantID, a.access, a.refresh = out.User.ID, out.Tenant.ID, out.Session.AccessToken, out.Session.RefreshToken
-	return a
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
+// WaitFor polls cond every 50 ms until it holds, and fails the test if it does not within 20 s.
+func WaitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {
