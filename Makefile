@@ -65,13 +65,17 @@ verify: ## migrate the `make dev` database (starting it if needed) and check it 
 	$(GO) run ./cmd/tenantry migrate up
 	$(GO) run ./cmd/tenantry verify
 
-# The isolation proofs that need no running server (all are also part of `make test`).
+# The isolation proofs that need no running server (all are also part of `make test`): the
+# every-tenant-table tests, the mutation check and the pool leak check (internal/app, over every
+# package's isolation seeds), the scoped helper's pooled-connection test (internal/postgres), the
+# probe's own tests (internal/proof/probe) and the probe of the assembled service (cmd/tenantry).
 ISOLATION_TESTS := Isolation|GlobalRows|Pooled|NoSurvivingMutant|PoolDoesNotLeak|TestProbe|PlantedBugs|CleanAPI|Unprobed
+ISOLATION_PKGS  := ./internal/postgres ./internal/app ./internal/proof/probe ./cmd/tenantry
 URL ?= http://127.0.0.1:8080
 
 .PHONY: isolation
 isolation: ## the isolation proofs: DB tests as the app role, mutation check, pool leak check, the probe against a test server
-	$(GO) test -count=1 -run '$(ISOLATION_TESTS)' ./internal/postgres ./internal/proof/probe ./cmd/tenantry
+	$(GO) test -count=1 -run '$(ISOLATION_TESTS)' $(ISOLATION_PKGS)
 
 .PHONY: probe
 probe: ## cross-tenant probe of a running server (URL=http://127.0.0.1:8080, what `make dev` starts)
