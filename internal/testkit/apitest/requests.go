@@ -98,10 +98,11 @@ func (s *Server) Must(status int, method, path, token string, body any, headers 
 }
 
 // Count runs a counting query as the superuser, to look under row-level security in
-// assertions. It uses its own context: it also runs in clean-ups, after the test's context ended.
+// assertions. It also runs in clean-ups, after the test's context ended, so it only keeps the
+// context's values.
 func (s *Server) Count(sql string, args ...any) int {
 	s.T.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.T.Context()), 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, s.Env.SuperURL)
 	if err != nil {
@@ -123,7 +124,7 @@ func (s *Server) SuperExec(sql string, args ...any) {
 	if err != nil {
 		s.T.Fatal(err)
 	}
-	defer conn.Close(context.Background())
+	defer conn.Close(context.WithoutCancel(s.T.Context()))
 	if _, err := conn.Exec(s.T.Context(), sql, args...); err != nil {
 		s.T.Fatalf("%s: %v", sql, err)
 	}
