@@ -7,15 +7,17 @@ SQLC    := $(GO) tool -modfile=tools/go.mod sqlc
 LINT    := bin/tenantlint
 PKGS    := ./...
 # Dynamic SQL is allowed where no tenant table is reached: the database package (it builds the
-# scope statements), the test harness (CREATE DATABASE of identifiers) and verify (catalogs only).
+# scope statements), the test harness (CREATE DATABASE of identifiers) and verify (catalogs only);
+# and in internal/testkit/apitest, imported by tests only (which the analyzers exempt): it runs the
+# assertion queries tests hand it as the superuser, to look under row-level security.
 MOD     := github.com/tenantry/tenantry
 # sqlc's output directories, read from sqlc.yaml.
 GENERATED := $(shell sed -n 's/.*out: *\([^,}]*\).*/\1/p' sqlc.yaml)
 # rawdb: the default allowlist plus internal/bench, the load harness, which holds one superuser connection
 # to the throwaway cluster it starts (to create its BYPASSRLS baseline role and VACUUM); it writes
-# tenant data only through postgres.DB.Tx.
-RAWDB_ALLOW := $(MOD)/internal/postgres,$(MOD)/internal/pgcluster,$(MOD)/internal/testkit/pgtest,$(MOD)/internal/proof/verify,$(MOD)/cmd/tenantlint,$(MOD)/internal/bench
-LINTFLAGS := -tenantsql.dynamic=$(MOD)/internal/postgres,$(MOD)/internal/testkit/pgtest,$(MOD)/internal/proof/verify -rawdb.allow=$(RAWDB_ALLOW)
+# tenant data only through postgres.DB.Tx; and internal/testkit/apitest, for those superuser assertions.
+RAWDB_ALLOW := $(MOD)/internal/postgres,$(MOD)/internal/pgcluster,$(MOD)/internal/testkit/pgtest,$(MOD)/internal/proof/verify,$(MOD)/cmd/tenantlint,$(MOD)/internal/bench,$(MOD)/internal/testkit/apitest
+LINTFLAGS := -tenantsql.dynamic=$(MOD)/internal/postgres,$(MOD)/internal/testkit/pgtest,$(MOD)/internal/proof/verify,$(MOD)/internal/testkit/apitest -rawdb.allow=$(RAWDB_ALLOW)
 
 .DEFAULT_GOAL := help
 
@@ -65,13 +67,17 @@ verify: ## migrate the `make dev` database (starting it if needed) and check it 
 	$(GO) run ./cmd/tenantry migrate up
 	$(GO) run ./cmd/tenantry verify
 
-# The isolation proofs that need no running server (all are also part of `make test`).
+# The isolation proofs that need no running server (all are also part of `make test`): the
+# every-tenant-table tests, the mutation check and the pool leak check (internal/app, over every
+# package's isolation seeds), the scoped helper's pooled-connection test (internal/postgres), the
+# probe's own tests (internal/proof/probe) and the probe of the assembled service (cmd/tenantry).
 ISOLATION_TESTS := Isolation|GlobalRows|Pooled|NoSurvivingMutant|PoolDoesNotLeak|TestProbe|PlantedBugs|CleanAPI|Unprobed
+ISOLATION_PKGS  := ./internal/postgres ./internal/app ./internal/proof/probe ./cmd/tenantry
 URL ?= http://127.0.0.1:8080
 
 .PHONY: isolation
 isolation: ## the isolation proofs: DB tests as the app role, mutation check, pool leak check, the probe against a test server
-	$(GO) test -count=1 -run '$(ISOLATION_TESTS)' ./internal/postgres ./internal/proof/probe ./cmd/tenantry
+	$(GO) test -count=1 -run '$(ISOLATION_TESTS)' $(ISOLATION_PKGS)
 
 .PHONY: probe
 probe: ## cross-tenant probe of a running server (URL=http://127.0.0.1:8080, what `make dev` starts)

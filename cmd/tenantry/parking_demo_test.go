@@ -5,25 +5,27 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
 
 // TestDemoAndSimulator seeds the demo tenant through the API (twice: the second run signs in and
 // reuses it) and runs the simulator: every posted event is stored and spaces change state.
 func TestDemoAndSimulator(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	d, err := seedDemo(t.Context(), s.url)
+	s := apitest.Start(t)
+	d, err := seedDemo(t.Context(), s.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := seedDemo(t.Context(), s.url); err != nil {
+	if _, err := seedDemo(t.Context(), s.URL); err != nil {
 		t.Fatalf("seeding an existing demo tenant: %v", err)
 	}
-	if n := s.count(`SELECT count(*) FROM spaces WHERE deleted_at IS NULL`); n != len(demoSensors) {
+	if n := s.Count(`SELECT count(*) FROM spaces WHERE deleted_at IS NULL`); n != len(demoSensors) {
 		t.Errorf("%d demo spaces, want %d", n, len(demoSensors))
 	}
 	var out bytes.Buffer
-	sim := newSimulator(s.url, d.key)
+	sim := newSimulator(s.URL, d.key)
 	if err := sim.discover(t.Context()); err != nil || len(sim.sensors) != len(demoSensors) {
 		t.Fatalf("discover: %v (%d sensors)", err, len(sim.sensors))
 	}
@@ -33,13 +35,13 @@ func TestDemoAndSimulator(t *testing.T) {
 	if lines := strings.Count(out.String(), "-> stored"); lines != 20 {
 		t.Errorf("%d of 20 events stored:\n%s", lines, out.String())
 	}
-	if n := s.count(`SELECT count(*) FROM readings`); n != 20 {
+	if n := s.Count(`SELECT count(*) FROM readings`); n != 20 {
 		t.Errorf("%d readings, want 20", n)
 	}
-	if n := s.count(`SELECT count(*) FROM space_state_changes WHERE source = 'sensor'`); n == 0 {
+	if n := s.Count(`SELECT count(*) FROM space_state_changes WHERE source = 'sensor'`); n == 0 {
 		t.Errorf("the simulator changed no space:\n%s", out.String())
 	}
-	if n := s.count(`SELECT count(*) FROM devices WHERE kind = 'gateway' AND last_seen_at IS NOT NULL`); n != 1 {
+	if n := s.Count(`SELECT count(*) FROM devices WHERE kind = 'gateway' AND last_seen_at IS NOT NULL`); n != 1 {
 		t.Errorf("the demo gateway was not seen")
 	}
 }

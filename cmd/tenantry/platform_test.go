@@ -17,6 +17,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantry/tenantry/internal/httpapi"
+	"github.com/tenantry/tenantry/internal/testkit/apitest"
+	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -25,13 +27,13 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // shows up as a diff of testdata/openapi.golden.json (go test -run OpenAPI -update rewrites it).
 func TestOpenAPIGolden(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	r := s.do("GET", "/openapi.json", "", nil)
-	if r.status != 200 {
-		t.Fatalf("openapi: %d", r.status)
+	s := apitest.Start(t)
+	r := s.Do("GET", "/openapi.json", "", nil)
+	if r.Status != 200 {
+		t.Fatalf("openapi: %d", r.Status)
 	}
 	var doc map[string]any
-	if err := json.Unmarshal(r.body, &doc); err != nil {
+	if err := json.Unmarshal(r.Body, &doc); err != nil {
 		t.Fatal(err)
 	}
 	if doc["openapi"] != "3.1.0" {
@@ -61,67 +63,12 @@ func TestOpenAPIGolden(t *testing.T) {
 	}
 }
 
-func TestDocsPageIsSelfContained(t *testing.T) {
-	t.Parallel()
-	s := startServer(t)
-	page := s.do("GET", "/docs", "", nil)
-	if page.status != 200 || bytes.Contains(page.body, []byte("https://")) || bytes.Contains(page.body, []byte("//unpkg")) {
-		t.Errorf("docs page: %d, must load nothing from another host:\n%s", page.status, page.body)
-	}
-	for _, asset := range []string{"/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css"} {
-		if r := s.do("GET", asset, "", nil); r.status != 200 || len(r.body) < 1000 {
-			t.Errorf("%s: %d, %d bytes", asset, r.status, len(r.body))
-		}
-	}
-}
-
-func TestLimitsAndErrorsAreProblems(t *testing.T) {
-	t.Parallel()
-	s := startServer(t)
-	big := `{"email":"` + strings.Repeat("a", 2<<20) + `","password":"x"}`
-	r := s.do("POST", "/api/v1/auth/login", "", big)
-	if r.status != http.StatusRequestEntityTooLarge || r.header.Get("Content-Type") != "application/problem+json" {
-		t.Errorf("2 MiB body: %d %s", r.status, r.header.Get("Content-Type"))
-	}
-	r = s.do("POST", "/api/v1/auth/login", "", `{"email":`)
-	if r.status/100 != 4 || r.header.Get("Content-Type") != "application/problem+json" {
-		t.Errorf("broken JSON: %d %s %s", r.status, r.header.Get("Content-Type"), r.body)
-	}
-	r = s.do("GET", "/api/v1/me", "", nil, "X-Request-Id", "req-abcdefgh-1234")
-	if r.header.Get("X-Request-Id") != "req-abcdefgh-1234" {
-		t.Errorf("request id not echoed: %q", r.header.Get("X-Request-Id"))
-	}
-	if r := s.do("GET", "/metrics", "", nil); r.status != 200 || !bytes.Contains(r.body, []byte(`tenantry_http_requests_total{method="GET",operation="get-me",status="401"}`)) ||
-		!bytes.Contains(r.body, []byte("tenantry_db_pool_connections")) {
-		t.Errorf("metrics: %d\n%s", r.status, r.body)
-	}
-}
-
-// TestNoSecretsInLogs runs a whole session and searches the server's log for every secret it saw.
-func TestNoSecretsInLogs(t *testing.T) {
-	t.Parallel()
-	s := startServer(t)
-	a := s.register("lea")
-	r := s.do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": a.refresh})
-	s.do("GET", "/api/v1/me", a.access, nil)
-	s.do("POST", "/api/v1/auth/login", "", map[string]any{"email": a.email, "password": "wrong password here"})
-	logs := s.logs.String()
-	if !strings.Contains(logs, `"operation":"refresh"`) || !strings.Contains(logs, a.tenantID) {
-		t.Fatalf("the log does not have the request lines this test expects:\n%s", logs)
-	}
-	for _, secret := range []string{a.password, "wrong password here", a.access, a.refresh, r.json(t)["refresh_token"].(string), "tnr_rt_", "eyJ"} {
-		if strings.Contains(logs, secret) {
-			t.Errorf("the log contains a secret (%.12s...)", secret)
-		}
-	}
-}
-
 // TestVerifyCommand: verify passes on a migrated database and fails, naming the table, once one
 // policy is dropped.
 func TestVerifyCommand(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	env := map[string]string{"DATABASE_OWNER_URL": s.env.OwnerURL, "DATABASE_URL": s.env.AppURL}
+	db := testenv.NewDB(t)
+	env := map[string]string{"DATABASE_OWNER_URL": db.OwnerURL, "DATABASE_URL": db.AppURL}
 	getenv := func(k string) string { return env[k] }
 	var out, errOut bytes.Buffer
 	if err := run(t.Context(), []string{"verify"}, getenv, &out, &errOut); err != nil {
@@ -130,7 +77,7 @@ func TestVerifyCommand(t *testing.T) {
 	if !strings.Contains(out.String(), "PASS  rls.forced  public.memberships") || strings.Contains(out.String(), "FAIL") {
 		t.Fatalf("verify output:\n%s", out.String())
 	}
-	conn, err := pgx.Connect(t.Context(), s.env.OwnerURL)
+	conn, err := pgx.Connect(t.Context(), db.OwnerURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,32 +135,17 @@ func TestCLI(t *testing.T) {
 // does) and checks: readiness turns 503 during the drain, the in-flight request completes.
 func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	cfg := s.cfg
+	cfg := testConfig(t, testenv.NewDB(t))
 	cfg.Addr = "127.0.0.1:0"
 	cfg.DrainDelay = 700 * time.Millisecond
 	ctx, cancel := context.WithCancel(t.Context())
-	pr, pw := io.Pipe()
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, newLogger(io.Discard, 0), &addrWriter{c: addrc}) }()
 	base := <-addrc
-	resc := make(chan int, 1)
-	go func() {
-		req, _ := http.NewRequest("POST", base+"/api/v1/auth/login", pr)
-		req.Header.Set("Content-Type", "application/json")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			resc <- -1
-			return
-		}
-		res.Body.Close()
-		resc <- res.StatusCode
-	}()
-	_, _ = pw.Write([]byte(`{"email":"nobody@example.com",`))
-	time.Sleep(200 * time.Millisecond) // the request is now being read by a handler
+	rest, resc := requestInHandler(t, base+"/api/v1/auth/login", `{"email":"nobody@example.com",`)
 	cancel()
-	waitFor(t, "readiness 503", func() bool {
+	apitest.WaitFor(t, "readiness 503", func() bool {
 		res, err := http.Get(base + "/health/ready")
 		if err != nil {
 			return false
@@ -221,14 +153,52 @@ func TestGracefulShutdown(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode == 503
 	})
-	_, _ = pw.Write([]byte(`"password":"whatever whatever"}`))
-	_ = pw.Close()
+	_, _ = rest.Write([]byte(`"password":"whatever whatever"}`))
+	_ = rest.Close()
 	if st := <-resc; st != 401 {
 		t.Errorf("the in-flight request ended with %d, want its normal 401", st)
 	}
 	if err := <-done; err != nil {
 		t.Errorf("serve returned %v", err)
 	}
+}
+
+// requestInHandler starts a POST of a JSON body of which only head is sent, and returns once a
+// handler is reading it: the request asks for 100 Continue, which the server sends when the
+// handler first reads the body, and the client sends head only after that. The caller writes
+// the rest of the body and closes it; the response status arrives on the channel (-1: no
+// response).
+func requestInHandler(t *testing.T, url, head string) (rest *io.PipeWriter, status <-chan int) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	t.Cleanup(func() { _ = pw.Close() })
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
+	resc := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", url, pr)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Expect", "100-continue")
+		res, err := client.Do(req)
+		if err != nil {
+			resc <- -1
+			return
+		}
+		res.Body.Close()
+		resc <- res.StatusCode
+	}()
+	sent := make(chan struct{})
+	go func() {
+		_, _ = pw.Write([]byte(head)) // returns once the client has read head: after 100 Continue
+		close(sent)
+	}()
+	select {
+	case <-sent:
+	case st := <-resc:
+		t.Fatalf("the request ended (%d) before a handler read its body", st)
+	case <-time.After(20 * time.Second):
+		t.Fatal("timed out waiting for a handler to read the request body")
+	}
+	return pw, resc
 }
 
 // addrWriter picks the listen address out of serve's banner.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tenantry/tenantry/internal/platform/mail"
 	"github.com/tenantry/tenantry/internal/proof/probe"
+	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
 
 // TestProbe runs the cross-tenant probe (internal/proof/probe) against the assembled service on a real
@@ -21,9 +22,9 @@ import (
 // finding and on any operation with ids that could not be probed.
 func TestProbe(t *testing.T) {
 	t.Parallel()
-	s := startUnlimited(t, 4)
+	s := apitest.StartWith(t, apitest.Options{MaxConns: 4, Unlimited: true, Quiet: true})
 	var out strings.Builder
-	rep, err := probe.Run(t.Context(), probe.Options{URL: s.url, RowHashes: s.rowHashes, InvitationToken: s.outboxTokens()})
+	rep, err := probe.Run(t.Context(), probe.Options{URL: s.URL, RowHashes: rowHashes(s.Env.SuperURL), InvitationToken: outboxTokens(s)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,8 +37,15 @@ func TestProbe(t *testing.T) {
 
 // rowHashes fingerprints every row of a tenant, table by table, as the superuser: the tables with
 // tenant_id (read from the catalog), the tenant's own row and its members' user rows.
-func (s *testServer) rowHashes(ctx context.Context, tenant string) (map[string]string, error) {
-	conn, err := pgx.Connect(ctx, s.env.SuperURL)
+func rowHashes(superURL string) func(ctx context.Context, tenant string) (map[string]string, error) {
+	return func(ctx context.Context, tenant string) (map[string]string, error) {
+		return hashRows(ctx, superURL, tenant)
+	}
+}
+
+// hashRows is rowHashes's fingerprint of one tenant.
+func hashRows(ctx context.Context, superURL, tenant string) (map[string]string, error) {
+	conn, err := pgx.Connect(ctx, superURL)
 	if err != nil {
 		return nil, err
 	}
@@ -71,13 +79,13 @@ func (s *testServer) rowHashes(ctx context.Context, tenant string) (map[string]s
 
 // outboxTokens delivers the mail outbox into memory and returns the invitation token sent to an
 // address, once the whole outbox is delivered (so no delivery changes A's rows during the probe).
-func (s *testServer) outboxTokens() func(ctx context.Context, email string) (string, error) {
+func outboxTokens(s *apitest.Server) func(ctx context.Context, email string) (string, error) {
 	sent := &memorySender{}
-	s.deliverMail(sent)
+	s.DeliverMail(sent)
 	return func(ctx context.Context, email string) (string, error) {
 		for deadline := time.Now().Add(20 * time.Second); ctx.Err() == nil && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 			if tok := sent.tokenFor(email); tok != "" {
-				s.waitMailSent()
+				s.WaitMailSent()
 				return tok, nil
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/tenantry/tenantry/internal/app"
 	"github.com/tenantry/tenantry/internal/pgcluster"
 	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/testkit/apitest"
 	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
@@ -60,7 +61,7 @@ func TestReadinessFollowsTheDatabase(t *testing.T) {
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "readiness 503 with the database down", func() bool { return status("/health/ready") == 503 })
+	apitest.WaitFor(t, "readiness 503 with the database down", func() bool { return status("/health/ready") == 503 })
 	if st := status("/health/live"); st != 200 {
 		t.Errorf("liveness with the database down: %d", st)
 	}
@@ -69,5 +70,5 @@ func TestReadinessFollowsTheDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c2.Stop() })
-	waitFor(t, "readiness to recover", func() bool { return status("/health/ready") == 200 })
+	apitest.WaitFor(t, "readiness to recover", func() bool { return status("/health/ready") == 200 })
 }

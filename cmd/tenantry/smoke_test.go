@@ -8,15 +8,17 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
 
 // TestSmoke runs `tenantry smoke` against the assembled service: every line passes, and the
 // output (not a terminal) carries no colour codes.
 func TestSmoke(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
+	s := apitest.Start(t)
 	var out, errOut bytes.Buffer
-	err := run(t.Context(), []string{"smoke", "--url", s.url}, func(string) string { return "" }, &out, &errOut)
+	err := run(t.Context(), []string{"smoke", "--url", s.URL}, func(string) string { return "" }, &out, &errOut)
 	if err != nil || strings.Contains(out.String(), "FAIL") {
 		t.Fatalf("smoke: %v\n%s%s", err, out.String(), errOut.String())
 	}

@@ -6,30 +6,6 @@ import (
 	"time"
 )
 
-func TestDerive(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		override  bool
-		occupancy string
-		reserved  bool
-		want      State
-	}{
-		{false, "unknown", false, StateFree},
-		{false, "vacant", false, StateFree},
-		{false, "vacant", true, StateReserved},
-		{false, "occupied", true, StateOccupied},
-		{false, "occupied", false, StateOccupied},
-		{true, "vacant", false, StateMaintenance},
-		{true, "occupied", true, StateMaintenance},
-		{true, "unknown", true, StateMaintenance},
-	}
-	for _, c := range cases {
-		if got := Derive(c.override, c.occupancy, c.reserved); got != c.want {
-			t.Errorf("Derive(%v, %q, %v) = %s, want %s", c.override, c.occupancy, c.reserved, got, c.want)
-		}
-	}
-}
-
 func TestDecodeOccupancy(t *testing.T) {
 	t.Parallel()
 	yes, no := true, false

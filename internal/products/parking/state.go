@@ -17,6 +17,9 @@ import (
 type State string
 
 // The states, in priority order: an override wins over a sensor, a sensor over a reservation.
+// The database derives them in the v_spaces view (the parking migrations): an active override >
+// occupied > a reservation covering now > free. A sensor's report never changes an override, it
+// only changes the occupancy fact beneath it.
 const (
 	StateMaintenance State = "MAINTENANCE"
 	StateOccupied    State = "OCCUPIED"
@@ -32,21 +35,6 @@ const (
 	sourceDevice      = "device"
 	sourceSystem      = "system"
 )
-
-// Derive is the priority rule, for reference and tests; the database applies the same rule in the
-// v_spaces view: override > occupied > reserved > free. A sensor's report never changes an
-// override, it only changes the occupancy fact beneath it.
-func Derive(override bool, occupancy string, reserved bool) State {
-	switch {
-	case override:
-		return StateMaintenance
-	case occupancy == "occupied":
-		return StateOccupied
-	case reserved:
-		return StateReserved
-	}
-	return StateFree
-}
 
 // transition runs change, which alters one fact of a space the transaction has locked, and records
 // the change of derived state (or of the sensor's occupancy beneath it) in the space's history, at

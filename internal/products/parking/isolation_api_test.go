@@ -1,4 +1,4 @@
-package main
+package parking_test
 
 import (
 	"net/http"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
 
 // parkingWorld is one of every parking object in a tenant.
@@ -15,17 +17,17 @@ type parkingWorld struct {
 	space, device, reservation, orphan string
 }
 
-func (s *testServer) parkingWorld(name string) parkingWorld {
-	s.t.Helper()
+func (s server) parkingWorld(name string) parkingWorld {
+	s.T.Helper()
 	w := parkingWorld{parkingTenant: s.parkingTenant(name)}
 	w.space = s.space(w.parkingTenant, "W-1")
 	var eui string
 	w.device, eui = s.sensor(w.parkingTenant, w.space)
-	s.ingest(w.parkingTenant, "up", uplink(s.t, eui, true, 1))
-	s.ingest(w.parkingTenant, "up", uplink(s.t, "C0FFEE00"+eui[8:], true, 1)) // an orphan
-	w.orphan = s.must(200, "GET", "/api/v1/orphan-devices", w.access, nil)["items"].([]any)[0].(map[string]any)["id"].(string)
+	s.ingest(w.parkingTenant, "up", uplink(s.T, eui, true, 1))
+	s.ingest(w.parkingTenant, "up", uplink(s.T, "C0FFEE00"+eui[8:], true, 1)) // an orphan
+	w.orphan = s.Must(200, "GET", "/api/v1/orphan-devices", w.Access, nil)["items"].([]any)[0].(map[string]any)["id"].(string)
 	start, end := window(time.Hour, time.Hour)
-	w.reservation = s.must(201, "POST", "/api/v1/reservations", w.access, map[string]any{"request_id": uuid.NewString(), "space_id": w.space,
+	w.reservation = s.Must(201, "POST", "/api/v1/reservations", w.Access, map[string]any{"request_id": uuid.NewString(), "space_id": w.space,
 		"starts_at": start, "ends_at": end, "holder": "holder-" + name})["id"].(string)
 	return w
 }
@@ -37,7 +39,7 @@ func TestParkingCrossTenantIsIndistinguishable(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	a, b := s.parkingWorld("iso-a"), s.parkingWorld("iso-b")
-	before := s.count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1`, a.tenantID)
+	before := s.Count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1`, a.TenantID)
 	from, to := window(-time.Hour, 2*time.Hour)
 	ops := []struct {
 		method, path string
@@ -60,11 +62,11 @@ func TestParkingCrossTenantIsIndistinguishable(t *testing.T) {
 	idOf := map[string]string{"sites": a.site, "spaces": a.space, "devices": a.device, "orphan-devices": a.orphan, "reservations": a.reservation}
 	for _, op := range ops {
 		kind := strings.Split(op.path, "/")[3]
-		theirs := s.do(op.method, strings.Replace(op.path, "%s", idOf[kind], 1), b.access, op.body)
-		random := s.do(op.method, strings.Replace(op.path, "%s", uuid.NewString(), 1), b.access, op.body)
-		if theirs.status != http.StatusNotFound || string(theirs.body) != string(random.body) || headersOf(theirs) != headersOf(random) {
-			t.Errorf("%s %s with A's id: %d %s %s\nrandom id: %d %s %s", op.method, op.path, theirs.status, theirs.body, headersOf(theirs),
-				random.status, random.body, headersOf(random))
+		theirs := s.Do(op.method, strings.Replace(op.path, "%s", idOf[kind], 1), b.Access, op.body)
+		random := s.Do(op.method, strings.Replace(op.path, "%s", uuid.NewString(), 1), b.Access, op.body)
+		if theirs.Status != http.StatusNotFound || string(theirs.Body) != string(random.Body) || headersOf(theirs) != headersOf(random) {
+			t.Errorf("%s %s with A's id: %d %s %s\nrandom id: %d %s %s", op.method, op.path, theirs.Status, theirs.Body, headersOf(theirs),
+				random.Status, random.Body, headersOf(random))
 		}
 	}
 	start, end := window(5*time.Hour, time.Hour)
@@ -77,9 +79,9 @@ func TestParkingCrossTenantIsIndistinguishable(t *testing.T) {
 		{"/api/v1/reservations", map[string]any{"request_id": uuid.NewString(), "space_id": a.space, "starts_at": start, "ends_at": end}},
 	}
 	for _, ref := range refs {
-		theirs := s.do("POST", ref.path, b.access, ref.body)
-		if theirs.status != http.StatusNotFound || string(theirs.body) != string(s.do("GET", "/api/v1/spaces/"+uuid.NewString(), b.access, nil).body) {
-			t.Errorf("POST %s referencing A's object: %d %s", ref.path, theirs.status, theirs.body)
+		theirs := s.Do("POST", ref.path, b.Access, ref.body)
+		if theirs.Status != http.StatusNotFound || string(theirs.Body) != string(s.Do("GET", "/api/v1/spaces/"+uuid.NewString(), b.Access, nil).Body) {
+			t.Errorf("POST %s referencing A's object: %d %s", ref.path, theirs.Status, theirs.Body)
 		}
 	}
 	lists := []string{"/api/v1/sites?include_deleted=true", "/api/v1/spaces?include_deleted=true", "/api/v1/spaces?site_id=" + a.site,
@@ -87,28 +89,28 @@ func TestParkingCrossTenantIsIndistinguishable(t *testing.T) {
 		"/api/v1/reservations?space_id=" + a.space, "/api/v1/telemetry/readings", "/api/v1/telemetry/readings?device_id=" + a.device,
 		"/api/v1/telemetry/state-changes", "/api/v1/telemetry/state-changes?space_id=" + a.space}
 	for _, l := range lists {
-		r := s.do("GET", l, b.access, nil)
-		for _, id := range []string{a.tenantID, a.site, a.space, a.device, a.orphan, a.reservation, "holder-iso-a", "Tenant iso-a"} {
-			if r.status != 200 || strings.Contains(string(r.body), id) {
-				t.Errorf("B's %s: %d, shows A's %s", l, r.status, id)
+		r := s.Do("GET", l, b.Access, nil)
+		for _, id := range []string{a.TenantID, a.site, a.space, a.device, a.orphan, a.reservation, "holder-iso-a", "Tenant iso-a"} {
+			if r.Status != 200 || strings.Contains(string(r.Body), id) {
+				t.Errorf("B's %s: %d, shows A's %s", l, r.Status, id)
 			}
 		}
 	}
-	if own := s.do("GET", "/api/v1/spaces", b.access, nil); !strings.Contains(string(own.body), b.space) {
-		t.Errorf("positive control: B's list does not show B's space: %s", own.body)
+	if own := s.Do("GET", "/api/v1/spaces", b.Access, nil); !strings.Contains(string(own.Body), b.space) {
+		t.Errorf("positive control: B's list does not show B's space: %s", own.Body)
 	}
-	if after := s.count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1`, a.tenantID); after != before {
+	if after := s.Count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1`, a.TenantID); after != before {
 		t.Errorf("B's requests wrote %d audit rows in A", after-before)
 	}
-	if sp := s.must(200, "GET", "/api/v1/spaces/"+a.space, a.access, nil); sp["code"] != "W-1" || sp["deleted_at"] != nil {
+	if sp := s.Must(200, "GET", "/api/v1/spaces/"+a.space, a.Access, nil); sp["code"] != "W-1" || sp["deleted_at"] != nil {
 		t.Errorf("A's space changed: %v", sp)
 	}
 }
 
 // headersOf lists the headers that must not tell two 404s apart.
-func headersOf(r response) string {
+func headersOf(r apitest.Response) string {
 	var out []string
-	for k, v := range r.header {
+	for k, v := range r.Header {
 		switch strings.ToLower(k) {
 		case "date", "x-request-id":
 			continue
@@ -138,11 +140,11 @@ func TestParkingRoles(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	w := s.parkingWorld("roles")
-	m := s.mailer()
-	viewer, operator := s.addMember(m, w.account, "roles-viewer", "viewer"), s.addMember(m, w.account, "roles-operator", "operator")
+	m := s.Mailer()
+	viewer, operator := s.AddMember(m, w.Account, "roles-viewer", "viewer"), s.AddMember(m, w.Account, "roles-operator", "operator")
 	start, end := window(7*time.Hour, time.Hour)
 	cases := []struct {
-		who          account
+		who          apitest.Account
 		method, path string
 		body         any
 		want         int
@@ -158,18 +160,18 @@ func TestParkingRoles(t *testing.T) {
 		{operator, "DELETE", "/api/v1/spaces/" + w.space + "/override", nil, 200},
 		{operator, "POST", "/api/v1/reservations", map[string]any{"request_id": uuid.NewString(), "space_id": w.space, "starts_at": start, "ends_at": end}, 201},
 		{operator, "GET", "/api/v1/parking/settings", nil, 403},
-		{w.account, "PUT", "/api/v1/spaces/" + w.space + "/override", map[string]any{"kind": "blocked"}, 200},
+		{w.Account, "PUT", "/api/v1/spaces/" + w.space + "/override", map[string]any{"kind": "blocked"}, 200},
 		{operator, "DELETE", "/api/v1/spaces/" + w.space + "/override", nil, 403},
 	}
 	for _, c := range cases {
-		if r := s.do(c.method, c.path, c.who.access, c.body); r.status != c.want {
-			t.Errorf("%s %s %s: %d %s, want %d", c.who.email, c.method, c.path, r.status, r.body, c.want)
+		if r := s.Do(c.method, c.path, c.who.Access, c.body); r.Status != c.want {
+			t.Errorf("%s %s %s: %d %s, want %d", c.who.Email, c.method, c.path, r.Status, r.Body, c.want)
 		}
 	}
-	if r := s.do("GET", "/api/v1/spaces", "", nil, "X-API-Key", w.ingest); r.status != 403 {
-		t.Errorf("an ingest-only key listing spaces: %d", r.status)
+	if r := s.Do("GET", "/api/v1/spaces", "", nil, "X-API-Key", w.ingest); r.Status != 403 {
+		t.Errorf("an ingest-only key listing spaces: %d", r.Status)
 	}
-	if r := s.do("GET", "/api/v1/spaces", "", nil, "X-API-Key", s.readKey(w.parkingTenant)); r.status != 200 {
-		t.Errorf("a spaces:read key listing spaces: %d", r.status)
+	if r := s.Do("GET", "/api/v1/spaces", "", nil, "X-API-Key", s.readKey(w.parkingTenant)); r.Status != 200 {
+		t.Errorf("a spaces:read key listing spaces: %d", r.Status)
 	}
 }

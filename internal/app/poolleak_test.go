@@ -1,17 +1,14 @@
-package main
+package app_test
 
 import (
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/tenantry/tenantry/internal/platform/ratelimit"
-	"github.com/tenantry/tenantry/internal/testkit/testenv"
+	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
 
 // TestPoolDoesNotLeakTenants is the pool leak check (security-checks C5): 100,000 requests that
@@ -26,13 +23,13 @@ import (
 func TestPoolDoesNotLeakTenants(t *testing.T) {
 	t.Parallel()
 	const total, clients = 100_000, 8
-	s := startUnlimited(t, 2)
-	db, a := s.db, s.app
-	tenants := []account{s.register("pool-a"), s.register("pool-b")}
+	s := apitest.StartWith(t, apitest.Options{MaxConns: 2, Unlimited: true, Quiet: true})
+	db, a := s.DB, s.App
+	tenants := []apitest.Account{s.Register("pool-a"), s.Register("pool-b")}
 
 	var sent, mismatches atomic.Int64
 	var firstMismatch sync.Once
-	check := func(who account, path string, body []byte, status int) {
+	check := func(who apitest.Account, path string, body []byte, status int) {
 		ok := status == http.StatusOK
 		var v struct {
 			ID    string `json:"id"`
@@ -42,13 +39,13 @@ func TestPoolDoesNotLeakTenants(t *testing.T) {
 		}
 		ok = ok && json.Unmarshal(body, &v) == nil
 		if path == "/api/v1/tenant" {
-			ok = ok && v.ID == who.tenantID
+			ok = ok && v.ID == who.TenantID
 		} else {
-			ok = ok && len(v.Items) == 1 && v.Items[0].Email == who.email
+			ok = ok && len(v.Items) == 1 && v.Items[0].Email == who.Email
 		}
 		if !ok {
 			mismatches.Add(1)
-			firstMismatch.Do(func() { t.Errorf("as %s, %s answered %d %s", who.email, path, status, body) })
+			firstMismatch.Do(func() { t.Errorf("as %s, %s answered %d %s", who.Email, path, status, body) })
 		}
 	}
 	var wg sync.WaitGroup
@@ -59,7 +56,7 @@ func TestPoolDoesNotLeakTenants(t *testing.T) {
 				who := tenants[i%2]
 				path := [...]string{"/api/v1/tenant", "/api/v1/members"}[(i/2)%2]
 				req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, path, nil)
-				req.Header.Set("Authorization", "Bearer "+who.access)
+				req.Header.Set("Authorization", "Bearer "+who.Access)
 				rec := httptest.NewRecorder()
 				a.Handler.ServeHTTP(rec, req)
 				check(who, path, rec.Body.Bytes(), rec.Code)
@@ -76,26 +73,4 @@ func TestPoolDoesNotLeakTenants(t *testing.T) {
 	if sent.Load() != total || mismatches.Load() != 0 {
 		t.Fatalf("%d requests, %d mismatches; want %d and 0", sent.Load(), mismatches.Load(), total)
 	}
-}
-
-// startUnlimited is startServer with an application pool of maxConns connections and every rate
-// limit out of reach: the pool check and the probe send far more requests than a person would.
-func startUnlimited(t *testing.T, maxConns int32) *testServer {
-	t.Helper()
-	env := testenv.NewDB(t)
-	cfg := testConfig(t, env)
-	cfg.DBMaxConns = maxConns
-	cfg.RateLimits = map[string]ratelimit.Limit{}
-	for _, p := range ratelimit.Policies {
-		cfg.RateLimits[p] = ratelimit.Limit{Rate: 1_000_000, Period: time.Second, Burst: 1_000_000}
-	}
-	s := &testServer{t: t, env: env, cfg: cfg, logs: &lockedBuffer{}, db: env.Open(t, maxConns)}
-	var err error
-	if s.app, err = newApp(cfg, s.db, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.app.Handler)
-	t.Cleanup(srv.Close)
-	s.url = srv.URL
-	return s
 }

@@ -1,4 +1,4 @@
-package main
+package parking_test
 
 import (
 	"net/http"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tenantry/tenantry/internal/products/parking"
+	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
 
 // TestParkingIngestRecordedPayloads posts the recorded ChirpStack v4 payload of every event type.
@@ -18,7 +19,7 @@ func TestParkingIngestRecordedPayloads(t *testing.T) {
 	a := s.parkingTenant("ingest")
 	space := s.space(a, "I-1")
 	device, eui := s.sensor(a, space)
-	gw := s.must(201, "POST", "/api/v1/devices", a.access, map[string]any{"dev_eui": "7076ff0064030456", "kind": "gateway"})["id"].(string)
+	gw := s.Must(201, "POST", "/api/v1/devices", a.Access, map[string]any{"dev_eui": "7076ff0064030456", "kind": "gateway"})["id"].(string)
 
 	cases := []struct{ kind, file, want string }{
 		{"join", "join.json", parking.IngestStored},
@@ -31,32 +32,32 @@ func TestParkingIngestRecordedPayloads(t *testing.T) {
 	for _, c := range cases {
 		body := event(t, c.file, eui, map[string]any{"time": time.Now().UTC().Format(time.RFC3339Nano)})
 		r := s.ingest(a, c.kind, body)
-		if r.status != 200 || r.json(t)["status"] != c.want {
-			t.Fatalf("%s: %d %s", c.kind, r.status, r.body)
+		if r.Status != 200 || r.JSON(t)["status"] != c.want {
+			t.Fatalf("%s: %d %s", c.kind, r.Status, r.Body)
 		}
 	}
-	if n := s.count(`SELECT count(*) FROM readings WHERE tenant_id = $1 AND device_id = $2`, a.tenantID, device); n != 5 {
+	if n := s.Count(`SELECT count(*) FROM readings WHERE tenant_id = $1 AND device_id = $2`, a.TenantID, device); n != 5 {
 		t.Errorf("%d readings, want one per handled event (5)", n)
 	}
-	d := s.must(200, "GET", "/api/v1/devices/"+device, a.access, nil)
+	d := s.Must(200, "GET", "/api/v1/devices/"+device, a.Access, nil)
 	if d["battery_level"] != 87.4 || d["margin"] != 9.0 || d["last_rssi"] != -97.0 || d["last_gateway"] != "7076FF0064030456" {
 		t.Errorf("device health after status and up: %v", d)
 	}
-	if g := s.must(200, "GET", "/api/v1/devices/"+gw, a.access, nil); g["online"] != true {
+	if g := s.Must(200, "GET", "/api/v1/devices/"+gw, a.Access, nil); g["online"] != true {
 		t.Errorf("the gateway that relayed the uplink is not online: %v", g)
 	}
 	if st := s.state(a, space); st != "OCCUPIED" {
 		t.Errorf("TABS uplink 01..: state %s", st)
 	}
 	codec := event(t, "up_codec.json", eui, map[string]any{"time": time.Now().UTC().Format(time.RFC3339Nano)})
-	if r := s.ingest(a, "up", codec); r.status != 200 || r.json(t)["space_state"] != "FREE" {
-		t.Errorf("codec object occupied=false: %d %s", r.status, r.body)
+	if r := s.ingest(a, "up", codec); r.Status != 200 || r.JSON(t)["space_state"] != "FREE" {
+		t.Errorf("codec object occupied=false: %d %s", r.Status, r.Body)
 	}
-	readings := s.must(200, "GET", "/api/v1/telemetry/readings?device_id="+device, a.access, nil)["items"].([]any)
+	readings := s.Must(200, "GET", "/api/v1/telemetry/readings?device_id="+device, a.Access, nil)["items"].([]any)
 	if len(readings) != 6 {
 		t.Errorf("telemetry lists %d readings, want 6", len(readings))
 	}
-	hist := s.must(200, "GET", "/api/v1/spaces/"+space+"/history", a.access, nil)["items"].([]any)
+	hist := s.Must(200, "GET", "/api/v1/spaces/"+space+"/history", a.Access, nil)["items"].([]any)
 	if len(hist) != 2 || hist[0].(map[string]any)["new_state"] != "FREE" || hist[1].(map[string]any)["source"] != "sensor" {
 		t.Errorf("history: %v", hist)
 	}
@@ -71,15 +72,15 @@ func TestParkingIngestFrameCounterAfterJoin(t *testing.T) {
 	device, eui := s.sensor(a, s.space(a, "F-1"))
 	up := event(t, "up.json", eui, map[string]any{"deduplicationId": nil, "fCnt": 3})
 	for i, want := range []string{parking.IngestStored, parking.IngestDuplicate} {
-		if r := s.ingest(a, "up", up); r.json(t)["status"] != want {
-			t.Errorf("delivery %d: %s", i, r.body)
+		if r := s.ingest(a, "up", up); r.JSON(t)["status"] != want {
+			t.Errorf("delivery %d: %s", i, r.Body)
 		}
 	}
 	s.ingest(a, "join", event(t, "join.json", eui, nil))
-	if r := s.ingest(a, "up", up); r.json(t)["status"] != parking.IngestStored {
-		t.Errorf("fCnt 3 after a re-join: %s", r.body)
+	if r := s.ingest(a, "up", up); r.JSON(t)["status"] != parking.IngestStored {
+		t.Errorf("fCnt 3 after a re-join: %s", r.Body)
 	}
-	if n := s.count(`SELECT count(*) FROM readings WHERE device_id = $1 AND event = 'up'`, device); n != 2 {
+	if n := s.Count(`SELECT count(*) FROM readings WHERE device_id = $1 AND event = 'up'`, device); n != 2 {
 		t.Errorf("%d uplink readings, want 2", n)
 	}
 }
@@ -98,7 +99,7 @@ func TestParkingIngestReplayInParallel(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			r := s.ingest(a, "up", body)
-			statuses[i] = strconv.Itoa(r.status) + " " + r.json(t)["status"].(string)
+			statuses[i] = strconv.Itoa(r.Status) + " " + r.JSON(t)["status"].(string)
 		}()
 	}
 	wg.Wait()
@@ -112,10 +113,10 @@ func TestParkingIngestReplayInParallel(t *testing.T) {
 			t.Errorf("a replay answered %s", st)
 		}
 	}
-	if n := s.count(`SELECT count(*) FROM readings WHERE device_id = $1`, device); n != 1 || stored != 1 {
+	if n := s.Count(`SELECT count(*) FROM readings WHERE device_id = $1`, device); n != 1 || stored != 1 {
 		t.Errorf("10 parallel replays: %d readings, %d answers 'stored' (want 1 and 1)", n, stored)
 	}
-	if n := s.count(`SELECT count(*) FROM space_state_changes WHERE tenant_id = $1`, a.tenantID); n != 1 {
+	if n := s.Count(`SELECT count(*) FROM space_state_changes WHERE tenant_id = $1`, a.TenantID); n != 1 {
 		t.Errorf("%d state changes, want 1", n)
 	}
 }
@@ -129,53 +130,53 @@ func TestParkingIngestRefusals(t *testing.T) {
 	good := uplink(t, eui, true, 1)
 	nothing := func(what string) {
 		t.Helper()
-		if n := s.count(`SELECT (SELECT count(*) FROM readings WHERE tenant_id = $1) + (SELECT count(*) FROM ingest_dedup WHERE tenant_id = $1)
-			+ (SELECT count(*) FROM orphan_devices WHERE tenant_id = $1)`, a.tenantID); n != 0 {
+		if n := s.Count(`SELECT (SELECT count(*) FROM readings WHERE tenant_id = $1) + (SELECT count(*) FROM ingest_dedup WHERE tenant_id = $1)
+			+ (SELECT count(*) FROM orphan_devices WHERE tenant_id = $1)`, a.TenantID); n != 0 {
 			t.Fatalf("%s stored %d rows", what, n)
 		}
 	}
 	path := "/api/v1/ingest/chirpstack?event=up"
 	for name, key := range map[string]string{"no key": "", "bad key": "tnr_key_nope", "key without webhook:ingest": s.readKey(a)} {
-		r := s.do("POST", path, "", good, "X-API-Key", key)
-		if r.status != http.StatusUnauthorized && r.status != http.StatusForbidden {
-			t.Errorf("%s: %d", name, r.status)
+		r := s.Do("POST", path, "", good, "X-API-Key", key)
+		if r.Status != http.StatusUnauthorized && r.Status != http.StatusForbidden {
+			t.Errorf("%s: %d", name, r.Status)
 		}
 	}
 	nothing("refused credentials")
 	for name, body := range map[string]string{"broken JSON": `{"deviceInfo":{`, "no devEui": `{"fCnt":1}`, "bad devEui": strings.Replace(good, strings.ToLower(eui), "zz", 1)} {
-		if r := s.ingest(a, "up", body); r.status != http.StatusUnprocessableEntity && r.status != http.StatusBadRequest {
-			t.Errorf("%s: %d %s", name, r.status, r.body)
+		if r := s.ingest(a, "up", body); r.Status != http.StatusUnprocessableEntity && r.Status != http.StatusBadRequest {
+			t.Errorf("%s: %d %s", name, r.Status, r.Body)
 		}
 	}
-	if r := s.do("POST", "/api/v1/ingest/chirpstack", "", good, "X-API-Key", a.ingest); r.status != http.StatusUnprocessableEntity {
-		t.Errorf("no event parameter: %d", r.status)
+	if r := s.Do("POST", "/api/v1/ingest/chirpstack", "", good, "X-API-Key", a.ingest); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("no event parameter: %d", r.Status)
 	}
 	nothing("malformed requests")
 
-	secret := s.must(201, "POST", "/api/v1/parking/ingest-secret", a.access, nil)["secret"].(string)
+	secret := s.Must(201, "POST", "/api/v1/parking/ingest-secret", a.Access, nil)["secret"].(string)
 	now := time.Now().Unix()
-	signed := func(ts int64, sig string) response {
-		return s.do("POST", path, "", good, "X-API-Key", a.ingest, parking.TimestampHeader, strconv.FormatInt(ts, 10), parking.SignatureHeader, sig)
+	signed := func(ts int64, sig string) apitest.Response {
+		return s.Do("POST", path, "", good, "X-API-Key", a.ingest, parking.TimestampHeader, strconv.FormatInt(ts, 10), parking.SignatureHeader, sig)
 	}
-	for name, r := range map[string]response{
+	for name, r := range map[string]apitest.Response{
 		"unsigned":          s.ingest(a, "up", good),
 		"wrong secret":      signed(now, parking.Sign("not-the-secret-at-all-not-the-secret", now, []byte(good))),
 		"stale timestamp":   signed(now-301, parking.Sign(secret, now-301, []byte(good))),
 		"signature of body": signed(now, parking.Sign(secret, now, []byte(good+" "))),
 	} {
-		if r.status != http.StatusUnauthorized {
-			t.Errorf("%s: %d, want 401", name, r.status)
+		if r.Status != http.StatusUnauthorized {
+			t.Errorf("%s: %d, want 401", name, r.Status)
 		}
 	}
 	nothing("bad signatures")
-	if r := signed(now, parking.Sign(secret, now, []byte(good))); r.status != 200 {
-		t.Errorf("a good signature: %d %s", r.status, r.body)
+	if r := signed(now, parking.Sign(secret, now, []byte(good))); r.Status != 200 {
+		t.Errorf("a good signature: %d %s", r.Status, r.Body)
 	}
 }
 
-func (s *testServer) readKey(p parkingTenant) string {
-	s.t.Helper()
-	_, k := s.createKey(p.account, map[string]any{"name": "reader", "scopes": []string{"spaces:read"}})
+func (s server) readKey(p parkingTenant) string {
+	s.T.Helper()
+	_, k := s.CreateKey(p.Account, map[string]any{"name": "reader", "scopes": []string{"spaces:read"}})
 	return k["key"].(string)
 }
 
@@ -187,11 +188,11 @@ func TestParkingOrphanInbox(t *testing.T) {
 	space := s.space(a, "N-1")
 	eui := "A84041000181C2D3"
 	for i := 1; i <= 3; i++ {
-		if r := s.ingest(a, "up", uplink(t, eui, true, i)); r.json(t)["status"] != parking.IngestOrphan {
-			t.Fatalf("unknown device: %s", r.body)
+		if r := s.ingest(a, "up", uplink(t, eui, true, i)); r.JSON(t)["status"] != parking.IngestOrphan {
+			t.Fatalf("unknown device: %s", r.Body)
 		}
 	}
-	items := s.must(200, "GET", "/api/v1/orphan-devices", a.access, nil)["items"].([]any)
+	items := s.Must(200, "GET", "/api/v1/orphan-devices", a.Access, nil)["items"].([]any)
 	if len(items) != 1 {
 		t.Fatalf("inbox: %v", items)
 	}
@@ -199,15 +200,15 @@ func TestParkingOrphanInbox(t *testing.T) {
 	if o["dev_eui"] != eui || o["uplink_count"] != 3.0 || o["last_rssi"] != -97.0 || o["device_name"] != "bay-a-017" || o["sample_payload"] == nil {
 		t.Errorf("orphan: %v", o)
 	}
-	d := s.must(200, "POST", "/api/v1/orphan-devices/"+o["id"].(string)+"/assign", a.access, map[string]any{"space_id": space})
+	d := s.Must(200, "POST", "/api/v1/orphan-devices/"+o["id"].(string)+"/assign", a.Access, map[string]any{"space_id": space})
 	if d["status"] != "active" || d["space_id"] != space || d["dev_eui"] != eui {
 		t.Errorf("assigned orphan: %v", d)
 	}
-	if n := len(s.must(200, "GET", "/api/v1/orphan-devices", a.access, nil)["items"].([]any)); n != 0 {
+	if n := len(s.Must(200, "GET", "/api/v1/orphan-devices", a.Access, nil)["items"].([]any)); n != 0 {
 		t.Errorf("the inbox still has %d entries", n)
 	}
-	if r := s.ingest(a, "up", uplink(t, eui, true, 4)); r.json(t)["space_state"] != "OCCUPIED" {
-		t.Errorf("the assigned device's uplink: %s", r.body)
+	if r := s.ingest(a, "up", uplink(t, eui, true, 4)); r.JSON(t)["space_state"] != "OCCUPIED" {
+		t.Errorf("the assigned device's uplink: %s", r.Body)
 	}
 }
 
@@ -221,7 +222,7 @@ func TestParkingUtilisation(t *testing.T) {
 	now := time.Now().UTC()
 	s.ingest(a, "up", event(t, "up.json", eui, map[string]any{"time": now.Add(-time.Minute).Format(time.RFC3339Nano)}))
 	from, to := now.Truncate(time.Hour).Add(-time.Hour).Format(time.RFC3339), now.Truncate(time.Hour).Add(time.Hour).Format(time.RFC3339)
-	u := s.must(200, "GET", "/api/v1/sites/"+a.site+"/utilisation?from="+from+"&to="+to, a.access, nil)
+	u := s.Must(200, "GET", "/api/v1/sites/"+a.site+"/utilisation?from="+from+"&to="+to, a.Access, nil)
 	hours := u["hours"].([]any)
 	if u["spaces"] != 2.0 || len(hours) != 2 {
 		t.Fatalf("utilisation: %v", u)

@@ -1,4 +1,4 @@
-package main
+package parking_test
 
 import (
 	"context"
@@ -18,20 +18,20 @@ func TestParkingSpaceCodesArePerTenantAndSite(t *testing.T) {
 	a, b := s.parkingTenant("code-a"), s.parkingTenant("code-b")
 	s.space(a, "SECRET-17")
 	s.space(b, "SECRET-17") // two tenants may use the same code
-	r := s.do("POST", "/api/v1/spaces", a.access, map[string]any{"site_id": a.site, "code": "SECRET-17"})
-	if r.status != http.StatusConflict || strings.Contains(string(r.body), "SECRET-17") || strings.Contains(string(r.body), "spaces_code_key") {
-		t.Fatalf("duplicate code in one site: %d %s (want a 409 that echoes nothing)", r.status, r.body)
+	r := s.Do("POST", "/api/v1/spaces", a.Access, map[string]any{"site_id": a.site, "code": "SECRET-17"})
+	if r.Status != http.StatusConflict || strings.Contains(string(r.Body), "SECRET-17") || strings.Contains(string(r.Body), "spaces_code_key") {
+		t.Fatalf("duplicate code in one site: %d %s (want a 409 that echoes nothing)", r.Status, r.Body)
 	}
-	other := s.must(201, "POST", "/api/v1/sites", a.access, map[string]any{"name": "North", "timezone": "Europe/Lisbon"})["id"].(string)
-	s.must(201, "POST", "/api/v1/spaces", a.access, map[string]any{"site_id": other, "code": "SECRET-17"}) // another site of A
+	other := s.Must(201, "POST", "/api/v1/sites", a.Access, map[string]any{"name": "North", "timezone": "Europe/Lisbon"})["id"].(string)
+	s.Must(201, "POST", "/api/v1/spaces", a.Access, map[string]any{"site_id": other, "code": "SECRET-17"}) // another site of A
 	first := s.space(a, "REUSE-1")
-	s.must(204, "DELETE", "/api/v1/spaces/"+first, a.access, nil)
+	s.Must(204, "DELETE", "/api/v1/spaces/"+first, a.Access, nil)
 	second := s.space(a, "REUSE-1") // a deleted code can be reused
-	if r := s.do("POST", "/api/v1/spaces/"+first+"/restore", a.access, nil); r.status != http.StatusConflict {
-		t.Errorf("restoring a space whose code is taken again: %d %s", r.status, r.body)
+	if r := s.Do("POST", "/api/v1/spaces/"+first+"/restore", a.Access, nil); r.Status != http.StatusConflict {
+		t.Errorf("restoring a space whose code is taken again: %d %s", r.Status, r.Body)
 	}
-	s.must(204, "DELETE", "/api/v1/spaces/"+second, a.access, nil)
-	if got := s.must(200, "POST", "/api/v1/spaces/"+first+"/restore", a.access, nil); got["deleted_at"] != nil {
+	s.Must(204, "DELETE", "/api/v1/spaces/"+second, a.Access, nil)
+	if got := s.Must(200, "POST", "/api/v1/spaces/"+first+"/restore", a.Access, nil); got["deleted_at"] != nil {
 		t.Errorf("restored space still deleted: %v", got)
 	}
 }
@@ -41,7 +41,7 @@ func TestParkingValidationChangesNothing(t *testing.T) {
 	s := startServer(t)
 	a := s.parkingTenant("val")
 	space := s.space(a, "V-1")
-	before := s.count(`SELECT (SELECT count(*) FROM sites) * 1000 + (SELECT count(*) FROM spaces) * 100 + (SELECT count(*) FROM devices)`)
+	before := s.Count(`SELECT (SELECT count(*) FROM sites) * 1000 + (SELECT count(*) FROM spaces) * 100 + (SELECT count(*) FROM devices)`)
 	bad := []struct {
 		method, path string
 		body         any
@@ -62,23 +62,23 @@ func TestParkingValidationChangesNothing(t *testing.T) {
 		{"GET", "/api/v1/spaces?cursor=not-a-cursor", nil},
 	}
 	for _, c := range bad {
-		r := s.do(c.method, c.path, a.access, c.body)
-		if r.status != http.StatusUnprocessableEntity || r.header.Get("Content-Type") != "application/problem+json" {
-			t.Errorf("%s %s %v: %d %s, want a 422 problem", c.method, c.path, c.body, r.status, r.body)
+		r := s.Do(c.method, c.path, a.Access, c.body)
+		if r.Status != http.StatusUnprocessableEntity || r.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s %s %v: %d %s, want a 422 problem", c.method, c.path, c.body, r.Status, r.Body)
 		}
 	}
-	if after := s.count(`SELECT (SELECT count(*) FROM sites) * 1000 + (SELECT count(*) FROM spaces) * 100 + (SELECT count(*) FROM devices)`); after != before {
+	if after := s.Count(`SELECT (SELECT count(*) FROM sites) * 1000 + (SELECT count(*) FROM spaces) * 100 + (SELECT count(*) FROM devices)`); after != before {
 		t.Errorf("invalid requests changed the database: %d -> %d", before, after)
 	}
-	ok := s.must(200, "PATCH", "/api/v1/spaces/"+space, a.access, map[string]any{"latitude": 38.7, "longitude": -9.1, "zone": "Z"})
+	ok := s.Must(200, "PATCH", "/api/v1/spaces/"+space, a.Access, map[string]any{"latitude": 38.7, "longitude": -9.1, "zone": "Z"})
 	if ok["latitude"] != 38.7 || ok["zone"] != "Z" {
 		t.Errorf("patch: %v", ok)
 	}
-	cleared := s.must(200, "PATCH", "/api/v1/spaces/"+space, a.access, map[string]any{"latitude": nil, "longitude": nil})
+	cleared := s.Must(200, "PATCH", "/api/v1/spaces/"+space, a.Access, map[string]any{"latitude": nil, "longitude": nil})
 	if cleared["latitude"] != nil || cleared["zone"] != "Z" {
 		t.Errorf("clearing the location: %v", cleared)
 	}
-	lower := s.must(201, "POST", "/api/v1/devices", a.access, map[string]any{"dev_eui": "70b3d57ed005a1b2", "kind": "gateway"})
+	lower := s.Must(201, "POST", "/api/v1/devices", a.Access, map[string]any{"dev_eui": "70b3d57ed005a1b2", "kind": "gateway"})
 	if lower["dev_eui"] != "70B3D57ED005A1B2" {
 		t.Errorf("EUI stored as %v, want the canonical upper-case form", lower["dev_eui"])
 	}
@@ -90,24 +90,24 @@ func TestParkingCompositeKeysHoldUnderSQL(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	a, b := s.parkingTenant("fk-a"), s.parkingTenant("fk-b")
-	aID, _ := tenancy.ParseTenantID(a.tenantID)
+	aID, _ := tenancy.ParseTenantID(a.TenantID)
 	ctx, err := tenancy.WithScope(t.Context(), tenancy.Scope{Tenant: aID, Role: tenancy.RoleOwner, Principal: tenancy.Principal{Kind: tenancy.PrincipalSystem}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	insert := func(tenant, site string) error {
-		return s.db.Tx(ctx, func(q postgres.Querier) error {
+		return s.DB.Tx(ctx, func(q postgres.Querier) error {
 			_, err := q.Exec(ctx, `INSERT INTO spaces (tenant_id, id, site_id, code) VALUES ($1, $2, $3, 'X-1')`, tenant, tenancy.NewID(), site)
 			return err
 		})
 	}
-	if err := insert(a.tenantID, b.site); !postgres.IsCode(err, "23503") {
+	if err := insert(a.TenantID, b.site); !postgres.IsCode(err, "23503") {
 		t.Errorf("A's space on B's site: want a foreign-key violation, got %v", err)
 	}
-	if err := insert(b.tenantID, b.site); !postgres.IsCode(err, "42501") {
+	if err := insert(b.TenantID, b.site); !postgres.IsCode(err, "42501") {
 		t.Errorf("a space with B's tenant_id in A's scope: want the RLS refusal, got %v", err)
 	}
-	conn, err := pgx.Connect(t.Context(), s.env.AppURL)
+	conn, err := pgx.Connect(t.Context(), s.Env.AppURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestParkingCompositeKeysHoldUnderSQL(t *testing.T) {
 	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM v_spaces`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("v_spaces without a tenant: %d rows, %v", n, err)
 	}
-	if n := s.count(`SELECT count(*) FROM spaces WHERE code = 'X-1'`); n != 0 {
+	if n := s.Count(`SELECT count(*) FROM spaces WHERE code = 'X-1'`); n != 0 {
 		t.Errorf("%d rows written", n)
 	}
 }
@@ -126,15 +126,15 @@ func TestParkingSitesListDeleteAndOccupancy(t *testing.T) {
 	s := startServer(t)
 	a := s.parkingTenant("sites")
 	for _, name := range []string{"Delta", "alpha", "Charlie", "Bravo"} {
-		s.must(201, "POST", "/api/v1/sites", a.access, map[string]any{"name": name})
+		s.Must(201, "POST", "/api/v1/sites", a.Access, map[string]any{"name": name})
 	}
-	if r := s.do("POST", "/api/v1/sites", a.access, map[string]any{"name": "ALPHA"}); r.status != http.StatusConflict {
-		t.Errorf("a live site with the same name in another case: %d", r.status)
+	if r := s.Do("POST", "/api/v1/sites", a.Access, map[string]any{"name": "ALPHA"}); r.Status != http.StatusConflict {
+		t.Errorf("a live site with the same name in another case: %d", r.Status)
 	}
 	var names []string
 	cursor := ""
 	for page := 0; page < 5; page++ {
-		body := s.must(200, "GET", "/api/v1/sites?limit=2&cursor="+cursor, a.access, nil)
+		body := s.Must(200, "GET", "/api/v1/sites?limit=2&cursor="+cursor, a.Access, nil)
 		for _, it := range body["items"].([]any) {
 			names = append(names, it.(map[string]any)["name"].(string))
 		}
@@ -145,7 +145,7 @@ func TestParkingSitesListDeleteAndOccupancy(t *testing.T) {
 		cursor = next
 	}
 	var all []string
-	for _, it := range s.must(200, "GET", "/api/v1/sites?limit=1000", a.access, nil)["items"].([]any) {
+	for _, it := range s.Must(200, "GET", "/api/v1/sites?limit=1000", a.Access, nil)["items"].([]any) {
 		all = append(all, it.(map[string]any)["name"].(string))
 	}
 	if len(names) != 5 || strings.Join(names, ",") != strings.Join(all, ",") {
@@ -153,25 +153,25 @@ func TestParkingSitesListDeleteAndOccupancy(t *testing.T) {
 	}
 	sp1, sp2 := s.space(a, "O-1"), s.space(a, "O-2")
 	s.sensor(a, sp1)
-	if r := s.do("DELETE", "/api/v1/sites/"+a.site, a.access, nil); r.status != http.StatusConflict {
-		t.Fatalf("deleting a site with live spaces: %d %s", r.status, r.body)
+	if r := s.Do("DELETE", "/api/v1/sites/"+a.site, a.Access, nil); r.Status != http.StatusConflict {
+		t.Fatalf("deleting a site with live spaces: %d %s", r.Status, r.Body)
 	}
-	s.must(200, "PUT", "/api/v1/spaces/"+sp2+"/override", a.access, map[string]any{"kind": "maintenance", "reason": "paint"})
-	occ := s.must(200, "GET", "/api/v1/sites/"+a.site+"/occupancy", a.access, nil)
+	s.Must(200, "PUT", "/api/v1/spaces/"+sp2+"/override", a.Access, map[string]any{"kind": "maintenance", "reason": "paint"})
+	occ := s.Must(200, "GET", "/api/v1/sites/"+a.site+"/occupancy", a.Access, nil)
 	if occ["total"] != 2.0 || occ["maintenance"] != 1.0 || occ["free"] != 1.0 {
 		t.Errorf("occupancy: %v", occ)
 	}
-	s.must(204, "DELETE", "/api/v1/sites/"+a.site+"?force=true", a.access, nil)
-	if n := s.count(`SELECT count(*) FROM spaces WHERE tenant_id = $1 AND deleted_at IS NULL`, a.tenantID); n != 0 {
+	s.Must(204, "DELETE", "/api/v1/sites/"+a.site+"?force=true", a.Access, nil)
+	if n := s.Count(`SELECT count(*) FROM spaces WHERE tenant_id = $1 AND deleted_at IS NULL`, a.TenantID); n != 0 {
 		t.Errorf("force delete left %d live spaces on a deleted site", n)
 	}
-	if n := s.count(`SELECT count(*) FROM devices WHERE tenant_id = $1 AND space_id IS NOT NULL`, a.tenantID); n != 0 {
+	if n := s.Count(`SELECT count(*) FROM devices WHERE tenant_id = $1 AND space_id IS NOT NULL`, a.TenantID); n != 0 {
 		t.Errorf("force delete left %d devices on deleted spaces", n)
 	}
-	if r := s.do("POST", "/api/v1/spaces", a.access, map[string]any{"site_id": a.site, "code": "O-3"}); r.status != http.StatusNotFound {
-		t.Errorf("a space on a deleted site: %d", r.status)
+	if r := s.Do("POST", "/api/v1/spaces", a.Access, map[string]any{"site_id": a.site, "code": "O-3"}); r.Status != http.StatusNotFound {
+		t.Errorf("a space on a deleted site: %d", r.Status)
 	}
-	s.must(200, "POST", "/api/v1/sites/"+a.site+"/restore", a.access, nil)
+	s.Must(200, "POST", "/api/v1/sites/"+a.site+"/restore", a.Access, nil)
 }
 
 // TestParkingDeviceLifecycle: one sensor and one display per space; assign moves, unassign
@@ -182,37 +182,37 @@ func TestParkingDeviceLifecycle(t *testing.T) {
 	a := s.parkingTenant("life")
 	sp1, sp2 := s.space(a, "D-1"), s.space(a, "D-2")
 	sensor, eui := s.sensor(a, sp1)
-	if r := s.do("POST", "/api/v1/devices", a.access, map[string]any{"dev_eui": "00000000000000A1", "kind": "sensor", "space_id": sp1}); r.status != http.StatusConflict {
-		t.Errorf("a second sensor on a space: %d %s", r.status, r.body)
+	if r := s.Do("POST", "/api/v1/devices", a.Access, map[string]any{"dev_eui": "00000000000000A1", "kind": "sensor", "space_id": sp1}); r.Status != http.StatusConflict {
+		t.Errorf("a second sensor on a space: %d %s", r.Status, r.Body)
 	}
-	s.must(201, "POST", "/api/v1/devices", a.access, map[string]any{"dev_eui": "00000000000000D1", "kind": "display", "space_id": sp1})
-	if r := s.do("POST", "/api/v1/devices", a.access, map[string]any{"dev_eui": strings.ToLower(eui), "kind": "sensor"}); r.status != http.StatusConflict {
-		t.Errorf("the same EUI twice in a tenant: %d", r.status)
+	s.Must(201, "POST", "/api/v1/devices", a.Access, map[string]any{"dev_eui": "00000000000000D1", "kind": "display", "space_id": sp1})
+	if r := s.Do("POST", "/api/v1/devices", a.Access, map[string]any{"dev_eui": strings.ToLower(eui), "kind": "sensor"}); r.Status != http.StatusConflict {
+		t.Errorf("the same EUI twice in a tenant: %d", r.Status)
 	}
 	s.ingest(a, "up", uplink(t, eui, true, 1))
-	moved := s.must(200, "POST", "/api/v1/devices/"+sensor+"/assign", a.access, map[string]any{"space_id": sp2})
+	moved := s.Must(200, "POST", "/api/v1/devices/"+sensor+"/assign", a.Access, map[string]any{"space_id": sp2})
 	if moved["space_id"] != sp2 || moved["status"] != "active" {
 		t.Errorf("moved: %v", moved)
 	}
-	if old := s.must(200, "GET", "/api/v1/spaces/"+sp1, a.access, nil); old["occupancy"] != "unknown" || old["state"] != "FREE" {
+	if old := s.Must(200, "GET", "/api/v1/spaces/"+sp1, a.Access, nil); old["occupancy"] != "unknown" || old["state"] != "FREE" {
 		t.Errorf("the space the sensor left: %v", old)
 	}
-	if off := s.must(200, "POST", "/api/v1/devices/"+sensor+"/unassign", a.access, nil); off["status"] != "inactive" || off["space_id"] != nil {
+	if off := s.Must(200, "POST", "/api/v1/devices/"+sensor+"/unassign", a.Access, nil); off["status"] != "inactive" || off["space_id"] != nil {
 		t.Errorf("unassigned: %v", off)
 	}
-	s.must(204, "DELETE", "/api/v1/devices/"+sensor, a.access, nil)
-	if d := s.must(200, "GET", "/api/v1/devices/"+sensor, a.access, nil); d["status"] != "decommissioned" {
+	s.Must(204, "DELETE", "/api/v1/devices/"+sensor, a.Access, nil)
+	if d := s.Must(200, "GET", "/api/v1/devices/"+sensor, a.Access, nil); d["status"] != "decommissioned" {
 		t.Errorf("decommissioned: %v", d)
 	}
-	if r := s.ingest(a, "up", uplink(t, eui, true, 2)); r.json(t)["status"] != "orphan" {
-		t.Errorf("an uplink of a decommissioned device: %s", r.body)
+	if r := s.ingest(a, "up", uplink(t, eui, true, 2)); r.JSON(t)["status"] != "orphan" {
+		t.Errorf("an uplink of a decommissioned device: %s", r.Body)
 	}
-	s.must(201, "POST", "/api/v1/devices", a.access, map[string]any{"dev_eui": eui, "kind": "sensor", "space_id": sp2})
-	if n := len(s.must(200, "GET", "/api/v1/orphan-devices", a.access, nil)["items"].([]any)); n != 0 {
+	s.Must(201, "POST", "/api/v1/devices", a.Access, map[string]any{"dev_eui": eui, "kind": "sensor", "space_id": sp2})
+	if n := len(s.Must(200, "GET", "/api/v1/orphan-devices", a.Access, nil)["items"].([]any)); n != 0 {
 		t.Errorf("registering the EUI left it in the orphan inbox (%d)", n)
 	}
 	for _, action := range []string{"device.create", "device.assign", "device.unassign", "device.decommission", "space.create"} {
-		if n := s.count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = $2`, a.tenantID, action); n == 0 {
+		if n := s.Count(`SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = $2`, a.TenantID, action); n == 0 {
 			t.Errorf("no audit row for %s", action)
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package parking_test
 
 import (
 	"net/http"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
 
 func window(from time.Duration, length time.Duration) (string, string) {
@@ -24,39 +26,39 @@ func TestParkingReservationRace(t *testing.T) {
 	space := s.space(a, "RACE-1")
 	start, end := window(2*time.Hour, time.Hour)
 	var wg sync.WaitGroup
-	statuses := make([]response, 50)
+	statuses := make([]apitest.Response, 50)
 	for i := range statuses {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			statuses[i] = s.do("POST", "/api/v1/reservations", a.access, map[string]any{"request_id": uuid.NewString(), "space_id": space,
+			statuses[i] = s.Do("POST", "/api/v1/reservations", a.Access, map[string]any{"request_id": uuid.NewString(), "space_id": space,
 				"starts_at": start, "ends_at": end, "holder": "Private Person " + uuid.NewString()[:4]})
 		}()
 	}
 	wg.Wait()
 	created, conflicts := 0, 0
 	for _, r := range statuses {
-		switch r.status {
+		switch r.Status {
 		case http.StatusCreated:
 			created++
 		case http.StatusConflict:
 			conflicts++
-			if !strings.Contains(string(r.body), `"location":"conflicts"`) || strings.Contains(string(r.body), "Private Person") {
-				t.Errorf("409 body: %s", r.body)
+			if !strings.Contains(string(r.Body), `"location":"conflicts"`) || strings.Contains(string(r.Body), "Private Person") {
+				t.Errorf("409 body: %s", r.Body)
 			}
 		default:
-			t.Errorf("unexpected answer %d %s", r.status, r.body)
+			t.Errorf("unexpected answer %d %s", r.Status, r.Body)
 		}
 	}
 	if created != 1 || conflicts != 49 {
 		t.Errorf("50 parallel attempts: %d created, %d conflicts (want 1 and 49)", created, conflicts)
 	}
-	if n := s.count(`SELECT count(*) FROM reservations WHERE space_id = $1 AND status IN ('pending', 'confirmed')`, space); n != 1 {
+	if n := s.Count(`SELECT count(*) FROM reservations WHERE space_id = $1 AND status IN ('pending', 'confirmed')`, space); n != 1 {
 		t.Errorf("%d held reservations", n)
 	}
 	// Back-to-back windows are fine (half-open ranges).
 	next, after := window(3*time.Hour, time.Hour)
-	s.must(201, "POST", "/api/v1/reservations", a.access, map[string]any{"request_id": uuid.NewString(), "space_id": space, "starts_at": next, "ends_at": after})
+	s.Must(201, "POST", "/api/v1/reservations", a.Access, map[string]any{"request_id": uuid.NewString(), "space_id": space, "starts_at": next, "ends_at": after})
 }
 
 func TestParkingReservationIdempotencyAndLifecycle(t *testing.T) {
@@ -66,16 +68,16 @@ func TestParkingReservationIdempotencyAndLifecycle(t *testing.T) {
 	space := s.space(a, "RV-1")
 	start, end := window(-10*time.Minute, time.Hour) // covers now
 	body := map[string]any{"request_id": uuid.NewString(), "space_id": space, "starts_at": start, "ends_at": end, "holder": "AB-12-CD"}
-	first := s.must(201, "POST", "/api/v1/reservations", a.access, body)
-	again := s.must(200, "POST", "/api/v1/reservations", a.access, body)
+	first := s.Must(201, "POST", "/api/v1/reservations", a.Access, body)
+	again := s.Must(200, "POST", "/api/v1/reservations", a.Access, body)
 	if first["id"] != again["id"] {
 		t.Errorf("a retry made another reservation: %v vs %v", first["id"], again["id"])
 	}
 	body["holder"] = "someone else"
-	if r := s.do("POST", "/api/v1/reservations", a.access, body); r.status != http.StatusUnprocessableEntity {
-		t.Errorf("same request_id, other body: %d %s", r.status, r.body)
+	if r := s.Do("POST", "/api/v1/reservations", a.Access, body); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("same request_id, other body: %d %s", r.Status, r.Body)
 	}
-	if n := s.count(`SELECT count(*) FROM reservations WHERE tenant_id = $1`, a.tenantID); n != 1 {
+	if n := s.Count(`SELECT count(*) FROM reservations WHERE tenant_id = $1`, a.TenantID); n != 1 {
 		t.Errorf("%d reservations after retries", n)
 	}
 	if st := s.state(a, space); st != "RESERVED" {
@@ -87,40 +89,40 @@ func TestParkingReservationIdempotencyAndLifecycle(t *testing.T) {
 		"end before start": {"request_id": uuid.NewString(), "space_id": space, "starts_at": longEnd, "ends_at": long},
 		"in the past":      {"request_id": uuid.NewString(), "space_id": space, "starts_at": "2020-01-01T00:00:00Z", "ends_at": "2020-01-01T01:00:00Z"},
 	} {
-		if r := s.do("POST", "/api/v1/reservations", a.access, b); r.status != http.StatusUnprocessableEntity {
-			t.Errorf("%s: %d %s", name, r.status, r.body)
+		if r := s.Do("POST", "/api/v1/reservations", a.Access, b); r.Status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d %s", name, r.Status, r.Body)
 		}
 	}
 	id := first["id"].(string)
-	av := s.must(200, "GET", "/api/v1/spaces/"+space+"/availability?from="+start+"&to="+end, a.access, nil)
+	av := s.Must(200, "GET", "/api/v1/spaces/"+space+"/availability?from="+start+"&to="+end, a.Access, nil)
 	if av["available"] != false || len(av["reservations"].([]any)) != 1 || strings.Contains(mustJSON(av), "AB-12-CD") {
 		t.Errorf("availability: %v", av)
 	}
-	if ci := s.must(200, "POST", "/api/v1/reservations/"+id+"/check-in", a.access, nil); ci["checked_in_at"] == nil {
+	if ci := s.Must(200, "POST", "/api/v1/reservations/"+id+"/check-in", a.Access, nil); ci["checked_in_at"] == nil {
 		t.Errorf("check-in: %v", ci)
 	}
-	if r := s.do("POST", "/api/v1/reservations/"+id+"/cancel", a.access, map[string]any{}); r.status != http.StatusUnprocessableEntity {
-		t.Errorf("cancel without a reason: %d", r.status)
+	if r := s.Do("POST", "/api/v1/reservations/"+id+"/cancel", a.Access, map[string]any{}); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("cancel without a reason: %d", r.Status)
 	}
-	c := s.must(200, "POST", "/api/v1/reservations/"+id+"/cancel", a.access, map[string]any{"reason": "customer called"})
+	c := s.Must(200, "POST", "/api/v1/reservations/"+id+"/cancel", a.Access, map[string]any{"reason": "customer called"})
 	if c["status"] != "cancelled" || c["cancel_reason"] != "customer called" {
 		t.Errorf("cancel: %v", c)
 	}
-	if r := s.do("POST", "/api/v1/reservations/"+id+"/cancel", a.access, map[string]any{"reason": "twice"}); r.status != http.StatusConflict {
-		t.Errorf("cancelling a cancelled reservation: %d", r.status)
+	if r := s.Do("POST", "/api/v1/reservations/"+id+"/cancel", a.Access, map[string]any{"reason": "twice"}); r.Status != http.StatusConflict {
+		t.Errorf("cancelling a cancelled reservation: %d", r.Status)
 	}
 	if st := s.state(a, space); st != "FREE" {
 		t.Errorf("state after the cancellation: %s", st)
 	}
-	list := s.must(200, "GET", "/api/v1/reservations?space_id="+space+"&status=cancelled", a.access, nil)["items"].([]any)
+	list := s.Must(200, "GET", "/api/v1/reservations?space_id="+space+"&status=cancelled", a.Access, nil)["items"].([]any)
 	if len(list) != 1 {
 		t.Errorf("filtered list: %v", list)
 	}
-	s.must(200, "PUT", "/api/v1/parking/settings", a.access, map[string]any{"max_reservation_minutes": 60, "no_show_minutes": 15,
+	s.Must(200, "PUT", "/api/v1/parking/settings", a.Access, map[string]any{"max_reservation_minutes": 60, "no_show_minutes": 15,
 		"readings_retention_days": 30, "state_retention_days": 90})
 	s1, e1 := window(5*time.Hour, 61*time.Minute)
-	if r := s.do("POST", "/api/v1/reservations", a.access, map[string]any{"request_id": uuid.NewString(), "space_id": space, "starts_at": s1, "ends_at": e1}); r.status != 422 {
-		t.Errorf("61 minutes with a 60-minute maximum: %d", r.status)
+	if r := s.Do("POST", "/api/v1/reservations", a.Access, map[string]any{"request_id": uuid.NewString(), "space_id": space, "starts_at": s1, "ends_at": e1}); r.Status != 422 {
+		t.Errorf("61 minutes with a 60-minute maximum: %d", r.Status)
 	}
 }
 
@@ -133,27 +135,27 @@ func TestParkingSensorNeverClearsMaintenance(t *testing.T) {
 	space := s.space(a, "M-1")
 	_, eui := s.sensor(a, space)
 	s.ingest(a, "up", uplink(t, eui, true, 1))
-	s.must(200, "PUT", "/api/v1/spaces/"+space+"/override", a.access, map[string]any{"kind": "maintenance", "reason": "resurfacing"})
+	s.Must(200, "PUT", "/api/v1/spaces/"+space+"/override", a.Access, map[string]any{"kind": "maintenance", "reason": "resurfacing"})
 	for i, occupied := range []bool{false, true, false} {
 		r := s.ingest(a, "up", uplink(t, eui, occupied, 2+i))
-		if r.json(t)["space_state"] != "MAINTENANCE" {
-			t.Fatalf("sensor report %v under maintenance: %s", occupied, r.body)
+		if r.JSON(t)["space_state"] != "MAINTENANCE" {
+			t.Fatalf("sensor report %v under maintenance: %s", occupied, r.Body)
 		}
 	}
-	sp := s.must(200, "GET", "/api/v1/spaces/"+space, a.access, nil)
+	sp := s.Must(200, "GET", "/api/v1/spaces/"+space, a.Access, nil)
 	if sp["state"] != "MAINTENANCE" || sp["occupancy"] != "vacant" || sp["override"].(map[string]any)["reason"] != "resurfacing" {
 		t.Errorf("space: %v", sp)
 	}
 	start, end := window(time.Hour, time.Hour)
-	if r := s.do("POST", "/api/v1/reservations", a.access, map[string]any{"request_id": uuid.NewString(), "space_id": space, "starts_at": start, "ends_at": end}); r.status != http.StatusConflict {
-		t.Errorf("reserving a space under an open-ended override: %d", r.status)
+	if r := s.Do("POST", "/api/v1/reservations", a.Access, map[string]any{"request_id": uuid.NewString(), "space_id": space, "starts_at": start, "ends_at": end}); r.Status != http.StatusConflict {
+		t.Errorf("reserving a space under an open-ended override: %d", r.Status)
 	}
-	if cleared := s.must(200, "DELETE", "/api/v1/spaces/"+space+"/override", a.access, nil); cleared["state"] != "FREE" || cleared["override"] != nil {
+	if cleared := s.Must(200, "DELETE", "/api/v1/spaces/"+space+"/override", a.Access, nil); cleared["state"] != "FREE" || cleared["override"] != nil {
 		t.Errorf("after clearing: %v", cleared)
 	}
 	// Each sensor report under maintenance changed the occupancy fact, never the state.
 	var sources []string
-	for _, h := range s.must(200, "GET", "/api/v1/spaces/"+space+"/history", a.access, nil)["items"].([]any) {
+	for _, h := range s.Must(200, "GET", "/api/v1/spaces/"+space+"/history", a.Access, nil)["items"].([]any) {
 		sources = append(sources, h.(map[string]any)["source"].(string)+":"+h.(map[string]any)["new_state"].(string))
 	}
 	want := "override:FREE,sensor:MAINTENANCE,sensor:MAINTENANCE,sensor:MAINTENANCE,override:MAINTENANCE,sensor:OCCUPIED"

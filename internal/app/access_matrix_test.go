@@ -1,4 +1,4 @@
-package main
+package app_test
 
 import (
 	"encoding/json"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/tenancy"
+	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
 
 // declaredOp is one operation of the OpenAPI document with its access declaration.
@@ -20,7 +21,7 @@ type declaredOp struct {
 	access       httpapi.Access
 }
 
-func declaredOps(t *testing.T, s *testServer) []declaredOp {
+func declaredOps(t *testing.T, s *apitest.Server) []declaredOp {
 	t.Helper()
 	var doc struct {
 		Paths map[string]map[string]struct {
@@ -29,7 +30,7 @@ func declaredOps(t *testing.T, s *testServer) []declaredOp {
 			} `json:"x-tenantry-access"`
 		}
 	}
-	if err := json.Unmarshal(s.do("GET", "/openapi.json", "", nil).body, &doc); err != nil {
+	if err := json.Unmarshal(s.Do("GET", "/openapi.json", "", nil).Body, &doc); err != nil {
 		t.Fatal(err)
 	}
 	var ops []declaredOp
@@ -80,30 +81,26 @@ var pathParam = regexp.MustCompile(`\{[^}]+\}`)
 // else (random ids and an empty body then give 404 or 422).
 func TestAccessMatrix(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	m := s.mailer()
-	owner := s.register("mat")
+	s := apitest.Start(t)
+	m := s.Mailer()
+	owner := s.Register("mat")
 	ps := []principal{{name: "anonymous"}}
 	for _, role := range []string{"viewer", "operator", "admin"} {
-		a := s.addMember(m, owner, "m-"+role, role)
-		ps = append(ps, principal{name: role, bearer: a.access, role: tenancy.Role(role)})
+		a := s.AddMember(m, owner, "m-"+role, role)
+		ps = append(ps, principal{name: role, bearer: a.Access, role: tenancy.Role(role)})
 	}
-	ps = append(ps, principal{name: "owner", bearer: owner.access, role: tenancy.RoleOwner})
+	ps = append(ps, principal{name: "owner", bearer: owner.Access, role: tenancy.RoleOwner})
 	keyWith := func(name string, scopes ...string) string {
-		st, k := s.createKey(owner, map[string]any{"name": name, "scopes": scopes})
+		st, k := s.CreateKey(owner, map[string]any{"name": name, "scopes": scopes})
 		if st != 201 {
 			t.Fatalf("key %s: %d", name, st)
 		}
 		return k["key"].(string)
 	}
 	revoked := keyWith("revoked", "tenant:read")
-	if err := s.superExec(`UPDATE api_keys SET revoked_at = now() WHERE name = 'revoked'`); err != nil {
-		t.Fatal(err)
-	}
+	s.SuperExec(`UPDATE api_keys SET revoked_at = now() WHERE name = 'revoked'`)
 	expired := keyWith("expired", "tenant:read")
-	if err := s.superExec(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE name = 'expired'`); err != nil {
-		t.Fatal(err)
-	}
+	s.SuperExec(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE name = 'expired'`)
 	ps = append(ps,
 		principal{name: "revoked key", key: revoked, isKey: true, broken: true},
 		principal{name: "expired key", key: expired, isKey: true, broken: true},
@@ -131,16 +128,16 @@ func TestAccessMatrix(t *testing.T) {
 			if p.key != "" {
 				headers = append(headers, "X-API-Key", p.key)
 			}
-			r := s.do(op.method, path, p.bearer, body, headers...)
+			r := s.Do(op.method, path, p.bearer, body, headers...)
 			admitted, want := expectAdmitted(op.access, p)
-			refused := r.status == 401 || r.status == 403
+			refused := r.Status == 401 || r.Status == 403
 			switch {
 			case admitted && refused:
-				t.Errorf("%s %s as %s: %d, want admission (%+v)", op.method, op.path, p.name, r.status, op.access)
-			case !admitted && r.status != want:
-				t.Errorf("%s %s as %s: %d, want %d (%+v)", op.method, op.path, p.name, r.status, want, op.access)
-			case r.status >= 500:
-				t.Errorf("%s %s as %s: %d %s", op.method, op.path, p.name, r.status, r.body)
+				t.Errorf("%s %s as %s: %d, want admission (%+v)", op.method, op.path, p.name, r.Status, op.access)
+			case !admitted && r.Status != want:
+				t.Errorf("%s %s as %s: %d, want %d (%+v)", op.method, op.path, p.name, r.Status, want, op.access)
+			case r.Status >= 500:
+				t.Errorf("%s %s as %s: %d %s", op.method, op.path, p.name, r.Status, r.Body)
 			}
 			checked++
 		}

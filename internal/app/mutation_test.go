@@ -1,4 +1,4 @@
-package postgres_test
+package app_test
 
 import (
 	"fmt"

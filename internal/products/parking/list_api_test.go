@@ -1,4 +1,4 @@
-package main
+package parking_test
 
 import (
 	"slices"
@@ -18,7 +18,7 @@ func TestParkingSpaceListPages(t *testing.T) {
 		want = append(want, code)
 	}
 	gone := s.space(a, "B-0")
-	s.must(204, "DELETE", "/api/v1/spaces/"+gone, a.access, nil)
+	s.Must(204, "DELETE", "/api/v1/spaces/"+gone, a.Access, nil)
 	slices.Sort(want)
 	codes := func(body map[string]any) []string {
 		var out []string
@@ -30,7 +30,7 @@ func TestParkingSpaceListPages(t *testing.T) {
 	var paged []string
 	cursor := ""
 	for range 5 {
-		body := s.must(200, "GET", "/api/v1/spaces?limit=2&cursor="+cursor, a.access, nil)
+		body := s.Must(200, "GET", "/api/v1/spaces?limit=2&cursor="+cursor, a.Access, nil)
 		paged = append(paged, codes(body)...)
 		if cursor, _ = body["next_cursor"].(string); cursor == "" {
 			break
@@ -39,7 +39,7 @@ func TestParkingSpaceListPages(t *testing.T) {
 	if !slices.Equal(paged, want) {
 		t.Errorf("pages of 2: %v, want %v", paged, want)
 	}
-	if all := codes(s.must(200, "GET", "/api/v1/spaces?include_deleted=true", a.access, nil)); !slices.Contains(all, "B-0") || len(all) != len(want)+1 {
+	if all := codes(s.Must(200, "GET", "/api/v1/spaces?include_deleted=true", a.Access, nil)); !slices.Contains(all, "B-0") || len(all) != len(want)+1 {
 		t.Errorf("include_deleted: %v", all)
 	}
 }

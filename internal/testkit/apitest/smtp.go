@@ -1,4 +1,4 @@
-package main
+package apitest
 
 import (
 	"net"
@@ -9,29 +9,31 @@ import (
 	"testing"
 )
 
-// fakeSMTP is a minimal SMTP server (RFC 5321 subset: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP,
+// SMTP is a minimal SMTP server (RFC 5321 subset: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP,
 // QUIT) that keeps every message it receives, for tests of the mail outbox.
-type fakeSMTP struct {
+type SMTP struct {
 	ln   net.Listener
 	mu   sync.Mutex
 	msgs []string
 }
 
-func startSMTP(t *testing.T) *fakeSMTP {
+// StartSMTP starts a fake SMTP server on a loopback port; it stops when the test ends.
+func StartSMTP(t testing.TB) *SMTP {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeSMTP{ln: ln}
+	f := &SMTP{ln: ln}
 	t.Cleanup(func() { ln.Close() })
 	go f.serve()
 	return f
 }
 
-func (f *fakeSMTP) addr() string { return f.ln.Addr().String() }
+// Addr is the server's host:port.
+func (f *SMTP) Addr() string { return f.ln.Addr().String() }
 
-func (f *fakeSMTP) serve() {
+func (f *SMTP) serve() {
 	for {
 		c, err := f.ln.Accept()
 		if err != nil {
@@ -41,7 +43,7 @@ func (f *fakeSMTP) serve() {
 	}
 }
 
-func (f *fakeSMTP) session(c net.Conn) {
+func (f *SMTP) session(c net.Conn) {
 	defer c.Close()
 	tp := textproto.NewConn(c)
 	_ = tp.PrintfLine("220 fake ESMTP")
@@ -77,8 +79,8 @@ func (f *fakeSMTP) session(c net.Conn) {
 
 var invitationToken = regexp.MustCompile(`tnr_inv_[A-Za-z0-9]+`)
 
-// lastTokenFor returns the invitation token of the newest message to addr.
-func (f *fakeSMTP) lastTokenFor(addr string) string {
+// TokenFor returns the invitation token of the newest message to addr, or "" if none came.
+func (f *SMTP) TokenFor(addr string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i := len(f.msgs) - 1; i >= 0; i-- {

@@ -1,21 +1,35 @@
-package postgres_test
+package app_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/tenantry/tenantry/internal/platform/apikeys"
+	"github.com/tenantry/tenantry/internal/platform/identity"
+	"github.com/tenantry/tenantry/internal/platform/mail"
+	"github.com/tenantry/tenantry/internal/platform/staff"
 	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/products/flows"
+	"github.com/tenantry/tenantry/internal/products/parking"
 	"github.com/tenantry/tenantry/internal/tenancy"
 	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
-// world is two tenants, each with a row in every core tenant table, made through the scoped helper.
+// seeders write one row of every tenant table for a tenant and its owner: each package that owns
+// tenant tables provides its IsolationSeeds next to its migrations, in the order of
+// app.Migrations (a row may refer to rows of the packages before it). A package whose tables are
+// missing here fails the positive control of TestIsolationEveryTenantTable.
+var seeders = []func(tenancy.TenantID, tenancy.UserID) []postgres.Seed{
+	postgres.IsolationSeeds, apikeys.IsolationSeeds, identity.IsolationSeeds, mail.IsolationSeeds, staff.IsolationSeeds,
+	parking.IsolationSeeds, flows.IsolationSeeds,
+}
+
+// world is two tenants, each with a row in every tenant table, made through the scoped helper.
 type world struct {
 	db   *postgres.DB
 	env  testenv.DB
@@ -36,30 +50,17 @@ func newWorld(t *testing.T, maxConns int32) *world {
 	return w
 }
 
+// seedTenant makes a tenant with its owner and runs every seeder for it in one scoped transaction.
 func (w *world) seedTenant(t *testing.T, name string) tenant {
 	t.Helper()
 	tn := tenant{id: tenancy.TenantID(tenancy.NewID()), user: tenancy.UserID(tenancy.NewID())}
 	tn.ctx = scoped(t, tn.id, tn.user)
 	err := w.db.Tx(tn.ctx, func(q postgres.Querier) error {
-		stmts := []struct {
-			sql  string
-			args []any
-		}{
-			{`INSERT INTO tenants (id, name, slug) VALUES ($1, $2, $3)`, []any{tn.id.UUID(), "Tenant " + name, "slug-" + name + "-" + tn.id.String()[:8]}},
-			{`INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, 'x')`, []any{tn.user.UUID(), name + tn.id.String()[:8] + "@example.com", "User " + name}},
-			{`INSERT INTO memberships (tenant_id, id, user_id, role) VALUES ($1, $2, $3, 'owner')`, []any{tn.id.UUID(), tenancy.NewID(), tn.user.UUID()}},
-			{`INSERT INTO refresh_tokens (tenant_id, id, family_id, user_id, token_hash, expires_at) VALUES ($1, $2, $3, $4, sha256('x'), now() + interval '1 day')`,
-				[]any{tn.id.UUID(), tenancy.NewID(), tenancy.NewID(), tn.user.UUID()}},
-			{`INSERT INTO audit_events (tenant_id, id, principal_kind, action, outcome) VALUES ($1, $2, 'user', 'test.seed', 'success')`, []any{tn.id.UUID(), tenancy.NewID()}},
-			{`INSERT INTO api_keys (tenant_id, id, name, scopes, role_ceiling, created_by, secret_hash) VALUES ($1, $2, 'k', '{tenant:read}', 'owner', $3, sha256('x'))`,
-				[]any{tn.id.UUID(), tenancy.NewID(), tn.user.UUID()}},
-		}
-		stmts = append(stmts, parkingSeeds(tn.id)...)
-		stmts = append(stmts, accessSeeds(tn.id, tn.user)...)
-		stmts = append(stmts, flowsSeeds(tn.id, tn.user)...)
-		for _, s := range stmts {
-			if _, err := q.Exec(tn.ctx, s.sql, s.args...); err != nil {
-				return fmt.Errorf("%s: %w", s.sql, err)
+		for _, seeds := range seeders {
+			for _, s := range seeds(tn.id, tn.user) {
+				if _, err := q.Exec(tn.ctx, s.SQL, s.Args...); err != nil {
+					return fmt.Errorf("%s: %w", s.SQL, err)
+				}
 			}
 		}
 		return nil
@@ -131,7 +132,7 @@ func checkTableIsolation(t testing.TB, w *world, table string) {
 		return n
 	}
 	if n := count(w.a.ctx, ""); n == 0 {
-		t.Fatalf("positive control: tenant A sees no row of %s (seed every tenant table in newWorld)", table)
+		t.Fatalf("positive control: tenant A sees no row of %s (its package's IsolationSeeds must write one; see seeders)", table)
 	}
 	if n := count(w.b.ctx, "WHERE tenant_id = $1", w.a.id.UUID()); n != 0 {
 		t.Errorf("tenant B sees %d of A's rows in %s", n, table)
@@ -257,123 +258,5 @@ func checkGlobalRows(t testing.TB, w *world) {
 	})
 	if err != nil || n != 2 {
 		t.Errorf("positive control: A sees %d of its own tenant and user rows, want 2 (%v)", n, err)
-	}
-}
-
-// TestPooledConnectionForgetsTenant uses a pool of one connection: after scoped work commits, rolls
-// back or fails, the same connection carries no tenant and sees nothing.
-func TestPooledConnectionForgetsTenant(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t, 1)
-	check := func(when string) {
-		t.Helper()
-		conn, err := w.db.AppPool().Acquire(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Release()
-		var setting string
-		var n int
-		err = conn.QueryRow(t.Context(), `SELECT coalesce(current_setting('app.tenant_id', true), ''), (SELECT count(*) FROM memberships)`).Scan(&setting, &n)
-		if err != nil {
-			t.Fatalf("%s: %v", when, err)
-		}
-		if setting != "" || n != 0 {
-			t.Errorf("%s: the pooled connection still has tenant %q and sees %d rows", when, setting, n)
-		}
-	}
-	read := func(q postgres.Querier) error {
-		var n int
-		if err := q.QueryRow(w.a.ctx, `SELECT count(*) FROM memberships`).Scan(&n); err != nil || n != 1 {
-			return fmt.Errorf("A sees %d memberships: %w", n, err)
-		}
-		return nil
-	}
-	if err := w.db.Read(w.a.ctx, read); err != nil {
-		t.Fatal(err)
-	}
-	check("after Read")
-	if err := w.db.Tx(w.a.ctx, read); err != nil {
-		t.Fatal(err)
-	}
-	check("after Tx commit")
-	boom := errors.New("boom")
-	if err := w.db.Tx(w.a.ctx, func(q postgres.Querier) error { _ = read(q); return boom }); !errors.Is(err, boom) {
-		t.Fatalf("Tx returned %v, want boom", err)
-	}
-	check("after Tx rollback")
-	_ = w.db.Tx(w.a.ctx, func(q postgres.Querier) error {
-		_, err := q.Exec(w.a.ctx, `SELECT 1/0`)
-		return err
-	})
-	check("after a failed statement")
-	func() {
-		defer func() { _ = recover() }()
-		_ = w.db.Tx(w.a.ctx, func(q postgres.Querier) error { _ = read(q); panic("boom") })
-	}()
-	check("after a panic")
-}
-
-// TestReadIsReadOnly shows Read refuses writes and Tx rolls back everything on error.
-func TestReadIsReadOnly(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t, 2)
-	err := w.db.Read(w.a.ctx, func(q postgres.Querier) error {
-		_, err := q.Exec(w.a.ctx, `UPDATE memberships SET role = 'viewer' WHERE tenant_id = $1`, w.a.id.UUID())
-		return err
-	})
-	if !isCode(err, "25006") {
-		t.Errorf("write in Read: want SQLSTATE 25006 (read-only transaction), got %v", err)
-	}
-	ctx, cancel := context.WithTimeout(w.a.ctx, 10*time.Second)
-	defer cancel()
-	err = w.db.Tx(ctx, func(q postgres.Querier) error {
-		if _, err := q.Exec(ctx, `UPDATE memberships SET role = 'viewer' WHERE tenant_id = $1`, w.a.id.UUID()); err != nil {
-			return err
-		}
-		return errors.New("abort")
-	})
-	if err == nil {
-		t.Fatal("Tx with a failing function returned nil")
-	}
-	var role string
-	if err := w.db.Read(w.a.ctx, func(q postgres.Querier) error {
-		return q.QueryRow(w.a.ctx, `SELECT role FROM memberships WHERE tenant_id = $1`, w.a.id.UUID()).Scan(&role)
-	}); err != nil || role != "owner" {
-		t.Errorf("after rollback the role is %q (%v), want owner", role, err)
-	}
-}
-
-// TestNoScopeNoQuery: without a scope in the context the helper runs nothing.
-func TestNoScopeNoQuery(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t, 1)
-	ran := false
-	err := w.db.Tx(t.Context(), func(q postgres.Querier) error { ran = true; return nil })
-	if !errors.Is(err, tenancy.ErrNoScope) || ran {
-		t.Errorf("Tx without scope: err %v, ran %v", err, ran)
-	}
-}
-
-// TestRowsLeftOpen: a function that returns without closing its rows still commits (Tx) or
-// returns (Read) cleanly, and the connection is usable afterwards.
-func TestRowsLeftOpen(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t, 1)
-	leave := func(q postgres.Querier) error {
-		_, err := q.Query(w.a.ctx, `SELECT id FROM memberships WHERE tenant_id = $1`, w.a.id.UUID())
-		return err
-	}
-	if err := w.db.Tx(w.a.ctx, leave); err != nil {
-		t.Errorf("Tx with rows left open: %v", err)
-	}
-	if err := w.db.Read(w.a.ctx, leave); err != nil {
-		t.Errorf("Read with rows left open: %v", err)
-	}
-	var n int
-	if err := w.db.Read(w.a.ctx, func(q postgres.Querier) error {
-		return q.QueryRow(w.a.ctx, `SELECT count(*) FROM memberships WHERE tenant_id = $1`, w.a.id.UUID()).Scan(&n)
-	}); err != nil || n != 1 {
-		t.Errorf("the next read: %d, %v", n, err)
 	}
 }

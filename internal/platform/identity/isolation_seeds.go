@@ -1,0 +1,17 @@
+package identity
+
+import (
+	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/tenancy"
+)
+
+// IsolationSeeds returns one row of every tenant table of this package's migrations for tenant
+// (an invitation sent by user), for the isolation tests (postgres.Seed). The tenant and the user
+// exist already (postgres.IsolationSeeds).
+func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.Seed {
+	return []postgres.Seed{
+		{SQL: `INSERT INTO invitations (tenant_id, id, email, role, token_hash, invited_by, expires_at)
+			VALUES ($1, $2, 'invitee@example.com', 'viewer', sha256('i'), $3, now() + interval '1 day')`,
+			Args: []any{tenant.UUID(), tenancy.NewID(), user.UUID()}},
+	}
+}

@@ -1,0 +1,197 @@
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tenantry/tenantry/internal/app"
+	"github.com/tenantry/tenantry/internal/auth"
+	"github.com/tenantry/tenantry/internal/platform/mail"
+	"github.com/tenantry/tenantry/internal/platform/ratelimit"
+	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/testkit/testenv"
+)
+
+// Server is the assembled service on a real database, over real HTTP, for one test.
+type Server struct {
+	T      testing.TB
+	URL    string       // the base URL of the HTTP server
+	Env    testenv.DB   // the test's database and its role URLs
+	DB     *postgres.DB // the service's database handle
+	Config app.Config   // what the service was assembled with
+	App    *app.App
+	Logs   *LogBuffer // the service's log (JSON lines, debug level), unless Options.Quiet
+
+	mu        sync.Mutex
+	mutations []mutation // successful state-changing requests, checked for audit rows at cleanup
+}
+
+// mutation is one successful state-changing request.
+type mutation struct{ requestID, method, path string }
+
+// Options change how StartWith assembles the service. The zero value is what Start uses.
+type Options struct {
+	// MaxConns is the size of each database pool; 0 means 4.
+	MaxConns int32
+	// Unlimited lifts every rate limit out of reach, for tests that send far more requests than a
+	// person would (the probe, the pool leak check).
+	Unlimited bool
+	// Quiet discards the service's log instead of keeping it in Logs.
+	Quiet bool
+	// Background runs the service's background workers (mail dispatcher, jobs) from the start
+	// and stops them, waiting for them to return, when the test ends.
+	Background bool
+	// Configure has the last word on the configuration, after Unlimited.
+	Configure func(*app.Config)
+}
+
+// Config returns the configuration the binary runs with when its environment sets nothing
+// (cmd/tenantry's defaults), with a fresh signing key and, for the development mail sender, a
+// private data directory.
+func Config(t testing.TB) app.Config {
+	t.Helper()
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	keys, err := auth.NewKeys("ktest", map[string][]byte{"ktest": key})
+	if err != nil {
+		t.Fatalf("apitest: keys: %v", err)
+	}
+	return app.Config{
+		Keys: keys, AccessTTL: 10 * time.Minute, RefreshTTL: 720 * time.Hour, MaxBodyBytes: 1 << 20,
+		DataDir: t.TempDir(), PublicURL: "http://127.0.0.1:8080", Version: "dev",
+		SMTP: mail.SMTPSender{From: "tenantry@localhost"}, RateLimits: ratelimit.Defaults(),
+	}
+}
+
+// Start assembles the service with the default configuration on a fresh database and serves it
+// over HTTP until the test ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, o Options) *Server {
+	t.Helper()
+	return Instances(t, 1, o)[0]
+}
+
+// Instances starts n instances of the service on one fresh database, with one configuration:
+// they share the signing key, so a token from one is good on all.
+func Instances(t testing.TB, n int, o Options) []*Server {
+	t.Helper()
+	env := testenv.NewDB(t)
+	cfg := configure(t, o)
+	out := make([]*Server, 0, n)
+	for range n {
+		out = append(out, start(t, env, cfg, o))
+	}
+	return out
+}
+
+// configure is the configuration o asks for.
+func configure(t testing.TB, o Options) app.Config {
+	cfg := Config(t)
+	if o.Unlimited {
+		cfg.RateLimits = map[string]ratelimit.Limit{}
+		for _, p := range ratelimit.Policies {
+			cfg.RateLimits[p] = ratelimit.Limit{Rate: 1_000_000, Period: time.Second, Burst: 1_000_000}
+		}
+	}
+	if o.Configure != nil {
+		o.Configure(&cfg)
+	}
+	return cfg
+}
+
+// start assembles one instance on env and serves it.
+func start(t testing.TB, env testenv.DB, cfg app.Config, o Options) *Server {
+	t.Helper()
+	if o.MaxConns == 0 {
+		o.MaxConns = 4
+	}
+	s := &Server{T: t, Env: env, Config: cfg, DB: env.Open(t, o.MaxConns), Logs: &LogBuffer{}}
+	log := slog.New(slog.NewJSONHandler(s.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if o.Quiet {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var err error
+	if s.App, err = app.New(cfg, s.DB, log); err != nil {
+		t.Fatalf("apitest: assemble: %v", err)
+	}
+	if o.Background {
+		s.runBackground()
+	}
+	srv := httptest.NewServer(s.App.Handler)
+	t.Cleanup(srv.Close)
+	t.Cleanup(s.checkAudited)
+	s.URL = srv.URL
+	return s
+}
+
+// runBackground starts the service's background workers; they stop when the test ends, before
+// the database pools close (clean-ups run last registered, first run).
+func (s *Server) runBackground() {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(s.T.Context()))
+	var workers sync.WaitGroup
+	for _, work := range s.App.Background {
+		workers.Go(func() { work(ctx) })
+	}
+	s.T.Cleanup(func() {
+		cancel()
+		workers.Wait()
+	})
+}
+
+// checkAudited runs when the test ends: every successful state-changing request the test sent
+// through Do must have written an audit row with its request id, in a tenant's audit log or the
+// security log.
+func (s *Server) checkAudited() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.mutations {
+		n := s.Count(`SELECT (SELECT count(*) FROM audit_events WHERE request_id = $1)
+			+ (SELECT count(*) FROM security_events WHERE request_id = $1)`, m.requestID)
+		if n == 0 {
+			s.T.Errorf("%s %s (request %s) succeeded without an audit row", m.method, m.path, m.requestID)
+		}
+	}
+}
+
+// LogBuffer collects the service's log lines for assertions; it is safe for concurrent use.
+type LogBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns everything written so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// WaitFor polls cond every 50 ms until it holds, and fails the test if it does not within 20 s.
+func WaitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
