@@ -27,6 +27,8 @@ var scopeCatalogue = []ScopeInfo{
 	{"telemetry:read", RoleViewer, true, "read sensor readings, state history and utilisation"},
 	{"webhook:ingest", RoleOperator, false, "post sensor events (ChirpStack integration)"},
 	{"members:read", RoleAdmin, false, "read members and invitations"},
+	{"teams:read", RoleViewer, true, "read teams and their members"},
+	{"teams:write", RoleAdmin, false, "create, rename and delete teams and change their members"},
 	{"audit:read", RoleAdmin, false, "read the audit log"},
 	{"api-keys:manage", RoleOwner, false, "list and revoke API keys (never create them)"},
 }
