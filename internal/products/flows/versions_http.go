@@ -1,0 +1,82 @@
+package flows
+
+import (
+	"context"
+
+	"github.com/tenantry/tenantry/internal/httpapi"
+	"github.com/tenantry/tenantry/internal/products/flows/graph"
+)
+
+// DraftOutput is a flow's draft with its problems.
+type DraftOutput struct {
+	Body Draft
+}
+
+func (s *Service) handleGetDraft(ctx context.Context, in *FlowIDInput) (*DraftOutput, error) {
+	d, err := s.GetDraft(ctx, in.ID)
+	return &DraftOutput{Body: d}, err
+}
+
+// SaveDraftInput replaces a flow's draft.
+type SaveDraftInput struct {
+	FlowIDInput
+	Body struct {
+		Graph graph.Graph `json:"graph" doc:"Stored as is, valid or not; the response lists its problems"`
+	}
+}
+
+func (s *Service) handleSaveDraft(ctx context.Context, in *SaveDraftInput) (*DraftOutput, error) {
+	d, err := s.SaveDraft(ctx, in.ID, in.Body.Graph)
+	return &DraftOutput{Body: d}, err
+}
+
+// VersionOutput is one published version.
+type VersionOutput struct {
+	Body Version
+}
+
+func (s *Service) handlePublish(ctx context.Context, in *FlowIDInput) (*VersionOutput, error) {
+	v, err := s.Publish(ctx, in.ID)
+	return &VersionOutput{Body: v}, err
+}
+
+// ListVersionsInput pages a flow's versions.
+type ListVersionsInput struct {
+	FlowIDInput
+	httpapi.PageInput
+}
+
+// VersionPage is a page of versions.
+type VersionPage struct {
+	Body httpapi.Page[Version]
+}
+
+func (s *Service) handleListVersions(ctx context.Context, in *ListVersionsInput) (*VersionPage, error) {
+	p, err := s.ListVersions(ctx, in.ID, in.PageInput)
+	return &VersionPage{Body: p}, err
+}
+
+// GetVersionInput names one version of a flow.
+type GetVersionInput struct {
+	FlowIDInput
+	Version int32 `path:"version" minimum:"1" doc:"The version number"`
+}
+
+func (s *Service) handleGetVersion(ctx context.Context, in *GetVersionInput) (*VersionOutput, error) {
+	v, err := s.GetVersion(ctx, in.ID, in.Version)
+	return &VersionOutput{Body: v}, err
+}
+
+// ForkFlowInput forks a flow.
+type ForkFlowInput struct {
+	FlowIDInput
+	Body struct {
+		Title  string `json:"title,omitempty" maxLength:"200" doc:"Default: the source's title with \" (fork)\""`
+		Reason string `json:"reason,omitempty" maxLength:"1000" doc:"Why the fork was made"`
+	}
+}
+
+func (s *Service) handleFork(ctx context.Context, in *ForkFlowInput) (*FlowOutput, error) {
+	f, err := s.Fork(ctx, in.ID, ForkInput{Title: in.Body.Title, Reason: in.Body.Reason})
+	return &FlowOutput{Body: f}, err
+}
