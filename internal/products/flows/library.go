@@ -37,9 +37,9 @@ type LibraryStep struct {
 
 // libraryStepOf converts a row (the list's row type, to which the single read's converts).
 func libraryStepOf(m member, r store.ListLibraryStepsRow) LibraryStep {
-	out := LibraryStep{ID: r.ID, OwnerID: r.OwnerID, TeamID: nullID(r.TeamID), Title: r.Title, StepType: r.StepType,
+	out := LibraryStep{ID: r.ID, OwnerID: r.OwnerID, TeamID: idOrNil(r.TeamID), Title: r.Title, StepType: r.StepType,
 		Content: r.Content, Visibility: r.Visibility, UsageCount: r.UsageCount, RatingCount: r.RatingCount,
-		SavedFromID: nullID(r.SavedFromID), CanEdit: m.canEdit(r.OwnerID), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		SavedFromID: idOrNil(r.SavedFromID), CanEdit: m.canEdit(r.OwnerID), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	if r.RatingCount > 0 {
 		avg := float64(r.RatingSum) / float64(r.RatingCount)
 		out.RatingAverage = &avg

@@ -15,8 +15,8 @@ import (
 // newStep creates a library step of u's.
 func (w *sessWorld) newStep(t *testing.T, u sessUser, title, visibility string, team *uuid.UUID) flows.LibraryStep {
 	t.Helper()
-	st, err := w.svc.CreateLibraryStep(u.ctx, flows.LibraryStepFields{Title: &title, StepType: ptr("instruction"),
-		Content: ptr("content of " + title), Visibility: &visibility, TeamID: team})
+	st, err := w.svc.CreateLibraryStep(u.ctx, flows.LibraryStepFields{Title: &title, StepType: ptrTo("instruction"),
+		Content: ptrTo("content of " + title), Visibility: &visibility, TeamID: team})
 	if err != nil {
 		t.Fatalf("create step %q: %v", title, err)
 	}
@@ -37,7 +37,7 @@ func TestLibraryVisibility(t *testing.T) {
 	}
 	get := func(u sessUser, id uuid.UUID) error { _, err := w.svc.GetLibraryStep(u.ctx, id); return err }
 	patch := func(u sessUser, id uuid.UUID) error {
-		_, err := w.svc.UpdateLibraryStep(u.ctx, id, flows.LibraryStepFields{Title: ptr("changed by someone")})
+		_, err := w.svc.UpdateLibraryStep(u.ctx, id, flows.LibraryStepFields{Title: ptrTo("changed by someone")})
 		return err
 	}
 	for _, c := range []struct {
@@ -54,18 +54,18 @@ func TestLibraryVisibility(t *testing.T) {
 		if err := get(c.who, c.id); c.see && err != nil {
 			t.Errorf("%s: get: %v", name, err)
 		} else if !c.see {
-			wantNotFound(t, err, name+": get")
+			expectNotFound(t, err, name+": get")
 		}
 		if err := patch(c.who, c.id); c.patch && err != nil {
 			t.Errorf("%s: patch: %v", name, err)
 		} else if !c.patch && c.who.role != tenancy.RoleViewer {
-			wantNotFound(t, err, name+": patch")
+			expectNotFound(t, err, name+": patch")
 		}
 	}
 	err := w.svc.DeleteLibraryStep(w.bob.ctx, account.ID)
-	wantNotFound(t, err, "delete a visible step of someone else's")
-	_, err = w.svc.UpdateLibraryStep(w.vic.ctx, account.ID, flows.LibraryStepFields{Title: ptr("x")})
-	wantKind(t, err, errs.Forbidden, "a viewer writes")
+	expectNotFound(t, err, "delete a visible step of someone else's")
+	_, err = w.svc.UpdateLibraryStep(w.vic.ctx, account.ID, flows.LibraryStepFields{Title: ptrTo("x")})
+	expectKind(t, err, errs.Forbidden, "a viewer writes")
 
 	list := func(u sessUser, q string) map[uuid.UUID]bool {
 		t.Helper()
@@ -99,18 +99,18 @@ func TestLibraryWrites(t *testing.T) {
 	t.Parallel()
 	w := newSessWorld(t)
 	for name, f := range map[string]flows.LibraryStepFields{
-		"no title":       {StepType: ptr("note")},
-		"bad type":       {Title: ptr("x"), StepType: ptr("poem")},
-		"team, no team":  {Title: ptr("x"), StepType: ptr("note"), Visibility: ptr("team")},
-		"not my team":    {Title: ptr("x"), StepType: ptr("note"), Visibility: ptr("team"), TeamID: &w.team},
-		"unknown team":   {Title: ptr("x"), StepType: ptr("note"), Visibility: ptr("team"), TeamID: ptr(tenancy.NewID())},
-		"team, not team": {Title: ptr("x"), StepType: ptr("note"), Visibility: ptr("account"), TeamID: &w.team},
+		"no title":       {StepType: ptrTo("note")},
+		"bad type":       {Title: ptrTo("x"), StepType: ptrTo("poem")},
+		"team, no team":  {Title: ptrTo("x"), StepType: ptrTo("note"), Visibility: ptrTo("team")},
+		"not my team":    {Title: ptrTo("x"), StepType: ptrTo("note"), Visibility: ptrTo("team"), TeamID: &w.team},
+		"unknown team":   {Title: ptrTo("x"), StepType: ptrTo("note"), Visibility: ptrTo("team"), TeamID: ptrTo(tenancy.NewID())},
+		"team, not team": {Title: ptrTo("x"), StepType: ptrTo("note"), Visibility: ptrTo("account"), TeamID: &w.team},
 	} {
 		_, err := w.svc.CreateLibraryStep(w.bob.ctx, f)
-		wantKind(t, err, errs.Invalid, name)
+		expectKind(t, err, errs.Invalid, name)
 	}
 	st := w.newStep(t, w.bob, "Bob's step", "private", nil)
-	got, err := w.svc.UpdateLibraryStep(w.bob.ctx, st.ID, flows.LibraryStepFields{Content: ptr("new content"), Visibility: ptr("account")})
+	got, err := w.svc.UpdateLibraryStep(w.bob.ctx, st.ID, flows.LibraryStepFields{Content: ptrTo("new content"), Visibility: ptrTo("account")})
 	if err != nil || got.Content != "new content" || got.Visibility != "account" || got.Title != "Bob's step" {
 		t.Fatalf("update: %+v, %v", got, err)
 	}
@@ -121,9 +121,9 @@ func TestLibraryWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = w.svc.GetLibraryStep(w.bob.ctx, st.ID)
-	wantNotFound(t, err, "deleted step")
+	expectNotFound(t, err, "deleted step")
 	err = w.svc.DeleteLibraryStep(w.bob.ctx, st.ID)
-	wantNotFound(t, err, "delete twice")
+	expectNotFound(t, err, "delete twice")
 }
 
 // TestLibrarySaveCopy: saving a visible step makes a private copy owned by the caller, pointing
@@ -144,10 +144,10 @@ func TestLibrarySaveCopy(t *testing.T) {
 		t.Errorf("source usage count = %d, want 1", after.UsageCount)
 	}
 	_, err = w.svc.GetLibraryStep(w.carol.ctx, cp.ID)
-	wantNotFound(t, err, "someone else's private copy")
+	expectNotFound(t, err, "someone else's private copy")
 	hidden := w.newStep(t, w.alice, "Alice only", "private", nil)
 	_, err = w.svc.SaveLibraryStepCopy(w.bob.ctx, hidden.ID)
-	wantNotFound(t, err, "save an invisible step")
+	expectNotFound(t, err, "save an invisible step")
 }
 
 // TestLibraryRating: one rating per user and step (a second replaces the first), totals kept
@@ -172,12 +172,12 @@ func TestLibraryRating(t *testing.T) {
 		t.Fatalf("second user: %+v", got)
 	}
 	_, err := w.svc.RateLibraryStep(w.bob.ctx, st.ID, 6)
-	wantField(t, err, "body.rating", "rating 6")
+	expectField(t, err, "body.rating", "rating 6")
 	_, err = w.svc.RateLibraryStep(w.mallory.ctx, st.ID, 4)
-	wantNotFound(t, err, "other tenant rates")
+	expectNotFound(t, err, "other tenant rates")
 	hidden := w.newStep(t, w.alice, "Alice only", "private", nil)
 	_, err = w.svc.RateLibraryStep(w.bob.ctx, hidden.ID, 4)
-	wantNotFound(t, err, "rate an invisible step")
+	expectNotFound(t, err, "rate an invisible step")
 
 	var wg sync.WaitGroup
 	for i, u := range []sessUser{w.alice, w.bob, w.carol, w.adam, w.alice, w.carol} {

@@ -16,41 +16,41 @@ import (
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
-// Session is one technician's walk of a published flow version, with everything it recorded. It
+// FlowSession is one technician's walk of a published flow version, with everything it recorded. It
 // is owner-only: only its owner and the member it is assigned to can reach it; anyone else,
 // another member of the same tenant included, gets the same 404 as for a random id.
-type Session struct {
-	ID                  uuid.UUID        `json:"id" format:"uuid"`
-	FlowID              *uuid.UUID       `json:"flow_id" format:"uuid" doc:"null once the flow has been deleted"`
-	FlowVersion         *int32           `json:"flow_version" doc:"The published version the session is pinned to"`
-	Title               string           `json:"title" doc:"The flow's title at the start"`
-	Kind                string           `json:"kind,omitempty"`
-	Status              string           `json:"status" enum:"prepared,active,completed,abandoned"`
-	Outcome             *string          `json:"outcome" enum:"resolved,escalated,unresolved"`
-	OwnerID             uuid.UUID        `json:"owner_id" format:"uuid"`
-	AssignedTo          *uuid.UUID       `json:"assigned_to" format:"uuid"`
-	CurrentNode         *graph.Node      `json:"current_node" doc:"The node the technician is at (null before the start)"`
-	Path                []graph.PathStep `json:"path" doc:"Every node entered, in order (logic nodes included)"`
-	Decisions           []graph.Decision `json:"decisions"`
-	CustomSteps         []CustomStep     `json:"custom_steps"`
-	Scratchpad          string           `json:"scratchpad"`
-	Variables           map[string]any   `json:"variables"`
-	VariableDefinitions []graph.Field    `json:"variable_definitions" doc:"The variables the flow's input nodes define, by name"`
-	TicketNumber        string           `json:"ticket_number"`
-	ClientName          string           `json:"client_name"`
-	StartedAt           *time.Time       `json:"started_at"`
-	CompletedAt         *time.Time       `json:"completed_at"`
-	AbandonedAt         *time.Time       `json:"abandoned_at"`
-	CreatedAt           time.Time        `json:"created_at"`
-	UpdatedAt           time.Time        `json:"updated_at"`
+type FlowSession struct {
+	ID                  uuid.UUID           `json:"id" format:"uuid"`
+	FlowID              *uuid.UUID          `json:"flow_id" format:"uuid" doc:"null once the flow has been deleted"`
+	FlowVersion         *int32              `json:"flow_version" doc:"The published version the session is pinned to"`
+	Title               string              `json:"title" doc:"The flow's title at the start"`
+	Kind                string              `json:"kind,omitempty"`
+	Status              string              `json:"status" enum:"prepared,active,completed,abandoned"`
+	Outcome             *string             `json:"outcome" enum:"resolved,escalated,unresolved"`
+	OwnerID             uuid.UUID           `json:"owner_id" format:"uuid"`
+	AssignedTo          *uuid.UUID          `json:"assigned_to" format:"uuid"`
+	CurrentNode         *graph.Node         `json:"current_node" doc:"The node the technician is at (null before the start)"`
+	Path                []graph.PathStep    `json:"path" doc:"Every node entered, in order (logic nodes included)"`
+	Decisions           []graph.Decision    `json:"decisions"`
+	CustomSteps         []SessionCustomStep `json:"custom_steps"`
+	Scratchpad          string              `json:"scratchpad"`
+	Variables           map[string]any      `json:"variables"`
+	VariableDefinitions []graph.Field       `json:"variable_definitions" doc:"The variables the flow's input nodes define, by name"`
+	TicketNumber        string              `json:"ticket_number"`
+	ClientName          string              `json:"client_name"`
+	StartedAt           *time.Time          `json:"started_at"`
+	CompletedAt         *time.Time          `json:"completed_at"`
+	AbandonedAt         *time.Time          `json:"abandoned_at"`
+	CreatedAt           time.Time           `json:"created_at"`
+	UpdatedAt           time.Time           `json:"updated_at"`
 }
 
 // view returns the session as the API shows it.
-func (st *sessionState) view() Session {
+func (st *sessionState) view() FlowSession {
 	r := st.row
 	rec := graph.NewRecord(st.graph, st.run)
-	out := Session{ID: r.ID, FlowID: nullID(r.FlowID), FlowVersion: r.FlowVersion, Title: st.meta.Title, Kind: st.meta.Kind,
-		Status: r.Status, Outcome: r.Outcome, OwnerID: r.UserID, AssignedTo: nullID(r.AssignedTo), Path: rec.Path,
+	out := FlowSession{ID: r.ID, FlowID: idOrNil(r.FlowID), FlowVersion: r.FlowVersion, Title: st.meta.Title, Kind: st.meta.Kind,
+		Status: r.Status, Outcome: r.Outcome, OwnerID: r.UserID, AssignedTo: idOrNil(r.AssignedTo), Path: rec.Path,
 		Decisions: rec.Decisions, CustomSteps: slices.Clone(st.custom), Scratchpad: r.Scratchpad,
 		Variables: nonNilMap(st.run.Variables), VariableDefinitions: definitions(st.graph), TicketNumber: r.TicketNumber,
 		ClientName: r.ClientName, StartedAt: r.StartedAt, CompletedAt: r.CompletedAt, AbandonedAt: r.AbandonedAt,
@@ -75,7 +75,7 @@ func definitions(g graph.Graph) []graph.Field {
 	return out
 }
 
-func nullID(id uuid.NullUUID) *uuid.UUID {
+func idOrNil(id uuid.NullUUID) *uuid.UUID {
 	if !id.Valid {
 		return nil
 	}
@@ -84,10 +84,10 @@ func nullID(id uuid.NullUUID) *uuid.UUID {
 
 // GetSession returns a session of the caller (owned by or assigned to them). Any other id is
 // errs.ErrNotFound.
-func (s *Service) GetSession(ctx context.Context, id uuid.UUID) (Session, error) {
+func (s *Service) GetSession(ctx context.Context, id uuid.UUID) (FlowSession, error) {
 	m, err := memberOf(ctx, tenancy.RoleOperator)
 	if err != nil {
-		return Session{}, fmt.Errorf("flows: get session: %w", err)
+		return FlowSession{}, fmt.Errorf("flows: get session: %w", err)
 	}
 	var row store.FlowSession
 	err = s.db.Read(ctx, func(q postgres.Querier) error {
@@ -95,17 +95,17 @@ func (s *Service) GetSession(ctx context.Context, id uuid.UUID) (Session, error)
 		return err
 	})
 	if err != nil {
-		return Session{}, fmt.Errorf("flows: get session: %w", notFound(err))
+		return FlowSession{}, fmt.Errorf("flows: get session: %w", notFound(err))
 	}
 	st, err := decodeSession(row)
 	if err != nil {
-		return Session{}, err
+		return FlowSession{}, err
 	}
 	return st.view(), nil
 }
 
-// SessionSummary is a session in a list.
-type SessionSummary struct {
+// FlowSessionSummary is a session in a list.
+type FlowSessionSummary struct {
 	ID           uuid.UUID  `json:"id" format:"uuid"`
 	FlowID       *uuid.UUID `json:"flow_id" format:"uuid"`
 	FlowVersion  *int32     `json:"flow_version"`
@@ -138,7 +138,7 @@ type SessionKey struct {
 
 // ListSessions lists the caller's sessions, newest first: at most size+1 (the extra one tells
 // that there is a next page), after the key of the previous page's last item.
-func (s *Service) ListSessions(ctx context.Context, f SessionFilter, size int, after *SessionKey) ([]SessionSummary, error) {
+func (s *Service) ListSessions(ctx context.Context, f SessionFilter, size int, after *SessionKey) ([]FlowSessionSummary, error) {
 	m, err := memberOf(ctx, tenancy.RoleOperator)
 	if err != nil {
 		return nil, fmt.Errorf("flows: list sessions: %w", err)
@@ -156,12 +156,12 @@ func (s *Service) ListSessions(ctx context.Context, f SessionFilter, size int, a
 	if after != nil {
 		p.AfterCreated, p.AfterID = &after.CreatedAt, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
-	var out []SessionSummary
+	var out []FlowSessionSummary
 	err = s.db.Read(postgres.CustomPlans(ctx), func(q postgres.Querier) error {
 		rows, err := store.New(q).ListSessions(ctx, p)
 		for _, r := range rows {
-			out = append(out, SessionSummary{ID: r.ID, FlowID: nullID(r.FlowID), FlowVersion: r.FlowVersion, Title: r.Title,
-				Status: r.Status, Outcome: r.Outcome, OwnerID: r.UserID, AssignedTo: nullID(r.AssignedTo),
+			out = append(out, FlowSessionSummary{ID: r.ID, FlowID: idOrNil(r.FlowID), FlowVersion: r.FlowVersion, Title: r.Title,
+				Status: r.Status, Outcome: r.Outcome, OwnerID: r.UserID, AssignedTo: idOrNil(r.AssignedTo),
 				TicketNumber: r.TicketNumber, ClientName: r.ClientName, StartedAt: r.StartedAt, CompletedAt: r.CompletedAt,
 				AbandonedAt: r.AbandonedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
 		}

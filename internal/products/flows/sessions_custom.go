@@ -19,9 +19,9 @@ import (
 // MaxCustomSteps is the most custom steps one session holds.
 const MaxCustomSteps = 200
 
-// CustomStep is a step the technician added to a session: written on the spot (adhoc), taken from
+// SessionCustomStep is a step the technician added to a session: written on the spot (adhoc), taken from
 // the step library (library, with the library step's id) or from another flow (fork).
-type CustomStep struct {
+type SessionCustomStep struct {
 	ID            uuid.UUID  `json:"id" format:"uuid"`
 	AfterNodeID   string     `json:"after_node_id,omitempty" doc:"The node it follows; empty: before the first node"`
 	Title         string     `json:"title"`
@@ -89,10 +89,10 @@ func (f *CustomStepFields) source() (string, error) {
 // the current node). A step from the library must be one the caller can see (422 otherwise, the
 // same for a step that does not exist); its title and content are the defaults, and its usage
 // count goes up by one in the same transaction.
-func (s *Service) AddCustomStep(ctx context.Context, id uuid.UUID, f CustomStepFields) (Session, error) {
+func (s *Service) AddCustomStep(ctx context.Context, id uuid.UUID, f CustomStepFields) (FlowSession, error) {
 	src, err := f.source()
 	if err != nil {
-		return Session{}, err
+		return FlowSession{}, err
 	}
 	return s.changeSession(ctx, "add custom step", id, func(ctx context.Context, q postgres.Querier, st *sessionState, now time.Time) error {
 		if err := st.writable(); err != nil {
@@ -104,7 +104,7 @@ func (s *Service) AddCustomStep(ctx context.Context, id uuid.UUID, f CustomStepF
 		if err := f.check(st.graph); err != nil {
 			return err
 		}
-		step := CustomStep{ID: tenancy.NewID(), AfterNodeID: st.run.Current, Source: src, LibraryStepID: f.LibraryStepID,
+		step := SessionCustomStep{ID: tenancy.NewID(), AfterNodeID: st.run.Current, Source: src, LibraryStepID: f.LibraryStepID,
 			CreatedAt: now, UpdatedAt: now}
 		if f.LibraryStepID != nil {
 			if err := useLibraryStep(ctx, q, *f.LibraryStepID, &step); err != nil {
@@ -122,7 +122,7 @@ func (s *Service) AddCustomStep(ctx context.Context, id uuid.UUID, f CustomStepF
 
 // useLibraryStep counts one use of a library step the caller can see and copies its title and
 // content into step.
-func useLibraryStep(ctx context.Context, q postgres.Querier, id uuid.UUID, step *CustomStep) error {
+func useLibraryStep(ctx context.Context, q postgres.Querier, id uuid.UUID, step *SessionCustomStep) error {
 	m, err := memberOf(ctx, tenancy.RoleViewer)
 	if err != nil {
 		return err
@@ -139,7 +139,7 @@ func useLibraryStep(ctx context.Context, q postgres.Querier, id uuid.UUID, step 
 }
 
 // apply writes the given fields into the step.
-func (c *CustomStep) apply(f CustomStepFields) {
+func (c *SessionCustomStep) apply(f CustomStepFields) {
 	for _, u := range []struct {
 		from *string
 		to   *string
@@ -152,15 +152,15 @@ func (c *CustomStep) apply(f CustomStepFields) {
 
 // UpdateCustomStep changes a custom step of a session that has not ended (errs.ErrNotFound for an
 // unknown step).
-func (s *Service) UpdateCustomStep(ctx context.Context, id, stepID uuid.UUID, f CustomStepFields) (Session, error) {
+func (s *Service) UpdateCustomStep(ctx context.Context, id, stepID uuid.UUID, f CustomStepFields) (FlowSession, error) {
 	if f.Source != "" || f.LibraryStepID != nil {
-		return Session{}, errs.Invalidf("body.source", "the source of a custom step does not change")
+		return FlowSession{}, errs.Invalidf("body.source", "the source of a custom step does not change")
 	}
 	return s.changeSession(ctx, "update custom step", id, func(_ context.Context, _ postgres.Querier, st *sessionState, now time.Time) error {
 		if err := st.writable(); err != nil {
 			return err
 		}
-		i := slices.IndexFunc(st.custom, func(c CustomStep) bool { return c.ID == stepID })
+		i := slices.IndexFunc(st.custom, func(c SessionCustomStep) bool { return c.ID == stepID })
 		if i < 0 {
 			return errs.ErrNotFound
 		}
@@ -175,12 +175,12 @@ func (s *Service) UpdateCustomStep(ctx context.Context, id, stepID uuid.UUID, f 
 
 // DeleteCustomStep removes a custom step from a session that has not ended (errs.ErrNotFound for
 // an unknown step).
-func (s *Service) DeleteCustomStep(ctx context.Context, id, stepID uuid.UUID) (Session, error) {
+func (s *Service) DeleteCustomStep(ctx context.Context, id, stepID uuid.UUID) (FlowSession, error) {
 	return s.changeSession(ctx, "delete custom step", id, func(_ context.Context, _ postgres.Querier, st *sessionState, _ time.Time) error {
 		if err := st.writable(); err != nil {
 			return err
 		}
-		i := slices.IndexFunc(st.custom, func(c CustomStep) bool { return c.ID == stepID })
+		i := slices.IndexFunc(st.custom, func(c SessionCustomStep) bool { return c.ID == stepID })
 		if i < 0 {
 			return errs.ErrNotFound
 		}

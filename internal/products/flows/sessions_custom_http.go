@@ -23,9 +23,7 @@ type AddCustomStepInput struct {
 }
 
 func (s *Service) handleAddCustomStep(ctx context.Context, in *AddCustomStepInput) (*SessionOutput, error) {
-	b := in.Body
-	out, err := s.AddCustomStep(ctx, in.ID, CustomStepFields{Title: b.Title, Content: b.Content, Result: b.Result,
-		AfterNodeID: b.AfterNodeID, Source: b.Source, LibraryStepID: b.LibraryStepID})
+	out, err := s.AddCustomStep(ctx, in.ID, CustomStepFields(in.Body))
 	return &SessionOutput{Body: out}, err
 }
 

@@ -19,22 +19,22 @@ func TestSessionCustomSteps(t *testing.T) {
 	w := newSessWorld(t)
 	s := w.start(t, w.alice, w.publishedFlow(t, w.alice))
 	ctx := w.alice.ctx
-	shared, err := w.svc.CreateLibraryStep(w.bob.ctx, flows.LibraryStepFields{Title: ptr("Clear the OST"), StepType: ptr("action"),
-		Content: ptr("Delete %LOCALAPPDATA%\\Microsoft\\Outlook\\*.ost"), Visibility: ptr("account")})
+	shared, err := w.svc.CreateLibraryStep(w.bob.ctx, flows.LibraryStepFields{Title: ptrTo("Clear the OST"), StepType: ptrTo("action"),
+		Content: ptrTo("Delete %LOCALAPPDATA%\\Microsoft\\Outlook\\*.ost"), Visibility: ptrTo("account")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hidden, err := w.svc.CreateLibraryStep(w.bob.ctx, flows.LibraryStepFields{Title: ptr("Bob's notes"), StepType: ptr("note")})
+	hidden, err := w.svc.CreateLibraryStep(w.bob.ctx, flows.LibraryStepFields{Title: ptrTo("Bob's notes"), StepType: ptrTo("note")})
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	got, err := w.svc.AddCustomStep(ctx, s.ID, flows.CustomStepFields{Title: ptr("Called the user"), Result: ptr("no answer")})
+	got, err := w.svc.AddCustomStep(ctx, s.ID, flows.CustomStepFields{Title: ptrTo("Called the user"), Result: ptrTo("no answer")})
 	if err != nil || len(got.CustomSteps) != 1 || got.CustomSteps[0].Source != "adhoc" || got.CustomSteps[0].AfterNodeID != "q" {
 		t.Fatalf("ad hoc: %+v, %v", got.CustomSteps, err)
 	}
 	adhoc := got.CustomSteps[0].ID
-	got, err = w.svc.AddCustomStep(ctx, s.ID, flows.CustomStepFields{LibraryStepID: &shared.ID, AfterNodeID: ptr("")})
+	got, err = w.svc.AddCustomStep(ctx, s.ID, flows.CustomStepFields{LibraryStepID: &shared.ID, AfterNodeID: ptrTo("")})
 	if err != nil || len(got.CustomSteps) != 2 {
 		t.Fatalf("from the library: %+v, %v", got, err)
 	}
@@ -48,32 +48,32 @@ func TestSessionCustomSteps(t *testing.T) {
 
 	for name, f := range map[string]flows.CustomStepFields{
 		"invisible library step": {LibraryStepID: &hidden.ID},
-		"random library step":    {LibraryStepID: ptr(tenancy.NewID())},
+		"random library step":    {LibraryStepID: ptrTo(tenancy.NewID())},
 	} {
 		_, err := w.svc.AddCustomStep(ctx, s.ID, f)
-		wantField(t, err, "body.library_step_id", name)
+		expectField(t, err, "body.library_step_id", name)
 	}
-	_, err = w.svc.AddCustomStep(ctx, s.ID, flows.CustomStepFields{Title: ptr("x"), AfterNodeID: ptr("nowhere")})
-	wantField(t, err, "body.after_node_id", "unknown node")
-	_, err = w.svc.AddCustomStep(ctx, s.ID, flows.CustomStepFields{Content: ptr("no title")})
-	wantField(t, err, "body.title", "no title")
-	_, err = w.svc.AddCustomStep(ctx, s.ID, flows.CustomStepFields{Title: ptr("x"), Source: "library"})
-	wantField(t, err, "body.library_step_id", "library source without a step")
+	_, err = w.svc.AddCustomStep(ctx, s.ID, flows.CustomStepFields{Title: ptrTo("x"), AfterNodeID: ptrTo("nowhere")})
+	expectField(t, err, "body.after_node_id", "unknown node")
+	_, err = w.svc.AddCustomStep(ctx, s.ID, flows.CustomStepFields{Content: ptrTo("no title")})
+	expectField(t, err, "body.title", "no title")
+	_, err = w.svc.AddCustomStep(ctx, s.ID, flows.CustomStepFields{Title: ptrTo("x"), Source: "library"})
+	expectField(t, err, "body.library_step_id", "library source without a step")
 	if st, _ := w.svc.GetLibraryStep(w.bob.ctx, hidden.ID); st.UsageCount != 0 {
 		t.Errorf("a refused use counted: %d", st.UsageCount)
 	}
 
-	got, err = w.svc.UpdateCustomStep(ctx, s.ID, adhoc, flows.CustomStepFields{Result: ptr("answered on the second call"), AfterNodeID: ptr("ins")})
+	got, err = w.svc.UpdateCustomStep(ctx, s.ID, adhoc, flows.CustomStepFields{Result: ptrTo("answered on the second call"), AfterNodeID: ptrTo("ins")})
 	if err != nil || got.CustomSteps[0].Result != "answered on the second call" || got.CustomSteps[0].AfterNodeID != "ins" || got.CustomSteps[0].Title != "Called the user" {
 		t.Fatalf("update: %+v, %v", got.CustomSteps, err)
 	}
-	_, err = w.svc.UpdateCustomStep(ctx, s.ID, tenancy.NewID(), flows.CustomStepFields{Title: ptr("x")})
-	wantNotFound(t, err, "update an unknown custom step")
+	_, err = w.svc.UpdateCustomStep(ctx, s.ID, tenancy.NewID(), flows.CustomStepFields{Title: ptrTo("x")})
+	expectNotFound(t, err, "update an unknown custom step")
 	if got, err = w.svc.DeleteCustomStep(ctx, s.ID, adhoc); err != nil || len(got.CustomSteps) != 1 || got.CustomSteps[0].ID != lib.ID {
 		t.Fatalf("delete: %+v, %v", got.CustomSteps, err)
 	}
 	_, err = w.svc.DeleteCustomStep(ctx, s.ID, adhoc)
-	wantNotFound(t, err, "delete twice")
+	expectNotFound(t, err, "delete twice")
 }
 
 // TestSessionExport: each format has its content type and a safe file name; a <script> canary in
@@ -92,7 +92,7 @@ func TestSessionExport(t *testing.T) {
 	if _, err = w.svc.DecideSession(w.alice.ctx, s.ID, "a", "note "+canary); err != nil {
 		t.Fatal(err)
 	}
-	if _, err = w.svc.AddCustomStep(w.alice.ctx, s.ID, flows.CustomStepFields{Title: ptr("step " + canary), Content: ptr(canary)}); err != nil {
+	if _, err = w.svc.AddCustomStep(w.alice.ctx, s.ID, flows.CustomStepFields{Title: ptrTo("step " + canary), Content: ptrTo(canary)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err = w.svc.DecideSession(w.alice.ctx, s.ID, graph.ContinueOption, ""); err != nil {
@@ -128,6 +128,13 @@ func TestSessionExport(t *testing.T) {
 	if c := bytes.Count(html.Body, []byte("&lt;script&gt;")); c < 4 {
 		t.Errorf("html export escapes %d canaries, want every one", c)
 	}
+	dl, err := w.svc.ExportDownload(w.alice.ctx, s.ID, "html")
+	if err != nil || dl.ContentType != "text/html; charset=utf-8" || dl.NoSniff != "nosniff" ||
+		!strings.HasPrefix(dl.ContentDisposition, `attachment; filename="session-T-1---evil--x-`) ||
+		!strings.Contains(dl.ContentSecurity, "default-src 'none'") || strings.Contains(dl.ContentSecurity, "script-src") ||
+		!bytes.Equal(dl.Body, html.Body) {
+		t.Errorf("download headers: %+v (%v)", dl, err)
+	}
 	_, err = w.svc.ExportSession(w.alice.ctx, s.ID, "pdf")
-	wantKind(t, err, errs.Invalid, "unknown format")
+	expectKind(t, err, errs.Invalid, "unknown format")
 }

@@ -15,8 +15,8 @@ import (
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
-// Export is a session's documentation in one format, ready to be served as a download.
-type Export struct {
+// SessionExport is a session's documentation in one format, ready to be served as a download.
+type SessionExport struct {
 	ContentType string // with its charset
 	Filename    string // ASCII letters, digits, '-', '_' and '.', safe in a Content-Disposition header
 	Body        []byte
@@ -36,14 +36,14 @@ var exportFormats = map[string]struct {
 // ("html"): the snapshot's titles, the path, decisions with notes, custom steps, variables, the
 // scratchpad, ticket and client, times and duration. Every user string is escaped for the format
 // (graph.Markdown, graph.HTML); the text export is verbatim and must be served as text/plain.
-func (s *Service) ExportSession(ctx context.Context, id uuid.UUID, format string) (Export, error) {
+func (s *Service) ExportSession(ctx context.Context, id uuid.UUID, format string) (SessionExport, error) {
 	f, ok := exportFormats[format]
 	if !ok {
-		return Export{}, errs.Invalidf("query.format", "must be md, txt or html")
+		return SessionExport{}, errs.Invalidf("query.format", "must be md, txt or html")
 	}
 	m, err := memberOf(ctx, tenancy.RoleOperator)
 	if err != nil {
-		return Export{}, fmt.Errorf("flows: export session: %w", err)
+		return SessionExport{}, fmt.Errorf("flows: export session: %w", err)
 	}
 	var row store.FlowSession
 	err = s.db.Read(ctx, func(q postgres.Querier) error {
@@ -51,13 +51,13 @@ func (s *Service) ExportSession(ctx context.Context, id uuid.UUID, format string
 		return err
 	})
 	if err != nil {
-		return Export{}, fmt.Errorf("flows: export session: %w", notFound(err))
+		return SessionExport{}, fmt.Errorf("flows: export session: %w", notFound(err))
 	}
 	st, err := decodeSession(row)
 	if err != nil {
-		return Export{}, err
+		return SessionExport{}, err
 	}
-	return Export{ContentType: f.contentType, Filename: exportFilename(st, f.ext), Body: f.render(st.record())}, nil
+	return SessionExport{ContentType: f.contentType, Filename: exportFilename(st, f.ext), Body: f.render(st.record())}, nil
 }
 
 // record returns the session's documentation record.

@@ -126,7 +126,7 @@ func (w *sessWorld) publishedFlow(t *testing.T, author sessUser) uuid.UUID {
 }
 
 // start starts a session of user's on flow.
-func (w *sessWorld) start(t *testing.T, u sessUser, flow uuid.UUID) flows.Session {
+func (w *sessWorld) start(t *testing.T, u sessUser, flow uuid.UUID) flows.FlowSession {
 	t.Helper()
 	s, err := w.svc.CreateSession(u.ctx, flows.NewSession{FlowID: flow, TicketNumber: "T-100", ClientName: "Acme"})
 	if err != nil {
@@ -160,19 +160,19 @@ func sessGraph(title string) graph.Graph {
 	}}
 }
 
-// wantKind fails unless err has kind k.
-func wantKind(t *testing.T, err error, k errs.Kind, what string) {
+// expectKind fails unless err has kind k.
+func expectKind(t *testing.T, err error, k errs.Kind, what string) {
 	t.Helper()
 	if got := errs.KindOf(err); err == nil || got != k {
 		t.Fatalf("%s: error %v (kind %v), want kind %v", what, err, got, k)
 	}
 }
 
-// wantNotFound fails unless err becomes exactly the problem a random id gets: same body, same
+// expectNotFound fails unless err becomes exactly the problem a random id gets: same body, same
 // headers.
-func wantNotFound(t *testing.T, err error, what string) {
+func expectNotFound(t *testing.T, err error, what string) {
 	t.Helper()
-	wantKind(t, err, errs.NotFound, what)
+	expectKind(t, err, errs.NotFound, what)
 	log := slog.New(slog.DiscardHandler)
 	got, want := httpapi.ProblemOf(t.Context(), log, err), httpapi.ProblemOf(t.Context(), log, errs.ErrNotFound)
 	gb, _ := json.Marshal(got)
@@ -182,10 +182,10 @@ func wantNotFound(t *testing.T, err error, what string) {
 	}
 }
 
-// wantField fails unless err is Invalid with a field error at location.
-func wantField(t *testing.T, err error, location, what string) {
+// expectField fails unless err is Invalid with a field error at location.
+func expectField(t *testing.T, err error, location, what string) {
 	t.Helper()
-	wantKind(t, err, errs.Invalid, what)
+	expectKind(t, err, errs.Invalid, what)
 	var e *errs.Error
 	if !errors.As(err, &e) {
 		t.Fatalf("%s: %v is not an *errs.Error", what, err)
@@ -198,4 +198,4 @@ func wantField(t *testing.T, err error, location, what string) {
 	t.Fatalf("%s: field errors %+v, want one at %s", what, e.Fields, location)
 }
 
-func ptr[T any](v T) *T { return &v }
+func ptrTo[T any](v T) *T { return &v }

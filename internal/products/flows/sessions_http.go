@@ -17,7 +17,7 @@ type SessionIDInput struct {
 
 // SessionOutput is one session.
 type SessionOutput struct {
-	Body Session
+	Body FlowSession
 }
 
 // NewSessionBody starts a session.
@@ -72,7 +72,7 @@ type ListSessionsInput struct {
 
 // SessionPage is a page of sessions.
 type SessionPage struct {
-	Body httpapi.Page[SessionSummary]
+	Body httpapi.Page[FlowSessionSummary]
 }
 
 func (s *Service) handleListSessions(ctx context.Context, in *ListSessionsInput) (*SessionPage, error) {
@@ -97,7 +97,7 @@ func (s *Service) handleListSessions(ctx context.Context, in *ListSessionsInput)
 	if err != nil {
 		return nil, err
 	}
-	return &SessionPage{Body: httpapi.NewPage(items, in.Size(), func(x SessionSummary) any { return SessionKey{CreatedAt: x.CreatedAt, ID: x.ID} })}, nil
+	return &SessionPage{Body: httpapi.NewPage(items, in.Size(), func(x FlowSessionSummary) any { return SessionKey{CreatedAt: x.CreatedAt, ID: x.ID} })}, nil
 }
 
 func (s *Service) handleStartSession(ctx context.Context, in *SessionIDInput) (*SessionOutput, error) {
@@ -105,8 +105,8 @@ func (s *Service) handleStartSession(ctx context.Context, in *SessionIDInput) (*
 	return &SessionOutput{Body: out}, err
 }
 
-// DecisionInput takes an option at the session's current node.
-type DecisionInput struct {
+// SessionDecisionInput takes an option at the session's current node.
+type SessionDecisionInput struct {
 	SessionIDInput
 	Body struct {
 		OptionID string `json:"option_id" minLength:"1" maxLength:"64" doc:"An option of the current question node, or \"next\" to continue past another node"`
@@ -114,7 +114,7 @@ type DecisionInput struct {
 	}
 }
 
-func (s *Service) handleDecide(ctx context.Context, in *DecisionInput) (*SessionOutput, error) {
+func (s *Service) handleDecide(ctx context.Context, in *SessionDecisionInput) (*SessionOutput, error) {
 	out, err := s.DecideSession(ctx, in.ID, in.Body.OptionID, in.Body.Note)
 	return &SessionOutput{Body: out}, err
 }
@@ -124,28 +124,28 @@ func (s *Service) handleBack(ctx context.Context, in *SessionIDInput) (*SessionO
 	return &SessionOutput{Body: out}, err
 }
 
-// ScratchpadInput replaces a session's scratchpad.
-type ScratchpadInput struct {
+// SessionScratchpadInput replaces a session's scratchpad.
+type SessionScratchpadInput struct {
 	SessionIDInput
 	Body struct {
 		Text string `json:"text" doc:"At most 262144 bytes"`
 	}
 }
 
-func (s *Service) handleScratchpad(ctx context.Context, in *ScratchpadInput) (*SessionOutput, error) {
+func (s *Service) handleScratchpad(ctx context.Context, in *SessionScratchpadInput) (*SessionOutput, error) {
 	out, err := s.SetScratchpad(ctx, in.ID, in.Body.Text)
 	return &SessionOutput{Body: out}, err
 }
 
-// VariablesInput sets some of a session's variables.
-type VariablesInput struct {
+// SessionVariablesInput sets some of a session's variables.
+type SessionVariablesInput struct {
 	SessionIDInput
 	Body struct {
 		Values map[string]any `json:"values" doc:"Variable values by name; null unsets one"`
 	}
 }
 
-func (s *Service) handleVariables(ctx context.Context, in *VariablesInput) (*SessionOutput, error) {
+func (s *Service) handleVariables(ctx context.Context, in *SessionVariablesInput) (*SessionOutput, error) {
 	out, err := s.SetSessionVariables(ctx, in.ID, in.Body.Values)
 	return &SessionOutput{Body: out}, err
 }

@@ -16,14 +16,14 @@ import (
 // snapshot (an option the node does not have is a 422), with an optional note. At an instruction,
 // input, sub-flow or link node the option is graph.ContinueOption. Reaching a resolution node
 // completes the session with the node's outcome. The session must be active (409 otherwise).
-func (s *Service) DecideSession(ctx context.Context, id uuid.UUID, optionID, note string) (Session, error) {
+func (s *Service) DecideSession(ctx context.Context, id uuid.UUID, optionID, note string) (FlowSession, error) {
 	return s.changeSession(ctx, "decide", id, func(ctx context.Context, q postgres.Querier, st *sessionState, now time.Time) error {
 		if err := st.running(); err != nil {
 			return err
 		}
 		run, err := graph.Decide(st.graph, st.run, optionID, note, now)
 		if err != nil {
-			return graphInvalid(err, "body.")
+			return runInvalid(err, "body.")
 		}
 		st.run = run
 		if st.settle(now) {
@@ -35,14 +35,14 @@ func (s *Service) DecideSession(ctx context.Context, id uuid.UUID, optionID, not
 
 // BackSession undoes the session's last decision (422 when there is none). The session must be
 // active.
-func (s *Service) BackSession(ctx context.Context, id uuid.UUID) (Session, error) {
+func (s *Service) BackSession(ctx context.Context, id uuid.UUID) (FlowSession, error) {
 	return s.changeSession(ctx, "back", id, func(_ context.Context, _ postgres.Querier, st *sessionState, _ time.Time) error {
 		if err := st.running(); err != nil {
 			return err
 		}
 		run, err := graph.Back(st.graph, st.run)
 		if err != nil {
-			return graphInvalid(err, "")
+			return runInvalid(err, "")
 		}
 		st.run = run
 		return nil
@@ -52,14 +52,14 @@ func (s *Service) BackSession(ctx context.Context, id uuid.UUID) (Session, error
 // SetSessionVariables merges values into the session's variables, each checked against the
 // snapshot's input definitions (422 for an unknown name or a value of the wrong type); a null
 // value unsets a variable. Logic nodes already passed are not re-evaluated.
-func (s *Service) SetSessionVariables(ctx context.Context, id uuid.UUID, values map[string]any) (Session, error) {
+func (s *Service) SetSessionVariables(ctx context.Context, id uuid.UUID, values map[string]any) (FlowSession, error) {
 	return s.changeSession(ctx, "set variables", id, func(_ context.Context, _ postgres.Querier, st *sessionState, _ time.Time) error {
 		if err := st.writable(); err != nil {
 			return err
 		}
 		run, err := graph.SetVariables(st.graph, st.run, values)
 		if err != nil {
-			return graphInvalid(err, "body.values.")
+			return runInvalid(err, "body.values.")
 		}
 		st.run.Variables = run.Variables
 		return nil
@@ -67,9 +67,9 @@ func (s *Service) SetSessionVariables(ctx context.Context, id uuid.UUID, values 
 }
 
 // SetScratchpad replaces the session's scratchpad (at most MaxScratchpadBytes).
-func (s *Service) SetScratchpad(ctx context.Context, id uuid.UUID, text string) (Session, error) {
+func (s *Service) SetScratchpad(ctx context.Context, id uuid.UUID, text string) (FlowSession, error) {
 	if len(text) > MaxScratchpadBytes {
-		return Session{}, errs.Invalidf("body.text", "must be at most %d bytes", MaxScratchpadBytes)
+		return FlowSession{}, errs.Invalidf("body.text", "must be at most %d bytes", MaxScratchpadBytes)
 	}
 	return s.changeSession(ctx, "set scratchpad", id, func(_ context.Context, _ postgres.Querier, st *sessionState, _ time.Time) error {
 		if err := st.writable(); err != nil {
@@ -87,14 +87,10 @@ type SessionDetails struct {
 }
 
 // UpdateSessionDetails changes the session's ticket number and client name.
-func (s *Service) UpdateSessionDetails(ctx context.Context, id uuid.UUID, d SessionDetails) (Session, error) {
-	for _, p := range []*string{d.TicketNumber, d.ClientName} {
-		if p != nil {
-			*p = strings.TrimSpace(*p)
-		}
-	}
+func (s *Service) UpdateSessionDetails(ctx context.Context, id uuid.UUID, d SessionDetails) (FlowSession, error) {
+	d = SessionDetails{TicketNumber: trimmedCopy(d.TicketNumber), ClientName: trimmedCopy(d.ClientName)}
 	if err := checkTicket(d.TicketNumber, d.ClientName); err != nil {
-		return Session{}, err
+		return FlowSession{}, err
 	}
 	return s.changeSession(ctx, "update session", id, func(_ context.Context, _ postgres.Querier, st *sessionState, _ time.Time) error {
 		if err := st.writable(); err != nil {
@@ -112,11 +108,11 @@ func (s *Service) UpdateSessionDetails(ctx context.Context, id uuid.UUID, d Sess
 
 // CompleteSession ends an active session with an outcome (resolved, escalated or unresolved),
 // wherever its run stands.
-func (s *Service) CompleteSession(ctx context.Context, id uuid.UUID, outcome string) (Session, error) {
+func (s *Service) CompleteSession(ctx context.Context, id uuid.UUID, outcome string) (FlowSession, error) {
 	switch o := graph.Outcome(outcome); o {
 	case graph.OutcomeResolved, graph.OutcomeEscalated, graph.OutcomeUnresolved:
 	default:
-		return Session{}, errs.Invalidf("body.outcome", "must be resolved, escalated or unresolved")
+		return FlowSession{}, errs.Invalidf("body.outcome", "must be resolved, escalated or unresolved")
 	}
 	return s.changeSession(ctx, "complete session", id, func(ctx context.Context, q postgres.Querier, st *sessionState, now time.Time) error {
 		if err := st.running(); err != nil {
@@ -128,7 +124,7 @@ func (s *Service) CompleteSession(ctx context.Context, id uuid.UUID, outcome str
 }
 
 // AbandonSession gives up a prepared or active session.
-func (s *Service) AbandonSession(ctx context.Context, id uuid.UUID) (Session, error) {
+func (s *Service) AbandonSession(ctx context.Context, id uuid.UUID) (FlowSession, error) {
 	return s.changeSession(ctx, "abandon session", id, func(ctx context.Context, q postgres.Querier, st *sessionState, now time.Time) error {
 		if err := st.writable(); err != nil {
 			return err
@@ -136,4 +132,13 @@ func (s *Service) AbandonSession(ctx context.Context, id uuid.UUID) (Session, er
 		st.row.Status, st.row.AbandonedAt = StatusAbandoned, &now
 		return auditSession(ctx, q, "session.abandon", st.row.ID, nil)
 	})
+}
+
+// trimmedCopy returns a copy of *p without surrounding spaces, or nil for nil.
+func trimmedCopy(p *string) *string {
+	if p == nil {
+		return nil
+	}
+	t := strings.TrimSpace(*p)
+	return &t
 }

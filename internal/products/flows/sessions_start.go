@@ -54,9 +54,9 @@ func checkTicket(ticket, client *string) error {
 // errs.ErrNotFound). The version's graph is copied into the session (the snapshot), so editing or
 // republishing the flow never changes the session. The variables are checked against the
 // snapshot's input definitions (422); the run starts at the start node and passes logic nodes.
-func (s *Service) CreateSession(ctx context.Context, n NewSession) (Session, error) {
+func (s *Service) CreateSession(ctx context.Context, n NewSession) (FlowSession, error) {
 	if n.AssignedTo != nil {
-		return Session{}, errs.Invalidf("body.assigned_to", "only a prepared session is assigned")
+		return FlowSession{}, errs.Invalidf("body.assigned_to", "only a prepared session is assigned")
 	}
 	return s.newSession(ctx, "create session", n, false)
 }
@@ -64,20 +64,20 @@ func (s *Service) CreateSession(ctx context.Context, n NewSession) (Session, err
 // PrepareSession creates a session that has not started: variables pre-filled, optionally
 // assigned to another member of the tenant (errs.ErrNotFound when not a member), who can then
 // read, change and start it like its owner.
-func (s *Service) PrepareSession(ctx context.Context, n NewSession) (Session, error) {
+func (s *Service) PrepareSession(ctx context.Context, n NewSession) (FlowSession, error) {
 	return s.newSession(ctx, "prepare session", n, true)
 }
 
-func (s *Service) newSession(ctx context.Context, op string, n NewSession, prepare bool) (Session, error) {
+func (s *Service) newSession(ctx context.Context, op string, n NewSession, prepare bool) (FlowSession, error) {
 	m, err := memberOf(ctx, tenancy.RoleOperator)
 	if err == nil {
 		err = n.validate()
 	}
 	if err != nil {
-		return Session{}, fmt.Errorf("flows: %s: %w", op, err)
+		return FlowSession{}, fmt.Errorf("flows: %s: %w", op, err)
 	}
 	now, id := s.now().UTC(), tenancy.NewID()
-	var out Session
+	var out FlowSession
 	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		qs := store.New(q)
 		v, err := startableVersion(ctx, qs, m, n.FlowID)
@@ -114,7 +114,7 @@ func (s *Service) newSession(ctx context.Context, op string, n NewSession, prepa
 		return err
 	})
 	if err != nil {
-		return Session{}, fmt.Errorf("flows: %s: %w", op, err)
+		return FlowSession{}, fmt.Errorf("flows: %s: %w", op, err)
 	}
 	return out, nil
 }
@@ -136,7 +136,7 @@ func initialRun(ctx context.Context, qs *store.Queries, m member, p *store.Inser
 		run, err = graph.Start(g, n.Variables)
 	}
 	if err != nil {
-		return graphInvalid(err, "body.")
+		return runInvalid(err, "body.")
 	}
 	if run.Done { // the start node is a resolution
 		o := string(run.Outcome)
@@ -196,7 +196,7 @@ func startableVersion(ctx context.Context, qs *store.Queries, m member, flowID u
 // StartSession starts a prepared session of the caller (its owner or its assignee): the run begins
 // with the session's variables, checked again against the snapshot. A session that is not
 // prepared is a Conflict.
-func (s *Service) StartSession(ctx context.Context, id uuid.UUID) (Session, error) {
+func (s *Service) StartSession(ctx context.Context, id uuid.UUID) (FlowSession, error) {
 	return s.changeSession(ctx, "start session", id, func(ctx context.Context, q postgres.Querier, st *sessionState, now time.Time) error {
 		if err := st.writable(); err != nil {
 			return err
@@ -206,7 +206,7 @@ func (s *Service) StartSession(ctx context.Context, id uuid.UUID) (Session, erro
 		}
 		run, err := graph.Start(st.graph, st.run.Variables)
 		if err != nil {
-			return graphInvalid(err, "")
+			return runInvalid(err, "")
 		}
 		st.run, st.row.Status, st.row.StartedAt = run, StatusActive, &now
 		st.settle(now)

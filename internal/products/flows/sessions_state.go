@@ -48,9 +48,9 @@ func notFound(err error) error {
 	return err
 }
 
-// graphInvalid turns the graph package's client errors into Invalid errors (422) with field
+// runInvalid turns the graph package's client errors into Invalid errors (422) with field
 // locations under prefix ("body." for a field of the request body); other errors pass unchanged.
-func graphInvalid(err error, prefix string) error {
+func runInvalid(err error, prefix string) error {
 	var ve *graph.ValidationError
 	if errors.As(err, &ve) {
 		out := &errs.Error{Kind: errs.Invalid, Message: "validation failed"}
@@ -102,7 +102,7 @@ type sessionState struct {
 	meta   snapshotDoc
 	graph  graph.Graph
 	run    graph.Run // with the variables
-	custom []CustomStep
+	custom []SessionCustomStep
 }
 
 // decodeSession decodes a session row's documents.
@@ -129,7 +129,7 @@ func decodeSession(row store.FlowSession) (*sessionState, error) {
 		st.run.Decisions = []graph.Decision{}
 	}
 	if st.custom == nil {
-		st.custom = []CustomStep{}
+		st.custom = []SessionCustomStep{}
 	}
 	return st, nil
 }
@@ -198,13 +198,13 @@ type sessionChange func(ctx context.Context, q postgres.Querier, st *sessionStat
 // changeSession runs one write to a session of the caller in one transaction: it locks the row
 // (owned by or assigned to the caller, in the query), applies change and saves the result, so two
 // concurrent writes to one session never lose each other's update.
-func (s *Service) changeSession(ctx context.Context, op string, id uuid.UUID, change sessionChange) (Session, error) {
+func (s *Service) changeSession(ctx context.Context, op string, id uuid.UUID, change sessionChange) (FlowSession, error) {
 	m, err := memberOf(ctx, tenancy.RoleOperator)
 	if err != nil {
-		return Session{}, fmt.Errorf("flows: %s: %w", op, err)
+		return FlowSession{}, fmt.Errorf("flows: %s: %w", op, err)
 	}
 	now := s.now().UTC()
-	var out Session
+	var out FlowSession
 	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		qs := store.New(q)
 		row, err := qs.LockSession(ctx, store.LockSessionParams{TenantID: m.tenant, ID: id, Me: m.user})
@@ -225,7 +225,7 @@ func (s *Service) changeSession(ctx context.Context, op string, id uuid.UUID, ch
 		return nil
 	})
 	if err != nil {
-		return Session{}, fmt.Errorf("flows: %s: %w", op, err)
+		return FlowSession{}, fmt.Errorf("flows: %s: %w", op, err)
 	}
 	return out, nil
 }

@@ -25,7 +25,7 @@ func TestSessionOwnerOnly(t *testing.T) {
 		t.Fatalf("owner: %+v, %v", got, err)
 	}
 	_, err := w.svc.GetSession(w.alice.ctx, tenancy.NewID())
-	wantNotFound(t, err, "random id")
+	expectNotFound(t, err, "random id")
 	step := tenancy.NewID()
 	for _, u := range []sessUser{w.bob, w.adam, w.mallory} {
 		ops := map[string]func() error{
@@ -35,15 +35,15 @@ func TestSessionOwnerOnly(t *testing.T) {
 			"variables": func() error { _, err := w.svc.SetSessionVariables(u.ctx, s.ID, map[string]any{"n": 1}); return err },
 			"scratch":   func() error { _, err := w.svc.SetScratchpad(u.ctx, s.ID, "x"); return err },
 			"details": func() error {
-				_, err := w.svc.UpdateSessionDetails(u.ctx, s.ID, flows.SessionDetails{ClientName: ptr("x")})
+				_, err := w.svc.UpdateSessionDetails(u.ctx, s.ID, flows.SessionDetails{ClientName: ptrTo("x")})
 				return err
 			},
 			"custom": func() error {
-				_, err := w.svc.AddCustomStep(u.ctx, s.ID, flows.CustomStepFields{Title: ptr("x")})
+				_, err := w.svc.AddCustomStep(u.ctx, s.ID, flows.CustomStepFields{Title: ptrTo("x")})
 				return err
 			},
 			"patchstep": func() error {
-				_, err := w.svc.UpdateCustomStep(u.ctx, s.ID, step, flows.CustomStepFields{Title: ptr("x")})
+				_, err := w.svc.UpdateCustomStep(u.ctx, s.ID, step, flows.CustomStepFields{Title: ptrTo("x")})
 				return err
 			},
 			"delstep":  func() error { _, err := w.svc.DeleteCustomStep(u.ctx, s.ID, step); return err },
@@ -53,7 +53,7 @@ func TestSessionOwnerOnly(t *testing.T) {
 			"export":   func() error { _, err := w.svc.ExportSession(u.ctx, s.ID, "html"); return err },
 		}
 		for name, op := range ops {
-			wantNotFound(t, op(), string(u.role)+" "+name)
+			expectNotFound(t, op(), string(u.role)+" "+name)
 		}
 		list, err := w.svc.ListSessions(u.ctx, flows.SessionFilter{}, 50, nil)
 		if err != nil || len(list) != 0 {
@@ -75,9 +75,9 @@ func TestSessionAccessRules(t *testing.T) {
 	s := w.start(t, w.alice, flow)
 	key := scopedAs(t, w.a, w.alice.id, tenancy.RoleOwner, tenancy.PrincipalAPIKey)
 	_, err := w.svc.GetSession(key, s.ID)
-	wantKind(t, err, errs.Forbidden, "api key")
+	expectKind(t, err, errs.Forbidden, "api key")
 	_, err = w.svc.CreateSession(w.vic.ctx, flows.NewSession{FlowID: flow})
-	wantKind(t, err, errs.Forbidden, "viewer")
+	expectKind(t, err, errs.Forbidden, "viewer")
 }
 
 // TestSessionFlowVisibility: a session starts only on a flow the caller can see (private: the
@@ -113,10 +113,10 @@ func TestSessionFlowVisibility(t *testing.T) {
 		}
 	}
 	for name, f := range map[string]uuid.UUID{"private": private, "deleted": deleted, "foreign": foreign, "random": tenancy.NewID()} {
-		wantNotFound(t, create(w.alice, f), name)
+		expectNotFound(t, create(w.alice, f), name)
 	}
-	wantNotFound(t, create(w.adam, team), "team flow, not a member")
-	wantField(t, create(w.alice, unpublished), "body.flow_id", "unpublished")
+	expectNotFound(t, create(w.adam, team), "team flow, not a member")
+	expectField(t, create(w.alice, unpublished), "body.flow_id", "unpublished")
 	if err := create(w.mallory, foreign); err != nil {
 		t.Errorf("tenant B on its own flow: %v", err)
 	}
@@ -142,9 +142,9 @@ func TestSessionPrepareAssign(t *testing.T) {
 		t.Fatalf("assignee: %v", err)
 	}
 	_, err = w.svc.GetSession(w.bob.ctx, p.ID)
-	wantNotFound(t, err, "third member")
+	expectNotFound(t, err, "third member")
 	_, err = w.svc.StartSession(w.bob.ctx, p.ID)
-	wantNotFound(t, err, "third member starts")
+	expectNotFound(t, err, "third member starts")
 	assigned, err := w.svc.ListSessions(w.carol.ctx, flows.SessionFilter{Scope: "assigned"}, 10, nil)
 	if err != nil || len(assigned) != 1 || assigned[0].ID != p.ID {
 		t.Fatalf("carol's assigned sessions: %+v, %v", assigned, err)
@@ -153,13 +153,13 @@ func TestSessionPrepareAssign(t *testing.T) {
 		t.Errorf("carol's own sessions: %+v", mine)
 	}
 	_, err = w.svc.DecideSession(w.carol.ctx, p.ID, "b", "")
-	wantKind(t, err, errs.Conflict, "decide before the start")
+	expectKind(t, err, errs.Conflict, "decide before the start")
 	s, err := w.svc.StartSession(w.carol.ctx, p.ID)
 	if err != nil || s.Status != flows.StatusActive || s.StartedAt == nil || s.CurrentNode == nil || s.CurrentNode.ID != "q" {
 		t.Fatalf("start: %+v, %v", s, err)
 	}
 	_, err = w.svc.StartSession(w.alice.ctx, p.ID)
-	wantKind(t, err, errs.Conflict, "second start")
+	expectKind(t, err, errs.Conflict, "second start")
 	if s, err = w.svc.DecideSession(w.carol.ctx, p.ID, "b", ""); err != nil || s.CurrentNode.ID != "inp" {
 		t.Fatalf("assignee decides: %+v, %v", s, err)
 	}
@@ -168,10 +168,10 @@ func TestSessionPrepareAssign(t *testing.T) {
 	}
 	for name, who := range map[string]uuid.UUID{"other tenant's member": w.mallory.id, "random": tenancy.NewID()} {
 		_, err := w.svc.PrepareSession(w.alice.ctx, flows.NewSession{FlowID: flow, AssignedTo: &who})
-		wantNotFound(t, err, name)
+		expectNotFound(t, err, name)
 	}
 	_, err = w.svc.PrepareSession(w.alice.ctx, flows.NewSession{FlowID: flow, Variables: map[string]any{"n": "many"}})
-	wantField(t, err, "body.variables.n", "prepare with a mistyped variable")
+	expectField(t, err, "body.variables.n", "prepare with a mistyped variable")
 }
 
 // TestSessionPinnedSnapshot: decisions are validated against the session's snapshot; editing the
@@ -187,7 +187,7 @@ func TestSessionPinnedSnapshot(t *testing.T) {
 	w.publish(t, w.alice, flow, 2, v2)
 
 	_, err := w.svc.DecideSession(w.alice.ctx, s.ID, "z", "")
-	wantField(t, err, "body.option_id", "an option only v2 has")
+	expectField(t, err, "body.option_id", "an option only v2 has")
 	got, err := w.svc.DecideSession(w.alice.ctx, s.ID, "a", "")
 	if err != nil || *got.FlowVersion != 1 || got.CurrentNode.ID != "ins" || got.Title != "Outlook does not start v1" {
 		t.Fatalf("v1 option: %+v, %v", got, err)
@@ -206,9 +206,9 @@ func TestSessionRun(t *testing.T) {
 	s := w.start(t, w.alice, w.publishedFlow(t, w.alice))
 	ctx, id := w.alice.ctx, s.ID
 	_, err := w.svc.DecideSession(ctx, id, "nope", "")
-	wantField(t, err, "body.option_id", "unknown option")
+	expectField(t, err, "body.option_id", "unknown option")
 	_, err = w.svc.BackSession(ctx, id)
-	wantKind(t, err, errs.Invalid, "back with nothing to undo")
+	expectKind(t, err, errs.Invalid, "back with nothing to undo")
 	s, err = w.svc.DecideSession(ctx, id, "a", "tried first")
 	if err != nil || s.CurrentNode.ID != "ins" || s.Decisions[0].Note != "tried first" {
 		t.Fatalf("decide a: %+v, %v", s, err)
@@ -220,10 +220,10 @@ func TestSessionRun(t *testing.T) {
 		t.Fatalf("decide b: %+v, %v", s, err)
 	}
 	_, err = w.svc.DecideSession(ctx, id, graph.ContinueOption, "")
-	wantField(t, err, "body.variables.n", "continue without the required variable")
+	expectField(t, err, "body.variables.n", "continue without the required variable")
 	for name, vals := range map[string]map[string]any{"string for a number": {"n": "12"}, "unknown": {"zz": 1}, "bad choice": {"pick": "q"}} {
 		_, err := w.svc.SetSessionVariables(ctx, id, vals)
-		wantKind(t, err, errs.Invalid, name)
+		expectKind(t, err, errs.Invalid, name)
 	}
 	if s, err = w.svc.SetSessionVariables(ctx, id, map[string]any{"n": 42, "pick": "x"}); err != nil || s.Variables["n"] != 42.0 {
 		t.Fatalf("set variables: %+v, %v", s, err)
@@ -241,7 +241,7 @@ func TestSessionRun(t *testing.T) {
 		t.Fatalf("after the logic node: path %v, %+v", path, s)
 	}
 	_, err = w.svc.BackSession(ctx, id)
-	wantKind(t, err, errs.Conflict, "back on a completed session")
+	expectKind(t, err, errs.Conflict, "back on a completed session")
 }
 
 // TestSessionCompleteAbandon: complete with a valid outcome; every write to a completed or
@@ -252,7 +252,7 @@ func TestSessionCompleteAbandon(t *testing.T) {
 	flow := w.publishedFlow(t, w.alice)
 	done, gone := w.start(t, w.alice, flow), w.start(t, w.alice, flow)
 	_, err := w.svc.CompleteSession(w.alice.ctx, done.ID, "fixed")
-	wantField(t, err, "body.outcome", "bad outcome")
+	expectField(t, err, "body.outcome", "bad outcome")
 	if s, err := w.svc.CompleteSession(w.alice.ctx, done.ID, "unresolved"); err != nil || s.Status != flows.StatusCompleted || *s.Outcome != "unresolved" {
 		t.Fatalf("complete: %+v, %v", s, err)
 	}
@@ -266,18 +266,18 @@ func TestSessionCompleteAbandon(t *testing.T) {
 			"scratch":   func() error { _, err := w.svc.SetScratchpad(ctx, id, "late"); return err },
 			"variables": func() error { _, err := w.svc.SetSessionVariables(ctx, id, map[string]any{"n": 1}); return err },
 			"details": func() error {
-				_, err := w.svc.UpdateSessionDetails(ctx, id, flows.SessionDetails{TicketNumber: ptr("T-2")})
+				_, err := w.svc.UpdateSessionDetails(ctx, id, flows.SessionDetails{TicketNumber: ptrTo("T-2")})
 				return err
 			},
 			"custom": func() error {
-				_, err := w.svc.AddCustomStep(ctx, id, flows.CustomStepFields{Title: ptr("late")})
+				_, err := w.svc.AddCustomStep(ctx, id, flows.CustomStepFields{Title: ptrTo("late")})
 				return err
 			},
 			"complete": func() error { _, err := w.svc.CompleteSession(ctx, id, "resolved"); return err },
 			"abandon":  func() error { _, err := w.svc.AbandonSession(ctx, id); return err },
 			"start":    func() error { _, err := w.svc.StartSession(ctx, id); return err },
 		} {
-			wantKind(t, op(), errs.Conflict, name)
+			expectKind(t, op(), errs.Conflict, name)
 		}
 	}
 	if _, err := w.svc.ExportSession(w.alice.ctx, done.ID, "md"); err != nil {
@@ -334,21 +334,21 @@ func TestSessionFieldsAndList(t *testing.T) {
 		t.Fatalf("scratchpad: %+v, %v", got, err)
 	}
 	_, err := w.svc.SetScratchpad(w.alice.ctx, s.ID, string(make([]byte, flows.MaxScratchpadBytes+1)))
-	wantField(t, err, "body.text", "scratchpad too long")
-	got, err := w.svc.UpdateSessionDetails(w.alice.ctx, s.ID, flows.SessionDetails{TicketNumber: ptr(" T-9 ")})
+	expectField(t, err, "body.text", "scratchpad too long")
+	got, err := w.svc.UpdateSessionDetails(w.alice.ctx, s.ID, flows.SessionDetails{TicketNumber: ptrTo(" T-9 ")})
 	if err != nil || got.TicketNumber != "T-9" || got.ClientName != "Acme" {
 		t.Fatalf("details: %+v, %v", got, err)
 	}
 	long := string(make([]rune, 101))
 	_, err = w.svc.UpdateSessionDetails(w.alice.ctx, s.ID, flows.SessionDetails{TicketNumber: &long})
-	wantField(t, err, "body.ticket_number", "ticket too long")
+	expectField(t, err, "body.ticket_number", "ticket too long")
 
 	w.start(t, w.alice, other)
 	third := w.start(t, w.alice, flow)
 	if _, err := w.svc.AbandonSession(w.alice.ctx, third.ID); err != nil {
 		t.Fatal(err)
 	}
-	list := func(f flows.SessionFilter, size int, after *flows.SessionKey) []flows.SessionSummary {
+	list := func(f flows.SessionFilter, size int, after *flows.SessionKey) []flows.FlowSessionSummary {
 		t.Helper()
 		out, err := w.svc.ListSessions(w.alice.ctx, f, size, after)
 		if err != nil {
@@ -372,5 +372,5 @@ func TestSessionFieldsAndList(t *testing.T) {
 		t.Errorf("pages: %d then %d", len(first), len(rest))
 	}
 	_, err = w.svc.ListSessions(w.alice.ctx, flows.SessionFilter{Scope: "everyone"}, 10, nil)
-	wantField(t, err, "query.scope", "bad scope")
+	expectField(t, err, "query.scope", "bad scope")
 }
