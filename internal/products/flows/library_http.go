@@ -1,0 +1,121 @@
+package flows
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/tenantry/tenantry/internal/httpapi"
+)
+
+// LibraryStepIDInput addresses one library step. A step the caller cannot see, or cannot edit
+// when the operation changes it, answers exactly like a random id: 404.
+type LibraryStepIDInput struct {
+	ID uuid.UUID `path:"id" format:"uuid" doc:"The library step's id"`
+}
+
+// LibraryStepOutput is one library step.
+type LibraryStepOutput struct {
+	Body LibraryStep
+}
+
+// LibraryStepBody is a new library step.
+type LibraryStepBody struct {
+	Title      string     `json:"title" minLength:"1" maxLength:"200"`
+	StepType   string     `json:"step_type" enum:"instruction,action,question,input,link,note,resolution"`
+	Content    string     `json:"content,omitempty" maxLength:"65536"`
+	Visibility string     `json:"visibility,omitempty" enum:"private,team,account" default:"private"`
+	TeamID     *uuid.UUID `json:"team_id,omitempty" format:"uuid" doc:"Required with visibility team: a team you are a member of"`
+}
+
+// CreateLibraryStepInput creates a library step.
+type CreateLibraryStepInput struct {
+	Body LibraryStepBody
+}
+
+func (s *Service) handleCreateLibraryStep(ctx context.Context, in *CreateLibraryStepInput) (*LibraryStepOutput, error) {
+	b := in.Body
+	f := LibraryStepFields{Title: &b.Title, StepType: &b.StepType, Content: &b.Content, TeamID: b.TeamID}
+	if b.Visibility != "" {
+		f.Visibility = &b.Visibility
+	}
+	out, err := s.CreateLibraryStep(ctx, f)
+	return &LibraryStepOutput{Body: out}, err
+}
+
+func (s *Service) handleGetLibraryStep(ctx context.Context, in *LibraryStepIDInput) (*LibraryStepOutput, error) {
+	out, err := s.GetLibraryStep(ctx, in.ID)
+	return &LibraryStepOutput{Body: out}, err
+}
+
+// ListLibraryStepsInput searches and pages the library.
+type ListLibraryStepsInput struct {
+	httpapi.PageInput
+	Query string `query:"q" maxLength:"200" doc:"Part of the title or content, any case"`
+}
+
+// LibraryStepPage is a page of library steps.
+type LibraryStepPage struct {
+	Body httpapi.Page[LibraryStep]
+}
+
+func (s *Service) handleListLibrarySteps(ctx context.Context, in *ListLibraryStepsInput) (*LibraryStepPage, error) {
+	var key LibraryStepKey
+	ok, err := in.After(&key)
+	if err != nil {
+		return nil, err
+	}
+	var after *LibraryStepKey
+	if ok {
+		after = &key
+	}
+	items, err := s.ListLibrarySteps(ctx, in.Query, in.Size(), after)
+	if err != nil {
+		return nil, err
+	}
+	return &LibraryStepPage{Body: httpapi.NewPage(items, in.Size(), func(x LibraryStep) any { return LibraryStepKey{UpdatedAt: x.UpdatedAt, ID: x.ID} })}, nil
+}
+
+// UpdateLibraryStepInput changes a library step; absent fields stay.
+type UpdateLibraryStepInput struct {
+	LibraryStepIDInput
+	Body struct {
+		Title      *string    `json:"title,omitempty" minLength:"1" maxLength:"200"`
+		StepType   *string    `json:"step_type,omitempty" enum:"instruction,action,question,input,link,note,resolution"`
+		Content    *string    `json:"content,omitempty" maxLength:"65536"`
+		Visibility *string    `json:"visibility,omitempty" enum:"private,team,account"`
+		TeamID     *uuid.UUID `json:"team_id,omitempty" format:"uuid" doc:"With visibility team"`
+	}
+}
+
+func (s *Service) handleUpdateLibraryStep(ctx context.Context, in *UpdateLibraryStepInput) (*LibraryStepOutput, error) {
+	b := in.Body
+	out, err := s.UpdateLibraryStep(ctx, in.ID, LibraryStepFields{Title: b.Title, StepType: b.StepType, Content: b.Content,
+		Visibility: b.Visibility, TeamID: b.TeamID})
+	return &LibraryStepOutput{Body: out}, err
+}
+
+// LibraryNoContent is the output of library operations that answer 204.
+type LibraryNoContent struct{}
+
+func (s *Service) handleDeleteLibraryStep(ctx context.Context, in *LibraryStepIDInput) (*LibraryNoContent, error) {
+	return &LibraryNoContent{}, s.DeleteLibraryStep(ctx, in.ID)
+}
+
+func (s *Service) handleSaveLibraryStep(ctx context.Context, in *LibraryStepIDInput) (*LibraryStepOutput, error) {
+	out, err := s.SaveLibraryStepCopy(ctx, in.ID)
+	return &LibraryStepOutput{Body: out}, err
+}
+
+// RateLibraryStepInput rates a library step.
+type RateLibraryStepInput struct {
+	LibraryStepIDInput
+	Body struct {
+		Rating int `json:"rating" minimum:"1" maximum:"5"`
+	}
+}
+
+func (s *Service) handleRateLibraryStep(ctx context.Context, in *RateLibraryStepInput) (*LibraryStepOutput, error) {
+	out, err := s.RateLibraryStep(ctx, in.ID, in.Body.Rating)
+	return &LibraryStepOutput{Body: out}, err
+}
