@@ -82,6 +82,9 @@ func authorize(api huma.API, log *slog.Logger, authn Authenticator, denied Denie
 			return
 		}
 		if a.Class == Public {
+			if a.Viewer {
+				ctx = withViewer(ctx, authn)
+			}
 			next(ctx)
 			return
 		}
