@@ -7,7 +7,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/tenantry/tenantry/internal/errs"
-	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/platform/audit"
 	"github.com/tenantry/tenantry/internal/platform/identity/store"
 	"github.com/tenantry/tenantry/internal/postgres"
@@ -61,19 +60,15 @@ type teamMemberKey struct {
 	ID   uuid.UUID `json:"i"`
 }
 
-// ListTeamMembers returns a page of a team's members by name; an unknown team is NotFound.
-func (s *Service) ListTeamMembers(ctx context.Context, team uuid.UUID, page httpapi.PageInput) (httpapi.Page[TeamMember], error) {
+// ListTeamMembers returns up to size+1 of a team's members by name, after the member after (nil:
+// from the first); see httpapi.List. An unknown team is NotFound.
+func (s *Service) ListTeamMembers(ctx context.Context, team uuid.UUID, size int, after *teamMemberKey) ([]TeamMember, error) {
 	sc, err := tenancy.FromContext(ctx)
 	if err != nil {
-		return httpapi.Page[TeamMember]{}, err
+		return nil, err
 	}
-	var after teamMemberKey
-	hasAfter, err := page.After(&after)
-	if err != nil {
-		return httpapi.Page[TeamMember]{}, err
-	}
-	p := store.ListTeamMembersParams{TenantID: sc.Tenant.UUID(), TeamID: team, Lim: int32(page.Size() + 1)}
-	if hasAfter {
+	p := store.ListTeamMembersParams{TenantID: sc.Tenant.UUID(), TeamID: team, Lim: int32(size + 1)}
+	if after != nil {
 		p.AfterName, p.AfterID = pgtype.Text{String: after.Name, Valid: true}, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
 	var out []TeamMember
@@ -89,7 +84,7 @@ func (s *Service) ListTeamMembers(ctx context.Context, team uuid.UUID, page http
 		return err
 	})
 	if err != nil {
-		return httpapi.Page[TeamMember]{}, err
+		return nil, err
 	}
-	return httpapi.NewPage(out, page.Size(), func(m TeamMember) any { return teamMemberKey{m.Name, m.UserID} }), nil
+	return out, nil
 }

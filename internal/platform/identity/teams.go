@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/tenantry/tenantry/internal/errs"
-	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/platform/audit"
 	"github.com/tenantry/tenantry/internal/platform/identity/store"
 	"github.com/tenantry/tenantry/internal/postgres"
@@ -90,32 +89,14 @@ func teamConflict(err error) error {
 
 // GetTeam returns one of the tenant's teams, or NotFound.
 func (s *Service) GetTeam(ctx context.Context, id uuid.UUID) (Team, error) {
-	sc, err := tenancy.FromContext(ctx)
-	if err != nil {
-		return Team{}, err
-	}
-	var out Team
-	err = s.db.Read(ctx, func(q postgres.Querier) error {
-		out, err = getTeam(ctx, store.New(q), sc.Tenant, id)
-		return err
+	return postgres.Get(ctx, s.db, func(q postgres.Querier, tenant uuid.UUID) (Team, error) {
+		return getTeam(ctx, store.New(q), tenancy.TenantID(tenant), id)
 	})
-	return out, err
 }
 
 func getTeam(ctx context.Context, st *store.Queries, tenant tenancy.TenantID, id uuid.UUID) (Team, error) {
-	r, err := st.GetTeam(ctx, store.GetTeamParams{TenantID: tenant.UUID(), ID: id})
-	if err != nil {
-		return Team{}, notFound(err)
-	}
-	return Team(r), nil
-}
-
-// notFound turns "no row" into the one NotFound every 404 carries.
-func notFound(err error) error {
-	if postgres.IsNoRows(err) {
-		return errs.ErrNotFound
-	}
-	return err
+	r, err := postgres.One(st.GetTeam(ctx, store.GetTeamParams{TenantID: tenant.UUID(), ID: id}))
+	return Team(r), err
 }
 
 // teamKey is the sort key of the teams list, carried in its cursor.
@@ -124,19 +105,15 @@ type teamKey struct {
 	ID   uuid.UUID `json:"i"`
 }
 
-// ListTeams returns a page of the tenant's teams by name.
-func (s *Service) ListTeams(ctx context.Context, page httpapi.PageInput) (httpapi.Page[Team], error) {
+// ListTeams returns up to size+1 of the tenant's teams by name, after the team after (nil: from
+// the first); see httpapi.List.
+func (s *Service) ListTeams(ctx context.Context, size int, after *teamKey) ([]Team, error) {
 	sc, err := tenancy.FromContext(ctx)
 	if err != nil {
-		return httpapi.Page[Team]{}, err
+		return nil, err
 	}
-	var after teamKey
-	hasAfter, err := page.After(&after)
-	if err != nil {
-		return httpapi.Page[Team]{}, err
-	}
-	p := store.ListTeamsParams{TenantID: sc.Tenant.UUID(), Lim: int32(page.Size() + 1)}
-	if hasAfter {
+	p := store.ListTeamsParams{TenantID: sc.Tenant.UUID(), Lim: int32(size + 1)}
+	if after != nil {
 		p.AfterName, p.AfterID = pgtype.Text{String: after.Name, Valid: true}, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
 	var out []Team
@@ -148,9 +125,9 @@ func (s *Service) ListTeams(ctx context.Context, page httpapi.PageInput) (httpap
 		return err
 	})
 	if err != nil {
-		return httpapi.Page[Team]{}, err
+		return nil, err
 	}
-	return httpapi.NewPage(out, page.Size(), func(t Team) any { return teamKey{t.Name, t.ID} }), nil
+	return out, nil
 }
 
 // RenameTeam renames a team; another team of the tenant with the name is a Conflict.
@@ -197,8 +174,8 @@ func (s *Service) teamTx(ctx context.Context, id uuid.UUID, fn func(*store.Queri
 	}
 	return s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
-		if _, err := st.LockTeam(ctx, store.LockTeamParams{TenantID: sc.Tenant.UUID(), ID: id}); err != nil {
-			return notFound(err)
+		if _, err := postgres.One(st.LockTeam(ctx, store.LockTeamParams{TenantID: sc.Tenant.UUID(), ID: id})); err != nil {
+			return err
 		}
 		return fn(st, q, sc.Tenant)
 	})

@@ -10,32 +10,31 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tenantry/tenantry/internal/httpapi"
-	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
 // teamRoutes registers the teams operations: members read them (teams:read), admins manage them
 // (teams:write). Another tenant's team, or a user not in the team, answers 404.
 func (s *Service) teamRoutes(api huma.API, log *slog.Logger) {
-	read := httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleViewer, Scope: "teams:read"}
-	write := httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleAdmin, Scope: "teams:write"}
-	op := func(id, method, path, summary string, status int, errors ...int) huma.Operation {
-		return huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{"Teams"},
-			DefaultStatus: status, Errors: errors}
-	}
-	const get, post, patch, del = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
-	const created, none = http.StatusCreated, http.StatusNoContent
-	httpapi.Register(api, log, op("list-teams", get, "/api/v1/teams", "List teams by name", 0), read, s.handleListTeams)
-	httpapi.Register(api, log, op("create-team", post, "/api/v1/teams", "Create a team", created, 409), write, s.handleCreateTeam)
-	httpapi.Register(api, log, op("get-team", get, "/api/v1/teams/{id}", "Get a team", 0, 404), read, s.handleGetTeam)
-	httpapi.Register(api, log, op("rename-team", patch, "/api/v1/teams/{id}", "Rename a team", 0, 404, 409), write, s.handleRenameTeam)
-	httpapi.Register(api, log, op("delete-team", del, "/api/v1/teams/{id}",
-		"Delete a team (409 while flows or library steps use it)", none, 404, 409), write, s.handleDeleteTeam)
-	httpapi.Register(api, log, op("list-team-members", get, "/api/v1/teams/{id}/members", "List a team's members by name", 0, 404),
-		read, s.handleListTeamMembers)
-	httpapi.Register(api, log, op("add-team-member", post, "/api/v1/teams/{id}/members", "Add a member of the tenant to a team", created, 404),
-		write, s.handleAddTeamMember)
-	httpapi.Register(api, log, op("remove-team-member", del, "/api/v1/teams/{id}/members/{user_id}", "Take a member out of a team", none, 404),
-		write, s.handleRemoveTeamMember)
+	teams := httpapi.NewRoutes(api, log).Tag("Teams")
+	read, write := httpapi.Viewer("teams:read"), httpapi.Admin("teams:write")
+	const nf, cf = http.StatusNotFound, http.StatusConflict
+
+	httpapi.Get(teams, "/api/v1/teams", "list-teams", read,
+		s.handleListTeams, "List teams by name")
+	httpapi.Post(teams, "/api/v1/teams", "create-team", write,
+		s.handleCreateTeam, "Create a team", 201, cf)
+	httpapi.Get(teams, "/api/v1/teams/{id}", "get-team", read,
+		s.handleGetTeam, "Get a team", nf)
+	httpapi.Patch(teams, "/api/v1/teams/{id}", "rename-team", write,
+		s.handleRenameTeam, "Rename a team", nf, cf)
+	httpapi.Delete(teams, "/api/v1/teams/{id}", "delete-team", write,
+		s.handleDeleteTeam, "Delete a team (409 while flows or library steps use it)", 204, nf, cf)
+	httpapi.Get(teams, "/api/v1/teams/{id}/members", "list-team-members", read,
+		s.handleListTeamMembers, "List a team's members by name", nf)
+	httpapi.Post(teams, "/api/v1/teams/{id}/members", "add-team-member", write,
+		s.handleAddTeamMember, "Add a member of the tenant to a team", 201, nf)
+	httpapi.Delete(teams, "/api/v1/teams/{id}/members/{user_id}", "remove-team-member", write,
+		s.handleRemoveTeamMember, "Take a member out of a team", 204, nf)
 }
 
 // TeamView is a team in responses.
@@ -74,7 +73,7 @@ type TeamInput struct {
 
 // RenameTeamInput renames a team.
 type RenameTeamInput struct {
-	ID   uuid.UUID `path:"id"`
+	httpapi.IDInput
 	Body TeamBody
 }
 
@@ -89,15 +88,16 @@ type TeamsOutput struct {
 }
 
 func (s *Service) handleListTeams(ctx context.Context, in *ListInput) (*TeamsOutput, error) {
-	p, err := s.ListTeams(ctx, in.PageInput)
-	if err != nil {
-		return nil, err
-	}
-	out := &TeamsOutput{Body: httpapi.Page[TeamView]{NextCursor: p.NextCursor, Items: make([]TeamView, 0, len(p.Items))}}
-	for _, t := range p.Items {
-		out.Body.Items = append(out.Body.Items, teamView(t))
-	}
-	return out, nil
+	key := func(t TeamView) teamKey { return teamKey{t.Name, uuid.MustParse(t.ID)} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *teamKey) ([]TeamView, error) {
+		ts, err := s.ListTeams(ctx, size, after)
+		views := make([]TeamView, 0, len(ts))
+		for _, t := range ts {
+			views = append(views, teamView(t))
+		}
+		return views, err
+	})
+	return &TeamsOutput{Body: page}, err
 }
 
 func (s *Service) handleCreateTeam(ctx context.Context, in *TeamInput) (*TeamOutput, error) {
@@ -108,7 +108,7 @@ func (s *Service) handleCreateTeam(ctx context.Context, in *TeamInput) (*TeamOut
 	return &TeamOutput{Body: teamView(t)}, nil
 }
 
-func (s *Service) handleGetTeam(ctx context.Context, in *IDInput) (*TeamOutput, error) {
+func (s *Service) handleGetTeam(ctx context.Context, in *httpapi.IDInput) (*TeamOutput, error) {
 	t, err := s.GetTeam(ctx, in.ID)
 	if err != nil {
 		return nil, err
@@ -124,13 +124,13 @@ func (s *Service) handleRenameTeam(ctx context.Context, in *RenameTeamInput) (*T
 	return &TeamOutput{Body: teamView(t)}, nil
 }
 
-func (s *Service) handleDeleteTeam(ctx context.Context, in *IDInput) (*struct{}, error) {
-	return &struct{}{}, s.DeleteTeam(ctx, in.ID)
+func (s *Service) handleDeleteTeam(ctx context.Context, in *httpapi.IDInput) (*httpapi.NoContent, error) {
+	return &httpapi.NoContent{}, s.DeleteTeam(ctx, in.ID)
 }
 
 // TeamMembersInput pages through a team's members.
 type TeamMembersInput struct {
-	ID uuid.UUID `path:"id"`
+	httpapi.IDInput
 	httpapi.PageInput
 }
 
@@ -140,20 +140,21 @@ type TeamMembersOutput struct {
 }
 
 func (s *Service) handleListTeamMembers(ctx context.Context, in *TeamMembersInput) (*TeamMembersOutput, error) {
-	p, err := s.ListTeamMembers(ctx, in.ID, in.PageInput)
-	if err != nil {
-		return nil, err
-	}
-	out := &TeamMembersOutput{Body: httpapi.Page[TeamMemberView]{NextCursor: p.NextCursor, Items: make([]TeamMemberView, 0, len(p.Items))}}
-	for _, m := range p.Items {
-		out.Body.Items = append(out.Body.Items, teamMemberView(m))
-	}
-	return out, nil
+	key := func(m TeamMemberView) teamMemberKey { return teamMemberKey{m.Name, uuid.MustParse(m.UserID)} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *teamMemberKey) ([]TeamMemberView, error) {
+		ms, err := s.ListTeamMembers(ctx, in.ID, size, after)
+		views := make([]TeamMemberView, 0, len(ms))
+		for _, m := range ms {
+			views = append(views, teamMemberView(m))
+		}
+		return views, err
+	})
+	return &TeamMembersOutput{Body: page}, err
 }
 
 // AddTeamMemberInput adds a member to a team.
 type AddTeamMemberInput struct {
-	ID   uuid.UUID `path:"id"`
+	httpapi.IDInput
 	Body struct {
 		UserID uuid.UUID `json:"user_id" doc:"The user id of a member of this tenant"`
 	}
@@ -174,10 +175,17 @@ func (s *Service) handleAddTeamMember(ctx context.Context, in *AddTeamMemberInpu
 
 // RemoveTeamMemberInput names a member of a team.
 type RemoveTeamMemberInput struct {
-	ID     uuid.UUID `path:"id"`
-	UserID uuid.UUID `path:"user_id"`
+	httpapi.IDInput
+	RawUserID string    `path:"user_id" format:"uuid" doc:"The member's user id"`
+	UserID    uuid.UUID `json:"-"`
 }
 
-func (s *Service) handleRemoveTeamMember(ctx context.Context, in *RemoveTeamMemberInput) (*struct{}, error) {
-	return &struct{}{}, s.RemoveTeamMember(ctx, in.ID, in.UserID)
+func (s *Service) handleRemoveTeamMember(ctx context.Context, in *RemoveTeamMemberInput) (*httpapi.NoContent, error) {
+	return &httpapi.NoContent{}, s.RemoveTeamMember(ctx, in.ID, in.UserID)
+}
+
+// Resolve parses the user id Huma has validated (huma.Resolver); see httpapi.IDInput.
+func (in *RemoveTeamMemberInput) Resolve(ctx huma.Context) []error {
+	in.UserID, _ = uuid.Parse(in.RawUserID)
+	return in.IDInput.Resolve(ctx)
 }

@@ -164,7 +164,7 @@ func TestTeamsLifecycle(t *testing.T) {
 	var names []string
 	page := httpapi.PageInput{Limit: 1}
 	for {
-		p, err := w.svc.ListTeams(w.viewer, page)
+		p, err := identity.ListTeamsPage(w.viewer, w.svc, page)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,7 +221,7 @@ func TestTeamMembers(t *testing.T) {
 			t.Fatalf("add a non-member: %v", err)
 		}
 	}
-	p, err := w.svc.ListTeamMembers(w.viewer, ops.ID, httpapi.PageInput{})
+	p, err := identity.ListTeamMembersPage(w.viewer, w.svc, ops.ID, httpapi.PageInput{})
 	if err != nil || len(p.Items) != 2 {
 		t.Fatalf("members: %+v, %v", p, err)
 	}
@@ -245,7 +245,7 @@ func TestTeamMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p, _ := w.svc.ListTeamMembers(w.ctxA, desk.ID, httpapi.PageInput{}); len(p.Items) != 0 {
+	if p, _ := identity.ListTeamMembersPage(w.ctxA, w.svc, desk.ID, httpapi.PageInput{}); len(p.Items) != 0 {
 		t.Errorf("a removed member is still in a team: %+v", p.Items)
 	}
 }
@@ -264,7 +264,7 @@ func TestTeamsAcrossTenants(t *testing.T) {
 		_, ops["get"] = w.svc.GetTeam(w.ctxB, id)
 		_, ops["rename"] = w.svc.RenameTeam(w.ctxB, id, "Mine")
 		ops["delete"] = w.svc.DeleteTeam(w.ctxB, id)
-		_, ops["list members"] = w.svc.ListTeamMembers(w.ctxB, id, httpapi.PageInput{})
+		_, ops["list members"] = identity.ListTeamMembersPage(w.ctxB, w.svc, id, httpapi.PageInput{})
 		_, ops["add member"] = w.svc.AddTeamMember(w.ctxB, id, w.adminB.id.UUID())
 		ops["remove member"] = w.svc.RemoveTeamMember(w.ctxB, id, w.ann.id.UUID())
 		for name, err := range ops {
@@ -273,7 +273,7 @@ func TestTeamsAcrossTenants(t *testing.T) {
 			}
 		}
 	}
-	if p, _ := w.svc.ListTeams(w.ctxB, httpapi.PageInput{}); len(p.Items) != 0 {
+	if p, _ := identity.ListTeamsPage(w.ctxB, w.svc, httpapi.PageInput{}); len(p.Items) != 0 {
 		t.Errorf("B lists A's teams: %+v", p.Items)
 	}
 	if got, _ := w.svc.GetTeam(w.ctxA, team.ID); got.Name != "Operations" || got.MemberCount != 1 {

@@ -31,8 +31,11 @@ type CategoryPage struct {
 }
 
 func (s *Service) handleListCategories(ctx context.Context, in *ListCatalogueInput) (*CategoryPage, error) {
-	p, err := s.ListCategories(ctx, in.Query, in.PageInput)
-	return &CategoryPage{Body: p}, err
+	key := func(x FlowCategory) categoryKey { return categoryKey{x.Sort, x.Name, x.ID} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *categoryKey) ([]FlowCategory, error) {
+		return s.ListCategories(ctx, in.Query, size, after)
+	})
+	return &CategoryPage{Body: page}, err
 }
 
 func (s *Service) handleGetCategory(ctx context.Context, in *CatalogueIDInput) (*CategoryOutput, error) {
@@ -82,8 +85,11 @@ type TagPage struct {
 }
 
 func (s *Service) handleListTags(ctx context.Context, in *ListCatalogueInput) (*TagPage, error) {
-	p, err := s.ListTags(ctx, in.Query, in.PageInput)
-	return &TagPage{Body: p}, err
+	key := func(x FlowTag) tagKey { return tagKey{x.Name, x.ID} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *tagKey) ([]FlowTag, error) {
+		return s.ListTags(ctx, in.Query, size, after)
+	})
+	return &TagPage{Body: page}, err
 }
 
 func (s *Service) handleGetTag(ctx context.Context, in *CatalogueIDInput) (*TagOutput, error) {

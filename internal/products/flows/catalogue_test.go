@@ -41,7 +41,7 @@ func TestCategories(t *testing.T) {
 	var globals int
 	page := httpapi.PageInput{Limit: 3}
 	for {
-		p, err := w.svc.ListCategories(w.vera, "", page)
+		p, err := w.svc.ListCategoriesPage(w.vera, "", page)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +59,7 @@ func TestCategories(t *testing.T) {
 	if len(names) != 10 || globals != 8 || names[0] != "Printing" || names[1] != "Line of business apps" || names[2] != "Email & Office" {
 		t.Errorf("list: %v (%d global)", names, globals)
 	}
-	if p, _ := w.svc.ListCategories(w.vera, "print", httpapi.PageInput{}); len(p.Items) != 2 {
+	if p, _ := w.svc.ListCategoriesPage(w.vera, "print", httpapi.PageInput{}); len(p.Items) != 2 {
 		t.Errorf("search: %+v", p.Items)
 	}
 	// Changes: the tenant's own (admins); a global one is Forbidden; B's is NotFound.
@@ -76,7 +76,7 @@ func TestCategories(t *testing.T) {
 	wantNotFound(t, w.svc.DeleteCategory(w.admin, theirs.ID), "delete another tenant's category")
 	_, err = w.svc.GetCategory(w.admin, theirs.ID)
 	wantNotFound(t, err, "get another tenant's category")
-	if p, _ := w.svc.ListCategories(w.admin, "B's", httpapi.PageInput{}); len(p.Items) != 0 {
+	if p, _ := w.svc.ListCategoriesPage(w.admin, "B's", httpapi.PageInput{}); len(p.Items) != 0 {
 		t.Errorf("another tenant's category is listed: %+v", p.Items)
 	}
 	// Deleting a category leaves its flows without one.
@@ -133,7 +133,7 @@ func TestTags(t *testing.T) {
 	_, err = w.svc.CreateTag(w.olga, "mine")
 	wantKind(t, err, errs.Forbidden, "an operator creates a tag")
 	theirs, _ := w.svc.CreateTag(w.adminB, "theirs")
-	p, err := w.svc.ListTags(w.vera, "OUT", httpapi.PageInput{})
+	p, err := w.svc.ListTagsPage(w.vera, "OUT", httpapi.PageInput{})
 	if err != nil || len(p.Items) != 1 || p.Items[0].ID != mine.ID {
 		t.Errorf("search: %+v, %v", p.Items, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tenantry/tenantry/internal/errs"
-	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/flows/store"
 	"github.com/tenantry/tenantry/internal/tenancy"
@@ -30,20 +29,16 @@ type categoryKey struct {
 	ID   uuid.UUID `json:"i"`
 }
 
-// ListCategories returns a page of the global and the tenant's categories by sort and name,
-// optionally those whose name contains q (any case).
-func (s *Service) ListCategories(ctx context.Context, q string, page httpapi.PageInput) (httpapi.Page[FlowCategory], error) {
+// ListCategories returns up to size+1 of the global and the tenant's categories by sort and name,
+// after the category after (nil: from the first), optionally those whose name contains q (any
+// case); see httpapi.List.
+func (s *Service) ListCategories(ctx context.Context, q string, size int, after *categoryKey) ([]FlowCategory, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
-		return httpapi.Page[FlowCategory]{}, fail("list categories", err)
+		return nil, fail("list categories", err)
 	}
-	var after categoryKey
-	hasAfter, err := page.After(&after)
-	if err != nil {
-		return httpapi.Page[FlowCategory]{}, err
-	}
-	p := store.ListCategoriesParams{TenantID: c.tenant, Q: text(q), Lim: int32(page.Size() + 1)}
-	if hasAfter {
+	p := store.ListCategoriesParams{TenantID: c.tenant, Q: text(q), Lim: int32(size + 1)}
+	if after != nil {
 		p.AfterSort, p.AfterName, p.AfterID = &after.Sort, &after.Name, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
 	var items []FlowCategory
@@ -55,9 +50,9 @@ func (s *Service) ListCategories(ctx context.Context, q string, page httpapi.Pag
 		return err
 	})
 	if err != nil {
-		return httpapi.Page[FlowCategory]{}, fail("list categories", err)
+		return nil, fail("list categories", err)
 	}
-	return httpapi.NewPage(items, page.Size(), func(x FlowCategory) any { return categoryKey{x.Sort, x.Name, x.ID} }), nil
+	return items, nil
 }
 
 // GetCategory returns a global or tenant category with flow_count: the live flows of the caller's

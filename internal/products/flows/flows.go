@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/flows/graph"
 	"github.com/tenantry/tenantry/internal/products/flows/store"
@@ -211,25 +210,21 @@ type flowKey struct {
 	ID      uuid.UUID `json:"i"`
 }
 
-// ListFlows returns a page of the live flows the caller can see, most recently changed first.
-func (s *Service) ListFlows(ctx context.Context, f FlowFilter, page httpapi.PageInput) (httpapi.Page[Flow], error) {
-	out, err := s.listFlows(ctx, f, page)
+// ListFlows returns up to size+1 of the live flows the caller can see, most recently changed
+// first, after the flow after (nil: from the newest); see httpapi.List.
+func (s *Service) ListFlows(ctx context.Context, f FlowFilter, size int, after *flowKey) ([]Flow, error) {
+	out, err := s.listFlows(ctx, f, size, after)
 	return out, fail("list", err)
 }
 
-func (s *Service) listFlows(ctx context.Context, f FlowFilter, page httpapi.PageInput) (httpapi.Page[Flow], error) {
+func (s *Service) listFlows(ctx context.Context, f FlowFilter, size int, after *flowKey) ([]Flow, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
-		return httpapi.Page[Flow]{}, err
-	}
-	var after flowKey
-	hasAfter, err := page.After(&after)
-	if err != nil {
-		return httpapi.Page[Flow]{}, err
+		return nil, err
 	}
 	p := store.ListFlowsParams{TenantID: c.tenant, UserID: c.user, Kind: text(f.Kind), Visibility: text(f.Visibility),
-		Category: nullID(f.Category), Tag: nullID(f.Tag), Q: text(f.Query), Lim: int32(page.Size() + 1)}
-	if hasAfter {
+		Category: nullID(f.Category), Tag: nullID(f.Tag), Q: text(f.Query), Lim: int32(size + 1)}
+	if after != nil {
 		p.AfterUpdated, p.AfterID = &after.Updated, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
 	var items []Flow
@@ -251,9 +246,9 @@ func (s *Service) listFlows(ctx context.Context, f FlowFilter, page httpapi.Page
 		return err
 	})
 	if err != nil {
-		return httpapi.Page[Flow]{}, err
+		return nil, err
 	}
-	return httpapi.NewPage(items, page.Size(), func(f Flow) any { return flowKey{f.UpdatedAt, f.ID} }), nil
+	return items, nil
 }
 
 // text returns nil for an empty filter.

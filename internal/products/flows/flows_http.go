@@ -74,9 +74,12 @@ type FlowPage struct {
 }
 
 func (s *Service) handleListFlows(ctx context.Context, in *ListFlowsInput) (*FlowPage, error) {
-	p, err := s.ListFlows(ctx, FlowFilter{Query: in.Query, Kind: in.Kind, Visibility: in.Visibility, Category: in.Category,
-		Tag: in.Tag}, in.PageInput)
-	return &FlowPage{Body: p}, err
+	f := FlowFilter{Query: in.Query, Kind: in.Kind, Visibility: in.Visibility, Category: in.Category, Tag: in.Tag}
+	key := func(x Flow) flowKey { return flowKey{x.UpdatedAt, x.ID} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *flowKey) ([]Flow, error) {
+		return s.ListFlows(ctx, f, size, after)
+	})
+	return &FlowPage{Body: page}, err
 }
 
 // UpdateFlowInput changes a flow's metadata; absent fields stay.

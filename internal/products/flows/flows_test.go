@@ -131,7 +131,7 @@ func TestFlowVisibility(t *testing.T) {
 					wantNotFound(t, err, "get a flow one cannot see")
 				}
 			}
-			p, err := w.svc.ListFlows(s.ctx, flows.FlowFilter{}, httpapi.PageInput{})
+			p, err := w.svc.ListFlowsPage(s.ctx, flows.FlowFilter{}, httpapi.PageInput{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -316,7 +316,7 @@ func TestListFlowsFilters(t *testing.T) {
 		if name == "another user's flows" {
 			ctx, want = w.oscar, []uuid.UUID{outlook.ID}
 		}
-		p, err := w.svc.ListFlows(ctx, c.f, httpapi.PageInput{})
+		p, err := w.svc.ListFlowsPage(ctx, c.f, httpapi.PageInput{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -332,7 +332,7 @@ func TestListFlowsFilters(t *testing.T) {
 	var got []uuid.UUID
 	page := httpapi.PageInput{Limit: 1}
 	for {
-		p, err := w.svc.ListFlows(w.olga, flows.FlowFilter{}, page)
+		p, err := w.svc.ListFlowsPage(w.olga, flows.FlowFilter{}, page)
 		if err != nil {
 			t.Fatal(err)
 		}

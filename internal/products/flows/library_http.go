@@ -60,20 +60,11 @@ type LibraryStepPage struct {
 }
 
 func (s *Service) handleListLibrarySteps(ctx context.Context, in *ListLibraryStepsInput) (*LibraryStepPage, error) {
-	var key LibraryStepKey
-	ok, err := in.After(&key)
-	if err != nil {
-		return nil, err
-	}
-	var after *LibraryStepKey
-	if ok {
-		after = &key
-	}
-	items, err := s.ListLibrarySteps(ctx, in.Query, in.Size(), after)
-	if err != nil {
-		return nil, err
-	}
-	return &LibraryStepPage{Body: httpapi.NewPage(items, in.Size(), func(x LibraryStep) any { return LibraryStepKey{UpdatedAt: x.UpdatedAt, ID: x.ID} })}, nil
+	key := func(x LibraryStep) LibraryStepKey { return LibraryStepKey{UpdatedAt: x.UpdatedAt, ID: x.ID} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *LibraryStepKey) ([]LibraryStep, error) {
+		return s.ListLibrarySteps(ctx, in.Query, size, after)
+	})
+	return &LibraryStepPage{Body: page}, err
 }
 
 // UpdateLibraryStepInput changes a library step; absent fields stay.

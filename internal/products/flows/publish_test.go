@@ -46,11 +46,11 @@ func TestPublishAndVersions(t *testing.T) {
 	if err != nil || old.Title != "First title" || old.Graph.Nodes[1].Title != "Restart in safe mode" || old.Graph.Nodes[1].ID != "fix" {
 		t.Errorf("version 1: %+v, %v", old, err)
 	}
-	p, err := w.svc.ListVersions(w.vera, f.ID, httpapi.PageInput{Limit: 1})
+	p, err := w.svc.ListVersionsPage(w.vera, f.ID, httpapi.PageInput{Limit: 1})
 	if err != nil || len(p.Items) != 1 || p.Items[0].Version != 2 || p.Items[0].Graph != nil || p.NextCursor == "" {
 		t.Fatalf("versions page 1: %+v, %v", p, err)
 	}
-	p, err = w.svc.ListVersions(w.vera, f.ID, httpapi.PageInput{Limit: 1, Cursor: p.NextCursor})
+	p, err = w.svc.ListVersionsPage(w.vera, f.ID, httpapi.PageInput{Limit: 1, Cursor: p.NextCursor})
 	if err != nil || len(p.Items) != 1 || p.Items[0].Version != 1 || p.NextCursor != "" {
 		t.Errorf("versions page 2: %+v, %v", p, err)
 	}
@@ -58,7 +58,7 @@ func TestPublishAndVersions(t *testing.T) {
 	wantNotFound(t, err, "a version that does not exist")
 	_, err = w.svc.GetVersion(w.adminB, f.ID, 1)
 	wantNotFound(t, err, "another tenant's version")
-	_, err = w.svc.ListVersions(w.adminB, f.ID, httpapi.PageInput{})
+	_, err = w.svc.ListVersionsPage(w.adminB, f.ID, httpapi.PageInput{})
 	wantNotFound(t, err, "another tenant's versions")
 	private := w.mustFlow(t, w.olga, flows.NewFlow{Graph: validGraph()})
 	if _, err := w.svc.Publish(w.olga, private.ID); err != nil {

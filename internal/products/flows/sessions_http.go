@@ -5,7 +5,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/tenantry/tenantry/internal/errs"
 	"github.com/tenantry/tenantry/internal/httpapi"
 )
 
@@ -76,28 +75,19 @@ type SessionPage struct {
 }
 
 func (s *Service) handleListSessions(ctx context.Context, in *ListSessionsInput) (*SessionPage, error) {
-	var key SessionKey
-	ok, err := in.After(&key)
-	if err != nil {
-		return nil, err
-	}
 	f := SessionFilter{Status: in.Status, Scope: in.Scope}
-	if in.FlowID != "" {
-		id, err := uuid.Parse(in.FlowID)
-		if err != nil {
-			return nil, errs.Invalidf("query.flow_id", "not a uuid")
-		}
-		f.FlowID = &id
-	}
-	var after *SessionKey
-	if ok {
-		after = &key
-	}
-	items, err := s.ListSessions(ctx, f, in.Size(), after)
+	flow, err := httpapi.OptionalID("query.flow_id", in.FlowID)
 	if err != nil {
 		return nil, err
 	}
-	return &SessionPage{Body: httpapi.NewPage(items, in.Size(), func(x FlowSessionSummary) any { return SessionKey{CreatedAt: x.CreatedAt, ID: x.ID} })}, nil
+	if flow.Valid {
+		f.FlowID = &flow.UUID
+	}
+	key := func(x FlowSessionSummary) SessionKey { return SessionKey{CreatedAt: x.CreatedAt, ID: x.ID} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *SessionKey) ([]FlowSessionSummary, error) {
+		return s.ListSessions(ctx, f, size, after)
+	})
+	return &SessionPage{Body: page}, err
 }
 
 func (s *Service) handleStartSession(ctx context.Context, in *SessionIDInput) (*SessionOutput, error) {

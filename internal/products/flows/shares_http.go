@@ -8,7 +8,7 @@ import (
 
 	"github.com/tenantry/tenantry/internal/errs"
 	"github.com/tenantry/tenantry/internal/httpapi"
-	"github.com/tenantry/tenantry/internal/platform/audit"
+	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
 // CreateShareInput creates a share link of one of the caller's sessions.
@@ -50,20 +50,11 @@ type SharePage struct {
 }
 
 func (s *Service) handleListMyShares(ctx context.Context, in *ListMySharesInput) (*SharePage, error) {
-	var key ShareKey
-	var after *ShareKey
-	if ok, err := in.After(&key); err != nil {
-		return nil, err
-	} else if ok {
-		after = &key
-	}
-	size := in.Size()
-	items, err := s.ListMyShares(ctx, size+1, after)
-	if err != nil {
-		return nil, err
-	}
-	page := httpapi.NewPage(items, size, func(sh Share) any { return ShareKey{CreatedAt: sh.CreatedAt, ID: sh.ID} })
-	return &SharePage{Body: page}, nil
+	key := func(sh Share) ShareKey { return ShareKey{CreatedAt: sh.CreatedAt, ID: sh.ID} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *ShareKey) ([]Share, error) {
+		return s.ListMyShares(ctx, size+1, after) // ListMyShares returns size items; List wants one more
+	})
+	return &SharePage{Body: page}, err
 }
 
 // ShareIDInput addresses one of the caller's share links.
@@ -92,7 +83,7 @@ type SharedSessionOutput struct {
 }
 
 func (s *Service) handleOpenShare(ctx context.Context, in *OpenShareInput) (*SharedSessionOutput, error) {
-	v := Visitor{IP: audit.RequestFrom(ctx).IP, UserAgent: in.UserAgent}
+	v := Visitor{IP: tenancy.RequestFrom(ctx).IP, UserAgent: in.UserAgent}
 	if c, ok := httpapi.ViewerFrom(ctx); ok {
 		v.User, v.Tenant = c.Principal.UserID, c.Tenant
 	}

@@ -36,7 +36,7 @@ func (s *Service) shareRoutes(api huma.API, log *slog.Logger) {
 	httpapi.Register(api, log, op("revoke-share", del, "/api/v1/shares/{id}", "Revoke one of your share links", shares, 204, nf), owner(tenancy.RoleViewer), s.handleRevokeShare)
 	open := op("open-share", get, "/api/v1/share/{token}", "Open a share link: the session, read-only (404 unknown or revoked, 410 expired, 401/403 account-only)", shares,
 		200, http.StatusUnauthorized, http.StatusForbidden, nf, http.StatusGone)
-	open.Metadata = map[string]any{httpapi.RateLimitPolicyKey: ratelimit.ShareLink}
+	open.Metadata = map[string]any{ratelimit.PolicyKey: ratelimit.ShareLink}
 	httpapi.Register(api, log, open, httpapi.Access{Class: httpapi.Public, Viewer: true}, s.handleOpenShare)
 
 	httpapi.Register(api, log, op("get-flows-settings", get, "/api/v1/flows/settings", "The tenant's flows settings", settings), member(tenancy.RoleAdmin), s.handleGetSettings)

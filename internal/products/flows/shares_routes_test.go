@@ -52,8 +52,8 @@ func TestShareRoutes(t *testing.T) {
 		ops[c.method+" "+c.path] = op
 	}
 	open := ops["GET /api/v1/share/{token}"]
-	if open.Metadata[httpapi.RateLimitPolicyKey] != ratelimit.ShareLink {
-		t.Errorf("open-share rate-limit policy %v, want %s", open.Metadata[httpapi.RateLimitPolicyKey], ratelimit.ShareLink)
+	if open.Metadata[ratelimit.PolicyKey] != ratelimit.ShareLink {
+		t.Errorf("open-share rate-limit policy %v, want %s", open.Metadata[ratelimit.PolicyKey], ratelimit.ShareLink)
 	}
 	for _, status := range []int{401, 403, 404, 410, 429} {
 		if !slices.Contains(open.Errors, status) {

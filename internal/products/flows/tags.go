@@ -6,7 +6,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tenantry/tenantry/internal/errs"
-	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/flows/store"
 	"github.com/tenantry/tenantry/internal/tenancy"
@@ -28,20 +27,16 @@ type tagKey struct {
 	ID   uuid.UUID `json:"i"`
 }
 
-// ListTags returns a page of the global and the tenant's tags by name, optionally those whose name
-// contains q (any case): the editor's autocompletion.
-func (s *Service) ListTags(ctx context.Context, q string, page httpapi.PageInput) (httpapi.Page[FlowTag], error) {
+// ListTags returns up to size+1 of the global and the tenant's tags by name, after the tag after
+// (nil: from the first), optionally those whose name contains q (any case): the editor's
+// autocompletion; see httpapi.List.
+func (s *Service) ListTags(ctx context.Context, q string, size int, after *tagKey) ([]FlowTag, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
-		return httpapi.Page[FlowTag]{}, fail("list tags", err)
+		return nil, fail("list tags", err)
 	}
-	var after tagKey
-	hasAfter, err := page.After(&after)
-	if err != nil {
-		return httpapi.Page[FlowTag]{}, err
-	}
-	p := store.ListTagsParams{TenantID: c.tenant, Q: text(q), Lim: int32(page.Size() + 1)}
-	if hasAfter {
+	p := store.ListTagsParams{TenantID: c.tenant, Q: text(q), Lim: int32(size + 1)}
+	if after != nil {
 		p.AfterName, p.AfterID = &after.Name, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
 	var items []FlowTag
@@ -53,9 +48,9 @@ func (s *Service) ListTags(ctx context.Context, q string, page httpapi.PageInput
 		return err
 	})
 	if err != nil {
-		return httpapi.Page[FlowTag]{}, fail("list tags", err)
+		return nil, fail("list tags", err)
 	}
-	return httpapi.NewPage(items, page.Size(), func(x FlowTag) any { return tagKey{x.Name, x.ID} }), nil
+	return items, nil
 }
 
 // GetTag returns a global or tenant tag with flow_count: the live flows of the caller's tenant with

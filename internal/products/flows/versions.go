@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/flows/graph"
 	"github.com/tenantry/tenantry/internal/products/flows/store"
@@ -35,25 +34,21 @@ type versionKey struct {
 	Version int32 `json:"v"`
 }
 
-// ListVersions returns a page of the versions of a flow the caller can see (NotFound otherwise),
-// newest first, without their graphs.
-func (s *Service) ListVersions(ctx context.Context, id uuid.UUID, page httpapi.PageInput) (httpapi.Page[Version], error) {
-	out, err := s.listVersions(ctx, id, page)
+// ListVersions returns up to size+1 of the versions of a flow the caller can see (NotFound
+// otherwise), newest first, before the version after (nil: from the newest), without their
+// graphs; see httpapi.List.
+func (s *Service) ListVersions(ctx context.Context, id uuid.UUID, size int, after *versionKey) ([]Version, error) {
+	out, err := s.listVersions(ctx, id, size, after)
 	return out, fail("list versions", err)
 }
 
-func (s *Service) listVersions(ctx context.Context, id uuid.UUID, page httpapi.PageInput) (httpapi.Page[Version], error) {
+func (s *Service) listVersions(ctx context.Context, id uuid.UUID, size int, after *versionKey) ([]Version, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
-		return httpapi.Page[Version]{}, err
+		return nil, err
 	}
-	var after versionKey
-	hasAfter, err := page.After(&after)
-	if err != nil {
-		return httpapi.Page[Version]{}, err
-	}
-	p := store.ListVersionsParams{TenantID: c.tenant, FlowID: id, Lim: int32(page.Size() + 1)}
-	if hasAfter {
+	p := store.ListVersionsParams{TenantID: c.tenant, FlowID: id, Lim: int32(size + 1)}
+	if after != nil {
 		p.Before = &after.Version
 	}
 	var items []Version
@@ -69,9 +64,9 @@ func (s *Service) listVersions(ctx context.Context, id uuid.UUID, page httpapi.P
 		return err
 	})
 	if err != nil {
-		return httpapi.Page[Version]{}, err
+		return nil, err
 	}
-	return httpapi.NewPage(items, page.Size(), func(v Version) any { return versionKey{v.Version} }), nil
+	return items, nil
 }
 
 // GetVersion returns one published version of a flow the caller can see, with its graph. An

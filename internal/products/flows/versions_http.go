@@ -52,8 +52,11 @@ type VersionPage struct {
 }
 
 func (s *Service) handleListVersions(ctx context.Context, in *ListVersionsInput) (*VersionPage, error) {
-	p, err := s.ListVersions(ctx, in.ID, in.PageInput)
-	return &VersionPage{Body: p}, err
+	key := func(v Version) versionKey { return versionKey{v.Version} }
+	page, err := httpapi.List(in.PageInput, key, func(size int, after *versionKey) ([]Version, error) {
+		return s.ListVersions(ctx, in.ID, size, after)
+	})
+	return &VersionPage{Body: page}, err
 }
 
 // GetVersionInput names one version of a flow.
