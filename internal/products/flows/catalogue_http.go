@@ -3,16 +3,8 @@ package flows
 import (
 	"context"
 
-	"github.com/google/uuid"
-
 	"github.com/tenantry/tenantry/internal/httpapi"
 )
-
-// CatalogueIDInput names a category or tag: a global one, or one of the caller's tenant. Another
-// tenant's answers like a random id: 404.
-type CatalogueIDInput struct {
-	ID uuid.UUID `path:"id"`
-}
 
 // ListCatalogueInput filters and pages categories or tags.
 type ListCatalogueInput struct {
@@ -38,7 +30,7 @@ func (s *Service) handleListCategories(ctx context.Context, in *ListCatalogueInp
 	return &CategoryPage{Body: page}, err
 }
 
-func (s *Service) handleGetCategory(ctx context.Context, in *CatalogueIDInput) (*CategoryOutput, error) {
+func (s *Service) handleGetCategory(ctx context.Context, in *httpapi.IDInput) (*CategoryOutput, error) {
 	c, err := s.GetCategory(ctx, in.ID)
 	return &CategoryOutput{Body: c}, err
 }
@@ -58,7 +50,7 @@ func (s *Service) handleCreateCategory(ctx context.Context, in *CreateCategoryIn
 
 // UpdateCategoryInput changes a category of the tenant; absent fields stay.
 type UpdateCategoryInput struct {
-	CatalogueIDInput
+	httpapi.IDInput
 	Body struct {
 		Name *string `json:"name,omitempty" minLength:"1" maxLength:"100"`
 		Sort *int32  `json:"sort,omitempty" minimum:"0" maximum:"100000"`
@@ -70,8 +62,8 @@ func (s *Service) handleUpdateCategory(ctx context.Context, in *UpdateCategoryIn
 	return &CategoryOutput{Body: c}, err
 }
 
-func (s *Service) handleDeleteCategory(ctx context.Context, in *CatalogueIDInput) (*struct{}, error) {
-	return &struct{}{}, s.DeleteCategory(ctx, in.ID)
+func (s *Service) handleDeleteCategory(ctx context.Context, in *httpapi.IDInput) (*httpapi.NoContent, error) {
+	return &httpapi.NoContent{}, s.DeleteCategory(ctx, in.ID)
 }
 
 // TagOutput is one tag.
@@ -92,7 +84,7 @@ func (s *Service) handleListTags(ctx context.Context, in *ListCatalogueInput) (*
 	return &TagPage{Body: page}, err
 }
 
-func (s *Service) handleGetTag(ctx context.Context, in *CatalogueIDInput) (*TagOutput, error) {
+func (s *Service) handleGetTag(ctx context.Context, in *httpapi.IDInput) (*TagOutput, error) {
 	t, err := s.GetTag(ctx, in.ID)
 	return &TagOutput{Body: t}, err
 }
@@ -111,7 +103,7 @@ func (s *Service) handleCreateTag(ctx context.Context, in *TagNameInput) (*TagOu
 
 // RenameTagInput renames a tag of the tenant.
 type RenameTagInput struct {
-	CatalogueIDInput
+	httpapi.IDInput
 	Body struct {
 		Name string `json:"name" minLength:"1" maxLength:"50"`
 	}
@@ -122,6 +114,6 @@ func (s *Service) handleRenameTag(ctx context.Context, in *RenameTagInput) (*Tag
 	return &TagOutput{Body: t}, err
 }
 
-func (s *Service) handleDeleteTag(ctx context.Context, in *CatalogueIDInput) (*struct{}, error) {
-	return &struct{}{}, s.DeleteTag(ctx, in.ID)
+func (s *Service) handleDeleteTag(ctx context.Context, in *httpapi.IDInput) (*httpapi.NoContent, error) {
+	return &httpapi.NoContent{}, s.DeleteTag(ctx, in.ID)
 }

@@ -10,12 +10,6 @@ import (
 	"github.com/tenantry/tenantry/internal/products/flows/graph"
 )
 
-// FlowIDInput names a flow. A flow of another tenant, or one the caller cannot see, answers like a
-// random id: 404.
-type FlowIDInput struct {
-	ID uuid.UUID `path:"id" doc:"The flow's id"`
-}
-
 // FlowOutput is one flow.
 type FlowOutput struct {
 	Body Flow
@@ -53,7 +47,7 @@ func deref(id *uuid.UUID) uuid.UUID {
 	return *id
 }
 
-func (s *Service) handleGetFlow(ctx context.Context, in *FlowIDInput) (*FlowOutput, error) {
+func (s *Service) handleGetFlow(ctx context.Context, in *httpapi.IDInput) (*FlowOutput, error) {
 	f, err := s.GetFlow(ctx, in.ID)
 	return &FlowOutput{Body: f}, err
 }
@@ -84,7 +78,7 @@ func (s *Service) handleListFlows(ctx context.Context, in *ListFlowsInput) (*Flo
 
 // UpdateFlowInput changes a flow's metadata; absent fields stay.
 type UpdateFlowInput struct {
-	FlowIDInput
+	httpapi.IDInput
 	Body struct {
 		Kind        *string      `json:"kind,omitempty" enum:"troubleshooting,procedural,maintenance"`
 		Title       *string      `json:"title,omitempty" minLength:"1" maxLength:"200"`
@@ -113,7 +107,7 @@ func (s *Service) handleUpdateFlow(ctx context.Context, in *UpdateFlowInput) (*F
 
 // SetVisibilityInput changes who can see a flow.
 type SetVisibilityInput struct {
-	FlowIDInput
+	httpapi.IDInput
 	Body struct {
 		Visibility string     `json:"visibility" enum:"private,team,account" doc:"private: the author only (only the author may choose it)"`
 		TeamID     *uuid.UUID `json:"team_id,omitempty" doc:"With visibility team: a team you are in"`
@@ -125,6 +119,6 @@ func (s *Service) handleSetVisibility(ctx context.Context, in *SetVisibilityInpu
 	return &FlowOutput{Body: f}, err
 }
 
-func (s *Service) handleDeleteFlow(ctx context.Context, in *FlowIDInput) (*struct{}, error) {
-	return &struct{}{}, s.DeleteFlow(ctx, in.ID)
+func (s *Service) handleDeleteFlow(ctx context.Context, in *httpapi.IDInput) (*httpapi.NoContent, error) {
+	return &httpapi.NoContent{}, s.DeleteFlow(ctx, in.ID)
 }

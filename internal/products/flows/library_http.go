@@ -8,12 +8,6 @@ import (
 	"github.com/tenantry/tenantry/internal/httpapi"
 )
 
-// LibraryStepIDInput addresses one library step. A step the caller cannot see, or cannot edit
-// when the operation changes it, answers exactly like a random id: 404.
-type LibraryStepIDInput struct {
-	ID uuid.UUID `path:"id" format:"uuid" doc:"The library step's id"`
-}
-
 // LibraryStepOutput is one library step.
 type LibraryStepOutput struct {
 	Body LibraryStep
@@ -43,7 +37,7 @@ func (s *Service) handleCreateLibraryStep(ctx context.Context, in *CreateLibrary
 	return &LibraryStepOutput{Body: out}, err
 }
 
-func (s *Service) handleGetLibraryStep(ctx context.Context, in *LibraryStepIDInput) (*LibraryStepOutput, error) {
+func (s *Service) handleGetLibraryStep(ctx context.Context, in *httpapi.IDInput) (*LibraryStepOutput, error) {
 	out, err := s.GetLibraryStep(ctx, in.ID)
 	return &LibraryStepOutput{Body: out}, err
 }
@@ -69,7 +63,7 @@ func (s *Service) handleListLibrarySteps(ctx context.Context, in *ListLibrarySte
 
 // UpdateLibraryStepInput changes a library step; absent fields stay.
 type UpdateLibraryStepInput struct {
-	LibraryStepIDInput
+	httpapi.IDInput
 	Body struct {
 		Title      *string    `json:"title,omitempty" minLength:"1" maxLength:"200"`
 		StepType   *string    `json:"step_type,omitempty" enum:"instruction,action,question,input,link,note,resolution"`
@@ -86,21 +80,18 @@ func (s *Service) handleUpdateLibraryStep(ctx context.Context, in *UpdateLibrary
 	return &LibraryStepOutput{Body: out}, err
 }
 
-// LibraryNoContent is the output of library operations that answer 204.
-type LibraryNoContent struct{}
-
-func (s *Service) handleDeleteLibraryStep(ctx context.Context, in *LibraryStepIDInput) (*LibraryNoContent, error) {
-	return &LibraryNoContent{}, s.DeleteLibraryStep(ctx, in.ID)
+func (s *Service) handleDeleteLibraryStep(ctx context.Context, in *httpapi.IDInput) (*httpapi.NoContent, error) {
+	return &httpapi.NoContent{}, s.DeleteLibraryStep(ctx, in.ID)
 }
 
-func (s *Service) handleSaveLibraryStep(ctx context.Context, in *LibraryStepIDInput) (*LibraryStepOutput, error) {
+func (s *Service) handleSaveLibraryStep(ctx context.Context, in *httpapi.IDInput) (*LibraryStepOutput, error) {
 	out, err := s.SaveLibraryStepCopy(ctx, in.ID)
 	return &LibraryStepOutput{Body: out}, err
 }
 
 // RateLibraryStepInput rates a library step.
 type RateLibraryStepInput struct {
-	LibraryStepIDInput
+	httpapi.IDInput
 	Body struct {
 		Rating int `json:"rating" minimum:"1" maximum:"5"`
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/google/uuid"
+
+	"github.com/tenantry/tenantry/internal/httpapi"
 )
 
 // CustomStepBody is a custom step to add to a session.
@@ -18,7 +20,7 @@ type CustomStepBody struct {
 
 // AddCustomStepInput adds a custom step to a session.
 type AddCustomStepInput struct {
-	SessionIDInput
+	httpapi.IDInput
 	Body CustomStepBody
 }
 
@@ -29,7 +31,7 @@ func (s *Service) handleAddCustomStep(ctx context.Context, in *AddCustomStepInpu
 
 // CustomStepIDInput addresses one custom step of a session.
 type CustomStepIDInput struct {
-	SessionIDInput
+	httpapi.IDInput
 	StepID uuid.UUID `path:"step_id" format:"uuid" doc:"The custom step's id"`
 }
 
@@ -61,7 +63,7 @@ const exportCSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none
 
 // ExportSessionInput asks for a session's documentation in one format.
 type ExportSessionInput struct {
-	SessionIDInput
+	httpapi.IDInput
 	Format string `query:"format" enum:"md,txt,html" default:"md" doc:"md: Markdown; txt: plain text; html: a self-contained HTML document"`
 }
 

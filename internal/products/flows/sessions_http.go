@@ -8,12 +8,6 @@ import (
 	"github.com/tenantry/tenantry/internal/httpapi"
 )
 
-// SessionIDInput addresses one session. Another user's session, the same tenant's included,
-// answers exactly like a random id: 404.
-type SessionIDInput struct {
-	ID uuid.UUID `path:"id" format:"uuid" doc:"The session's id"`
-}
-
 // SessionOutput is one session.
 type SessionOutput struct {
 	Body FlowSession
@@ -56,7 +50,7 @@ func (s *Service) handlePrepareSession(ctx context.Context, in *PrepareSessionIn
 	return &SessionOutput{Body: out}, err
 }
 
-func (s *Service) handleGetSession(ctx context.Context, in *SessionIDInput) (*SessionOutput, error) {
+func (s *Service) handleGetSession(ctx context.Context, in *httpapi.IDInput) (*SessionOutput, error) {
 	out, err := s.GetSession(ctx, in.ID)
 	return &SessionOutput{Body: out}, err
 }
@@ -90,14 +84,14 @@ func (s *Service) handleListSessions(ctx context.Context, in *ListSessionsInput)
 	return &SessionPage{Body: page}, err
 }
 
-func (s *Service) handleStartSession(ctx context.Context, in *SessionIDInput) (*SessionOutput, error) {
+func (s *Service) handleStartSession(ctx context.Context, in *httpapi.IDInput) (*SessionOutput, error) {
 	out, err := s.StartSession(ctx, in.ID)
 	return &SessionOutput{Body: out}, err
 }
 
 // SessionDecisionInput takes an option at the session's current node.
 type SessionDecisionInput struct {
-	SessionIDInput
+	httpapi.IDInput
 	Body struct {
 		OptionID string `json:"option_id" minLength:"1" maxLength:"64" doc:"An option of the current question node, or \"next\" to continue past another node"`
 		Note     string `json:"note,omitempty" maxLength:"20000"`
@@ -109,14 +103,14 @@ func (s *Service) handleDecide(ctx context.Context, in *SessionDecisionInput) (*
 	return &SessionOutput{Body: out}, err
 }
 
-func (s *Service) handleBack(ctx context.Context, in *SessionIDInput) (*SessionOutput, error) {
+func (s *Service) handleBack(ctx context.Context, in *httpapi.IDInput) (*SessionOutput, error) {
 	out, err := s.BackSession(ctx, in.ID)
 	return &SessionOutput{Body: out}, err
 }
 
 // SessionScratchpadInput replaces a session's scratchpad.
 type SessionScratchpadInput struct {
-	SessionIDInput
+	httpapi.IDInput
 	Body struct {
 		Text string `json:"text" doc:"At most 262144 bytes"`
 	}
@@ -129,7 +123,7 @@ func (s *Service) handleScratchpad(ctx context.Context, in *SessionScratchpadInp
 
 // SessionVariablesInput sets some of a session's variables.
 type SessionVariablesInput struct {
-	SessionIDInput
+	httpapi.IDInput
 	Body struct {
 		Values map[string]any `json:"values" doc:"Variable values by name; null unsets one"`
 	}
@@ -142,7 +136,7 @@ func (s *Service) handleVariables(ctx context.Context, in *SessionVariablesInput
 
 // UpdateSessionInput changes a session's ticket fields; absent fields stay.
 type UpdateSessionInput struct {
-	SessionIDInput
+	httpapi.IDInput
 	Body struct {
 		TicketNumber *string `json:"ticket_number,omitempty" maxLength:"100"`
 		ClientName   *string `json:"client_name,omitempty" maxLength:"200"`
@@ -156,7 +150,7 @@ func (s *Service) handleUpdateSession(ctx context.Context, in *UpdateSessionInpu
 
 // CompleteSessionInput ends a session with an outcome.
 type CompleteSessionInput struct {
-	SessionIDInput
+	httpapi.IDInput
 	Body struct {
 		Outcome string `json:"outcome" enum:"resolved,escalated,unresolved"`
 	}
@@ -167,7 +161,7 @@ func (s *Service) handleComplete(ctx context.Context, in *CompleteSessionInput) 
 	return &SessionOutput{Body: out}, err
 }
 
-func (s *Service) handleAbandon(ctx context.Context, in *SessionIDInput) (*SessionOutput, error) {
+func (s *Service) handleAbandon(ctx context.Context, in *httpapi.IDInput) (*SessionOutput, error) {
 	out, err := s.AbandonSession(ctx, in.ID)
 	return &SessionOutput{Body: out}, err
 }

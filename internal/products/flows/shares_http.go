@@ -57,17 +57,8 @@ func (s *Service) handleListMyShares(ctx context.Context, in *ListMySharesInput)
 	return &SharePage{Body: page}, err
 }
 
-// ShareIDInput addresses one of the caller's share links.
-type ShareIDInput struct {
-	ID string `path:"id" format:"uuid" doc:"The share's id; a share someone else created answers 404 like a random id"`
-}
-
-func (s *Service) handleRevokeShare(ctx context.Context, in *ShareIDInput) (*struct{}, error) {
-	id, err := uuid.Parse(in.ID)
-	if err != nil {
-		return nil, errs.ErrNotFound
-	}
-	return nil, s.RevokeShare(ctx, id)
+func (s *Service) handleRevokeShare(ctx context.Context, in *httpapi.IDInput) (*httpapi.NoContent, error) {
+	return &httpapi.NoContent{}, s.RevokeShare(ctx, in.ID)
 }
 
 // OpenShareInput opens a share link. An access token (Authorization: Bearer) is optional: it

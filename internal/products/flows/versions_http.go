@@ -12,14 +12,14 @@ type DraftOutput struct {
 	Body Draft
 }
 
-func (s *Service) handleGetDraft(ctx context.Context, in *FlowIDInput) (*DraftOutput, error) {
+func (s *Service) handleGetDraft(ctx context.Context, in *httpapi.IDInput) (*DraftOutput, error) {
 	d, err := s.GetDraft(ctx, in.ID)
 	return &DraftOutput{Body: d}, err
 }
 
 // SaveDraftInput replaces a flow's draft.
 type SaveDraftInput struct {
-	FlowIDInput
+	httpapi.IDInput
 	Body struct {
 		Graph graph.Graph `json:"graph" doc:"Stored as is, valid or not; the response lists its problems"`
 	}
@@ -35,14 +35,14 @@ type VersionOutput struct {
 	Body Version
 }
 
-func (s *Service) handlePublish(ctx context.Context, in *FlowIDInput) (*VersionOutput, error) {
+func (s *Service) handlePublish(ctx context.Context, in *httpapi.IDInput) (*VersionOutput, error) {
 	v, err := s.Publish(ctx, in.ID)
 	return &VersionOutput{Body: v}, err
 }
 
 // ListVersionsInput pages a flow's versions.
 type ListVersionsInput struct {
-	FlowIDInput
+	httpapi.IDInput
 	httpapi.PageInput
 }
 
@@ -61,7 +61,7 @@ func (s *Service) handleListVersions(ctx context.Context, in *ListVersionsInput)
 
 // GetVersionInput names one version of a flow.
 type GetVersionInput struct {
-	FlowIDInput
+	httpapi.IDInput
 	Version int32 `path:"version" minimum:"1" doc:"The version number"`
 }
 
@@ -72,7 +72,7 @@ func (s *Service) handleGetVersion(ctx context.Context, in *GetVersionInput) (*V
 
 // ForkFlowInput forks a flow.
 type ForkFlowInput struct {
-	FlowIDInput
+	httpapi.IDInput
 	Body struct {
 		Title  string `json:"title,omitempty" maxLength:"200" doc:"Default: the source's title with \" (fork)\""`
 		Reason string `json:"reason,omitempty" maxLength:"1000" doc:"Why the fork was made"`
