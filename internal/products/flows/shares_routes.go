@@ -18,29 +18,28 @@ import (
 // and reads an optional access token for account-only links. Settings are for admins; analytics
 // for every member. None of them admits API keys yet (the scope catalogue has no flows scopes).
 func (s *Service) shareRoutes(api huma.API, log *slog.Logger) {
-	const shares, settings, analytics = "Share links", "Flows settings", "Flows analytics"
-	const get, post, patch, del = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
-	const nf = http.StatusNotFound
-	op := func(id, method, path, summary, tag string, status ...int) huma.Operation {
-		o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{tag}}
-		if len(status) > 0 {
-			o.DefaultStatus, o.Errors = status[0], status[1:]
-		}
-		return o
-	}
+	rt := httpapi.NewRoutes(api, log)
+	shares, settings, analytics := rt.Tag("Share links"), rt.Tag("Flows settings"), rt.Tag("Flows analytics")
 	owner := func(r tenancy.Role) httpapi.Access { return httpapi.Access{Class: httpapi.OwnerOnly, Role: r} }
-	member := func(r tenancy.Role) httpapi.Access { return httpapi.Access{Class: httpapi.Tenant, Role: r} }
+	const nf = http.StatusNotFound
 
-	httpapi.Register(api, log, op("create-session-share", post, "/api/v1/sessions/{id}/shares", "Create a share link of one of your sessions (the token is shown once)", shares, 201, nf), owner(tenancy.RoleOperator), s.handleCreateShare)
-	httpapi.Register(api, log, op("list-my-shares", get, "/api/v1/shares/mine", "Your share links that are not revoked, newest first", shares), owner(tenancy.RoleViewer), s.handleListMyShares)
-	httpapi.Register(api, log, op("revoke-share", del, "/api/v1/shares/{id}", "Revoke one of your share links", shares, 204, nf), owner(tenancy.RoleViewer), s.handleRevokeShare)
-	open := op("open-share", get, "/api/v1/share/{token}", "Open a share link: the session, read-only (404 unknown or revoked, 410 expired, 401/403 account-only)", shares,
-		200, http.StatusUnauthorized, http.StatusForbidden, nf, http.StatusGone)
-	open.Metadata = map[string]any{ratelimit.PolicyKey: ratelimit.ShareLink}
-	httpapi.Register(api, log, open, httpapi.Access{Class: httpapi.Public, Viewer: true}, s.handleOpenShare)
+	httpapi.Post(shares, "/api/v1/sessions/{id}/shares", "create-session-share", owner(tenancy.RoleOperator),
+		s.handleCreateShare, "Create a share link of one of your sessions (the token is shown once)", 201, nf)
+	httpapi.Get(shares, "/api/v1/shares/mine", "list-my-shares", owner(tenancy.RoleViewer),
+		s.handleListMyShares, "Your share links that are not revoked, newest first")
+	httpapi.Delete(shares, "/api/v1/shares/{id}", "revoke-share", owner(tenancy.RoleViewer),
+		s.handleRevokeShare, "Revoke one of your share links", 204, nf)
+	open := huma.Operation{OperationID: "open-share", Method: http.MethodGet, Path: "/api/v1/share/{token}",
+		Summary:       "Open a share link: the session, read-only (404 unknown or revoked, 410 expired, 401/403 account-only)",
+		DefaultStatus: 200, Errors: []int{http.StatusUnauthorized, http.StatusForbidden, nf, http.StatusGone},
+		Metadata: map[string]any{ratelimit.PolicyKey: ratelimit.ShareLink}}
+	httpapi.Add(shares, open, httpapi.Access{Class: httpapi.Public, Viewer: true}, s.handleOpenShare)
 
-	httpapi.Register(api, log, op("get-flows-settings", get, "/api/v1/flows/settings", "The tenant's flows settings", settings), member(tenancy.RoleAdmin), s.handleGetSettings)
-	httpapi.Register(api, log, op("update-flows-settings", patch, "/api/v1/flows/settings", "Change the tenant's flows settings", settings), member(tenancy.RoleAdmin), s.handleUpdateSettings)
+	httpapi.Get(settings, "/api/v1/flows/settings", "get-flows-settings", httpapi.Admin(""),
+		s.handleGetSettings, "The tenant's flows settings")
+	httpapi.Patch(settings, "/api/v1/flows/settings", "update-flows-settings", httpapi.Admin(""),
+		s.handleUpdateSettings, "Change the tenant's flows settings")
 
-	httpapi.Register(api, log, op("flow-analytics", get, "/api/v1/analytics/flows/{flow_id}", "A flow's session figures over a time range (default: the last 30 days)", analytics, 200, nf), member(tenancy.RoleViewer), s.handleFlowAnalytics)
+	httpapi.Get(analytics, "/api/v1/analytics/flows/{flow_id}", "flow-analytics", httpapi.Viewer(""),
+		s.handleFlowAnalytics, "A flow's session figures over a time range (default: the last 30 days)", nf)
 }
