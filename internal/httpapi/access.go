@@ -33,11 +33,18 @@ type Access struct {
 	Class Class
 	Role  tenancy.Role
 	Scope string
+	// Viewer, on a Public operation only, reads an access token if the request sends one: a valid
+	// one names the signed-in viewer (ViewerFrom), a missing or invalid one leaves the request
+	// anonymous. The operation still answers everyone; nothing is refused for its credentials.
+	Viewer bool
 }
 
 // Validate reports whether the declaration is complete. Whether its scope exists is checked
 // against the scope catalogue when the server starts (CheckScopes).
 func (a Access) Validate() error {
+	if a.Viewer && a.Class != Public {
+		return fmt.Errorf("class %s takes no optional viewer (public operations only)", a.Class)
+	}
 	switch a.Class {
 	case Public, Authenticated, Platform:
 		if a.Role != "" || a.Scope != "" {
@@ -66,7 +73,11 @@ func Register[I, O any](api huma.API, log *slog.Logger, op huma.Operation, a Acc
 	if op.Extensions == nil {
 		op.Extensions = map[string]any{}
 	}
-	op.Extensions[AccessExtension] = map[string]any{"class": a.Class, "role": a.Role, "scope": a.Scope}
+	ext := map[string]any{"class": a.Class, "role": a.Role, "scope": a.Scope}
+	if a.Viewer {
+		ext["viewer"] = true
+	}
+	op.Extensions[AccessExtension] = ext
 	if op.Metadata == nil {
 		op.Metadata = map[string]any{}
 	}
@@ -86,6 +97,8 @@ const accessKey = "tenantry.access"
 
 func securityOf(a Access) []map[string][]string {
 	switch {
+	case a.Class == Public && a.Viewer: // an access token is optional
+		return []map[string][]string{{}, {"bearer": {}}}
 	case a.Class == Public:
 		return nil
 	case a.Scope != "":

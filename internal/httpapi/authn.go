@@ -87,7 +87,11 @@ func authorize(api huma.API, log *slog.Logger, authn Authenticator, denied Denie
 			return
 		}
 		if a.Class == Public {
-			next(huma.WithContext(ctx, rctx))
+			pctx := huma.WithContext(ctx, rctx)
+			if a.Viewer {
+				pctx = withViewer(pctx, authn)
+			}
+			next(pctx)
 			return
 		}
 		creds := credentialsOf(ctx)

@@ -15,6 +15,7 @@ const (
 	PrincipalAPIKey PrincipalKind = "api_key" // an API key bound to one tenant
 	PrincipalStaff  PrincipalKind = "staff"   // platform staff under a time-limited grant
 	PrincipalSystem PrincipalKind = "system"  // background work of the service itself
+	PrincipalShare  PrincipalKind = "share"   // the holder of a share link, opening that one share (KeyID: the share id)
 	PrincipalAnon   PrincipalKind = "anonymous"
 )
 
@@ -22,7 +23,7 @@ const (
 type Principal struct {
 	Kind   PrincipalKind
 	UserID UserID // the user (for API keys: the member who created the key); zero for anonymous
-	KeyID  string // the API key or staff grant id, when Kind is api_key or staff
+	KeyID  string // the API key, staff grant or share id, when Kind is api_key, staff or share
 }
 
 // Scope is what a request runs under: its tenant, principal, role and API-key scopes.

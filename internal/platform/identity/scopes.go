@@ -16,3 +16,12 @@ func MemberScopes() []tenancy.ScopeInfo {
 		{Name: "members:read", MinRole: tenancy.RoleAdmin, Doc: "read members and invitations"},
 	}
 }
+
+// TeamScopes are the API-key scopes of teams: reading them is in a new key's default set, managing
+// them is for admins. internal/app adds them to the scope catalogue when it registers teamRoutes.
+func TeamScopes() []tenancy.ScopeInfo {
+	return []tenancy.ScopeInfo{
+		{Name: "teams:read", MinRole: tenancy.RoleViewer, Default: true, Doc: "read teams and their members"},
+		{Name: "teams:write", MinRole: tenancy.RoleAdmin, Doc: "create, rename and delete teams, and change their members"},
+	}
+}

@@ -3,3 +3,34 @@
 //   sqlc v1.31.1
 
 package store
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+type FlowSession struct {
+	TenantID     uuid.UUID
+	ID           uuid.UUID
+	UserID       uuid.UUID
+	AssignedTo   uuid.NullUUID
+	FlowID       uuid.NullUUID
+	FlowVersion  *int32
+	Snapshot     []byte
+	Status       string
+	Outcome      *string
+	Run          []byte
+	CustomSteps  []byte
+	Scratchpad   string
+	Variables    []byte
+	TicketNumber string
+	ClientName   string
+	BatchID      uuid.NullUUID
+	TargetLabel  *string
+	StartedAt    *time.Time
+	CompletedAt  *time.Time
+	AbandonedAt  *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}

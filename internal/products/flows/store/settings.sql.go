@@ -28,3 +28,19 @@ func (q *Queries) GetSettings(ctx context.Context, tenantID uuid.UUID) (GetSetti
 	err := row.Scan(&i.AllowPublicShares, &i.UpdatedAt)
 	return i, err
 }
+
+const upsertSettings = `-- name: UpsertSettings :exec
+INSERT INTO flow_settings (tenant_id, allow_public_shares) VALUES ($1, $2)
+ON CONFLICT (tenant_id) DO UPDATE SET allow_public_shares = EXCLUDED.allow_public_shares, updated_at = now()
+`
+
+type UpsertSettingsParams struct {
+	TenantID          uuid.UUID
+	AllowPublicShares bool
+}
+
+// Sets whether the tenant allows public share links, creating the settings row on first change.
+func (q *Queries) UpsertSettings(ctx context.Context, arg UpsertSettingsParams) error {
+	_, err := q.db.Exec(ctx, upsertSettings, arg.TenantID, arg.AllowPublicShares)
+	return err
+}
