@@ -21,6 +21,7 @@ import (
 	"github.com/tenantry/tenantry/internal/platform/ratelimit"
 	"github.com/tenantry/tenantry/internal/platform/staff"
 	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/products/flows"
 	"github.com/tenantry/tenantry/internal/products/parking"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
@@ -95,6 +96,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	parkingSvc := parking.New(db, log)
 	ids.Routes(srv.API(), log, parkingSvc.TenantCreated)
 	parkingSvc.Routes(srv.API(), log)
+	flows.New(db, log).Routes(srv.API(), log)
 	apiKeys.Routes(srv.API(), log)
 	audit.NewLog(db).Routes(srv.API(), log)
 	h, err := srv.Handler()
@@ -127,7 +129,7 @@ func scopeCatalogue() (tenancy.ScopeCatalogue, error) {
 	return tenancy.NewScopeCatalogue(
 		identity.ProfileScopes(),
 		parking.Scopes(),
-		identity.MemberScopes(), audit.Scopes(), apikeys.Scopes(),
+		identity.TeamScopes(), identity.MemberScopes(), audit.Scopes(), apikeys.Scopes(),
 	)
 }
 

@@ -18,7 +18,7 @@ func MemberScopes() []tenancy.ScopeInfo {
 }
 
 // TeamScopes are the API-key scopes of teams: reading them is in a new key's default set, managing
-// them is for admins. internal/app adds them to the scope catalogue when it registers teamRoutes.
+// them is for admins; internal/app adds them to the scope catalogue.
 func TeamScopes() []tenancy.ScopeInfo {
 	return []tenancy.ScopeInfo{
 		{Name: "teams:read", MinRole: tenancy.RoleViewer, Default: true, Doc: "read teams and their members"},

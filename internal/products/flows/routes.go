@@ -10,6 +10,7 @@ import (
 // live next to their resources: flowRoutes (flows, versions, categories, tags), sessionRoutes
 // (sessions, exports, the step library) and shareRoutes (share links, settings, analytics).
 func (s *Service) Routes(api huma.API, log *slog.Logger) {
-	_ = api
-	_ = log
+	s.flowRoutes(api, log)
+	s.sessionRoutes(api, log)
+	s.shareRoutes(api, log)
 }

@@ -24,9 +24,9 @@ type AddCustomStepInput struct {
 	Body CustomStepBody
 }
 
-func (s *Service) handleAddCustomStep(ctx context.Context, in *AddCustomStepInput) (*SessionOutput, error) {
+func (s *Service) handleAddCustomStep(ctx context.Context, in *AddCustomStepInput) (*FlowSessionOutput, error) {
 	out, err := s.AddCustomStep(ctx, in.ID, CustomStepFields(in.Body))
-	return &SessionOutput{Body: out}, err
+	return &FlowSessionOutput{Body: out}, err
 }
 
 // CustomStepIDInput addresses one custom step of a session.
@@ -46,15 +46,15 @@ type UpdateCustomStepInput struct {
 	}
 }
 
-func (s *Service) handleUpdateCustomStep(ctx context.Context, in *UpdateCustomStepInput) (*SessionOutput, error) {
+func (s *Service) handleUpdateCustomStep(ctx context.Context, in *UpdateCustomStepInput) (*FlowSessionOutput, error) {
 	b := in.Body
 	out, err := s.UpdateCustomStep(ctx, in.ID, in.StepID, CustomStepFields{Title: b.Title, Content: b.Content, Result: b.Result, AfterNodeID: b.AfterNodeID})
-	return &SessionOutput{Body: out}, err
+	return &FlowSessionOutput{Body: out}, err
 }
 
-func (s *Service) handleDeleteCustomStep(ctx context.Context, in *CustomStepIDInput) (*SessionOutput, error) {
+func (s *Service) handleDeleteCustomStep(ctx context.Context, in *CustomStepIDInput) (*FlowSessionOutput, error) {
 	out, err := s.DeleteCustomStep(ctx, in.ID, in.StepID)
-	return &SessionOutput{Body: out}, err
+	return &FlowSessionOutput{Body: out}, err
 }
 
 // exportCSP is the Content-Security-Policy of every export download: nothing may load or run

@@ -8,8 +8,8 @@ import (
 	"github.com/tenantry/tenantry/internal/httpapi"
 )
 
-// SessionOutput is one session.
-type SessionOutput struct {
+// FlowSessionOutput is one session.
+type FlowSessionOutput struct {
 	Body FlowSession
 }
 
@@ -26,10 +26,10 @@ type CreateSessionInput struct {
 	Body NewSessionBody
 }
 
-func (s *Service) handleCreateSession(ctx context.Context, in *CreateSessionInput) (*SessionOutput, error) {
+func (s *Service) handleCreateSession(ctx context.Context, in *CreateSessionInput) (*FlowSessionOutput, error) {
 	b := in.Body
 	out, err := s.CreateSession(ctx, NewSession{FlowID: b.FlowID, Variables: b.Variables, TicketNumber: b.TicketNumber, ClientName: b.ClientName})
-	return &SessionOutput{Body: out}, err
+	return &FlowSessionOutput{Body: out}, err
 }
 
 // PrepareSessionBody prepares a session for later, optionally for another member.
@@ -43,16 +43,16 @@ type PrepareSessionInput struct {
 	Body PrepareSessionBody
 }
 
-func (s *Service) handlePrepareSession(ctx context.Context, in *PrepareSessionInput) (*SessionOutput, error) {
+func (s *Service) handlePrepareSession(ctx context.Context, in *PrepareSessionInput) (*FlowSessionOutput, error) {
 	b := in.Body
 	out, err := s.PrepareSession(ctx, NewSession{FlowID: b.FlowID, AssignedTo: b.AssignedTo, Variables: b.Variables,
 		TicketNumber: b.TicketNumber, ClientName: b.ClientName})
-	return &SessionOutput{Body: out}, err
+	return &FlowSessionOutput{Body: out}, err
 }
 
-func (s *Service) handleGetSession(ctx context.Context, in *httpapi.IDInput) (*SessionOutput, error) {
+func (s *Service) handleGetSession(ctx context.Context, in *httpapi.IDInput) (*FlowSessionOutput, error) {
 	out, err := s.GetSession(ctx, in.ID)
-	return &SessionOutput{Body: out}, err
+	return &FlowSessionOutput{Body: out}, err
 }
 
 // ListSessionsInput filters and pages the caller's sessions.
@@ -84,9 +84,9 @@ func (s *Service) handleListSessions(ctx context.Context, in *ListSessionsInput)
 	return &SessionPage{Body: page}, err
 }
 
-func (s *Service) handleStartSession(ctx context.Context, in *httpapi.IDInput) (*SessionOutput, error) {
+func (s *Service) handleStartSession(ctx context.Context, in *httpapi.IDInput) (*FlowSessionOutput, error) {
 	out, err := s.StartSession(ctx, in.ID)
-	return &SessionOutput{Body: out}, err
+	return &FlowSessionOutput{Body: out}, err
 }
 
 // SessionDecisionInput takes an option at the session's current node.
@@ -98,14 +98,14 @@ type SessionDecisionInput struct {
 	}
 }
 
-func (s *Service) handleDecide(ctx context.Context, in *SessionDecisionInput) (*SessionOutput, error) {
+func (s *Service) handleDecide(ctx context.Context, in *SessionDecisionInput) (*FlowSessionOutput, error) {
 	out, err := s.DecideSession(ctx, in.ID, in.Body.OptionID, in.Body.Note)
-	return &SessionOutput{Body: out}, err
+	return &FlowSessionOutput{Body: out}, err
 }
 
-func (s *Service) handleBack(ctx context.Context, in *httpapi.IDInput) (*SessionOutput, error) {
+func (s *Service) handleBack(ctx context.Context, in *httpapi.IDInput) (*FlowSessionOutput, error) {
 	out, err := s.BackSession(ctx, in.ID)
-	return &SessionOutput{Body: out}, err
+	return &FlowSessionOutput{Body: out}, err
 }
 
 // SessionScratchpadInput replaces a session's scratchpad.
@@ -116,9 +116,9 @@ type SessionScratchpadInput struct {
 	}
 }
 
-func (s *Service) handleScratchpad(ctx context.Context, in *SessionScratchpadInput) (*SessionOutput, error) {
+func (s *Service) handleScratchpad(ctx context.Context, in *SessionScratchpadInput) (*FlowSessionOutput, error) {
 	out, err := s.SetScratchpad(ctx, in.ID, in.Body.Text)
-	return &SessionOutput{Body: out}, err
+	return &FlowSessionOutput{Body: out}, err
 }
 
 // SessionVariablesInput sets some of a session's variables.
@@ -129,9 +129,9 @@ type SessionVariablesInput struct {
 	}
 }
 
-func (s *Service) handleVariables(ctx context.Context, in *SessionVariablesInput) (*SessionOutput, error) {
+func (s *Service) handleVariables(ctx context.Context, in *SessionVariablesInput) (*FlowSessionOutput, error) {
 	out, err := s.SetSessionVariables(ctx, in.ID, in.Body.Values)
-	return &SessionOutput{Body: out}, err
+	return &FlowSessionOutput{Body: out}, err
 }
 
 // UpdateSessionInput changes a session's ticket fields; absent fields stay.
@@ -143,9 +143,9 @@ type UpdateSessionInput struct {
 	}
 }
 
-func (s *Service) handleUpdateSession(ctx context.Context, in *UpdateSessionInput) (*SessionOutput, error) {
+func (s *Service) handleUpdateSession(ctx context.Context, in *UpdateSessionInput) (*FlowSessionOutput, error) {
 	out, err := s.UpdateSessionDetails(ctx, in.ID, SessionDetails{TicketNumber: in.Body.TicketNumber, ClientName: in.Body.ClientName})
-	return &SessionOutput{Body: out}, err
+	return &FlowSessionOutput{Body: out}, err
 }
 
 // CompleteSessionInput ends a session with an outcome.
@@ -156,12 +156,12 @@ type CompleteSessionInput struct {
 	}
 }
 
-func (s *Service) handleComplete(ctx context.Context, in *CompleteSessionInput) (*SessionOutput, error) {
+func (s *Service) handleComplete(ctx context.Context, in *CompleteSessionInput) (*FlowSessionOutput, error) {
 	out, err := s.CompleteSession(ctx, in.ID, in.Body.Outcome)
-	return &SessionOutput{Body: out}, err
+	return &FlowSessionOutput{Body: out}, err
 }
 
-func (s *Service) handleAbandon(ctx context.Context, in *httpapi.IDInput) (*SessionOutput, error) {
+func (s *Service) handleAbandon(ctx context.Context, in *httpapi.IDInput) (*FlowSessionOutput, error) {
 	out, err := s.AbandonSession(ctx, in.ID)
-	return &SessionOutput{Body: out}, err
+	return &FlowSessionOutput{Body: out}, err
 }

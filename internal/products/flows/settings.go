@@ -15,31 +15,31 @@ import (
 // errSettingsRole is the 403 of a caller below admin asking for the flows settings.
 var errSettingsRole = errs.E(errs.Forbidden, "your role does not allow this")
 
-// Settings are a tenant's flows settings.
-type Settings struct {
+// FlowsSettings are a tenant's flows settings.
+type FlowsSettings struct {
 	AllowPublicShares bool       `json:"allow_public_shares" doc:"Members may create share links that anyone holding the link can open; default false"`
 	UpdatedAt         *time.Time `json:"updated_at,omitempty" doc:"Absent while the tenant has the defaults"`
 }
 
-// SettingsChange is a partial change of the settings; nil means "unchanged".
-type SettingsChange struct {
+// FlowsSettingsChange is a partial change of the settings; nil means "unchanged".
+type FlowsSettingsChange struct {
 	AllowPublicShares *bool
 }
 
 // GetSettings returns the tenant's flows settings (the defaults until an admin changes them).
 // Admins and owners only (Forbidden otherwise).
-func (s *Service) GetSettings(ctx context.Context) (Settings, error) {
+func (s *Service) GetSettings(ctx context.Context) (FlowsSettings, error) {
 	sc, err := adminScope(ctx)
 	if err != nil {
-		return Settings{}, err
+		return FlowsSettings{}, err
 	}
-	var out Settings
+	var out FlowsSettings
 	err = s.db.Read(ctx, func(q postgres.Querier) error {
 		out, err = settingsOf(ctx, store.New(q), sc)
 		return err
 	})
 	if err != nil {
-		return Settings{}, fmt.Errorf("flows: get settings: %w", err)
+		return FlowsSettings{}, fmt.Errorf("flows: get settings: %w", err)
 	}
 	return out, nil
 }
@@ -48,12 +48,12 @@ func (s *Service) GetSettings(ctx context.Context) (Settings, error) {
 // flows.settings_update in the same transaction. An empty change writes nothing. Admins and
 // owners only (Forbidden otherwise). Turning public shares off leaves existing public links open
 // (revoke them one by one); it stops new ones.
-func (s *Service) UpdateSettings(ctx context.Context, c SettingsChange) (Settings, error) {
+func (s *Service) UpdateSettings(ctx context.Context, c FlowsSettingsChange) (FlowsSettings, error) {
 	sc, err := adminScope(ctx)
 	if err != nil {
-		return Settings{}, err
+		return FlowsSettings{}, err
 	}
-	var out Settings
+	var out FlowsSettings
 	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
 		if c.AllowPublicShares != nil {
@@ -71,7 +71,7 @@ func (s *Service) UpdateSettings(ctx context.Context, c SettingsChange) (Setting
 		return err
 	})
 	if err != nil {
-		return Settings{}, fmt.Errorf("flows: update settings: %w", err)
+		return FlowsSettings{}, fmt.Errorf("flows: update settings: %w", err)
 	}
 	return out, nil
 }
@@ -89,12 +89,12 @@ func adminScope(ctx context.Context) (tenancy.Scope, error) {
 }
 
 // settingsOf reads the tenant's settings; no row means the defaults.
-func settingsOf(ctx context.Context, st *store.Queries, sc tenancy.Scope) (Settings, error) {
+func settingsOf(ctx context.Context, st *store.Queries, sc tenancy.Scope) (FlowsSettings, error) {
 	r, err := st.GetSettings(ctx, sc.Tenant.UUID())
 	if postgres.IsNoRows(err) {
-		return Settings{}, nil
+		return FlowsSettings{}, nil
 	} else if err != nil {
-		return Settings{}, err
+		return FlowsSettings{}, err
 	}
-	return Settings{AllowPublicShares: r.AllowPublicShares, UpdatedAt: &r.UpdatedAt}, nil
+	return FlowsSettings{AllowPublicShares: r.AllowPublicShares, UpdatedAt: &r.UpdatedAt}, nil
 }

@@ -2,32 +2,32 @@ package flows
 
 import "context"
 
-// SettingsOutput is the tenant's flows settings.
-type SettingsOutput struct {
-	Body Settings
+// FlowsSettingsOutput is the tenant's flows settings.
+type FlowsSettingsOutput struct {
+	Body FlowsSettings
 }
 
-func (s *Service) handleGetSettings(ctx context.Context, _ *struct{}) (*SettingsOutput, error) {
+func (s *Service) handleGetSettings(ctx context.Context, _ *struct{}) (*FlowsSettingsOutput, error) {
 	set, err := s.GetSettings(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &SettingsOutput{Body: set}, nil
+	return &FlowsSettingsOutput{Body: set}, nil
 }
 
-// UpdateSettingsInput changes the tenant's flows settings. The body admits only the fields below:
+// UpdateFlowsSettingsInput changes the tenant's flows settings. The body admits only the fields below:
 // any other key (rate_limits, tenant_id, ...) is refused with 422 before anything runs.
-type UpdateSettingsInput struct {
+type UpdateFlowsSettingsInput struct {
 	Body struct {
 		_                 struct{} `additionalProperties:"false"`
 		AllowPublicShares *bool    `json:"allow_public_shares,omitempty" doc:"Allow share links that anyone holding the link can open"`
 	}
 }
 
-func (s *Service) handleUpdateSettings(ctx context.Context, in *UpdateSettingsInput) (*SettingsOutput, error) {
-	set, err := s.UpdateSettings(ctx, SettingsChange{AllowPublicShares: in.Body.AllowPublicShares})
+func (s *Service) handleUpdateSettings(ctx context.Context, in *UpdateFlowsSettingsInput) (*FlowsSettingsOutput, error) {
+	set, err := s.UpdateSettings(ctx, FlowsSettingsChange{AllowPublicShares: in.Body.AllowPublicShares})
 	if err != nil {
 		return nil, err
 	}
-	return &SettingsOutput{Body: set}, nil
+	return &FlowsSettingsOutput{Body: set}, nil
 }

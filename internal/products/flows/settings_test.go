@@ -18,18 +18,18 @@ func TestFlowsSettings(t *testing.T) {
 	if err != nil || set.AllowPublicShares || set.UpdatedAt != nil {
 		t.Fatalf("defaults: %+v, %v", set, err)
 	}
-	if set, err = w.svc.UpdateSettings(admin, flows.SettingsChange{}); err != nil || set.UpdatedAt != nil {
+	if set, err = w.svc.UpdateSettings(admin, flows.FlowsSettingsChange{}); err != nil || set.UpdatedAt != nil {
 		t.Fatalf("empty change: %+v, %v (want nothing written)", set, err)
 	}
 	on := true
-	if set, err = w.svc.UpdateSettings(admin, flows.SettingsChange{AllowPublicShares: &on}); err != nil || !set.AllowPublicShares || set.UpdatedAt == nil {
+	if set, err = w.svc.UpdateSettings(admin, flows.FlowsSettingsChange{AllowPublicShares: &on}); err != nil || !set.AllowPublicShares || set.UpdatedAt == nil {
 		t.Fatalf("turned on: %+v, %v", set, err)
 	}
 	if set, err = w.svc.GetSettings(admin); err != nil || !set.AllowPublicShares {
 		t.Fatalf("read back: %+v, %v", set, err)
 	}
 	off := false
-	if set, err = w.svc.UpdateSettings(admin, flows.SettingsChange{AllowPublicShares: &off}); err != nil || set.AllowPublicShares {
+	if set, err = w.svc.UpdateSettings(admin, flows.FlowsSettingsChange{AllowPublicShares: &off}); err != nil || set.AllowPublicShares {
 		t.Fatalf("turned off: %+v, %v", set, err)
 	}
 	n := w.count(t, admin, `SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = 'flows.settings_update' AND target_id = $2`,
@@ -45,7 +45,7 @@ func TestFlowsSettings(t *testing.T) {
 		if _, err := w.svc.GetSettings(ctx); errs.KindOf(err) != errs.Forbidden {
 			t.Errorf("%s reads the settings: %v", m.role, err)
 		}
-		if _, err := w.svc.UpdateSettings(ctx, flows.SettingsChange{AllowPublicShares: &on}); errs.KindOf(err) != errs.Forbidden {
+		if _, err := w.svc.UpdateSettings(ctx, flows.FlowsSettingsChange{AllowPublicShares: &on}); errs.KindOf(err) != errs.Forbidden {
 			t.Errorf("%s changes the settings: %v", m.role, err)
 		}
 	}

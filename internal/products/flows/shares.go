@@ -22,7 +22,7 @@ import (
 
 // Share visibilities: who may open a share link besides its holder's knowledge of the token.
 const (
-	SharePublic  = "public"  // anyone holding the link (the tenant must allow it: Settings.AllowPublicShares)
+	SharePublic  = "public"  // anyone holding the link (the tenant must allow it: FlowsSettings.AllowPublicShares)
 	ShareAccount = "account" // members of the share's tenant, signed in
 )
 

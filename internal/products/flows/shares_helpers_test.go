@@ -207,7 +207,7 @@ func (w *shareWorld) seedFlow(t *testing.T, tn shareTenant, m shareMember, visib
 // allowPublic sets tenant tn's allow_public_shares through the service, as its admin.
 func (w *shareWorld) allowPublic(t *testing.T, tn shareTenant, allow bool) {
 	t.Helper()
-	if _, err := w.svc.UpdateSettings(w.as(t, tn, tn.admin), flows.SettingsChange{AllowPublicShares: &allow}); err != nil {
+	if _, err := w.svc.UpdateSettings(w.as(t, tn, tn.admin), flows.FlowsSettingsChange{AllowPublicShares: &allow}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -15,7 +15,7 @@ import (
 // links are owner-only (no API keys): creating one needs operator or above, and the role is
 // checked before the session is looked at, so a viewer's 403 says nothing about any session.
 // Opening a link is public, rate-limited per client address (ratelimit.ShareLink, 30 a minute),
-// and reads an optional access token for account-only links. Settings are for admins; analytics
+// and reads an optional access token for account-only links. FlowsSettings are for admins; analytics
 // for every member. None of them admits API keys yet (the scope catalogue has no flows scopes).
 func (s *Service) shareRoutes(api huma.API, log *slog.Logger) {
 	rt := httpapi.NewRoutes(api, log)
