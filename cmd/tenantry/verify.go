@@ -49,6 +49,7 @@ func expectation() verify.Expect {
 		OwnerRole: postgres.OwnerRole, AppRole: postgres.AppRole, SystemRole: postgres.SystemRole,
 		SystemGrants: postgres.SystemGrants(),
 		GlobalUnique: globalUnique,
+		GlobalTables: postgres.GlobalTables(),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -258,5 +259,61 @@ func checkGlobalRows(t testing.TB, w *world) {
 	})
 	if err != nil || n != 2 {
 		t.Errorf("positive control: A sees %d of its own tenant and user rows, want 2 (%v)", n, err)
+	}
+}
+
+// readOnlyGlobals are the registered global tables the application role may only read: the
+// catalogues every tenant shares (flow_global_categories, flow_global_tags).
+func readOnlyGlobals() []string {
+	var out []string
+	for table, privs := range postgres.GlobalTables() {
+		if len(privs) == 1 && privs[0] == "SELECT" {
+			out = append(out, table)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestGlobalCataloguesAreReadOnly: as the application role in a tenant's scope, a shared catalogue
+// reads (its rows exist: the positive control) and refuses every write.
+func TestGlobalCataloguesAreReadOnly(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 2)
+	tables := readOnlyGlobals()
+	if len(tables) == 0 {
+		t.Fatal("no read-only global table is registered; the check proves nothing")
+	}
+	for _, table := range tables {
+		checkReadOnlyGlobal(t, w, table)
+	}
+}
+
+// checkReadOnlyGlobal is one table of TestGlobalCataloguesAreReadOnly, reused by the mutation test.
+func checkReadOnlyGlobal(t testing.TB, w *world, table string) {
+	ident := pgx.Identifier{table}.Sanitize()
+	var n int
+	err := w.db.Read(w.a.ctx, func(q postgres.Querier) error {
+		return q.QueryRow(w.a.ctx, "SELECT count(*) FROM "+ident).Scan(&n)
+	})
+	if err != nil || n == 0 {
+		t.Errorf("positive control: %s shows %d rows to a tenant (%v)", table, n, err)
+	}
+	writes := map[string]string{
+		"INSERT": "INSERT INTO " + ident + " SELECT * FROM " + ident + " LIMIT 1",
+		"UPDATE": "UPDATE " + ident + " SET id = id",
+		"DELETE": "DELETE FROM " + ident,
+	}
+	errRollback := errors.New("rolled back")
+	for _, verb := range []string{"INSERT", "UPDATE", "DELETE"} {
+		err := w.db.Tx(w.a.ctx, func(q postgres.Querier) error {
+			if _, err := q.Exec(w.a.ctx, writes[verb]); err != nil {
+				return err
+			}
+			return errRollback // a write that went through is undone: the catalogue stays whole
+		})
+		if !isCode(err, "42501") {
+			t.Errorf("%s on the shared catalogue %s: want permission denied, got %v", verb, table, err)
+		}
 	}
 }

@@ -9,13 +9,16 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tenantry/tenantry/internal/postgres"
 )
 
 // TestNoSurvivingMutant breaks the row-level security of one table at a time on a scratch
 // database and runs the database-level isolation checks of isolation_test.go against it: each
 // broken table must make its check fail. A mutant that survives means the checks would not notice
 // that broken policy in production. The mutants, per table with tenant_id (and for the tenants and
-// users tables, checked by checkGlobalRows):
+// users tables, checked by checkGlobalRows; the shared read-only catalogues get one mutant per
+// write privilege granted to the application role, checked by checkReadOnlyGlobal):
 //
 //   - drop: the table's policy is dropped (RLS stays on: no row is visible, the positive control fails);
 //   - disable: ALTER TABLE ... DISABLE ROW LEVEL SECURITY;
@@ -36,14 +39,22 @@ func TestNoSurvivingMutant(t *testing.T) {
 	for _, table := range []string{"tenants", "users"} {
 		checks[table] = func(tb testing.TB) { checkGlobalRows(tb, w) }
 	}
+	readOnly := readOnlyGlobals()
+	for _, table := range readOnly {
+		checks[table] = func(tb testing.TB) { checkReadOnlyGlobal(tb, w, table) }
+	}
 	killed, round := 0, 0
 	for _, table := range sortedTables(checks) {
-		policies := policiesOf(t, owner, table)
-		if len(policies) == 0 {
+		var ms []mutant
+		if slices.Contains(readOnly, table) {
+			ms = grantMutants(table)
+		} else if policies := policiesOf(t, owner, table); len(policies) > 0 {
+			ms = mutants(table, policies)
+		} else {
 			t.Errorf("%s has no policy to mutate", table)
 			continue
 		}
-		for _, m := range mutants(table, policies) {
+		for _, m := range ms {
 			mutate(t, owner, m.apply)
 			failures := runCheck(t, checks[table])
 			mutate(t, owner, m.restore)
@@ -145,6 +156,18 @@ func mutants(table string, policies []policy) []mutant {
 			apply:   append(slices.Clone(drop), "CREATE POLICY mutant ON "+ident+" USING (true) WITH CHECK (true)"),
 			restore: append([]string{"DROP POLICY mutant ON " + ident}, recreate...)},
 	)
+}
+
+// grantMutants give the application role one write on a shared, read-only catalogue at a time.
+func grantMutants(table string) []mutant {
+	ident := pgx.Identifier{table}.Sanitize()
+	var out []mutant
+	for _, verb := range []string{"INSERT", "UPDATE", "DELETE"} {
+		out = append(out, mutant{name: table + ": GRANT " + verb + " to the application role",
+			apply:   []string{"GRANT " + verb + " ON " + ident + " TO " + postgres.AppRole},
+			restore: []string{"REVOKE " + verb + " ON " + ident + " FROM " + postgres.AppRole}})
+	}
+	return out
 }
 
 func mutate(t *testing.T, conn *pgx.Conn, stmts []string) {

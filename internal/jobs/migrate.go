@@ -10,6 +10,8 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/tenantry/tenantry/internal/postgres"
 )
 
 // riverVersions is the number of River migration versions (River v0.51.1, line "main").
@@ -64,5 +66,14 @@ func riverTo(target int, dir rivermigrate.Direction) func(context.Context, *sql.
 			return fmt.Errorf("jobs: river migration to %d: %w", target, err)
 		}
 		return nil
+	}
+}
+
+// River's tables hold the queue's bookkeeping; a job names its tenant in its arguments and runs
+// in that tenant's scope (TenantArgs), so the tables themselves belong to no tenant.
+func init() {
+	for _, t := range []string{"river_job", "river_leader", "river_migration", "river_notification", "river_queue"} {
+		postgres.RegisterGlobal(postgres.GlobalTable{Name: t, App: []string{"SELECT", "INSERT", "UPDATE", "DELETE"},
+			Why: "River's job queue, run by the application role; jobs carry their tenant in their arguments"})
 	}
 }

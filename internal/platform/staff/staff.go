@@ -29,6 +29,10 @@ const kind = "stf"
 // MaxGrant is the longest a grant may last.
 const MaxGrant = time.Hour
 
+// staffAccounts are the platform's own people, who belong to no tenant (their grants do).
+var _ = postgres.RegisterGlobal(postgres.GlobalTable{Name: "staff_accounts", App: []string{"SELECT", "INSERT", "UPDATE"},
+	Why: "platform staff belong to no tenant; each grant into a tenant is a tenant row"})
+
 var tenantBySlug = postgres.Register(postgres.CrossTenant{
 	Name:  "staff.tenant_by_slug",
 	Why:   "an operator names the tenant a staff grant is for by its slug",

@@ -14,6 +14,15 @@ import (
 // tenants, next to each tenant's own. Any member reads both; admins manage their tenant's rows.
 // Changing a global row is Forbidden (its existence is no secret); another tenant's row is NotFound.
 
+// The global catalogue's tables (migrations/20261204200001_flows.sql): every tenant reads them,
+// none writes them.
+var (
+	_ = postgres.RegisterGlobal(postgres.GlobalTable{Name: "flow_global_categories", App: []string{"SELECT"},
+		Why: "categories shipped by a migration, shared by every tenant and read-only to them"})
+	_ = postgres.RegisterGlobal(postgres.GlobalTable{Name: "flow_global_tags", App: []string{"SELECT"},
+		Why: "tags shipped by a migration, shared by every tenant and read-only to them"})
+)
+
 // Bounds of the catalogue's fields (the schema's checks).
 const (
 	maxCategoryName = 100

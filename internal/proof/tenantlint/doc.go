@@ -23,7 +23,14 @@
 //     that does not parse is reported, as is non-constant ("dynamic") SQL
 //     outside the database package. Strings inside postgres.CrossTenant{...}
 //     literals are exempt from the tenant rule, but must be constants that
-//     parse, and the literal needs a Name and a Why.
+//     parse, and the literal needs a Name and a Why. Owner-only tables (a
+//     migration's COMMENT ON TABLE t IS 'owner-only (col, ...): ...') also
+//     need, in the same places, alias.col = $n for one of their owner
+//     columns, or an OR whose every arm has one (user_id = $1 OR
+//     assigned_to = $1): whose rows are wanted is said in the query, never
+//     fetched and then compared. An INSERT must list an owner column. A
+//     statement that reads every user's rows on purpose carries the comment
+//     "-- tenantlint:all-owners <reason>" inside its text.
 //   - rawdb: outside internal/postgres (and a few helpers that never touch
 //     tenant data), no code opens or holds a pgx pool or connection or a
 //     database/sql handle.

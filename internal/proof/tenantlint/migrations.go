@@ -282,12 +282,13 @@ var tableCache sync.Map // key string -> *tableEntry
 type tableEntry struct {
 	once   sync.Once
 	tables map[string]bool
+	owners map[string][]string
 	files  []string
 	err    error
 }
 
-// loadTenantTables returns the tenant tables for root and patterns, cached.
-func loadTenantTables(root string, patterns []string) (map[string]bool, []string, error) {
+// loadTenantTables returns the tenant and owner-only tables for root and patterns, cached.
+func loadTenantTables(root string, patterns []string) (*tableEntry, error) {
 	key := root + "\x00" + strings.Join(patterns, "\x00")
 	v, _ := tableCache.LoadOrStore(key, &tableEntry{})
 	e := v.(*tableEntry)
@@ -296,6 +297,9 @@ func loadTenantTables(root string, patterns []string) (map[string]bool, []string
 		if e.err == nil {
 			e.tables, e.err = TenantTables(e.files)
 		}
+		if e.err == nil {
+			e.owners, e.err = OwnerTables(e.files)
+		}
 	})
-	return e.tables, e.files, e.err
+	return e, e.err
 }

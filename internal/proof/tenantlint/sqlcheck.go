@@ -14,15 +14,7 @@ import (
 // tenantsql analyzer (see the package documentation). tables is the set of
 // tenant tables. The error is non-nil when sql does not parse.
 func CheckSQL(sql string, tables map[string]bool) ([]string, error) {
-	tree, err := parseCached(sql)
-	if err != nil {
-		return nil, err
-	}
-	c := &sqlChecker{tables: tables}
-	for _, raw := range tree.GetStmts() {
-		c.stmt(raw.GetStmt(), sqlScope{})
-	}
-	return c.problems, nil
+	return CheckOwnedSQL(sql, tables, nil)
 }
 
 // parseCache keeps parse results per SQL text: sqlc packages pass the same
@@ -49,6 +41,7 @@ func parseCached(sql string) (*pg_query.ParseResult, error) {
 // sqlChecker walks parsed statements and collects problems.
 type sqlChecker struct {
 	tables   map[string]bool
+	owners   map[string][]string // owner-only tables -> owner columns (CheckOwnedSQL)
 	problems []string
 }
 
@@ -141,6 +134,7 @@ func (c *sqlChecker) insertStmt(ins *pg_query.InsertStmt, sc sqlScope) {
 				"INSERT into tenant table %q does not list tenant_id in its columns", ins.GetRelation().GetRelname()))
 		}
 	}
+	c.checkOwnedInsert(ins, sc)
 	if sel := ins.GetSelectStmt(); sel != nil {
 		c.stmt(sel, sc)
 	}
@@ -184,6 +178,7 @@ func (c *sqlChecker) query(from []*pg_query.Node, where *pg_query.Node, sc sqlSc
 			c.problems = append(c.problems, c.missing(r, &fr))
 		}
 	}
+	c.checkOwners(&fr)
 	// Nested statements see this level's aliases.
 	outer := make(map[string]bool, len(sc.outer)+len(fr.rels))
 	for k, v := range sc.outer {

@@ -66,13 +66,17 @@ top-level conjunct alias.tenant_id = $n in WHERE or in the table's JOIN ... ON,
 or alias.tenant_id = other.tenant_id with other bound. INSERT into a tenant
 table must list tenant_id. SQL that does not parse is reported, and so is
 non-constant SQL outside the database package. Strings inside
-postgres.CrossTenant{...} literals are exempt from the tenant rule.`
+postgres.CrossTenant{...} literals are exempt from the tenant rule.
+Owner-only tables (COMMENT ON TABLE t IS 'owner-only (col, ...): ...' in a
+migration) also need alias.col = $n on an owner column (or an OR of such),
+unless the statement says "-- tenantlint:all-owners <reason>".`
 
 // pkgState is the per-package state of one tenantsql run.
 type pkgState struct {
 	pass   *analysis.Pass
 	cfg    *tenantSQL
 	tables map[string]bool
+	owners map[string][]string
 	loaded bool
 	err    error
 }
@@ -173,7 +177,7 @@ func (st *pkgState) checkSQL(arg ast.Expr, sql string, exempt bool) {
 	if err != nil {
 		return
 	}
-	problems, err := CheckSQL(sql, tables)
+	problems, err := CheckOwnedSQL(sql, tables, st.owners)
 	if err != nil {
 		pass.Reportf(arg.Pos(), "%sSQL does not parse: %v", label, err)
 		return
@@ -216,15 +220,15 @@ func (st *pkgState) tenantTables() (map[string]bool, error) {
 		st.err = errors.New("tenantsql: no go.mod above the package files to resolve -migrations against; give absolute globs")
 		return nil, st.err
 	}
-	tables, files, err := loadTenantTables(root, patterns)
+	e, err := loadTenantTables(root, patterns)
 	switch {
 	case err != nil:
 		st.err = fmt.Errorf("tenantsql: %w", err)
-	case len(files) == 0:
+	case len(e.files) == 0:
 		st.err = fmt.Errorf("tenantsql: no migration files match %q under %s: cannot tell the tenant tables "+
 			"(set -migrations)", st.cfg.migrations, root)
 	}
-	st.tables = tables
+	st.tables, st.owners = e.tables, e.owners
 	return st.tables, st.err
 }
 

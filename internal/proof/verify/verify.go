@@ -34,6 +34,10 @@ type Expect struct {
 	// GlobalUnique maps tenant table -> names of unique constraints or indexes that deliberately
 	// leave out tenant_id. Normally empty.
 	GlobalUnique map[string][]string
+	// GlobalTables maps each table without tenant_id that the application role may reach to the
+	// privileges it holds there (of SELECT, INSERT, UPDATE, DELETE): a catalogue shipped by a
+	// migration is {"SELECT"}. Any other table without tenant_id fails global.declared.
+	GlobalTables map[string][]string
 }
 
 // Result is the outcome of one invariant on one object (a table, view, function, role or schema).
@@ -56,6 +60,7 @@ func Check(ctx context.Context, q Querier, e Expect) ([]Result, error) {
 	}
 	steps := []func(context.Context, Querier, Expect) ([]Result, error){
 		checkTables,
+		checkGlobalTables,
 		checkViews,
 		checkDefiners,
 		checkOwnerRole,

@@ -131,6 +131,7 @@ func expect() verify.Expect {
 			"public.tenants": {"id"},
 		},
 		DefinerFunctions: []string{"public.site_exists"},
+		GlobalTables:     map[string][]string{"tenants": {"SELECT"}},
 	}
 }
 
@@ -188,6 +189,7 @@ func templateResults() []struct{ invariant, object string } {
 	type line = struct{ invariant, object string }
 	want := []line{
 		{"tables.found", "public"},
+		{"global.app_privileges", "public.tenants"},
 		{"view.security_invoker", "public.spot_labels"},
 		{"matview.none", "public"},
 		{"function.definer", "public.site_exists(p_tenant uuid, p_code text)"},
@@ -296,6 +298,13 @@ var mutations = []mutation{
 		invariant: "tenant_id.not_null", object: "public.notes", detail: "nullable"},
 	{name: "text tenant_id", sql: []string{"CREATE TABLE notes (tenant_id text NOT NULL, id uuid NOT NULL, PRIMARY KEY (tenant_id, id))"},
 		invariant: "tenant_id.uuid", object: "public.notes", detail: "tenant_id is text, want uuid"},
+	{name: "table without tenant_id the app may write", sql: []string{"CREATE TABLE notes (id uuid PRIMARY KEY, body text)",
+		"GRANT SELECT, INSERT ON notes TO tenantry_app"},
+		invariant: "global.declared", object: "public.notes", detail: "no tenant_id column, yet tenantry_app may SELECT, INSERT it"},
+	{name: "write grant on a read-only global table", sql: []string{"GRANT INSERT, DELETE ON tenants TO tenantry_app"},
+		invariant: "global.app_privileges", object: "public.tenants", detail: "tenantry_app may SELECT, INSERT, DELETE, declared SELECT"},
+	{name: "column write grant on a read-only global table", sql: []string{"GRANT UPDATE (name) ON tenants TO tenantry_app"},
+		invariant: "global.app_privileges", object: "public.tenants", detail: "tenantry_app may SELECT, UPDATE, declared SELECT"},
 	{name: "unique without tenant_id", sql: []string{"ALTER TABLE spots ADD CONSTRAINT spots_label_only UNIQUE (label)"},
 		invariant: "unique.tenant_id", object: "public.spots", detail: "spots_label_only (label) lacks tenant_id"},
 	{name: "unique with tenant_id only included", sql: []string{"CREATE UNIQUE INDEX spots_label_incl ON spots (label) INCLUDE (tenant_id)"},

@@ -17,14 +17,14 @@ SELECT count(*) AS started,
        -- 0 when no session completed (completed says so): sqlc cannot type the NULL of an aggregate.
        coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM s.completed_at - s.started_at))
            FILTER (WHERE s.status = 'completed'), 0)::float8 AS median_seconds
-FROM flow_sessions s
+FROM flow_sessions s  -- tenantlint:all-owners per-flow analytics count every member's sessions of the tenant (no content)
 WHERE s.tenant_id = sqlc.arg(tenant_id) AND s.flow_id = sqlc.arg(flow_id)::uuid
   AND s.started_at >= sqlc.arg(since)::timestamptz AND s.started_at < sqlc.arg(until)::timestamptz;
 
 -- name: FlowOutcomes :many
 -- Completed sessions by outcome ("none" for a session completed without one).
 SELECT coalesce(s.outcome, 'none')::text AS outcome, count(*) AS sessions
-FROM flow_sessions s
+FROM flow_sessions s  -- tenantlint:all-owners per-flow analytics count every member's sessions of the tenant (no content)
 WHERE s.tenant_id = sqlc.arg(tenant_id) AND s.flow_id = sqlc.arg(flow_id)::uuid AND s.status = 'completed'
   AND s.started_at >= sqlc.arg(since)::timestamptz AND s.started_at < sqlc.arg(until)::timestamptz
 GROUP BY 1 ORDER BY sessions DESC, outcome;
@@ -33,7 +33,7 @@ GROUP BY 1 ORDER BY sessions DESC, outcome;
 -- The nodes where sessions of one status stopped (run.current): exit nodes of completed
 -- sessions, drop-off nodes of abandoned ones; most frequent first.
 SELECT (s.run ->> 'current')::text AS node_id, count(*) AS sessions
-FROM flow_sessions s
+FROM flow_sessions s  -- tenantlint:all-owners per-flow analytics count every member's sessions of the tenant (no content)
 WHERE s.tenant_id = sqlc.arg(tenant_id) AND s.flow_id = sqlc.arg(flow_id)::uuid AND s.status = sqlc.arg(status)
   AND s.started_at >= sqlc.arg(since)::timestamptz AND s.started_at < sqlc.arg(until)::timestamptz
   AND s.run ->> 'current' IS NOT NULL

@@ -27,7 +27,8 @@ RETURNING sh.session_id;
 -- name: ShareState :one
 -- What opening a share checks, in the share's tenant (found by its token hash across tenants).
 SELECT sh.session_id, sh.name, sh.visibility, sh.expires_at, sh.revoked_at
-FROM flow_session_shares sh WHERE sh.tenant_id = $1 AND sh.id = $2;
+FROM flow_session_shares sh  -- tenantlint:all-owners the token holder opens the share: the token lookup found it, not a user
+WHERE sh.tenant_id = $1 AND sh.id = $2;
 
 -- name: IsMember :one
 -- Whether a user is a member of the tenant (the viewer of an account-only share).
@@ -35,7 +36,7 @@ SELECT EXISTS (SELECT 1 FROM memberships m WHERE m.tenant_id = $1 AND m.user_id 
 
 -- name: CountShareView :one
 -- Counts one access, atomically, if the share is still open: concurrent opens each add one.
-UPDATE flow_session_shares sh SET view_count = sh.view_count + 1, last_viewed_at = sqlc.arg(at)::timestamptz
+UPDATE flow_session_shares sh SET view_count = sh.view_count + 1, last_viewed_at = sqlc.arg(at)::timestamptz  -- tenantlint:all-owners the token holder opens the share: the token lookup found it, not a user
 WHERE sh.tenant_id = sqlc.arg(tenant_id) AND sh.id = sqlc.arg(id) AND sh.revoked_at IS NULL
   AND (sh.expires_at IS NULL OR sh.expires_at > sqlc.arg(at)::timestamptz)
 RETURNING sh.view_count;
@@ -55,4 +56,5 @@ SELECT coalesce(s.snapshot ->> 'title', '')::text AS title,
        coalesce(s.run -> 'path', '[]')::jsonb AS path,
        coalesce(s.run -> 'decisions', '[]')::jsonb AS decisions,
        s.custom_steps, s.status, s.outcome, s.started_at, s.completed_at, s.ticket_number, s.client_name
-FROM flow_sessions s WHERE s.tenant_id = $1 AND s.id = $2;
+FROM flow_sessions s  -- tenantlint:all-owners the session of a share the token holder opened (ShareState), read-only
+WHERE s.tenant_id = $1 AND s.id = $2;

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 )
 
+// owner-only (user_id, assigned_to): a technician's session is seen by its owner and its assignee; anyone else gets the 404 of a random id
 type FlowSession struct {
 	TenantID     uuid.UUID
 	ID           uuid.UUID

@@ -14,7 +14,7 @@ import (
 )
 
 const countShareView = `-- name: CountShareView :one
-UPDATE flow_session_shares sh SET view_count = sh.view_count + 1, last_viewed_at = $1::timestamptz
+UPDATE flow_session_shares sh SET view_count = sh.view_count + 1, last_viewed_at = $1::timestamptz  -- tenantlint:all-owners the token holder opens the share: the token lookup found it, not a user
 WHERE sh.tenant_id = $2 AND sh.id = $3 AND sh.revoked_at IS NULL
   AND (sh.expires_at IS NULL OR sh.expires_at > $1::timestamptz)
 RETURNING sh.view_count
@@ -242,7 +242,8 @@ func (q *Queries) RevokeShare(ctx context.Context, arg RevokeShareParams) (uuid.
 
 const shareState = `-- name: ShareState :one
 SELECT sh.session_id, sh.name, sh.visibility, sh.expires_at, sh.revoked_at
-FROM flow_session_shares sh WHERE sh.tenant_id = $1 AND sh.id = $2
+FROM flow_session_shares sh  -- tenantlint:all-owners the token holder opens the share: the token lookup found it, not a user
+WHERE sh.tenant_id = $1 AND sh.id = $2
 `
 
 type ShareStateParams struct {
@@ -279,7 +280,8 @@ SELECT coalesce(s.snapshot ->> 'title', '')::text AS title,
        coalesce(s.run -> 'path', '[]')::jsonb AS path,
        coalesce(s.run -> 'decisions', '[]')::jsonb AS decisions,
        s.custom_steps, s.status, s.outcome, s.started_at, s.completed_at, s.ticket_number, s.client_name
-FROM flow_sessions s WHERE s.tenant_id = $1 AND s.id = $2
+FROM flow_sessions s  -- tenantlint:all-owners the session of a share the token holder opened (ShareState), read-only
+WHERE s.tenant_id = $1 AND s.id = $2
 `
 
 type SharedSessionParams struct {
