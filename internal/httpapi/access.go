@@ -2,10 +2,12 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -37,13 +39,57 @@ type Access struct {
 	// one names the signed-in viewer (ViewerFrom), a missing or invalid one leaves the request
 	// anonymous. The operation still answers everyone; nothing is refused for its credentials.
 	Viewer bool
+	// Objects, on a Tenant operation whose path names an object with a visibility, is what the
+	// operation needs of that object beyond the tenant (see Objects); "" means nothing: every
+	// member the role admits reaches every object of the tenant.
+	Objects Objects
+	// Credential, on a Public operation only, says that its path parameter is a credential of that
+	// kind rather than an id, and which rules open it (see Credential).
+	Credential Credential
+	// Withholds, with Credential only, names fields of the object the credential was made for (as
+	// its owner reads them) whose values the answer never carries: a comma-separated list, so that
+	// declarations stay comparable; the document publishes it as an array.
+	Withholds string
 }
+
+// Objects is what an operation needs of the object its path names, for objects with a
+// visibility and an author. The visibility field says who sees the object: private, its author
+// only; account, every member of the tenant; team, the members of its team. Who may change an
+// object they see is the product's rule; its author always may.
+type Objects string
+
+// The object rules.
+const (
+	// Visible: the caller must see the object. One they cannot see answers the 404 of a random
+	// id (byte-identical); reading or using a visible one (a copy, a rating) succeeds.
+	Visible Objects = "visible"
+	// Editable: the caller must see the object (else the 404 of a random id) and may change it;
+	// a member who sees it but may not change it gets 403, since its existence is no secret to them.
+	Editable Objects = "editable"
+	// EditableOr404: like Editable, but a member who sees the object and may not change it gets
+	// the 404 of a random id as well.
+	EditableOr404 Objects = "editable-or-404"
+)
+
+// Credential is the kind of secret a Public operation's path carries in place of an id.
+type Credential string
+
+// ShareToken: the path parameter is a share link's token. The create operation of the link's kind
+// answers with the token and the link's visibility (public or account) and takes an optional
+// expires_at; the kind's DELETE revokes the link. Opening it: an unknown or revoked token answers
+// the same 404; an expired one 410; an account link answers 401 without a signed-in viewer, 403
+// to a member of another tenant and 200 to a member of its tenant; a public link answers 200 to
+// anyone. The answer never carries the Withholds fields of the shared object.
+const ShareToken Credential = "share-token"
 
 // Validate reports whether the declaration is complete. Whether its scope exists is checked
 // against the scope catalogue when the server starts (CheckScopes).
 func (a Access) Validate() error {
 	if a.Viewer && a.Class != Public {
 		return fmt.Errorf("class %s takes no optional viewer (public operations only)", a.Class)
+	}
+	if err := a.validateExtras(); err != nil {
+		return err
 	}
 	switch a.Class {
 	case Public, Authenticated, Platform:
@@ -63,6 +109,41 @@ func (a Access) Validate() error {
 	return nil
 }
 
+// validateExtras checks the fields that only some classes take: Objects, Credential, Withholds.
+func (a Access) validateExtras() error {
+	switch {
+	case a.Objects != "" && a.Class != Tenant:
+		return fmt.Errorf("class %s takes no object rule (tenant operations only)", a.Class)
+	case !slices.Contains([]Objects{"", Visible, Editable, EditableOr404}, a.Objects):
+		return fmt.Errorf("unknown object rule %q", a.Objects)
+	case a.Credential != "" && a.Class != Public:
+		return fmt.Errorf("class %s takes no credential (public operations only)", a.Class)
+	case a.Credential != "" && a.Credential != ShareToken:
+		return fmt.Errorf("unknown credential %q", a.Credential)
+	case a.Withholds != "" && a.Credential == "":
+		return errors.New("withheld fields need a credential")
+	}
+	return nil
+}
+
+// extension is the declaration as the OpenAPI document publishes it (AccessExtension).
+func (a Access) extension() map[string]any {
+	ext := map[string]any{"class": a.Class, "role": a.Role, "scope": a.Scope}
+	if a.Viewer {
+		ext["viewer"] = true
+	}
+	if a.Objects != "" {
+		ext["objects"] = a.Objects
+	}
+	if a.Credential != "" {
+		ext["credential"] = a.Credential
+	}
+	if a.Withholds != "" {
+		ext["withholds"] = strings.Split(a.Withholds, ",")
+	}
+	return ext
+}
+
 // Register adds an operation with its access declaration. It panics when the declaration is
 // missing or incomplete, so a mistake stops the server at start-up. Handler errors are turned into
 // problems here, before Huma sees them, so no error text reaches a client unclassified.
@@ -73,11 +154,7 @@ func Register[I, O any](api huma.API, log *slog.Logger, op huma.Operation, a Acc
 	if op.Extensions == nil {
 		op.Extensions = map[string]any{}
 	}
-	ext := map[string]any{"class": a.Class, "role": a.Role, "scope": a.Scope}
-	if a.Viewer {
-		ext["viewer"] = true
-	}
-	op.Extensions[AccessExtension] = ext
+	op.Extensions[AccessExtension] = a.extension()
 	if op.Metadata == nil {
 		op.Metadata = map[string]any{}
 	}

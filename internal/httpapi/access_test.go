@@ -10,14 +10,19 @@ import (
 
 func TestAccessValidate(t *testing.T) {
 	bad := []Access{{}, {Class: "nope"}, {Class: Tenant}, {Class: Public, Role: tenancy.RoleViewer},
-		{Class: Authenticated, Scope: "x"}, {Class: OwnerOnly, Role: tenancy.RoleViewer, Scope: "x"}}
+		{Class: Authenticated, Scope: "x"}, {Class: OwnerOnly, Role: tenancy.RoleViewer, Scope: "x"},
+		{Class: Tenant, Role: tenancy.RoleViewer, Objects: "nope"}, {Class: OwnerOnly, Role: tenancy.RoleViewer, Objects: Visible},
+		{Class: Tenant, Role: tenancy.RoleViewer, Credential: ShareToken}, {Class: Public, Credential: "nope"},
+		{Class: Public, Withholds: "scratchpad"}}
 	for _, a := range bad {
 		if a.Validate() == nil {
 			t.Errorf("%+v validated", a)
 		}
 	}
 	good := []Access{{Class: Public}, {Class: Authenticated}, {Class: Platform},
-		{Class: Tenant, Role: tenancy.RoleAdmin, Scope: "sites:write"}, {Class: OwnerOnly, Role: tenancy.RoleViewer}}
+		{Class: Tenant, Role: tenancy.RoleAdmin, Scope: "sites:write"}, {Class: OwnerOnly, Role: tenancy.RoleViewer},
+		{Class: Tenant, Role: tenancy.RoleOperator, Objects: Editable}, {Class: Tenant, Role: tenancy.RoleViewer, Objects: Visible},
+		{Class: Public, Viewer: true, Credential: ShareToken, Withholds: "scratchpad"}}
 	for _, a := range good {
 		if err := a.Validate(); err != nil {
 			t.Errorf("%+v: %v", a, err)

@@ -102,3 +102,10 @@ func Admin(scope string) Access { return Access{Class: Tenant, Role: tenancy.Rol
 
 // Owner declares a tenant operation for owners, and for API keys holding scope ("" refuses them).
 func Owner(scope string) Access { return Access{Class: Tenant, Role: tenancy.RoleOwner, Scope: scope} }
+
+// Needs returns the declaration with the object rule o: what the operation needs of the object
+// its path names (Visible, Editable, EditableOr404).
+func (a Access) Needs(o Objects) Access {
+	a.Objects = o
+	return a
+}

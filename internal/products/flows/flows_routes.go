@@ -11,12 +11,13 @@ import (
 
 // flowRoutes registers flows, drafts, versions, forks, categories and tags. Members read (viewer);
 // operators create flows and change the ones they may edit (canEdit: 404 when the flow is not
-// visible, 403 when visible but not editable); admins manage the tenant's categories and tags
-// (global ones answer 403). API keys are refused (no scope) until the flows scopes join the catalogue.
+// visible, 403 when visible but not editable; declared as httpapi.Visible and httpapi.Editable);
+// admins manage the tenant's categories and tags (global ones answer 403). API keys are refused (no scope) until the flows scopes join the catalogue.
 func (s *Service) flowRoutes(api huma.API, log *slog.Logger) {
 	rt := httpapi.NewRoutes(api, log)
 	flows, versions, catalogue := rt.Tag("Flows"), rt.Tag("Flow versions"), rt.Tag("Flow categories and tags")
 	viewer, operator, admin := httpapi.Viewer(""), httpapi.Operator(""), httpapi.Admin("")
+	see, edit := httpapi.Visible, httpapi.Editable
 	const nf, cf = http.StatusNotFound, http.StatusConflict
 	// Bodies with a graph may reach the graph's bound (maxGraphBytes), which the service answers with a 422.
 	graphBody := func(id, method, path, summary string, status int, errors ...int) huma.Operation {
@@ -24,30 +25,30 @@ func (s *Service) flowRoutes(api huma.API, log *slog.Logger) {
 			DefaultStatus: status, Errors: errors, MaxBodyBytes: 2 * maxGraphBytes}
 	}
 
-	httpapi.Add(flows, graphBody("create-flow", http.MethodPost, "/api/v1/flows",
-		"Create a flow with its first draft", 201), operator, s.handleCreateFlow)
+	httpapi.Add(flows, withExample(graphBody("create-flow", http.MethodPost, "/api/v1/flows",
+		"Create a flow with its first draft", 201), exampleFlow), operator, s.handleCreateFlow)
 	httpapi.Get(flows, "/api/v1/flows", "list-flows", viewer,
 		s.handleListFlows, "List the flows you can see, most recently changed first")
-	httpapi.Get(flows, "/api/v1/flows/{id}", "get-flow", viewer,
+	httpapi.Get(flows, "/api/v1/flows/{id}", "get-flow", viewer.Needs(see),
 		s.handleGetFlow, "Get a flow", nf)
-	httpapi.Patch(flows, "/api/v1/flows/{id}", "update-flow", operator,
+	httpapi.Patch(flows, "/api/v1/flows/{id}", "update-flow", operator.Needs(edit),
 		s.handleUpdateFlow, "Change a flow's title, description, kind, category or tags", nf)
-	httpapi.Patch(flows, "/api/v1/flows/{id}/visibility", "set-flow-visibility", operator,
+	httpapi.Patch(flows, "/api/v1/flows/{id}/visibility", "set-flow-visibility", operator.Needs(edit),
 		s.handleSetVisibility, "Make a flow private, a team flow or visible to the tenant", nf)
-	httpapi.Delete(flows, "/api/v1/flows/{id}", "delete-flow", operator,
+	httpapi.Delete(flows, "/api/v1/flows/{id}", "delete-flow", operator.Needs(edit),
 		s.handleDeleteFlow, "Soft-delete a flow", 204, nf)
-	httpapi.Post(flows, "/api/v1/flows/{id}/fork", "fork-flow", operator,
+	httpapi.Post(flows, "/api/v1/flows/{id}/fork", "fork-flow", operator.Needs(see),
 		s.handleFork, "Copy a flow into a new private flow of yours", 201, nf)
 
-	httpapi.Get(versions, "/api/v1/flows/{id}/draft", "get-flow-draft", viewer,
+	httpapi.Get(versions, "/api/v1/flows/{id}/draft", "get-flow-draft", viewer.Needs(see),
 		s.handleGetDraft, "Get a flow's draft and its problems", nf)
 	httpapi.Add(versions, graphBody("save-flow-draft", http.MethodPut, "/api/v1/flows/{id}/draft",
-		"Replace a flow's draft (saved as is; the response lists its problems)", 200, nf), operator, s.handleSaveDraft)
-	httpapi.Post(versions, "/api/v1/flows/{id}/publish", "publish-flow", operator,
+		"Replace a flow's draft (saved as is; the response lists its problems)", 200, nf), operator.Needs(edit), s.handleSaveDraft)
+	httpapi.Post(versions, "/api/v1/flows/{id}/publish", "publish-flow", operator.Needs(edit),
 		s.handlePublish, "Publish the draft as the next version (422 names the nodes at fault)", 201, nf)
-	httpapi.Get(versions, "/api/v1/flows/{id}/versions", "list-flow-versions", viewer,
+	httpapi.Get(versions, "/api/v1/flows/{id}/versions", "list-flow-versions", viewer.Needs(see),
 		s.handleListVersions, "List a flow's published versions, newest first", nf)
-	httpapi.Get(versions, "/api/v1/flows/{id}/versions/{version}", "get-flow-version", viewer,
+	httpapi.Get(versions, "/api/v1/flows/{id}/versions/{version}", "get-flow-version", viewer.Needs(see),
 		s.handleGetVersion, "Get a published version with its graph", nf)
 
 	httpapi.Get(catalogue, "/api/v1/flow-categories", "list-flow-categories", viewer,

@@ -13,12 +13,14 @@ import (
 // sessionRoutes registers the technician sessions (owner-only: operators and above, members
 // only, never API keys; another member's session is a 404), their exports, and the step library
 // (members of the tenant: viewers read and rate, operators write; a step that cannot be seen, or
-// edited for a change, is a 404; no API keys, since visibility depends on the calling user).
+// edited for a change, is a 404, declared as httpapi.Visible and httpapi.EditableOr404; no API
+// keys, since visibility depends on the calling user).
 func (s *Service) sessionRoutes(api huma.API, log *slog.Logger) {
 	rt := httpapi.NewRoutes(api, log)
 	sessions, library := rt.Tag("Sessions"), rt.Tag("Step library")
 	own := httpapi.Access{Class: httpapi.OwnerOnly, Role: tenancy.RoleOperator}
 	read, write := httpapi.Viewer(""), httpapi.Operator("")
+	see, edit := httpapi.Visible, httpapi.EditableOr404 // the seed's rule for steps: no 403
 	const nf, cf = http.StatusNotFound, http.StatusConflict
 	const sid = "/api/v1/sessions/{id}"
 
@@ -46,8 +48,9 @@ func (s *Service) sessionRoutes(api huma.API, log *slog.Logger) {
 		s.handleDeleteCustomStep, "Remove a custom step", 200, nf, cf)
 	httpapi.Put(sessions, sid+"/scratchpad", "set-session-scratchpad", own,
 		s.handleScratchpad, "Replace the scratchpad", nf, cf)
-	httpapi.Patch(sessions, sid+"/variables", "set-session-variables", own,
-		s.handleVariables, "Set or unset variables", nf, cf)
+	variables := huma.Operation{OperationID: "set-session-variables", Method: http.MethodPatch, Path: sid + "/variables",
+		Summary: "Set or unset variables", Errors: []int{nf, cf}}
+	httpapi.Add(sessions, withExample(variables, exampleVariables), own, s.handleVariables)
 	httpapi.Post(sessions, sid+"/complete", "complete-session", own,
 		s.handleComplete, "End a session with an outcome", 200, nf, cf)
 	httpapi.Post(sessions, sid+"/abandon", "abandon-session", own,
@@ -60,15 +63,15 @@ func (s *Service) sessionRoutes(api huma.API, log *slog.Logger) {
 		s.handleListLibrarySteps, "Library steps you can see, most recently changed first")
 	httpapi.Post(library, "/api/v1/steps", "create-library-step", write,
 		s.handleCreateLibraryStep, "Add a step to the library", 201)
-	httpapi.Get(library, "/api/v1/steps/{id}", "get-library-step", read,
+	httpapi.Get(library, "/api/v1/steps/{id}", "get-library-step", read.Needs(see),
 		s.handleGetLibraryStep, "Get a library step", nf)
-	httpapi.Patch(library, "/api/v1/steps/{id}", "update-library-step", write,
+	httpapi.Patch(library, "/api/v1/steps/{id}", "update-library-step", write.Needs(edit),
 		s.handleUpdateLibraryStep, "Change a library step", nf)
-	httpapi.Delete(library, "/api/v1/steps/{id}", "delete-library-step", write,
+	httpapi.Delete(library, "/api/v1/steps/{id}", "delete-library-step", write.Needs(edit),
 		s.handleDeleteLibraryStep, "Delete a library step", 204, nf)
-	httpapi.Post(library, "/api/v1/steps/{id}/save-to-library", "save-library-step", write,
+	httpapi.Post(library, "/api/v1/steps/{id}/save-to-library", "save-library-step", write.Needs(see),
 		s.handleSaveLibraryStep, "Save a private copy to your library", 201, nf)
-	httpapi.Put(library, "/api/v1/steps/{id}/rating", "rate-library-step", read,
+	httpapi.Put(library, "/api/v1/steps/{id}/rating", "rate-library-step", read.Needs(see),
 		s.handleRateLibraryStep, "Rate a library step (one rating per user)", nf)
 }
 

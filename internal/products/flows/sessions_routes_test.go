@@ -15,8 +15,9 @@ import (
 
 // TestSessionRoutes checks the access declarations of the sessions and step-library operations:
 // sessions are owner-only for operators (never API keys), the library is for members (viewers
-// read and rate, operators write; no API keys, since visibility depends on the calling user); and
-// the export documents its three media types.
+// read and rate, operators write; no API keys, since visibility depends on the calling user), and
+// the operations on one step declare the visibility rule (a step that cannot be seen, or edited
+// for a change, is a 404); and the export documents its three media types.
 func TestSessionRoutes(t *testing.T) {
 	t.Parallel()
 	log := slog.New(slog.DiscardHandler)
@@ -28,6 +29,8 @@ func TestSessionRoutes(t *testing.T) {
 	own := httpapi.Access{Class: httpapi.OwnerOnly, Role: tenancy.RoleOperator}
 	read := httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleViewer}
 	write := httpapi.Access{Class: httpapi.Tenant, Role: tenancy.RoleOperator}
+	readSeen, writeSeen := read.Needs(httpapi.Visible), write.Needs(httpapi.Visible)
+	edit := write.Needs(httpapi.EditableOr404)
 	const s = "/api/v1/sessions/{id}"
 	cases := []struct {
 		method, path string
@@ -41,9 +44,9 @@ func TestSessionRoutes(t *testing.T) {
 		{http.MethodPatch, s + "/variables", own}, {http.MethodPost, s + "/complete", own},
 		{http.MethodPost, s + "/abandon", own}, {http.MethodGet, s + "/export", own},
 		{http.MethodGet, "/api/v1/steps", read}, {http.MethodPost, "/api/v1/steps", write},
-		{http.MethodGet, "/api/v1/steps/{id}", read}, {http.MethodPatch, "/api/v1/steps/{id}", write},
-		{http.MethodDelete, "/api/v1/steps/{id}", write}, {http.MethodPost, "/api/v1/steps/{id}/save-to-library", write},
-		{http.MethodPut, "/api/v1/steps/{id}/rating", read},
+		{http.MethodGet, "/api/v1/steps/{id}", readSeen}, {http.MethodPatch, "/api/v1/steps/{id}", edit},
+		{http.MethodDelete, "/api/v1/steps/{id}", edit}, {http.MethodPost, "/api/v1/steps/{id}/save-to-library", writeSeen},
+		{http.MethodPut, "/api/v1/steps/{id}/rating", readSeen},
 	}
 	doc := srv.API().OpenAPI()
 	registered := 0

@@ -15,8 +15,9 @@ import (
 )
 
 // TestShareRoutes checks the declarations of the share, settings and analytics operations: their
-// access classes and roles, the public link's optional viewer and rate-limit policy, and that the
-// settings body refuses any key it does not know (422 before the handler runs).
+// access classes and roles, the public link's optional viewer, credential rule, withheld fields
+// and rate-limit policy, and that the settings body refuses any key it does not know (422 before
+// the handler runs).
 func TestShareRoutes(t *testing.T) {
 	t.Parallel()
 	log := slog.New(slog.DiscardHandler)
@@ -36,10 +37,11 @@ func TestShareRoutes(t *testing.T) {
 		{http.MethodPost, "/api/v1/sessions/{id}/shares", owner(tenancy.RoleOperator)},
 		{http.MethodGet, "/api/v1/shares/mine", owner(tenancy.RoleViewer)},
 		{http.MethodDelete, "/api/v1/shares/{id}", owner(tenancy.RoleViewer)},
-		{http.MethodGet, "/api/v1/share/{token}", httpapi.Access{Class: httpapi.Public, Viewer: true}},
+		{http.MethodGet, "/api/v1/share/{token}", httpapi.Access{Class: httpapi.Public, Viewer: true,
+			Credential: httpapi.ShareToken, Withholds: "scratchpad,variables,owner_id"}},
 		{http.MethodGet, "/api/v1/flows/settings", member(tenancy.RoleAdmin)},
 		{http.MethodPatch, "/api/v1/flows/settings", member(tenancy.RoleAdmin)},
-		{http.MethodGet, "/api/v1/analytics/flows/{flow_id}", member(tenancy.RoleViewer)},
+		{http.MethodGet, "/api/v1/analytics/flows/{flow_id}", member(tenancy.RoleViewer).Needs(httpapi.Visible)},
 	} {
 		item := doc.Paths[c.path]
 		if item == nil {
