@@ -10,14 +10,15 @@ import (
 )
 
 // template builds op's request for tenant t: path and query slots from the document, a body
-// generated from the schema (or the operation's example) whose reference fields name t's objects.
+// generated from the schema (completed by the operation's example) whose reference fields name
+// t's objects.
 // unresolved lists path parameters that name no kind of resource.
 func (w *World) template(op *Operation, t *Tenant, inst int) (*template, []string) {
 	return w.templateWith(op, t, inst, true)
 }
 
 // templateWith is template; example says whether the operation's request example, when it has
-// one, is the body (else the body is generated from the schema).
+// one, fills in what the generated body leaves out.
 func (w *World) templateWith(op *Operation, t *Tenant, inst int, example bool) (*template, []string) {
 	tp := &template{op: op, query: url.Values{}}
 	var unresolved []string
@@ -66,14 +67,44 @@ func (w *World) templateWith(op *Operation, t *Tenant, inst int, example bool) (
 		return ""
 	}
 	if op.Body != nil {
+		tp.body, _ = g.value("", op.Body, nil)
 		if op.BodyExample != nil && example {
-			tp.body = g.fromExample(clone(op.BodyExample), nil)
-		} else {
-			tp.body, _ = g.value("", op.Body, nil)
+			tp.body = fillIn(tp.body, g.fromExample(clone(op.BodyExample), nil))
 		}
-		tp.slots = append(tp.slots, g.slots...)
+		tp.slots = append(tp.slots, uniqueSlots(g.slots)...)
 	}
 	return tp, unresolved
+}
+
+// fillIn adds to a generated body what the example has and the body lacks (an optional structure
+// such as a flow's graph), recursively through objects; generated values (canaries, the world's
+// ids) stay.
+func fillIn(body, example any) any {
+	b, ok := body.(map[string]any)
+	ex, exOK := example.(map[string]any)
+	if !ok || !exOK {
+		if body == nil {
+			return example
+		}
+		return body
+	}
+	for k, v := range ex {
+		b[k] = fillIn(b[k], v)
+	}
+	return b
+}
+
+// uniqueSlots drops the repeats of a slot (a field both generated and in the example).
+func uniqueSlots(slots []Slot) []Slot {
+	var out []Slot
+	seen := map[string]bool{}
+	for _, s := range slots {
+		if !seen[s.In+" "+s.Name] {
+			seen[s.In+" "+s.Name] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // fromExample replaces the reference fields of an operation's example with the world's ids.
@@ -122,7 +153,7 @@ func (w *World) producibleKinds() map[string]bool {
 	out := map[string]bool{kindTenant: true, kindUser: true}
 	for _, op := range w.doc.Ops {
 		if w.doc.isCreate(op) || w.doc.isList(op) {
-			out[opKind(op.Path)] = true
+			out[w.doc.opKind(op.Path)] = true
 		}
 	}
 	return out
@@ -152,7 +183,7 @@ func (w *World) createAll(ctx context.Context) {
 			for inst := range 2 {
 				for _, t := range []*Tenant{w.A, w.B} {
 					if err := w.create(ctx, op, t, inst); err != nil {
-						w.missing("%s object %d of kind %s (%s): %v", t.Label, inst+1, opKind(op.Path), op, err)
+						w.missing("%s object %d of kind %s (%s): %v", t.Label, inst+1, w.doc.opKind(op.Path), op, err)
 					}
 				}
 			}
@@ -173,7 +204,7 @@ func (w *World) createAll(ctx context.Context) {
 				lacking = append(lacking, k)
 			}
 		}
-		w.missing("kind %s (%s): the world has no %v to create it under", opKind(op.Path), op, lacking)
+		w.missing("kind %s (%s): the world has no %v to create it under", w.doc.opKind(op.Path), op, lacking)
 	}
 	w.produce(ctx)
 	w.discover(ctx)
@@ -187,7 +218,7 @@ func (w *World) deps(op *Operation, producible map[string]bool) []string {
 		}
 	}
 	for _, k := range w.bodyDeps(op.Body, 0) {
-		if producible[k] && k != opKind(op.Path) {
+		if producible[k] && k != w.doc.opKind(op.Path) {
 			out = append(out, k)
 		}
 	}
@@ -203,72 +234,104 @@ func (w *World) has(t *Tenant, kinds []string) bool {
 	return true
 }
 
-// create makes one object: first from the operation's example, else from the schema. After a 422
-// the fields it names get their schema examples, varied so that two objects never share a value;
-// after a 409 (a value unique per tenant clashed) or a refused example the body is generated anew.
+// create makes one object: from the schema, with what the operation's example adds, else from
+// the schema alone. After a 422 the objects it names by reference are readied (ready) and the
+// request is sent again; the other fields it names get their schema examples, varied so that two
+// objects never share a value, or are generated when the body left them out; after a 409 (a value
+// unique per tenant clashed) or a refused example the body is generated anew.
 func (w *World) create(ctx context.Context, op *Operation, t *Tenant, inst int) error {
 	tp, _ := w.template(op, t, inst)
 	values, ok := t.assign(tp.slots, inst)
 	if !ok {
 		return fmt.Errorf("no objects to fill %v", tp.slots)
 	}
-	var fromExamples [][]string
-	usedExample := op.BodyExample != nil
+	var named [][]string
+	usedExample, readied := op.BodyExample != nil, false
 	var res Response
-	for range 4 {
+	for range 5 {
 		var err error
-		if res, err = w.send(ctx, t.Owner, op, tp.request(values)); err != nil {
+		tp.body = w.placeVisibility(op, t, inst, tp.body)
+		req := tp.request(values)
+		if res, err = w.send(ctx, t.Owner, op, req); err != nil {
 			return err
 		}
 		if res.ok() {
-			parents := map[string]string{}
-			for _, s := range tp.slots {
-				if s.Field == "id" {
-					parents[s.Kind] = values[s.Name]
-				}
+			return w.recordMade(t, op, tp, values, res)
+		}
+		if res.Status == http.StatusUnprocessableEntity && !readied {
+			if readied = w.ready(ctx, t, res, req); readied {
+				continue
 			}
-			if w.recordCreated(t, op, res, parents) == nil {
-				return fmt.Errorf("the answer has no id: %s", res.summary())
-			}
-			return nil
 		}
 		switch {
 		case res.Status == http.StatusUnprocessableEntity && !usedExample:
-			paths := w.exampleFields(op, res)
+			paths := w.namedFields(op, res)
 			if len(paths) == 0 {
 				return fmt.Errorf("%s", res.summary())
 			}
-			fromExamples = append(fromExamples, paths...)
+			named = append(named, paths...)
 		case res.Status != http.StatusConflict && !usedExample:
 			return fmt.Errorf("%s", res.summary())
 		}
 		usedExample = false
-		fresh, _ := w.templateWith(op, t, inst, false)
-		for _, path := range fromExamples {
-			if ex, ok := w.fieldSchema(op, path).example(); ok {
-				fresh.body = setAt(fresh.body, path, vary(ex))
-			}
-		}
-		tp = fresh
+		tp, _ = w.templateWith(op, t, inst, false)
+		w.fillNamed(op, t, tp, named)
 	}
 	return fmt.Errorf("%s", res.summary())
 }
 
-// exampleFields returns the body fields a 422 names (errors[].location "body.x.y") that have a
-// schema example.
-func (w *World) exampleFields(op *Operation, res Response) [][]string {
+// recordMade records the object a create answered with, under the objects its request named.
+func (w *World) recordMade(t *Tenant, op *Operation, tp *template, values map[string]string, res Response) error {
+	parents := map[string]string{}
+	for _, s := range tp.slots {
+		if s.Field == "id" {
+			parents[s.Kind] = values[s.Name]
+		}
+	}
+	if w.recordCreated(t, op, res, parents) == nil {
+		return fmt.Errorf("the answer has no id: %s", res.summary())
+	}
+	return nil
+}
+
+// namedFields returns the body fields a 422 names (errors[].location "body.x.y") that the schema
+// has.
+func (w *World) namedFields(op *Operation, res Response) [][]string {
+	var out [][]string
+	for _, keys := range bodyLocations(res) {
+		if w.fieldSchema(op, keys) != nil {
+			out = append(out, keys)
+		}
+	}
+	return out
+}
+
+// bodyLocations returns the body fields a problem's errors name, as paths of keys.
+func bodyLocations(res Response) [][]string {
 	errList, _ := lookup(res.json(), "errors").([]any)
 	var out [][]string
 	for _, e := range errList {
 		loc, _ := lookup(e, "location").(string)
 		if path, ok := strings.CutPrefix(loc, "body."); ok {
-			keys := strings.Split(path, ".")
-			if _, ok := w.fieldSchema(op, keys).example(); ok {
-				out = append(out, keys)
-			}
+			out = append(out, strings.Split(path, "."))
 		}
 	}
 	return out
+}
+
+// fillNamed gives the fields a 422 named their schema example, varied, or a generated value when
+// the body left them out (an optional field the server wants after all).
+func (w *World) fillNamed(op *Operation, t *Tenant, tp *template, named [][]string) {
+	for _, path := range named {
+		s := w.fieldSchema(op, path)
+		if ex, ok := s.example(); ok {
+			tp.body = setAt(tp.body, path, vary(ex))
+		} else if lookup(tp.body, path...) == nil {
+			if v, ok := w.gen(t, nil).value(path[len(path)-1], s, path); ok {
+				tp.body = setAt(tp.body, path, v)
+			}
+		}
+	}
 }
 
 func (w *World) fieldSchema(op *Operation, path []string) *Schema {
@@ -304,102 +367,4 @@ func vary(ex any) any {
 		}
 	}
 	return string(b)
-}
-
-// discover lists every collection as each tenant's owner and adds the items it finds: kinds
-// no create operation makes (members, the orphan inbox, audit entries) come from here.
-func (w *World) discover(ctx context.Context) {
-	for _, op := range w.doc.Ops {
-		if !w.doc.isList(op) || isAuthFlow(op) || !strings.HasPrefix(op.Access.Class, "tenant") {
-			continue
-		}
-		for _, t := range []*Tenant{w.A, w.B} {
-			tp, unresolved := w.template(op, t, 0)
-			var pathSlots []Slot
-			for _, s := range tp.slots {
-				if s.In == "path" {
-					pathSlots = append(pathSlots, s)
-				}
-			}
-			tp.slots = pathSlots
-			values, ok := t.assign(pathSlots, 0)
-			if len(unresolved) > 0 || !ok {
-				continue
-			}
-			res, err := w.send(ctx, w.caller(t, op), op, tp.request(values))
-			if err != nil || !res.ok() {
-				continue
-			}
-			parents := map[string]string{}
-			for _, s := range pathSlots {
-				parents[s.Kind] = values[s.Name]
-			}
-			for _, item := range items(res.json()) {
-				if id, _ := item["id"].(string); id != "" {
-					t.add(&Object{Kind: opKind(op.Path), ID: id, Parents: parents, Fields: item})
-				}
-			}
-		}
-	}
-}
-
-// caller is the tenant's owner, or its every-scope key for operations that members cannot call.
-func (w *World) caller(t *Tenant, op *Operation) *Principal {
-	if op.Access.Class == "tenant" && op.Access.Role != "" || t.allKey == nil {
-		return t.Owner
-	}
-	return t.allKey
-}
-
-// items returns the objects of a list answer: its "items" (or "data"), or the answer itself when
-// it is an array.
-func items(v any) []map[string]any {
-	var arr []any
-	switch x := v.(type) {
-	case []any:
-		arr = x
-	case map[string]any:
-		for _, k := range []string{"items", "data", "results"} {
-			if a, ok := x[k].([]any); ok {
-				arr = a
-				break
-			}
-		}
-	}
-	var out []map[string]any
-	for _, e := range arr {
-		if m, ok := e.(map[string]any); ok {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// produce runs, once per tenant, every POST that integrations call (it admits an API key with a
-// scope), that is not a create and takes no path parameter or reference: an ingest webhook, say,
-// so that objects only such operations make (an orphan device) exist before the lists are read.
-// Keyless tenant administration (settings, secrets) is left alone: it changes how the tenant
-// works. Each producer that fails is listed.
-func (w *World) produce(ctx context.Context) {
-	if w.produced {
-		return
-	}
-	w.produced = true
-	for _, op := range w.doc.Ops {
-		if op.Method != http.MethodPost || isAuthFlow(op) || w.doc.isCreate(op) || len(op.pathParams()) > 0 ||
-			op.Access.Scope == "" || isInvitation(op) || len(w.bodyDeps(op.Body, 0)) > 0 {
-			continue
-		}
-		for _, t := range []*Tenant{w.A, w.B} {
-			tp, _ := w.template(op, t, 0)
-			values, _ := t.assign(tp.slots, 0)
-			res, err := w.send(ctx, t.Owner, op, tp.request(values))
-			if err == nil && (res.Status == http.StatusUnauthorized || res.Status == http.StatusForbidden) && t.allKey != nil {
-				res, err = w.send(ctx, t.allKey, op, tp.request(values))
-			}
-			if err != nil || !res.ok() {
-				w.missing("%s: producer %s as %s's owner and key: %v %s", t.Label, op, t.Label, err, res.summary())
-			}
-		}
-	}
 }

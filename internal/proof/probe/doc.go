@@ -19,6 +19,14 @@
 //   - a child route with a parent of another tenant, or of another parent, answers 404;
 //   - A's rows are unchanged afterwards (a row hash before and after each operation).
 //
+// The declaration adds principals where it says more than class, role and scope: for an
+// owner-only operation, B's other members with B owner's objects (the 404 of a random id); for an
+// operation with an object rule ("objects"), B's members who did not write B owner's private and
+// account objects (404, a 2xx read, or a 403 for a change of an object they see); for a public
+// operation whose path carries a credential ("credential": "share-token"), the anonymous holder,
+// the foreign holder (A's owner) and B's own members and keys, against live, revoked and expired
+// links of each visibility, with the withheld fields of the shared object absent from every view.
+//
 // The report counts operations probed against operations in the document; an operation with an
 // id parameter that could not be probed fails the run, as does every violation.
 package probe

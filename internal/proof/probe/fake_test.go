@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
@@ -22,7 +23,8 @@ import (
 )
 
 // fakeAPI is a small in-memory multi-tenant API with the shapes of Tenantry's (registration,
-// API keys, invitations, members, sites, spaces nested under sites, devices with DevEUIs), built on
+// API keys, invitations, members, sites, spaces nested under sites, devices with DevEUIs, and the
+// flows product's shapes in fake_flows_test.go), built on
 // the real httpapi layer so the access declarations are enforced as in the service. Each entry of
 // bugs plants one isolation bug, so the tests can show the probe finds it.
 type fakeAPI struct {
@@ -31,11 +33,13 @@ type fakeAPI struct {
 	tenants map[tenancy.TenantID]*fakeTenant
 	tokens  map[string]fakeCaller // bearer tokens and API keys
 	objects map[uuid.UUID]*fakeObject
+	links   map[string]uuid.UUID // share-link tokens
 }
 
 type fakeTenant struct {
-	id         tenancy.TenantID
-	name, slug string
+	id          tenancy.TenantID
+	name, slug  string
+	allowPublic bool // public share links
 }
 
 type fakeCaller struct {
@@ -47,11 +51,13 @@ type fakeCaller struct {
 }
 
 type fakeObject struct {
-	tenant tenancy.TenantID
-	kind   string
-	id     uuid.UUID
-	parent uuid.UUID
-	fields map[string]any
+	tenant  tenancy.TenantID
+	kind    string
+	id      uuid.UUID
+	parent  uuid.UUID
+	fields  map[string]any
+	owner   tenancy.UserID // who made it (docs, notes, links)
+	expires *time.Time     // a link's expiry
 }
 
 func (f *fakeAPI) Authenticate(_ context.Context, c httpapi.Credentials) (httpapi.Caller, error) {
@@ -73,7 +79,7 @@ func (f *fakeAPI) Authenticate(_ context.Context, c httpapi.Credentials) (httpap
 }
 
 func newFake(bugs ...string) *fakeAPI {
-	f := &fakeAPI{bugs: map[string]bool{}, tenants: map[tenancy.TenantID]*fakeTenant{}, tokens: map[string]fakeCaller{}, objects: map[uuid.UUID]*fakeObject{}}
+	f := &fakeAPI{bugs: map[string]bool{}, tenants: map[tenancy.TenantID]*fakeTenant{}, tokens: map[string]fakeCaller{}, objects: map[uuid.UUID]*fakeObject{}, links: map[string]uuid.UUID{}}
 	for _, b := range bugs {
 		f.bugs[b] = true
 	}
@@ -114,6 +120,7 @@ func (f *fakeAPI) handler(t *testing.T) http.Handler {
 	httpapi.Register(api, log, op("update-space", "PATCH", "/api/v1/spaces/{id}"), role(tenancy.RoleAdmin, "spaces:write"), f.updateSpace)
 	httpapi.Register(api, log, op("create-device", "POST", "/api/v1/devices"), role(tenancy.RoleAdmin, "devices:write"), f.createDevice)
 	httpapi.Register(api, log, op("delete-device", "DELETE", "/api/v1/devices/{id}"), role(tenancy.RoleAdmin, "devices:write"), f.deleteDevice)
+	f.flowsRoutes(api, log, op)
 	if f.bugs["unprobeable"] {
 		httpapi.Register(api, log, op("get-widget", "GET", "/api/v1/widgets/{id}"), role(tenancy.RoleViewer, "sites:read"), f.getSite)
 	}

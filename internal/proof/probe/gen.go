@@ -45,6 +45,29 @@ func randomUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
+// lookalike returns a random value of the same form as s, for a natural key or a credential that
+// no object has: digits only become a random seven-digit number, any other string keeps its
+// prefix up to the last '_' and gets random letters and digits of the same case for the rest.
+func lookalike(s string) string {
+	r := rnd()
+	if s != "" && strings.Trim(s, "0123456789") == "" {
+		return fmt.Sprint(1_000_000 + r.IntN(9_000_000))
+	}
+	keep := strings.LastIndexByte(s, '_') + 1
+	b := []byte(s)
+	for i := keep; i < len(b); i++ {
+		switch c := b[i]; {
+		case c >= '0' && c <= '9':
+			b[i] = byte('0' + r.IntN(10))
+		case c >= 'a' && c <= 'z':
+			b[i] = byte('a' + r.IntN(26))
+		case c >= 'A' && c <= 'Z':
+			b[i] = byte('A' + r.IntN(26))
+		}
+	}
+	return string(b)
+}
+
 // value generates a value for s; name is its field name, path its location in the body.
 func (g *gen) value(name string, s *Schema, path []string) (any, bool) {
 	s = g.doc.resolve(s)
@@ -121,11 +144,18 @@ func (g *gen) array(name string, s *Schema, path []string) []any {
 	return out
 }
 
-// pickEnum prefers the least privileged value of a role-like enum, else the first.
+// leastPrivileged are enum values that grant the least, in order of preference: the lowest role,
+// then the visibilities from the most restrictive (visibilities).
+var leastPrivileged = append([]string{"viewer"}, visibilities...)
+
+// pickEnum prefers the least privileged value of a role-like or visibility-like enum, else the
+// first: an object of A is private, a share link of A account-only.
 func pickEnum(values []any) any {
-	for _, v := range values {
-		if v == "viewer" {
-			return v
+	for _, want := range leastPrivileged {
+		for _, v := range values {
+			if v == want {
+				return v
+			}
 		}
 	}
 	return values[0]

@@ -75,34 +75,78 @@ func segments(path string) []string { return strings.Split(strings.Trim(path, "/
 
 // paramKind returns the kind a path parameter names: "{site_id}" a site, "{id}" an item of the
 // collection before it. field is the object field the value comes from ("id", or the parameter's
-// own name for a natural key such as "{slug}").
+// own name for a natural key such as "{slug}"). A reference below a collection whose kind ends
+// with the referenced one names an item of the collection: "custom-steps/{step_id}" a custom
+// step, not a step.
 func paramKind(path, name string) (kind, field string) {
-	if k, _, ok := refKind(name); ok {
-		return k, "id"
-	}
+	collection := ""
 	segs := segments(path)
 	for i, s := range segs {
 		if s == "{"+name+"}" && i > 0 {
 			if _, isParam := paramName(segs[i-1]); !isParam {
-				if name == "id" {
-					return singular(segs[i-1]), "id"
-				}
-				return singular(segs[i-1]), name
+				collection = singular(segs[i-1])
 			}
 		}
 	}
-	return "", ""
+	if k, _, ok := refKind(name); ok {
+		if strings.HasSuffix(collection, "_"+k) {
+			return collection, "id"
+		}
+		return k, "id"
+	}
+	switch {
+	case collection == "":
+		return "", ""
+	case name == "id":
+		return collection, "id"
+	}
+	return collection, name
+}
+
+// itemPath reports whether op's path ends with the one parameter that names an object of kind by
+// its id ("/api/v1/sessions/{id}"), and the path.
+func itemPath(op *Operation, kind string) bool {
+	ps := op.pathParams()
+	if len(ps) != 1 || !strings.HasSuffix(op.Path, "/{"+ps[0].Name+"}") {
+		return false
+	}
+	k, field := paramKind(op.Path, ps[0].Name)
+	return k == kind && field == "id"
+}
+
+// itemOp returns the operation with method on one object of kind ("GET /sessions/{id}").
+func (d *Document) itemOp(kind, method string) *Operation {
+	for _, op := range d.Ops {
+		if op.Method == method && itemPath(op, kind) {
+			return op
+		}
+	}
+	return nil
+}
+
+// naturalKey is the field that names objects of kind in their item path when it is not an id
+// ("version" for "/flows/{id}/versions/{version}"), or "".
+func (d *Document) naturalKey(kind string) string {
+	for _, op := range d.Ops {
+		if ps := op.pathParams(); len(ps) > 0 {
+			if k, field := paramKind(op.Path, ps[len(ps)-1].Name); k == kind && field != "id" {
+				return field
+			}
+		}
+	}
+	return ""
 }
 
 // opKind is the kind an operation is about: the last collection segment of its path.
-func opKind(path string) string {
+func (d *Document) opKind(path string) string {
 	segs := segments(path)
 	for i := len(segs) - 1; i >= 0; i-- {
 		if _, isParam := paramName(segs[i]); isParam {
 			continue
 		}
-		// An action ("/spaces/{id}/cancel") is about the item before it.
-		if i > 0 && i == len(segs)-1 {
+		// An action ("/spaces/{id}/cancel") is about the item before it; a collection below an
+		// item ("/sessions/{id}/shares") names its own kind.
+		if i > 0 && i == len(segs)-1 && !d.isCollection(path) {
 			if _, prevParam := paramName(segs[i-1]); prevParam {
 				continue
 			}
@@ -117,14 +161,16 @@ func opKind(path string) string {
 func isAuthFlow(op *Operation) bool { return strings.Contains(op.Path, "/auth/") }
 
 // isCollection reports whether path ends in a literal segment that names a collection: the
-// document has an item path below it, or a GET on it.
+// document has an item path below it, or a GET on it, or the segment names a collection elsewhere
+// ("/sessions/{id}/shares" makes the links that "/shares/{id}" names).
 func (d *Document) isCollection(path string) bool {
 	segs := segments(path)
-	if _, last := paramName(segs[len(segs)-1]); last {
+	last := segs[len(segs)-1]
+	if _, isParam := paramName(last); isParam {
 		return false
 	}
 	for _, op := range d.Ops {
-		if op.Method == http.MethodGet && op.Path == path {
+		if op.Method == http.MethodGet && op.Path == path || strings.Contains(op.Path, "/"+last+"/{") {
 			return true
 		}
 		if rest, ok := strings.CutPrefix(op.Path, path+"/"); ok {

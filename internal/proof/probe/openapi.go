@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -77,11 +78,19 @@ func (s *Schema) example() (any, bool) {
 	return nil, false
 }
 
-// Access is an operation's declaration from the x-tenantry-access extension.
+// Access is an operation's declaration from the x-tenantry-access extension (docs/access.md).
 type Access struct {
-	Class string `json:"class"`
-	Role  string `json:"role"`
-	Scope string `json:"scope"`
+	Class  string `json:"class"`
+	Role   string `json:"role"`
+	Scope  string `json:"scope"`
+	Viewer bool   `json:"viewer"` // a public operation that reads an optional access token
+	// Objects is what the operation needs of the object its path names: "visible", "editable"
+	// (403 when seen but not editable) or "editable-or-404".
+	Objects string `json:"objects"`
+	// Credential says a public operation's path parameter is a credential ("share-token").
+	Credential string `json:"credential"`
+	// Withholds names fields of the object the credential was made for that its answer never carries.
+	Withholds []string `json:"withholds"`
 }
 
 // Param is a path or query parameter.
@@ -102,6 +111,7 @@ type Operation struct {
 	Body             *Schema // the JSON request body, nil when there is none
 	BodyExample      any     // an operation-level request example the probe prefers
 	Success          *Schema // the 2xx response body
+	SuccessStatus    int     // the documented 2xx status
 	KeyHeader        string  // the header that carries an API key, when the operation admits keys
 }
 
@@ -211,6 +221,7 @@ func ParseDocument(raw []byte) (*Document, error) {
 			}
 			for code, r := range ro.Responses {
 				if strings.HasPrefix(code, "2") {
+					op.SuccessStatus, _ = strconv.Atoi(code)
 					for ct, c := range r.Content {
 						if strings.Contains(ct, "json") {
 							op.Success = c.Schema

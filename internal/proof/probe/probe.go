@@ -22,6 +22,9 @@ type Options struct {
 	// return it (it goes out by mail). Nil: only a token in the invitation's answer is used.
 	InvitationToken func(ctx context.Context, email string) (string, error)
 	Progress        io.Writer // a line per operation; nil: quiet
+	// LinkExpiry is how long after it is made the expiring share link the probe makes expires
+	// (default 2 s); the probe opens it once expired.
+	LinkExpiry time.Duration
 }
 
 // Run builds the world on the server at o.URL and probes every operation of its document.
@@ -48,7 +51,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	p := &prober{w: w, report: &Report{Missing: w.Missing}, progress: o.Progress}
-	p.report.Principals = principalNames(w.B)
+	p.report.Principals = principalNames(w)
 	for _, op := range probeOrder(doc.Ops) {
 		r, err := p.operation(ctx, op)
 		if err != nil {
@@ -65,10 +68,30 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	return p.report, nil
 }
 
-func principalNames(t *Tenant) []string {
+// principalNames lists B's principals, then those the declarations add: B's other members with
+// B owner's objects (owner-only operations), the same members as non-authors of B owner's private
+// and account objects (object rules), and the holders of share links (credentials).
+func principalNames(w *World) []string {
 	out := []string{"anonymous"}
-	for _, p := range t.Principals {
+	var others []string
+	for _, p := range w.B.Principals {
 		out = append(out, p.Name)
+		if p.Kind == "member" && p != w.B.Owner {
+			others = append(others, p.Name)
+		}
+	}
+	members := strings.Join(others, ", ")
+	has := func(match func(Access) bool) bool {
+		return slices.ContainsFunc(w.doc.Ops, func(o *Operation) bool { return match(o.Access) })
+	}
+	if has(func(a Access) bool { return a.Class == "owner-only" }) {
+		out = append(out, "another member ("+members+") with B owner's own objects")
+	}
+	if has(func(a Access) bool { return a.Objects != "" }) {
+		out = append(out, "a member who sees but did not write ("+members+") on B owner's private and account objects")
+	}
+	if has(func(a Access) bool { return a.Credential != "" }) {
+		out = append(out, "anonymous holder", "foreign holder (A owner)", "B's members and keys as holders")
 	}
 	return out
 }

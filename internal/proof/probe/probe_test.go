@@ -4,6 +4,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func runFake(t *testing.T, hashes bool, bugs ...string) (*Report, string) {
@@ -11,7 +12,7 @@ func runFake(t *testing.T, hashes bool, bugs ...string) (*Report, string) {
 	f := newFake(bugs...)
 	srv := httptest.NewServer(f.handler(t))
 	t.Cleanup(srv.Close)
-	o := Options{URL: srv.URL}
+	o := Options{URL: srv.URL, LinkExpiry: 300 * time.Millisecond}
 	if hashes {
 		o.RowHashes = f.rowHashes
 	}
@@ -32,10 +33,11 @@ func TestCleanAPIPasses(t *testing.T) {
 	if rep.Failed() || len(rep.Missing) > 0 {
 		t.Fatalf("a clean API failed the probe:\n%s", out)
 	}
-	if probed, total := rep.Coverage(); probed != total || total != 17 {
-		t.Errorf("coverage %d/%d, want 17/17:\n%s", probed, total, out)
+	if probed, total := rep.Coverage(); probed != total || total != 30 {
+		t.Errorf("coverage %d/%d, want 30/30:\n%s", probed, total, out)
 	}
-	for _, want := range []string{"B admin", "B operator", "B viewer", "B key every scope", "B key only sites:read", "B key all but sites:read"} {
+	for _, want := range []string{"B admin", "B operator", "B viewer", "B key every scope", "B key only sites:read", "B key all but sites:read",
+		"another member", "sees but did not write", "anonymous holder", "foreign holder (A owner)"} {
 		if !strings.Contains(strings.Join(rep.Principals, ","), want) {
 			t.Errorf("principal %q missing: %v", want, rep.Principals)
 		}
@@ -61,6 +63,15 @@ func TestPlantedBugsAreFound(t *testing.T) {
 		{"handler-403", "GET /api/v1/sites", "matrix", true},
 		{"silent-write", "PATCH /api/v1/spaces/{id}", "unchanged", true},
 		{"silent-write", "PATCH /api/v1/spaces/{id}", "unchanged", false}, // seen through A's own reads
+		{"label-leak", "GET /api/v1/labels", "canary", true},              // a tenant row of A, next to the global ones
+		{"note-any-user", "GET /api/v1/notes/{id}", "owner-only", true},
+		{"note-any-user", "POST /api/v1/notes/{id}/links", "owner-only", true},
+		{"doc-edit-404", "PATCH /api/v1/docs/{id}", "visibility", true},
+		{"doc-edit-404", "POST /api/v1/docs/{id}/publish", "visibility", true},
+		{"doc-edit-200", "PATCH /api/v1/docs/{id}", "visibility", true},
+		{"link-foreign", "GET /api/v1/link/{token}", "share-token", true},
+		{"link-foreign", "GET /api/v1/link/{token}", "canary", true}, // B's members open A's account link
+		{"link-leaks-scratch", "GET /api/v1/link/{token}", "withheld", true},
 	}
 	for _, c := range cases {
 		t.Run(c.bug+"/"+c.check, func(t *testing.T) {

@@ -15,8 +15,10 @@ import (
 type Finding struct {
 	Op        string `json:"operation"`
 	Principal string `json:"principal,omitempty"`
-	Check     string `json:"check"` // matrix, cross-tenant, indistinguishable, canary, child-route, unchanged, control, server-error, declaration
-	Detail    string `json:"detail"`
+	// Check is matrix, cross-tenant, indistinguishable, canary, child-route, owner-only, visibility,
+	// share-token, withheld, unchanged, control, server-error or declaration.
+	Check  string `json:"check"`
+	Detail string `json:"detail"`
 }
 
 // OpResult is what happened to one operation.
@@ -133,13 +135,13 @@ func (p *prober) rowHashes(ctx context.Context, op *Operation, tp *template) (ma
 	if p.w.opts.RowHashes != nil {
 		return p.w.opts.RowHashes(ctx, p.w.A.ID)
 	}
-	kinds := map[string]bool{opKind(op.Path): true}
+	kinds := map[string]bool{p.w.doc.opKind(op.Path): true}
 	for _, s := range tp.slots {
 		kinds[s.Kind] = true
 	}
 	out := map[string]string{}
 	for _, read := range p.w.doc.Ops {
-		if read.Method != http.MethodGet || !kinds[opKind(read.Path)] || expect(read.Access, p.w.A.Owner) != expectAllowed {
+		if read.Method != http.MethodGet || !kinds[p.w.doc.opKind(read.Path)] || expect(read.Access, p.w.A.Owner) != expectAllowed {
 			continue
 		}
 		rt, unresolved := p.w.template(read, p.w.A, 0)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	mrand "math/rand/v2"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -31,13 +32,17 @@ type template struct {
 	body  any
 }
 
-// value returns the text of an object field ("" when it has none).
+// value returns the text of an object field ("" when it has none); a number is written as JSON
+// writes it.
 func (o *Object) value(field string) string {
 	if field == "id" || field == "" {
 		return o.ID
 	}
-	if s, ok := o.Fields[field].(string); ok {
-		return s
+	switch v := o.Fields[field].(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	return ""
 }
@@ -126,13 +131,23 @@ func (tp *template) request(values map[string]string) Request {
 	return r
 }
 
-// randomValues gives every slot a random value: an id no tenant has.
-func (tp *template) randomValues() map[string]string {
+// randomValues gives every slot a random value: an id no tenant has, or for a natural key a value
+// of the form of like's (a real request's values).
+func (tp *template) randomValues(like map[string]string) map[string]string {
 	out := map[string]string{}
 	for _, s := range tp.slots {
-		out[s.Name] = randomUUID()
+		out[s.Name] = s.random(like[s.Name])
 	}
 	return out
+}
+
+// random returns a value for the slot that names no object: a random id, or a lookalike of a
+// natural key (a version number, a token).
+func (s Slot) random(like string) string {
+	if s.Field == "id" || like == "" {
+		return randomUUID()
+	}
+	return lookalike(like)
 }
 
 func clone(v any) any {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Object is one resource of the world.
@@ -44,9 +46,11 @@ func (t *Tenant) objects(kind string) []*Object {
 	return t.Objects[kind]
 }
 
+// add records an object once: by its id, or, for an object without one (a version named by its
+// number), by its parents and fields.
 func (t *Tenant) add(o *Object) {
 	for _, have := range t.Objects[o.Kind] {
-		if have.ID == o.ID {
+		if have.ID == o.ID && (o.ID != "" || fmt.Sprint(have.Parents, have.Fields) == fmt.Sprint(o.Parents, o.Fields)) {
 			return
 		}
 	}
@@ -63,7 +67,12 @@ type World struct {
 	A, B    *Tenant
 	Missing []string // kinds, principals and flows the probe could not build, with the reason
 
-	produced bool
+	produced   bool
+	readied    map[string]bool     // objects whose actions ran (ready)
+	withheldOf map[string][]string // withheld values by shared object (withheld)
+	expiring   map[string]*Object  // by kind of credential: a link of B's that expires at expiresAt
+	expiresAt  time.Time
+	revoked    map[string]*Object // by kind of credential: a revoked link of B's
 }
 
 // canaryPrefix is the start of every canary of this run.
@@ -91,7 +100,9 @@ func (w *World) build(ctx context.Context) error {
 	}
 	w.apiKeys(ctx)
 	w.members(ctx)
+	w.allowAll(ctx)
 	w.createAll(ctx)
+	w.credentialLinks(ctx)
 	return nil
 }
 
@@ -268,15 +279,34 @@ func secretOf(v any) string {
 	return ""
 }
 
-// recordCreated adds the object a create operation answered with to t.
+// recordCreated adds the object a create operation answered with to t. A create that answers with
+// the parent it made the object under (a session, after adding a custom step to it) made the
+// newest item of the parent's list named after the collection ("custom_steps").
 func (w *World) recordCreated(t *Tenant, op *Operation, res Response, parents map[string]string) *Object {
 	v := res.json()
 	id, _ := find(v, "id").(string)
+	fields, _ := v.(map[string]any)
+	kind := w.doc.opKind(op.Path)
+	if id != "" && slices.Contains(slices.Collect(maps.Values(parents)), id) {
+		fields = t.newItem(kind, lookup(v, strings.ReplaceAll(segments(op.Path)[len(segments(op.Path))-1], "-", "_")))
+		id, _ = fields["id"].(string)
+	}
 	if id == "" {
 		return nil
 	}
-	fields, _ := v.(map[string]any)
-	o := &Object{Kind: opKind(op.Path), ID: id, Parents: parents, Fields: fields}
+	o := &Object{Kind: kind, ID: id, Parents: parents, Fields: fields}
 	t.add(o)
 	return o
+}
+
+// newItem returns the last item of a list whose id is not yet one of t's objects of kind.
+func (t *Tenant) newItem(kind string, list any) map[string]any {
+	all := items(list)
+	for i := len(all) - 1; i >= 0; i-- {
+		id, _ := all[i]["id"].(string)
+		if id != "" && !slices.ContainsFunc(t.Objects[kind], func(o *Object) bool { return o.ID == id }) {
+			return all[i]
+		}
+	}
+	return nil
 }
