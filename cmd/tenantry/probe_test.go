@@ -17,9 +17,11 @@ import (
 
 // TestProbe runs the cross-tenant probe (internal/proof/probe) against the assembled service on a real
 // database: every operation of the OpenAPI document as every principal of tenant B with tenant
-// A's ids. A's rows are hashed through the superuser before and after each operation; invitation
-// tokens are read from the mail outbox as the dispatcher delivers it. The run fails on any
-// finding and on any operation with ids that could not be probed.
+// A's ids, and the principals the declarations add (another member for owner-only operations, a
+// member who sees but did not write for object rules, share-link holders). A's rows are hashed
+// through the superuser before and after each operation; invitation tokens are read from the mail
+// outbox as the dispatcher delivers it. The run fails on any finding, on any operation with ids
+// that could not be probed, and on anything the world could not build.
 func TestProbe(t *testing.T) {
 	t.Parallel()
 	s := apitest.StartWith(t, apitest.Options{MaxConns: 4, Unlimited: true, Quiet: true})
@@ -30,8 +32,14 @@ func TestProbe(t *testing.T) {
 	}
 	rep.Write(&out)
 	t.Log("\n" + out.String())
-	if rep.Failed() {
-		t.Errorf("the probe failed:\n%s", out.String())
+	if rep.Failed() || len(rep.Missing) > 0 {
+		t.Errorf("the probe failed or could not build everything:\n%s", out.String())
+	}
+	principals := strings.Join(rep.Principals, ", ")
+	for _, want := range []string{"another member", "sees but did not write", "anonymous holder", "foreign holder"} {
+		if !strings.Contains(principals, want) {
+			t.Errorf("no %q principal: %s", want, principals)
+		}
 	}
 }
 

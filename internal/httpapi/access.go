@@ -60,13 +60,14 @@ type Objects string
 
 // The object rules.
 const (
-	// Visible: the caller must see the object. One they cannot see answers the 404 of a random
-	// id (byte-identical); reading or using a visible one (a copy, a rating) succeeds.
+	// Visible means the caller must see the object. One they cannot see answers the 404 of a
+	// random id (byte-identical); reading or using a visible one (a copy, a rating) succeeds.
 	Visible Objects = "visible"
-	// Editable: the caller must see the object (else the 404 of a random id) and may change it;
-	// a member who sees it but may not change it gets 403, since its existence is no secret to them.
+	// Editable means the caller must see the object (else the 404 of a random id) and may change
+	// it; a member who sees it but may not change it gets 403, since its existence is no secret to
+	// them.
 	Editable Objects = "editable"
-	// EditableOr404: like Editable, but a member who sees the object and may not change it gets
+	// EditableOr404 is like Editable, but a member who sees the object and may not change it gets
 	// the 404 of a random id as well.
 	EditableOr404 Objects = "editable-or-404"
 )
@@ -74,8 +75,8 @@ const (
 // Credential is the kind of secret a Public operation's path carries in place of an id.
 type Credential string
 
-// ShareToken: the path parameter is a share link's token. The create operation of the link's kind
-// answers with the token and the link's visibility (public or account) and takes an optional
+// ShareToken says the path parameter is a share link's token. The create operation of the link's
+// kind answers with the token and the link's visibility (public or account) and takes an optional
 // expires_at; the kind's DELETE revokes the link. Opening it: an unknown or revoked token answers
 // the same 404; an expired one 410; an account link answers 401 without a signed-in viewer, 403
 // to a member of another tenant and 200 to a member of its tenant; a public link answers 200 to

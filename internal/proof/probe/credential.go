@@ -111,13 +111,17 @@ func (p *prober) openLinks(ctx context.Context, op *Operation, tp *template, slo
 				p.fail(op, h.who, "declaration", "%s's link %s reports visibility %v, which the share-token rules do not define", t.Label, link.ID, link.Fields["visibility"])
 				continue
 			}
+			var withheld []string
+			if t == p.w.B {
+				withheld = p.w.withheld(ctx, op, link) // first, as it may write an empty field
+			}
 			what := fmt.Sprintf("%s's %v link", t.Label, link.Fields["visibility"])
 			got, err := p.open(ctx, op, tp, slot, h, token, want, what)
 			if err != nil {
 				return err
 			}
-			if got.ok() && t == p.w.B {
-				p.withheldLeak(op, h.who, got, p.w.withheld(ctx, op, link))
+			if got.ok() {
+				p.withheldLeak(op, h.who, got, withheld)
 			}
 		}
 	}

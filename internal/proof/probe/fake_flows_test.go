@@ -140,13 +140,7 @@ func (f *fakeAPI) editableDoc(ctx context.Context, id uuid.UUID) (*fakeObject, e
 }
 
 func (f *fakeAPI) getDoc(ctx context.Context, in *idIn) (*docOut, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	o, err := f.visibleDoc(ctx, in.ID)
-	if err != nil {
-		return nil, err
-	}
-	return docOf(o), nil
+	return f.answer(ctx, in.ID, f.visibleDoc, nil)
 }
 
 type updateDocIn struct {
@@ -157,14 +151,23 @@ type updateDocIn struct {
 }
 
 func (f *fakeAPI) updateDoc(ctx context.Context, in *updateDocIn) (*docOut, error) {
+	return f.answer(ctx, in.ID, f.editableDoc, func(o *fakeObject) {
+		if in.Body.Title != "" {
+			o.fields["title"] = in.Body.Title
+		}
+	})
+}
+
+// answer finds an object with find and changes it, under the fake's lock, and answers with it.
+func (f *fakeAPI) answer(ctx context.Context, id uuid.UUID, find func(context.Context, uuid.UUID) (*fakeObject, error), change func(*fakeObject)) (*docOut, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	o, err := f.editableDoc(ctx, in.ID)
+	o, err := find(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if in.Body.Title != "" {
-		o.fields["title"] = in.Body.Title
+	if change != nil {
+		change(o)
 	}
 	return docOf(o), nil
 }
@@ -212,13 +215,7 @@ func (f *fakeAPI) note(ctx context.Context, id uuid.UUID) (*fakeObject, error) {
 }
 
 func (f *fakeAPI) getNote(ctx context.Context, in *idIn) (*docOut, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	o, err := f.note(ctx, in.ID)
-	if err != nil {
-		return nil, err
-	}
-	return docOf(o), nil
+	return f.answer(ctx, in.ID, f.note, nil)
 }
 
 type scratchIn struct {
@@ -229,14 +226,7 @@ type scratchIn struct {
 }
 
 func (f *fakeAPI) setScratch(ctx context.Context, in *scratchIn) (*docOut, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	o, err := f.note(ctx, in.ID)
-	if err != nil {
-		return nil, err
-	}
-	o.fields["scratch"] = in.Body.Text
-	return docOf(o), nil
+	return f.answer(ctx, in.ID, f.note, func(o *fakeObject) { o.fields["scratch"] = in.Body.Text })
 }
 
 type linkIn struct {

@@ -87,11 +87,12 @@ func firstString(v any) string {
 func (w *World) actions(kind string) []*Operation {
 	var out []*Operation
 	for _, op := range w.doc.Ops {
-		i := strings.LastIndexByte(op.Path, '/')
-		if op.Method != http.MethodPost || op.Body != nil || op.SuccessStatus != http.StatusCreated || i < 0 {
+		ps, segs := op.pathParams(), segments(op.Path)
+		if op.Method != http.MethodPost || op.Body != nil || op.SuccessStatus != http.StatusCreated || len(ps) != 1 ||
+			len(segs) < 2 || segs[len(segs)-2] != "{"+ps[0].Name+"}" {
 			continue
 		}
-		if _, param := paramName(op.Path[i+1:]); !param && itemPath(&Operation{Path: op.Path[:i], Params: op.Params}, kind) {
+		if k, field := paramKind(op.Path, ps[0].Name); k == kind && field == "id" {
 			out = append(out, op)
 		}
 	}
