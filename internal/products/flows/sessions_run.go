@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -63,11 +64,26 @@ func (s *Service) SetSessionVariables(ctx context.Context, id uuid.UUID, values 
 		}
 		run, err := graph.SetVariables(st.graph, st.run, values)
 		if err != nil {
-			return runInvalid(err, "body.values.")
+			return valuesInvalid(err)
 		}
 		st.run.Variables = run.Variables
 		return auditSession(ctx, q, "session.variables", st.row.ID, nil)
 	})
+}
+
+// valuesInvalid is runInvalid for the body of SetSessionVariables, which holds the variables at
+// body.values.<name> where the engine names them variables.<name>.
+func valuesInvalid(err error) error {
+	err = runInvalid(err, "body.")
+	var e *errs.Error
+	if errors.As(err, &e) {
+		for i := range e.Fields {
+			if name, ok := strings.CutPrefix(e.Fields[i].Location, "body.variables."); ok {
+				e.Fields[i].Location = "body.values." + name
+			}
+		}
+	}
+	return err
 }
 
 // SetScratchpad replaces the session's scratchpad (at most MaxScratchpadBytes).
