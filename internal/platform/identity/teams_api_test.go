@@ -17,16 +17,10 @@ func TestTeamsAPI(t *testing.T) {
 	t.Parallel()
 	s := apitest.Start(t)
 	m := s.Mailer()
-	sub := func(name string, f func(t *testing.T, s *apitest.Server)) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			f(t, s.For(t))
-		})
-	}
-	sub("Lifecycle", func(t *testing.T, s *apitest.Server) { teamLifecycle(t, s) })
-	sub("Members", func(t *testing.T, s *apitest.Server) { teamMembers(t, s, m) })
-	sub("AdminsOnly", func(t *testing.T, s *apitest.Server) { teamAdminsOnly(t, s, m) })
-	sub("OtherTenant", func(t *testing.T, s *apitest.Server) { teamsOfAnotherTenant(t, s) })
+	s.Run(t, "Lifecycle", teamLifecycle)
+	s.Run(t, "Members", func(t *testing.T, s *apitest.Server) { teamMembers(t, s, m) })
+	s.Run(t, "AdminsOnly", func(t *testing.T, s *apitest.Server) { teamAdminsOnly(t, s, m) })
+	s.Run(t, "OtherTenant", teamsOfAnotherTenant)
 }
 
 // teamLifecycle: create, list by name, get, rename, a duplicate name in any case, delete; each

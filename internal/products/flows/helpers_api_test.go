@@ -24,12 +24,9 @@ func startFlowsAPI(t *testing.T, o apitest.Options) flowsAPI {
 	return flowsAPI{Server: s, mail: s.Mailer()}
 }
 
-// run runs f as a parallel subtest of t, on the shared server.
+// run runs f as a parallel subtest of t, on the shared server (apitest.Server.Run).
 func (s flowsAPI) run(t *testing.T, name string, f func(t *testing.T, s flowsAPI)) {
-	t.Run(name, func(t *testing.T) {
-		t.Parallel()
-		f(t, flowsAPI{Server: s.For(t), mail: s.mail})
-	})
+	s.Server.Run(t, name, func(t *testing.T, view *apitest.Server) { f(t, flowsAPI{Server: view, mail: s.mail}) })
 }
 
 // office is a tenant of the flows tests: its owner, members by name, and the team "Desk".

@@ -46,6 +46,14 @@ func (m *mutations) add(x mutation) {
 	m.list = append(m.list, x)
 }
 
+// Run runs f as a parallel subtest of t on this server, as the subtest sees it (For).
+func (s *Server) Run(t *testing.T, name string, f func(t *testing.T, s *Server)) {
+	t.Run(name, func(t *testing.T) {
+		t.Parallel()
+		f(t, s.For(t))
+	})
+}
+
 // For returns the server as a subtest t sees it: the same service, database, log and audit
 // check, with the helpers failing t instead of the test that started the server. Subtests that
 // share one server this way (each with tenants of its own, in parallel) save a server per test;
