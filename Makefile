@@ -30,7 +30,7 @@ dev: ## start the API on 127.0.0.1:8080 with a private PostgreSQL under ./.tenan
 	$(GO) run ./cmd/tenantry dev
 
 .PHONY: deps
-deps: ## install the system packages the tests need (PostgreSQL server, redis-server) when missing
+deps: ## install the system packages the tests need (PostgreSQL server, redis-server, curl, jq) when missing
 	@scripts/deps.sh
 
 .PHONY: demo

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs, once and serially, the system packages the tests need: the PostgreSQL server binaries
-# (each test package starts its own cluster) and redis-server (the shared rate-limit tests). Test
-# packages run in parallel, and parallel apt-get runs would fight over apt's lock, so `make test`
-# runs this first. As root it installs with apt; otherwise it names the command to run. With the
-# argument `bench` it also needs pgbench (`make bench`), from Debian's postgresql-client.
+# (each test package starts its own cluster), redis-server (the shared rate-limit tests), and curl
+# and jq (the test that runs the docs/flows.md walk-through). Test packages run in parallel, and
+# parallel apt-get runs would fight over apt's lock, so `make test` runs this first. As root it
+# installs with apt; otherwise it names the command to run. With the argument `bench` it also
+# needs pgbench (`make bench`), from Debian's postgresql-client.
 set -euo pipefail
 need=()
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
@@ -12,6 +13,9 @@ fi
 if ! command -v redis-server >/dev/null 2>&1; then
 	need+=(redis-server)
 fi
+for tool in curl jq; do
+	command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
+done
 if [ "${1:-}" = bench ] && ! ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1 && ! command -v pgbench >/dev/null 2>&1; then
 	need+=(postgresql-client)
 fi

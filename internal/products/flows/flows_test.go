@@ -16,9 +16,10 @@ import (
 
 // Fixed ids of the global catalogue (the flows migration).
 var (
-	globalEmail   = uuid.MustParse("01900000-0000-7000-8000-000000000101")
-	globalNetwork = uuid.MustParse("01900000-0000-7000-8000-000000000102")
-	globalWindows = uuid.MustParse("01900000-0000-7000-8000-000000000201")
+	globalEmail    = uuid.MustParse("01900000-0000-7000-8000-000000000101")
+	globalNetwork  = uuid.MustParse("01900000-0000-7000-8000-000000000102")
+	globalPrinting = uuid.MustParse("01900000-0000-7000-8000-000000000106")
+	globalWindows  = uuid.MustParse("01900000-0000-7000-8000-000000000201")
 )
 
 func TestCreateAndGetFlow(t *testing.T) {

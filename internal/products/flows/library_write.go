@@ -242,6 +242,9 @@ func (s *Service) RateLibraryStep(ctx context.Context, id uuid.UUID, rating int)
 		if err := putRating(ctx, qs, m, id, int16(rating), now); err != nil {
 			return err
 		}
+		if err := auditLibrary(ctx, q, "library_step.rate", id, map[string]any{"rating": rating}); err != nil {
+			return err
+		}
 		out, err = getLibraryStep(ctx, qs, m, id)
 		return err
 	})

@@ -116,7 +116,7 @@ func (s *Service) AddCustomStep(ctx context.Context, id uuid.UUID, f CustomStepF
 			return errs.Invalidf("body.title", "required")
 		}
 		st.custom = append(st.custom, step)
-		return nil
+		return auditSession(ctx, q, "session.custom_step_add", st.row.ID, map[string]any{"custom_step_id": step.ID.String(), "source": src})
 	})
 }
 
@@ -156,7 +156,7 @@ func (s *Service) UpdateCustomStep(ctx context.Context, id, stepID uuid.UUID, f 
 	if f.Source != "" || f.LibraryStepID != nil {
 		return FlowSession{}, errs.Invalidf("body.source", "the source of a custom step does not change")
 	}
-	return s.changeSession(ctx, "update custom step", id, func(_ context.Context, _ postgres.Querier, st *sessionState, now time.Time) error {
+	return s.changeSession(ctx, "update custom step", id, func(ctx context.Context, q postgres.Querier, st *sessionState, now time.Time) error {
 		if err := st.writable(); err != nil {
 			return err
 		}
@@ -169,14 +169,14 @@ func (s *Service) UpdateCustomStep(ctx context.Context, id, stepID uuid.UUID, f 
 		}
 		st.custom[i].apply(f)
 		st.custom[i].UpdatedAt = now
-		return nil
+		return auditSession(ctx, q, "session.custom_step_update", st.row.ID, map[string]any{"custom_step_id": stepID.String()})
 	})
 }
 
 // DeleteCustomStep removes a custom step from a session that has not ended (errs.ErrNotFound for
 // an unknown step).
 func (s *Service) DeleteCustomStep(ctx context.Context, id, stepID uuid.UUID) (FlowSession, error) {
-	return s.changeSession(ctx, "delete custom step", id, func(_ context.Context, _ postgres.Querier, st *sessionState, _ time.Time) error {
+	return s.changeSession(ctx, "delete custom step", id, func(ctx context.Context, q postgres.Querier, st *sessionState, _ time.Time) error {
 		if err := st.writable(); err != nil {
 			return err
 		}
@@ -185,6 +185,6 @@ func (s *Service) DeleteCustomStep(ctx context.Context, id, stepID uuid.UUID) (F
 			return errs.ErrNotFound
 		}
 		st.custom = slices.Delete(st.custom, i, i+1)
-		return nil
+		return auditSession(ctx, q, "session.custom_step_delete", st.row.ID, map[string]any{"custom_step_id": stepID.String()})
 	})
 }

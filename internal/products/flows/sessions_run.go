@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -21,11 +22,15 @@ func (s *Service) DecideSession(ctx context.Context, id uuid.UUID, optionID, not
 		if err := st.running(); err != nil {
 			return err
 		}
+		at := st.run.Current
 		run, err := graph.Decide(st.graph, st.run, optionID, note, now)
 		if err != nil {
 			return runInvalid(err, "body.")
 		}
 		st.run = run
+		if err := auditSession(ctx, q, "session.decide", st.row.ID, map[string]any{"node_id": at, "option_id": optionID}); err != nil {
+			return err
+		}
 		if st.settle(now) {
 			return auditSession(ctx, q, "session.complete", st.row.ID, map[string]any{"outcome": string(run.Outcome), "by": "resolution"})
 		}
@@ -36,7 +41,7 @@ func (s *Service) DecideSession(ctx context.Context, id uuid.UUID, optionID, not
 // BackSession undoes the session's last decision (422 when there is none). The session must be
 // active.
 func (s *Service) BackSession(ctx context.Context, id uuid.UUID) (FlowSession, error) {
-	return s.changeSession(ctx, "back", id, func(_ context.Context, _ postgres.Querier, st *sessionState, _ time.Time) error {
+	return s.changeSession(ctx, "back", id, func(ctx context.Context, q postgres.Querier, st *sessionState, _ time.Time) error {
 		if err := st.running(); err != nil {
 			return err
 		}
@@ -45,7 +50,7 @@ func (s *Service) BackSession(ctx context.Context, id uuid.UUID) (FlowSession, e
 			return runInvalid(err, "")
 		}
 		st.run = run
-		return nil
+		return auditSession(ctx, q, "session.back", st.row.ID, nil)
 	})
 }
 
@@ -53,17 +58,32 @@ func (s *Service) BackSession(ctx context.Context, id uuid.UUID) (FlowSession, e
 // snapshot's input definitions (422 for an unknown name or a value of the wrong type); a null
 // value unsets a variable. Logic nodes already passed are not re-evaluated.
 func (s *Service) SetSessionVariables(ctx context.Context, id uuid.UUID, values map[string]any) (FlowSession, error) {
-	return s.changeSession(ctx, "set variables", id, func(_ context.Context, _ postgres.Querier, st *sessionState, _ time.Time) error {
+	return s.changeSession(ctx, "set variables", id, func(ctx context.Context, q postgres.Querier, st *sessionState, _ time.Time) error {
 		if err := st.writable(); err != nil {
 			return err
 		}
 		run, err := graph.SetVariables(st.graph, st.run, values)
 		if err != nil {
-			return runInvalid(err, "body.values.")
+			return valuesInvalid(err)
 		}
 		st.run.Variables = run.Variables
-		return nil
+		return auditSession(ctx, q, "session.variables", st.row.ID, nil)
 	})
+}
+
+// valuesInvalid is runInvalid for the body of SetSessionVariables, which holds the variables at
+// body.values.<name> where the engine names them variables.<name>.
+func valuesInvalid(err error) error {
+	err = runInvalid(err, "body.")
+	var e *errs.Error
+	if errors.As(err, &e) {
+		for i := range e.Fields {
+			if name, ok := strings.CutPrefix(e.Fields[i].Location, "body.variables."); ok {
+				e.Fields[i].Location = "body.values." + name
+			}
+		}
+	}
+	return err
 }
 
 // SetScratchpad replaces the session's scratchpad (at most MaxScratchpadBytes).
@@ -71,12 +91,12 @@ func (s *Service) SetScratchpad(ctx context.Context, id uuid.UUID, text string) 
 	if len(text) > MaxScratchpadBytes {
 		return FlowSession{}, errs.Invalidf("body.text", "must be at most %d bytes", MaxScratchpadBytes)
 	}
-	return s.changeSession(ctx, "set scratchpad", id, func(_ context.Context, _ postgres.Querier, st *sessionState, _ time.Time) error {
+	return s.changeSession(ctx, "set scratchpad", id, func(ctx context.Context, q postgres.Querier, st *sessionState, _ time.Time) error {
 		if err := st.writable(); err != nil {
 			return err
 		}
 		st.row.Scratchpad = text
-		return nil
+		return auditSession(ctx, q, "session.scratchpad", st.row.ID, nil)
 	})
 }
 
@@ -92,7 +112,7 @@ func (s *Service) UpdateSessionDetails(ctx context.Context, id uuid.UUID, d Sess
 	if err := checkTicket(d.TicketNumber, d.ClientName); err != nil {
 		return FlowSession{}, err
 	}
-	return s.changeSession(ctx, "update session", id, func(_ context.Context, _ postgres.Querier, st *sessionState, _ time.Time) error {
+	return s.changeSession(ctx, "update session", id, func(ctx context.Context, q postgres.Querier, st *sessionState, _ time.Time) error {
 		if err := st.writable(); err != nil {
 			return err
 		}
@@ -102,7 +122,7 @@ func (s *Service) UpdateSessionDetails(ctx context.Context, id uuid.UUID, d Sess
 		if d.ClientName != nil {
 			st.row.ClientName = *d.ClientName
 		}
-		return nil
+		return auditSession(ctx, q, "session.update", st.row.ID, nil)
 	})
 }
 

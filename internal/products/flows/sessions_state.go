@@ -192,7 +192,8 @@ func nonNilMap(m map[string]any) map[string]any {
 	return maps.Clone(m)
 }
 
-// sessionChange changes a decoded, locked session; it may write more in the same transaction.
+// sessionChange changes a decoded, locked session and writes the change's audit row (auditSession);
+// it may write more in the same transaction.
 type sessionChange func(ctx context.Context, q postgres.Querier, st *sessionState, now time.Time) error
 
 // changeSession runs one write to a session of the caller in one transaction: it locks the row

@@ -183,15 +183,15 @@ func (in *ShareInput) validate(now time.Time) error {
 	return nil
 }
 
-// ListMyShares returns the caller's share links that are not revoked, newest first: size of them
-// after the key of the previous page (nil for the first). Only shares the caller created are
-// listed, whoever owns their sessions now; tokens are never listed.
+// ListMyShares returns up to size+1 of the caller's share links that are not revoked, newest
+// first, after the key of the previous page (nil for the first); see httpapi.List. Only shares the
+// caller created are listed, whoever owns their sessions now; tokens are never listed.
 func (s *Service) ListMyShares(ctx context.Context, size int, after *ShareKey) ([]Share, error) {
 	sc, err := tenancy.FromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	p := store.ListMySharesParams{TenantID: sc.Tenant.UUID(), UserID: sc.Principal.UserID.UUID(), Lim: int32(size)}
+	p := store.ListMySharesParams{TenantID: sc.Tenant.UUID(), UserID: sc.Principal.UserID.UUID(), Lim: int32(size + 1)}
 	if after != nil {
 		p.AfterAt, p.AfterID = &after.CreatedAt, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}

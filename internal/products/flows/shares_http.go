@@ -52,7 +52,7 @@ type SharePage struct {
 func (s *Service) handleListMyShares(ctx context.Context, in *ListMySharesInput) (*SharePage, error) {
 	key := func(sh Share) ShareKey { return ShareKey{CreatedAt: sh.CreatedAt, ID: sh.ID} }
 	page, err := httpapi.List(in.PageInput, key, func(size int, after *ShareKey) ([]Share, error) {
-		return s.ListMyShares(ctx, size+1, after) // ListMyShares returns size items; List wants one more
+		return s.ListMyShares(ctx, size, after)
 	})
 	return &SharePage{Body: page}, err
 }

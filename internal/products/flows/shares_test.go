@@ -213,10 +213,14 @@ func TestListMyShares(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		more := len(items) > 2 // the one extra item says that there is a next page
+		if more {
+			items = items[:2]
+		}
 		for _, sh := range items {
 			got = append(got, sh.ID)
 		}
-		if len(items) < 2 {
+		if !more {
 			break
 		}
 		last := items[len(items)-1]

@@ -30,7 +30,7 @@ func (s *Server) Mailer() *Mailer {
 func (m *Mailer) TokenFor(t testing.TB, addr string) string {
 	t.Helper()
 	WaitFor(t, "the invitation mail to "+addr, func() bool { return m.SMTP.TokenFor(addr) != "" })
-	m.s.WaitMailSent()
+	m.s.For(t).WaitMailSent()
 	return m.SMTP.TokenFor(addr)
 }
 

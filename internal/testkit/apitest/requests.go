@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +30,23 @@ func (r Response) JSON(t testing.TB) map[string]any {
 		t.Fatalf("response is not a JSON object: %v: %s", err, r.Body)
 	}
 	return m
+}
+
+// Fingerprint is what tells two answers apart: the status, the headers (but those that differ
+// from one request to the next: Date, X-Request-Id and the rate-limit fields) and the body. Two
+// answers that must be indistinguishable, such as another tenant's object and a random id, have
+// the same fingerprint.
+func (r Response) Fingerprint() string {
+	var headers []string
+	for k, v := range r.Header {
+		switch k = strings.ToLower(k); {
+		case k == "date", k == "x-request-id", strings.HasPrefix(k, "ratelimit"), strings.HasPrefix(k, "x-ratelimit"):
+			continue
+		}
+		headers = append(headers, k+"="+strings.Join(v, ","))
+	}
+	slices.Sort(headers)
+	return fmt.Sprintf("%d %s\n%s", r.Status, strings.Join(headers, "; "), r.Body)
 }
 
 // Do sends a request with a bearer token (none if token is ""); body may be nil, a string (sent
@@ -58,9 +77,7 @@ func (s *Server) Do(method, path, token string, body any, headers ...string) Res
 		s.T.Fatal(err)
 	}
 	if method != "GET" && method != "HEAD" && res.StatusCode/100 == 2 {
-		s.mu.Lock()
-		s.mutations = append(s.mutations, mutation{res.Header.Get("X-Request-Id"), method, path})
-		s.mu.Unlock()
+		s.audited.add(mutation{res.Header.Get("X-Request-Id"), method, path})
 	}
 	return Response{Status: res.StatusCode, Header: res.Header, Body: raw}
 }

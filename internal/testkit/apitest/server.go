@@ -28,12 +28,41 @@ type Server struct {
 	App    *app.App
 	Logs   *LogBuffer // the service's log (JSON lines, debug level), unless Options.Quiet
 
-	mu        sync.Mutex
-	mutations []mutation // successful state-changing requests, checked for audit rows at cleanup
+	audited *mutations // successful state-changing requests, checked for audit rows at cleanup
 }
 
 // mutation is one successful state-changing request.
 type mutation struct{ requestID, method, path string }
+
+// mutations are the successful state-changing requests sent to one server, by any of its views.
+type mutations struct {
+	mu   sync.Mutex
+	list []mutation
+}
+
+func (m *mutations) add(x mutation) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.list = append(m.list, x)
+}
+
+// Run runs f as a parallel subtest of t on this server, as the subtest sees it (For).
+func (s *Server) Run(t *testing.T, name string, f func(t *testing.T, s *Server)) {
+	t.Run(name, func(t *testing.T) {
+		t.Parallel()
+		f(t, s.For(t))
+	})
+}
+
+// For returns the server as a subtest t sees it: the same service, database, log and audit
+// check, with the helpers failing t instead of the test that started the server. Subtests that
+// share one server this way (each with tenants of its own, in parallel) save a server per test;
+// the audit check runs when the test that started the server ends, after its subtests.
+func (s *Server) For(t testing.TB) *Server {
+	view := *s
+	view.T = t
+	return &view
+}
 
 // Options change how StartWith assembles the service. The zero value is what Start uses.
 type Options struct {
@@ -116,7 +145,7 @@ func start(t testing.TB, env testenv.DB, cfg app.Config, o Options) *Server {
 	if o.MaxConns == 0 {
 		o.MaxConns = 4
 	}
-	s := &Server{T: t, Env: env, Config: cfg, DB: env.Open(t, o.MaxConns), Logs: &LogBuffer{}}
+	s := &Server{T: t, Env: env, Config: cfg, DB: env.Open(t, o.MaxConns), Logs: &LogBuffer{}, audited: &mutations{}}
 	log := slog.New(slog.NewJSONHandler(s.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if o.Quiet {
 		log = slog.New(slog.DiscardHandler)
@@ -153,9 +182,9 @@ func (s *Server) runBackground() {
 // through Do must have written an audit row with its request id, in a tenant's audit log or the
 // security log.
 func (s *Server) checkAudited() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, m := range s.mutations {
+	s.audited.mu.Lock()
+	defer s.audited.mu.Unlock()
+	for _, m := range s.audited.list {
 		n := s.Count(`SELECT (SELECT count(*) FROM audit_events WHERE request_id = $1)
 			+ (SELECT count(*) FROM security_events WHERE request_id = $1)`, m.requestID)
 		if n == 0 {
