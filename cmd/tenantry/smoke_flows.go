@@ -21,7 +21,8 @@ var smokeGraph = map[string]any{"nodes": []map[string]any{
 // reads the flow but gets 404 for A's session (owner-only); a share link opens anonymously only
 // when public (an account share answers 401), and answers 404 once revoked.
 func (s *smoke) flows(ctx context.Context, a, b *smokeTenant) {
-	for _, op := range []string{"POST /api/v1/flows", "POST /api/v1/sessions", "POST /api/v1/sessions/{id}/shares", "GET /api/v1/share/{token}"} {
+	needs := []string{"POST /api/v1/flows", "POST /api/v1/sessions", "POST /api/v1/sessions/{id}/shares", "GET /api/v1/share/{token}"}
+	for _, op := range needs {
 		if !s.ops[op] {
 			s.line("SKIP", "flows: B cannot see A's flow, sessions are owner-only, shares", "the server has no "+op)
 			return
@@ -37,7 +38,8 @@ func (s *smoke) flows(ctx context.Context, a, b *smokeTenant) {
 	}
 	r := s.do(ctx, "GET", "/api/v1/flows/"+flow, b.token, nil)
 	random := s.do(ctx, "GET", "/api/v1/flows/"+uuid.NewString(), b.token, nil)
-	s.check(r.status == 404 && bytes.Equal(r.body, random.body), "B gets 404 for A's flow, identical to a random id's", r.String()+" vs "+random.String())
+	s.check(r.status == 404 && bytes.Equal(r.body, random.body), "B gets 404 for A's flow, identical to a random id's",
+		r.String()+" vs "+random.String())
 	r = s.do(ctx, "GET", "/api/v1/sessions/"+session, b.token, nil)
 	s.check(r.status == 404, "B gets 404 for A's session", r.String())
 	s.otherMember(ctx, a, flow, session)

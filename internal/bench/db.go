@@ -112,10 +112,10 @@ func (d *database) createBypassRole(ctx context.Context) error {
 	return nil
 }
 
-// vacuum runs VACUUM (ANALYZE) on the database and a checkpoint, so every run starts from fresh
-// statistics, a set visibility map and no pending checkpoint.
-func (d *database) vacuum(ctx context.Context) error {
-	_, err := d.admin.Exec(ctx, `VACUUM (ANALYZE)`)
+// vacuum runs VACUUM (ANALYZE) on the database, or on the given tables, and a checkpoint, so every
+// run starts from fresh statistics, a set visibility map and no pending checkpoint.
+func (d *database) vacuum(ctx context.Context, tables ...string) error {
+	_, err := d.admin.Exec(ctx, strings.TrimSpace(`VACUUM (ANALYZE) `+strings.Join(tables, ", ")))
 	if err == nil {
 		_, err = d.admin.Exec(ctx, `CHECKPOINT`)
 	}
