@@ -34,9 +34,6 @@ func flowUserID(u int) uuid.UUID { return md5UUID("fu:" + strconv.Itoa(u)) }
 // flowEmail is member u's e-mail address.
 func flowEmail(u int) string { return fmt.Sprintf("flows-%d@bench.example", u) }
 
-// flowTeamID is the id of team t of the flows tenant.
-func flowTeamID(t int) uuid.UUID { return md5UUID("ft:" + strconv.Itoa(t)) }
-
 // flowID is the id of flow g; flow 0 is the most recently changed.
 func flowID(g int) uuid.UUID { return md5UUID("ff:" + strconv.Itoa(g)) }
 

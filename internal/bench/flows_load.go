@@ -58,9 +58,6 @@ WHERE s.tenant_id = $1 AND s.id = $2`
 FROM flow_sessions WHERE tenant_id = $1 AND id = $2`
 )
 
-// flowsTables are the tables the flows data set fills, analyzed after the load.
-var flowsTables = []string{"memberships", "teams", "team_members", "flows", "flow_versions", "flow_global_tag_links", "flow_sessions"}
-
 // templateDecisions is how far the template sessions are taken before they are cloned: every
 // session starts in the middle of a procedure, and pgbench writes a run of this length.
 const templateDecisions = 8
@@ -115,7 +112,7 @@ func loadFlows(ctx context.Context, cfg Config, d *database, client *http.Client
 	for u := range flowMembers {
 		fb.pages[u] = firstPage(u, fb.flows, fb.decision)
 	}
-	if err := d.vacuum(ctx, flowsTables...); err != nil {
+	if err := d.vacuumFlows(ctx); err != nil {
 		return nil, err
 	}
 	fb.elapsed = time.Since(start)
@@ -136,22 +133,23 @@ func loadFlowsSQL(ctx context.Context, db *postgres.DB, flows int) error {
 	}
 	t := tenantID(flowsTenant)
 	return db.Tx(ctx, func(q postgres.Querier) error {
-		for _, st := range []struct {
-			sql  string
-			args []any
-		}{
-			{insertTenantSQL, []any{t, "Bench flows tenant", "bench-flows"}},
-			{insertFlowMembersSQL, []any{t, flowMembers}},
-			{insertTeamsSQL, []any{t, flowTeams}},
-			{insertTeamMembersSQL, []any{t, flowMembers, flowTeams}},
-			{insertFlowsSQL, []any{t, flows, flowMembers, flowTeams, draft}},
-			{insertFlowTagsSQL, []any{t, flows}},
-		} {
-			if _, err := q.Exec(ctx, st.sql, st.args...); err != nil {
-				return err
-			}
+		_, err := q.Exec(ctx, insertTenantSQL, t, "Bench flows tenant", "bench-flows")
+		if err == nil {
+			_, err = q.Exec(ctx, insertFlowMembersSQL, t, flowMembers)
 		}
-		return nil
+		if err == nil {
+			_, err = q.Exec(ctx, insertTeamsSQL, t, flowTeams)
+		}
+		if err == nil {
+			_, err = q.Exec(ctx, insertTeamMembersSQL, t, flowMembers, flowTeams)
+		}
+		if err == nil {
+			_, err = q.Exec(ctx, insertFlowsSQL, t, flows, flowMembers, flowTeams, draft)
+		}
+		if err == nil {
+			_, err = q.Exec(ctx, insertFlowTagsSQL, t, flows)
+		}
+		return err
 	})
 }
 
