@@ -34,7 +34,7 @@ deps: ## install the system packages the tests need (PostgreSQL server, redis-se
 	@scripts/deps.sh
 
 .PHONY: demo
-demo: ## like dev, plus a demo parking tenant whose sensors a ChirpStack simulator drives (prints its credentials)
+demo: ## like dev, plus a demo parking tenant (sensors driven by a ChirpStack simulator) and a flows tenant with a shared session (prints credentials and the link)
 	$(GO) run ./cmd/tenantry demo
 
 .PHONY: test

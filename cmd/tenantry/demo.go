@@ -13,12 +13,16 @@ import (
 	"github.com/tenantry/tenantry/internal/app"
 )
 
-// The demo tenant. Its password is fixed and public: it exists only in development databases.
-const (
-	demoEmail    = "demo@example.com"
-	demoPassword = "demo parking password"
-	demoSlug     = "demo-parking"
-)
+// demoAccount is a demo tenant's owner. Passwords are fixed and public: demo tenants exist only in
+// development databases.
+type demoAccount struct {
+	email, password, name string
+	tenant, slug          string
+}
+
+// parkingDemo is the owner of the parking demo tenant.
+var parkingDemo = demoAccount{email: "demo@example.com", password: "demo parking password", name: "Demo Operator",
+	tenant: "Demo Parking", slug: "demo-parking"}
 
 // demoSensors are the DevEUIs of the demo's bay sensors; demoGateway relays them.
 var demoSensors = []string{"A84041DE00000001", "A84041DE00000002", "A84041DE00000003", "A84041DE00000004",
@@ -28,8 +32,9 @@ const demoGateway = "7076FF0064030456"
 
 func cmdDemo(ctx context.Context, env *environment, args []string) error {
 	fs := flagSet(env, "demo [--simulate=false] [--interval 3s]", "Like `dev`, then creates (or reuses) a demo tenant with a site, eight spaces and their\n"+
-		"sensors, prints how to sign in, and runs the ChirpStack simulator against it, so occupancy\n"+
-		"changes within seconds.")
+		"sensors, and a flows tenant with three published flows and a completed session shared by a\n"+
+		"public link; prints how to sign in and the link, and runs the ChirpStack simulator against the\n"+
+		"parking tenant, so occupancy changes within seconds.")
 	simulate := fs.Bool("simulate", true, "post simulated sensor events to the demo tenant")
 	interval := fs.Duration("interval", 3*time.Second, "time between simulated events")
 	if err := parseFlags(fs, args); err != nil || helpAsked(args) {
@@ -69,7 +74,17 @@ func runDemo(ctx context.Context, base string, out io.Writer, simulate bool, int
 	}
 	fmt.Fprintf(out, "\nDemo tenant %q is ready.\n  sign in:  POST %s/api/v1/auth/login {\"email\": %q, \"password\": %q}\n"+
 		"  API key:  %s  (ingest + read scopes)\n  watch:    curl -s -H 'X-API-Key: %s' %s/api/v1/spaces\n"+
-		"  simulate: tenantry simulate --url %s --api-key %s\n\n", demoSlug, base, demoEmail, demoPassword, d.key, d.key, base, base, d.key)
+		"  simulate: tenantry simulate --url %s --api-key %s\n\n", parkingDemo.slug, base, parkingDemo.email, parkingDemo.password,
+		d.key, d.key, base, base, d.key)
+	if f, err := seedFlowsDemo(ctx, base); err != nil {
+		fmt.Fprintln(out, "demo:", err)
+	} else {
+		fmt.Fprintf(out, "Demo tenant %q is ready: %d published flows and a completed session, shared publicly.\n"+
+			"  sign in:  POST %s/api/v1/auth/login {\"email\": %q, \"password\": %q}\n"+
+			"  flows:    curl -s -H 'Authorization: Bearer <access_token>' %s/api/v1/flows\n"+
+			"  share:    %s  (opens without signing in)\n\n", flowsDemo.slug, len(f.flows), base, flowsDemo.email, flowsDemo.password,
+			base, f.link)
+	}
 	if !simulate {
 		return
 	}
@@ -108,7 +123,7 @@ func seedDemo(ctx context.Context, base string) (demoTenant, error) {
 	c := &demoClient{base: base, http: &http.Client{Timeout: 10 * time.Second}}
 	var d demoTenant
 	var err error
-	if d.access, err = c.session(ctx); err != nil {
+	if d.access, err = c.session(ctx, parkingDemo); err != nil {
 		return d, err
 	}
 	c.token = d.access
@@ -131,24 +146,25 @@ func seedDemo(ctx context.Context, base string) (demoTenant, error) {
 	return d, err
 }
 
-// session registers the demo owner, or signs in when the demo tenant exists already.
-func (c *demoClient) session(ctx context.Context) (string, error) {
+// session registers a demo tenant's owner with the tenant, or signs in when the tenant exists
+// already.
+func (c *demoClient) session(ctx context.Context, a demoAccount) (string, error) {
 	var reg struct {
 		Session struct {
 			AccessToken string `json:"access_token"`
 		} `json:"session"`
 	}
 	err := c.call(ctx, "POST", "/api/v1/auth/register", map[string]any{
-		"user":   map[string]any{"email": demoEmail, "name": "Demo Operator", "password": demoPassword},
-		"tenant": map[string]any{"name": "Demo Parking", "slug": demoSlug}}, &reg)
+		"user":   map[string]any{"email": a.email, "name": a.name, "password": a.password},
+		"tenant": map[string]any{"name": a.tenant, "slug": a.slug}}, &reg)
 	if err == nil {
 		return reg.Session.AccessToken, nil
 	}
 	var login struct {
 		AccessToken string `json:"access_token"`
 	}
-	if err := c.call(ctx, "POST", "/api/v1/auth/login", map[string]any{"email": demoEmail, "password": demoPassword, "tenant": demoSlug}, &login); err != nil {
-		return "", fmt.Errorf("demo: sign-in: %w", err)
+	if err := c.call(ctx, "POST", "/api/v1/auth/login", map[string]any{"email": a.email, "password": a.password, "tenant": a.slug}, &login); err != nil {
+		return "", fmt.Errorf("demo: sign-in to %s: %w", a.slug, err)
 	}
 	return login.AccessToken, nil
 }
@@ -211,6 +227,9 @@ func (c *demoClient) call(ctx context.Context, method, path string, body, out an
 	raw, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
 	if res.StatusCode/100 != 2 {
 		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, raw)
+	}
+	if out == nil { // no body expected (204)
+		return nil
 	}
 	return json.Unmarshal(raw, out)
 }

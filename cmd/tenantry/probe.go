@@ -27,10 +27,7 @@ func cmdProbe(ctx context.Context, env *environment, args []string) error {
 	}
 	opts := probe.Options{URL: *url, Progress: env.stderr}
 	if *mailDir == "" {
-		cfg, _ := loadConfig(env.getenv)
-		if st, err := os.Stat(filepath.Join(cfg.DataDir, "mail")); err == nil && st.IsDir() {
-			*mailDir = filepath.Join(cfg.DataDir, "mail")
-		}
+		*mailDir = devMailDir(env.getenv)
 	}
 	if *mailDir != "" {
 		opts.InvitationToken = probe.MailDirTokens(*mailDir, 20*time.Second)
@@ -55,4 +52,15 @@ func cmdProbe(ctx context.Context, env *environment, args []string) error {
 		return errSilent
 	}
 	return nil
+}
+
+// devMailDir returns the development mail sender's directory, $TENANTRY_DATA_DIR/mail, when it
+// exists, else "": where `probe` and `smoke` read invitation tokens by default.
+func devMailDir(getenv func(string) string) string {
+	cfg, _ := loadConfig(getenv)
+	dir := filepath.Join(cfg.DataDir, "mail")
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		return dir
+	}
+	return ""
 }

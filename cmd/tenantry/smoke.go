@@ -12,13 +12,19 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/tenantry/tenantry/internal/proof/probe"
 )
 
 func cmdSmoke(ctx context.Context, env *environment, args []string) error {
-	fs := flagSet(env, "smoke --url URL", "Runs a short end-to-end check against any running server: health, two new tenants,\n"+
+	fs := flagSet(env, "smoke --url URL [--mail-dir DIR]", "Runs a short end-to-end check against any running server: health, two new tenants,\n"+
 		"B cannot see A's objects, both tenants can use the same space code, API keys work within\n"+
-		"their scopes. One PASS/FAIL/SKIP line per check; non-zero exit on any FAIL.")
+		"their scopes, flows: B cannot see A's flow, sessions are owner-only, share links open\n"+
+		"anonymously only when public and not once revoked. One PASS/FAIL/SKIP line per check;\n"+
+		"non-zero exit on any FAIL.")
 	url := fs.String("url", "", "base URL of the server, e.g. http://127.0.0.1:8080 (required)")
+	mailDir := fs.String("mail-dir", "", "where the server's development mail sender writes (the invitation of A's second\n"+
+		"member); default: $TENANTRY_DATA_DIR/mail when it exists; without it that check is skipped")
 	if err := parseFlags(fs, args); err != nil || helpAsked(args) {
 		return err
 	}
@@ -27,6 +33,12 @@ func cmdSmoke(ctx context.Context, env *environment, args []string) error {
 	}
 	s := &smoke{base: strings.TrimRight(*url, "/"), http: &http.Client{Timeout: 30 * time.Second}, out: env.stdout,
 		color: colorful(env.stdout, env.getenv), tag: randomTag()}
+	if *mailDir == "" {
+		*mailDir = devMailDir(env.getenv)
+	}
+	if *mailDir != "" {
+		s.invitationToken = probe.MailDirTokens(*mailDir, 20*time.Second)
+	}
 	s.run(ctx)
 	fmt.Fprintf(env.stdout, "%d passed, %d failed, %d skipped\n", s.passed, s.failed, s.skipped)
 	if s.failed > 0 {
@@ -63,6 +75,8 @@ type smoke struct {
 	tag                     string
 	passed, failed, skipped int
 	ops                     map[string]bool // "METHOD /path" of the server's document
+	// invitationToken reads the invitation sent to an address; nil without a mail directory.
+	invitationToken func(ctx context.Context, email string) (string, error)
 }
 
 // smokeTenant is a tenant the run registered.
@@ -166,6 +180,7 @@ func (s *smoke) run(ctx context.Context) {
 	s.members(ctx, a, b)
 	s.parking(ctx, a, b)
 	s.apiKeys(ctx, a, b)
+	s.flows(ctx, a, b)
 }
 
 // document reads the operations of the server's OpenAPI document.

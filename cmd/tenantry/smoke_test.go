@@ -6,23 +6,29 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
 
-// TestSmoke runs `tenantry smoke` against the assembled service: every line passes, and the
-// output (not a terminal) carries no colour codes.
+// TestSmoke runs `tenantry smoke` against the assembled service, whose background workers deliver
+// mail to the development mail directory: every line passes, none is skipped, and the output (not
+// a terminal) carries no colour codes.
 func TestSmoke(t *testing.T) {
 	t.Parallel()
-	s := apitest.Start(t)
+	s := apitest.StartWith(t, apitest.Options{Background: true})
 	var out, errOut bytes.Buffer
-	err := run(t.Context(), []string{"smoke", "--url", s.URL}, func(string) string { return "" }, &out, &errOut)
-	if err != nil || strings.Contains(out.String(), "FAIL") {
+	args := []string{"smoke", "--url", s.URL, "--mail-dir", filepath.Join(s.Config.DataDir, "mail")}
+	err := run(t.Context(), args, func(string) string { return "" }, &out, &errOut)
+	if err != nil || strings.Contains(out.String(), "FAIL") || strings.Contains(out.String(), "SKIP") {
 		t.Fatalf("smoke: %v\n%s%s", err, out.String(), errOut.String())
 	}
-	for _, want := range []string{"PASS  health /health/ready", "PASS  register tenant B", "PASS  B gets 404 for A's member"} {
+	for _, want := range []string{"PASS  health /health/ready", "PASS  register tenant B", "PASS  B gets 404 for A's member",
+		"PASS  B gets 404 for A's flow, identical to a random id's", "PASS  A's other member reads A's flow but gets 404 for A's session",
+		"PASS  the account share without signing in: 401", "PASS  the public share opens without signing in",
+		"PASS  the revoked share answers 404"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("smoke output lacks %q:\n%s", want, out.String())
 		}

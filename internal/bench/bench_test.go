@@ -2,14 +2,18 @@ package bench
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
 
 	"github.com/tenantry/tenantry/internal/httpapi"
+	"github.com/tenantry/tenantry/internal/products/flows/graph"
 	"github.com/tenantry/tenantry/internal/products/parking"
 )
 
@@ -165,5 +169,82 @@ func TestConfigValidate(t *testing.T) {
 	err := c.Validate()
 	if err == nil || !strings.Contains(err.Error(), "spaces") || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestFlowScripts reads the flows scenarios' statements from the sources: every parameter
+// replaced, the list and its tags in two pipelines with the custom-plans binding, each member's
+// script with its own page; the decision's lock in one pipeline with BEGIN, then the save.
+func TestFlowScripts(t *testing.T) {
+	t.Parallel()
+	lists, err := flowListScripts("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lists) != flowMembers {
+		t.Fatalf("%d list scripts, want %d", len(lists), flowMembers)
+	}
+	for u, s := range lists {
+		for _, want := range []string{fmt.Sprintf("\\set u %d\n\\startpipeline\n", u), "'force_custom_plan', true);\n-- name: ListFlows",
+			"LIMIT :lim;\n\\endpipeline\n\\startpipeline\n", fmt.Sprintf("flow_id = ANY(:ids_%d::uuid[])", u), "ORDER BY x.name, x.id;\n\\endpipeline\n"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("list script %d lacks %q:\n%s", u, want, s)
+			}
+		}
+	}
+	decide, err := decideScript("../..", 2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\\set k random(0, 1999)\n\\set u :k % 8\n\\startpipeline\nBEGIN;\nSELECT set_config(",
+		"FOR UPDATE;\n\\endpipeline\n-- name: SaveSession", "updated_at = now()", "scratchpad = ''", "s.id = md5(concat('fsp:', :k::text))::uuid", ";\nCOMMIT;\n"} {
+		if !strings.Contains(decide, want) {
+			t.Errorf("decision script lacks %q:\n%s", want, decide)
+		}
+	}
+	for _, s := range append(lists, decide) {
+		if strings.Contains(s, "$") {
+			t.Errorf("a parameter is left:\n%s", s)
+		}
+	}
+}
+
+// TestFlowsDataSet checks the flows data set's shape as docs/performance.md describes it: 40 %
+// of the flows visible to the tenant, 40 % team flows, 20 % private, every member seeing 65 %
+// (exactly, over a whole number of 160-flow cycles); each member's first page is full; the graphs
+// are valid.
+func TestFlowsDataSet(t *testing.T) {
+	t.Parallel()
+	const flows = 16_000
+	kinds := map[string]int{}
+	for g := range flows {
+		kinds[flowVisibility(g)]++
+	}
+	if kinds["account"] != 6400 || kinds["team"] != 6400 || kinds["private"] != 3200 {
+		t.Errorf("visibilities %v", kinds)
+	}
+	for u := range flowMembers {
+		seen := 0
+		for g := range flows {
+			if flowVisible(u, g) {
+				seen++
+			}
+		}
+		if seen != 10_400 {
+			t.Errorf("member %d sees %d flows, want 10,400", u, seen)
+		}
+		if page := firstPage(u, 4*ListSize, uuid.Nil); len(page) != ListSize+1 || page[0] != uuid.Nil {
+			t.Errorf("member %d: first page of %d flows", u, len(page))
+		}
+	}
+	for name, g := range map[string]map[string]any{"decision": decisionGraph(), "list": listGraph()} {
+		raw, _ := json.Marshal(g)
+		var gr graph.Graph
+		if err := json.Unmarshal(raw, &gr); err != nil {
+			t.Fatal(err)
+		}
+		if err := graph.Validate(gr); err != nil {
+			t.Errorf("%s graph: %v", name, err)
+		}
 	}
 }

@@ -10,18 +10,26 @@ import (
 
 // The scenario names, in the order a run measures them.
 const (
-	ScenarioPgbench      = "pgbench"       // the list SQL through pgbench, as the application role (RLS)
-	ScenarioPgbenchNoRLS = "pgbench-norls" // the same script as a BYPASSRLS role
-	ScenarioList         = "list"          // GET /api/v1/spaces?limit=50, tenants of the main data set
-	ScenarioListFew      = "list-few"      // the same over the 10 large tenants
-	ScenarioListSite     = "list-site"     // the same with ?site_id= (a filtered list), over the 10 large tenants
-	ScenarioGet          = "get"           // GET /api/v1/spaces/{id}
-	ScenarioReserve      = "reserve"       // POST /api/v1/reservations
-	ScenarioIngest       = "ingest"        // POST /api/v1/ingest/chirpstack?event=up
+	ScenarioPgbench       = "pgbench"        // the list SQL through pgbench, as the application role (RLS)
+	ScenarioPgbenchNoRLS  = "pgbench-norls"  // the same script as a BYPASSRLS role
+	ScenarioList          = "list"           // GET /api/v1/spaces?limit=50, tenants of the main data set
+	ScenarioListFew       = "list-few"       // the same over the 10 large tenants
+	ScenarioListSite      = "list-site"      // the same with ?site_id= (a filtered list), over the 10 large tenants
+	ScenarioGet           = "get"            // GET /api/v1/spaces/{id}
+	ScenarioReserve       = "reserve"        // POST /api/v1/reservations
+	ScenarioIngest        = "ingest"         // POST /api/v1/ingest/chirpstack?event=up
+	ScenarioPgbenchFlows  = "pgbench-flows"  // the flow list's SQL through pgbench, as the application role
+	ScenarioFlows         = "flows"          // GET /api/v1/flows?limit=50, the members of the flows tenant
+	ScenarioPgbenchDecide = "pgbench-decide" // the decision's SQL through pgbench, as the application role
+	ScenarioDecide        = "decide"         // POST /api/v1/sessions/{id}/decisions
 )
 
-// Scenarios lists every scenario in run order.
-var Scenarios = []string{ScenarioPgbench, ScenarioPgbenchNoRLS, ScenarioList, ScenarioListFew, ScenarioListSite, ScenarioGet, ScenarioReserve, ScenarioIngest}
+// Scenarios lists every scenario in report order.
+var Scenarios = []string{ScenarioPgbench, ScenarioPgbenchNoRLS, ScenarioList, ScenarioListFew, ScenarioListSite, ScenarioGet,
+	ScenarioReserve, ScenarioIngest, ScenarioPgbenchFlows, ScenarioFlows, ScenarioPgbenchDecide, ScenarioDecide}
+
+// flowsScenarios are the scenarios that need the flows data set.
+var flowsScenarios = []string{ScenarioPgbenchFlows, ScenarioFlows, ScenarioPgbenchDecide, ScenarioDecide}
 
 // maxSpaces bounds the spaces of one tenant: space codes are S- and 7 digits.
 const maxSpaces = 10_000_000
@@ -39,6 +47,8 @@ type Config struct {
 	Reservations int // reservations per tenant, on its first spaces (one expired, one covering now, the rest ahead)
 	FewTenants   int // tenants of the scaling pair's small side; together they hold Tenants × Spaces spaces
 	LoadWorkers  int // concurrent loader transactions
+	Flows        int // flows in the one tenant of the flows data set (flows_data.go)
+	FlowSessions int // sessions of the decision scenario, and as many for its pgbench baseline
 
 	Concurrency int               // concurrent clients of every scenario, and pgbench's -c
 	Pool        int               // the server's connections per role pool (TENANTRY_DB_MAX_CONNS)
@@ -64,6 +74,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Tenants: 10_000, Spaces: 50, Sensors: 5, Readings: 20, Reservations: 10, FewTenants: 10, LoadWorkers: 4,
+		Flows: 10_000, FlowSessions: 2_000,
 		Concurrency: 8, Pool: 8, Duration: 15 * time.Second, Warmup: 3 * time.Second, Rounds: 2, Durable: true,
 		Settings: map[string]string{
 			"shared_buffers": "256MB", "effective_cache_size": "1GB", "maintenance_work_mem": "256MB",
@@ -89,6 +100,8 @@ func (c Config) Validate() error {
 	check(c.FewTenants >= 1 && c.Tenants*c.Spaces/c.FewTenants >= ListSize, "few-tenants: each must hold at least %d spaces", ListSize)
 	check(c.FewTenants >= 1 && c.fewSpaces() < maxSpaces && c.Spaces < maxSpaces, "spaces: at most %d per tenant (codes have 7 digits)", maxSpaces-1)
 	check(c.LoadWorkers >= 1, "load-workers: want at least 1")
+	check(c.Flows >= 4*ListSize && c.Flows <= 1_000_000, "flows: want %d to 1,000,000 (each member's first page must fill)", 4*ListSize)
+	check(c.FlowSessions >= 100, "flow-sessions: want at least 100")
 	check(c.Concurrency >= 1, "concurrency: want at least 1")
 	check(c.Pool >= 1, "pool: want at least 1")
 	check(c.Duration >= time.Second, "duration: want at least 1s")
@@ -112,3 +125,12 @@ func (c Config) runs(scenario string) bool {
 
 // fewSpaces is the number of spaces of each tenant of the small side of the scaling pair.
 func (c Config) fewSpaces() int { return c.Tenants * c.Spaces / c.FewTenants }
+
+// runsFlows reports whether the run needs the flows data set.
+func (c Config) runsFlows() bool { return slices.ContainsFunc(flowsScenarios, c.runs) }
+
+// flowSessions is the number of sessions of each set: FlowSessions rounded up to a multiple of
+// flowMembers, so every member owns as many.
+func (c Config) flowSessions() int {
+	return (c.FlowSessions + flowMembers - 1) / flowMembers * flowMembers
+}

@@ -116,6 +116,17 @@ func (d *database) createBypassRole(ctx context.Context) error {
 // statistics, a set visibility map and no pending checkpoint.
 func (d *database) vacuum(ctx context.Context) error {
 	_, err := d.admin.Exec(ctx, `VACUUM (ANALYZE)`)
+	return d.checkpoint(ctx, err)
+}
+
+// vacuumFlows does the same for the tables the flows data set fills, after it is loaded.
+func (d *database) vacuumFlows(ctx context.Context) error {
+	_, err := d.admin.Exec(ctx, `VACUUM (ANALYZE) memberships, teams, team_members, flows, flow_versions, flow_global_tag_links, flow_sessions`)
+	return d.checkpoint(ctx, err)
+}
+
+// checkpoint runs a CHECKPOINT after a VACUUM that returned err (none: err is returned).
+func (d *database) checkpoint(ctx context.Context, err error) error {
 	if err == nil {
 		_, err = d.admin.Exec(ctx, `CHECKPOINT`)
 	}

@@ -10,14 +10,18 @@
 //   - the baselines, in the same run: pgbench sending the list scenario's exact SQL (the tenant
 //     setting and the query in one pipeline) as the application role, the same script as a
 //     bench-only BYPASSRLS role (the query's explicit tenant_id predicate still selects the
-//     tenant), and the list scenario over 10 tenants holding the same number of rows.
+//     tenant), and the list scenario over 10 tenants holding the same number of rows;
+//   - the flows scenarios on a tenant of their own (flows_data.go): the flow list at Flows flows
+//     with the visibility filter, each page checked against the member's visibility, and a
+//     decision in a session, each with a pgbench baseline of the same statements.
 //
 // It reports requests per second, p50/p95/p99 latency, errors, the server's RSS and CPU (read
 // from /proc of the server process) and PostgreSQL's CPU, the ratios against the targets of
 // docs/performance.md, and with Write it replaces the generated sections of docs/performance.md
 // and the README. Targets are reported, never asserted.
 //
-// Tenant data is written only through postgres.DB.Tx (RLS applies, WITH CHECK included). The
-// harness holds one superuser connection to its own throwaway cluster, for what a superuser must
-// do there: create the bench-only BYPASSRLS role, VACUUM ANALYZE and read catalog sizes.
+// Tenant data is written only through postgres.DB.Tx (RLS applies, WITH CHECK included) or the
+// API. The harness holds one superuser connection to its own throwaway cluster, for what a
+// superuser must do there: create the bench-only BYPASSRLS role, VACUUM ANALYZE and read catalog
+// sizes.
 package bench

@@ -21,6 +21,7 @@ type call struct {
 	method, path string
 	body         []byte
 	key          string // the X-API-Key
+	bearer       string // instead of a key: a member's access token
 	// check inspects the response. An error wrapping errMismatch aborts the run; any other error
 	// counts the request as failed.
 	check func(status int, body []byte) error
@@ -105,7 +106,11 @@ func send(ctx context.Context, client *http.Client, base string, c call) error {
 	if err != nil {
 		return err
 	}
-	req.Header.Set("X-API-Key", c.key)
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	} else {
+		req.Header.Set("X-API-Key", c.key)
+	}
 	if c.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

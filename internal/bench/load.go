@@ -73,7 +73,8 @@ type loadStats struct {
 	Spaces, Devices, Readings int64
 	Reservations              int64
 	Elapsed                   time.Duration
-	Bytes                     int64 // the database's size after VACUUM
+	Bytes                     int64         // the database's size after VACUUM
+	FlowsElapsed              time.Duration // the flows data set's load, when loaded
 }
 
 // loader writes the data set through the application role.
@@ -160,18 +161,7 @@ func parallel(ctx context.Context, workers, n int, fn func(i int) error) error {
 // createUser creates the bench user in its own user scope. Nobody signs in as it; its password
 // hash is a real Argon2id hash of a random password all the same.
 func (l *loader) createUser(ctx context.Context) error {
-	h, err := auth.NewHasher(auth.HasherConfig{})
-	if err != nil {
-		return err
-	}
-	hash, err := h.Hash(ctx, tenancy.NewID().String())
-	if err != nil {
-		return err
-	}
-	return l.db.AsUser(ctx, l.user, func(q postgres.Querier) error {
-		_, err := q.Exec(ctx, insertUserSQL, l.user.UUID(), "bench@example.com", "Bench", hash)
-		return err
-	})
+	return createUser(ctx, l.db, l.user, "bench@example.com", "Bench", tenancy.NewID().String())
 }
 
 // tenant loads tenant n in its own scope: the tenant, the bench user's membership, an API key and

@@ -94,30 +94,45 @@ func params(sql string, args []string) (string, error) {
 // with -M prepared (like pgx's statement cache). Parameters stay parameters (pgbenchVars), except
 // the tenant: md5(:t), tenant n's id, as pgbench cannot format a uuid.
 func listScript(root string, tenants int) (string, error) {
-	bind, err := bindSource.read(root)
+	bind, err := statement(root, bindArgs, bindSource)
 	if err != nil {
 		return "", err
 	}
-	list, err := listSource.read(root)
+	list, err := statement(root, listArgs, listSource)
 	if err != nil {
 		return "", err
 	}
-	if bind, err = params(bind, bindArgs); err != nil {
-		return "", err
-	}
-	if list, err = params(list, listArgs); err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("\\set t random(1, %d)\n\\startpipeline\n%s;\n%s;\n\\endpipeline\n",
-		tenants, strings.TrimSpace(bind), strings.TrimSpace(list)), nil
+	return fmt.Sprintf("\\set t random(1, %d)\n", tenants) + pipeline(bind, list), nil
 }
 
-// pgbenchRun is one pgbench invocation.
+// statement returns the SQL of the sources, read from root and concatenated, with its $n
+// parameters replaced by args.
+func statement(root string, args []string, sources ...sqlSource) (string, error) {
+	var b strings.Builder
+	for _, src := range sources {
+		sql, err := src.read(root)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(sql)
+	}
+	out, err := params(b.String(), args)
+	return strings.TrimSpace(out), err
+}
+
+// pipeline sends statements as one pipeline, one Sync at its end: what a pgx batch sends.
+func pipeline(statements ...string) string {
+	return "\\startpipeline\n" + strings.Join(statements, ";\n") + ";\n\\endpipeline\n"
+}
+
+// pgbenchRun is one pgbench invocation: its scripts (pgbench picks one at random for each
+// transaction) and variables, and where and how long it runs.
 type pgbenchRun struct {
-	bin, script, role, sockDir, logDir string
-	vars                               map[string]string
-	clients                            int
-	duration                           time.Duration
+	bin, role, sockDir, logDir string
+	scripts                    []string
+	vars                       map[string]string
+	clients                    int
+	duration                   time.Duration
 }
 
 // pgbenchResult is what pgbench reported, with the latency of every transaction from its log.
@@ -131,8 +146,10 @@ type pgbenchResult struct {
 // run runs pgbench with -M prepared and reads its summary and its per-transaction log.
 func (p pgbenchRun) run(ctx context.Context, name string, logged bool) (pgbenchResult, error) {
 	args := []string{"-n", "-M", "prepared", "-c", strconv.Itoa(p.clients), "-j", strconv.Itoa(min(p.clients, 2)),
-		"-T", strconv.Itoa(int(p.duration.Round(time.Second) / time.Second)), "-f", p.script,
-		"-h", p.sockDir, "-p", "5432", "-U", p.role}
+		"-T", strconv.Itoa(int(p.duration.Round(time.Second) / time.Second)), "-h", p.sockDir, "-p", "5432", "-U", p.role}
+	for _, script := range p.scripts {
+		args = append(args, "-f", script)
+	}
 	for k, v := range p.vars {
 		args = append(args, "-D", k+"="+v)
 	}

@@ -122,10 +122,17 @@ func (rep report) markdown() string {
 		itoa(int64(c.Tenants)), itoa(int64(c.Spaces)), c.Sensors, c.Readings, c.FewTenants, itoa(int64(c.fewSpaces())),
 		itoa(int64(c.Tenants)*int64(c.Spaces)), c.Reservations, itoa(d.Spaces), itoa(d.Devices), itoa(d.Readings),
 		itoa(d.Reservations), d.Elapsed.Round(time.Second), itoa(d.Bytes/1_000_000))
+	if d.FlowsElapsed > 0 {
+		fmt.Fprintf(&b, "**Flows data**: one more tenant with %d members in %d teams and %s flows (40 %% visible to the tenant, 40 %% "+
+			"team flows, 20 %% private; each member sees about 65 %%), loaded through the application role in the tenant's scope with multi-row "+
+			"`INSERT … SELECT`; a maintenance flow created and published over the API, a session per member started and taken %d steps "+
+			"over the API, each cloned into %s sessions for the decision scenario and as many for its baseline; %s in all.\n\n",
+			flowMembers, flowTeams, itoa(int64(c.Flows)), templateDecisions, itoa(int64(c.flowSessions())), d.FlowsElapsed.Round(100*time.Millisecond))
+	}
 	fmt.Fprintf(&b, "**Setup**: private PostgreSQL on a unix socket (%s; fsync and synchronous_commit %s); `tenantry serve`, the "+
 		"production binary%s, on 127.0.0.1 with %d connections per pool, rate limits lifted but checked, request logs (level info) to "+
-		"a file, started before the data was loaded so that its start-up sweeps (%s) ran on an empty database; %d concurrent clients, each request for a random tenant with its API key, every response checked for that "+
-		"tenant; %s warm-up and %s measured per scenario and round; the read scenarios in %d rounds, each in the reverse order "+
+		"a file, started before the data was loaded so that its start-up sweeps (%s) ran on an empty database; %d concurrent clients, each request for a random tenant with its API key (the flows scenarios: a random member of the flows tenant with its access token), every response checked for that "+
+		"tenant (or member); %s warm-up and %s measured per scenario and round; the read scenarios in %d rounds, each in the reverse order "+
 		"of the one before.\n\n", settingsText(c.Settings), onOff(c.Durable), serverEnvText(c.ServerEnv), c.Pool, rep.StartJobs.Round(100*time.Millisecond), c.Concurrency, c.Warmup, c.Duration, c.Rounds)
 	b.WriteString(rep.table())
 	b.WriteString("\nCPU columns are CPUs kept busy on average over the measured time (2.00 = both CPUs of this machine): the " +
@@ -193,11 +200,7 @@ func (rep report) figures() figures {
 	}
 	list, pg, norls, few, ingest := rep.result(ScenarioList), rep.result(ScenarioPgbench), rep.result(ScenarioPgbenchNoRLS),
 		rep.result(ScenarioListFew), rep.result(ScenarioIngest)
-	if list != nil && pg != nil {
-		x := list.rate() / pg.rate()
-		f.Ratios = append(f.Ratios, ratio{"API space list ÷ pgbench (same SQL, same concurrency)", ratioText(x, targetAPIOverPgbench),
-			fmt.Sprintf("≥ %.1f", targetAPIOverPgbench), x >= targetAPIOverPgbench})
-	}
+	f.Ratios = append(f.Ratios, apiOverPgbench(list, pg, "API space list")...)
 	if pg != nil && norls != nil {
 		x := pg.rate() / norls.rate()
 		f.Ratios = append(f.Ratios, ratio{"RLS ÷ no RLS (pgbench)" + perRound(pg, norls), ratioText(x, targetRLSOverNoRLS),
@@ -208,6 +211,8 @@ func (rep report) figures() figures {
 		f.Ratios = append(f.Ratios, ratio{fmt.Sprintf("p99 of the list, %s tenants ÷ %d tenants (same rows)", itoa(int64(rep.Config.Tenants)),
 			rep.Config.FewTenants), ratioText(x, targetP99Scaling), fmt.Sprintf("≤ %.1f", targetP99Scaling), x <= targetP99Scaling})
 	}
+	f.Ratios = append(f.Ratios, apiOverPgbench(rep.result(ScenarioFlows), rep.result(ScenarioPgbenchFlows), "API flow list")...)
+	f.Ratios = append(f.Ratios, apiOverPgbench(rep.result(ScenarioDecide), rep.result(ScenarioPgbenchDecide), "API decision")...)
 	if ingest != nil {
 		f.Ratios = append(f.Ratios,
 			ratio{"ChirpStack ingest", itoa(int64(ingest.rate()+0.5)) + " uplinks/s", "≥ " + itoa(targetIngestRate) + "/s", ingest.rate() >= targetIngestRate},
@@ -218,6 +223,16 @@ func (rep report) figures() figures {
 			rep.ServerRSSPeak < targetRSS})
 	}
 	return f
+}
+
+// apiOverPgbench is an API scenario's rate over its pgbench baseline's, when both ran.
+func apiOverPgbench(api, pg *result, what string) []ratio {
+	if api == nil || pg == nil {
+		return nil
+	}
+	x := api.rate() / pg.rate()
+	return []ratio{{what + " ÷ pgbench (same SQL, same concurrency)" + perRound(api, pg), ratioText(x, targetAPIOverPgbench),
+		fmt.Sprintf("≥ %.1f", targetAPIOverPgbench), x >= targetAPIOverPgbench}}
 }
 
 // perRound writes the ratio of a to b round by round, to show the noise.

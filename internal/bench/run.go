@@ -24,7 +24,10 @@ type run struct {
 	srv         *server
 	client      *http.Client
 	postgresPID int
-	pgbench     pgbenchRun
+	pgbench     pgbenchRun                   // what every pgbench run shares
+	scripts     map[string][]string          // pgbench's script files by job (pgbenchJob)
+	vars        map[string]map[string]string // and its variables
+	flows       *flowsBench                  // the flows data set, when a flows scenario runs
 	http        map[string]scenario
 	results     map[string]*result
 	profiles    []string      // profile files taken
@@ -39,11 +42,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (e
 	}
 	began := time.Now()
 	r := &run{cfg: cfg, log: log, client: newClient(cfg.Concurrency), results: map[string]*result{}}
-	var script, bin string
-	if cfg.runs(ScenarioPgbench) || cfg.runs(ScenarioPgbenchNoRLS) {
-		if script, err = listScript(cfg.Root, cfg.Tenants); err != nil {
-			return err
-		}
+	scripts, err := pgbenchScripts(cfg)
+	if err != nil {
+		return err
+	}
+	var bin string
+	if len(scripts) > 0 {
 		if bin, err = findPgbench(cfg.Pgbench); err != nil {
 			return err
 		}
@@ -62,10 +66,16 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (e
 	}
 	log.Info("bench: data loaded", "spaces", stats.Spaces, "readings", stats.Readings, "elapsed", stats.Elapsed.Round(time.Second),
 		"size_mb", stats.Bytes/1_000_000)
-	if err := r.preparePgbench(bin, script); err != nil {
+	if cfg.runsFlows() {
+		if r.flows, err = loadFlows(ctx, cfg, r.db, r.client, r.srv.url, log); err != nil {
+			return err
+		}
+		stats.FlowsElapsed = r.flows.elapsed
+	}
+	if err := r.preparePgbench(bin, scripts); err != nil {
 		return err
 	}
-	r.http = httpScenarios(cfg, many, few)
+	r.http = httpScenarios(cfg, many, few, r.flows)
 	if err := r.scenarios(ctx); err != nil {
 		return err
 	}
@@ -99,15 +109,19 @@ func (r *run) startServer(ctx context.Context) error {
 	return nil
 }
 
-// httpScenarios builds the API scenarios over the loaded tenants.
-func httpScenarios(cfg Config, many, few []tenant) map[string]scenario {
+// httpScenarios builds the API scenarios over the loaded tenants and, if loaded, the flows data set.
+func httpScenarios(cfg Config, many, few []tenant, fb *flowsBench) map[string]scenario {
 	list := fmt.Sprintf("`GET /api/v1/spaces?limit=%d`", ListSize)
-	return map[string]scenario{
+	out := map[string]scenario{
 		ScenarioList:     listScenario(ScenarioList, fmt.Sprintf("%s, %s tenants", list, itoa(int64(cfg.Tenants))), many, false),
 		ScenarioListFew:  listScenario(ScenarioListFew, fmt.Sprintf("%s, %d tenants", list, cfg.FewTenants), few, false),
 		ScenarioListSite: listScenario(ScenarioListSite, fmt.Sprintf("`GET /api/v1/spaces?limit=%d&site_id=…`, %d tenants", ListSize, cfg.FewTenants), few, true),
 		ScenarioGet:      getScenario(many), ScenarioReserve: reserveScenario(many), ScenarioIngest: ingestScenario(many),
 	}
+	if fb != nil {
+		out[ScenarioFlows], out[ScenarioDecide] = flowsListScenario(fb), decideScenario(fb)
+	}
+	return out
 }
 
 // hold, with Config.Hold, prints how to reach the database and the server and waits for ctx to end.
@@ -120,26 +134,69 @@ func (r *run) hold(ctx context.Context, stdout io.Writer, t tenant) {
 	<-ctx.Done()
 }
 
-// preparePgbench writes the list script and remembers how to run pgbench.
-func (r *run) preparePgbench(bin, script string) error {
-	path := filepath.Join(r.db.dir, "list.sql")
-	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
-		return err
+// The pgbench jobs: the scripts and variables of one baseline.
+const (
+	jobList   = "list"   // the space list (pgbench, pgbench-norls)
+	jobFlows  = "flows"  // the flow list (pgbench-flows)
+	jobDecide = "decide" // a decision (pgbench-decide)
+)
+
+// pgbenchScripts returns the scripts of the baselines the run measures, by job, read from the
+// sources before anything starts (a source that moved fails the run at once).
+func pgbenchScripts(cfg Config) (map[string][]string, error) {
+	out := map[string][]string{}
+	if cfg.runs(ScenarioPgbench) || cfg.runs(ScenarioPgbenchNoRLS) {
+		s, err := listScript(cfg.Root, cfg.Tenants)
+		if err != nil {
+			return nil, err
+		}
+		out[jobList] = []string{s}
+	}
+	if cfg.runs(ScenarioPgbenchFlows) {
+		s, err := flowListScripts(cfg.Root)
+		if err != nil {
+			return nil, err
+		}
+		out[jobFlows] = s
+	}
+	if cfg.runs(ScenarioPgbenchDecide) {
+		s, err := decideScript(cfg.Root, cfg.flowSessions())
+		if err != nil {
+			return nil, err
+		}
+		out[jobDecide] = []string{s}
+	}
+	return out, nil
+}
+
+// preparePgbench writes the scripts, sets their variables and remembers how to run pgbench.
+func (r *run) preparePgbench(bin string, scripts map[string][]string) error {
+	r.scripts, r.vars = map[string][]string{}, map[string]map[string]string{jobList: pgbenchVars()}
+	if r.flows != nil {
+		r.vars[jobFlows], r.vars[jobDecide] = r.flows.flowListVars(), r.flows.decideVars()
+	}
+	for job, texts := range scripts {
+		for i, text := range texts {
+			path := filepath.Join(r.db.dir, fmt.Sprintf("%s-%d.sql", job, i))
+			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+				return err
+			}
+			r.scripts[job] = append(r.scripts[job], path)
+		}
 	}
 	pid, err := r.db.postmasterPID()
 	if err != nil {
 		return err
 	}
 	r.postgresPID = pid
-	r.pgbench = pgbenchRun{bin: bin, script: path, sockDir: r.db.cluster.SocketDir(), logDir: r.db.dir,
-		clients: r.cfg.Concurrency, duration: r.cfg.Duration, vars: pgbenchVars()}
+	r.pgbench = pgbenchRun{bin: bin, sockDir: r.db.cluster.SocketDir(), logDir: r.db.dir, clients: r.cfg.Concurrency, duration: r.cfg.Duration}
 	return nil
 }
 
 // scenarios runs the read scenarios and the baselines Rounds times, each round in the reverse
 // order of the one before (so slow drift of the machine favours none of them), then the writes.
 func (r *run) scenarios(ctx context.Context) error {
-	reads := []string{ScenarioPgbench, ScenarioPgbenchNoRLS, ScenarioList, ScenarioListFew}
+	reads := []string{ScenarioPgbench, ScenarioPgbenchNoRLS, ScenarioList, ScenarioListFew, ScenarioPgbenchFlows, ScenarioFlows}
 	for round := range r.cfg.Rounds {
 		order := slices.Clone(reads)
 		if round%2 == 1 {
@@ -151,7 +208,7 @@ func (r *run) scenarios(ctx context.Context) error {
 			}
 		}
 	}
-	for _, name := range []string{ScenarioListSite, ScenarioGet, ScenarioReserve, ScenarioIngest} {
+	for _, name := range []string{ScenarioListSite, ScenarioGet, ScenarioReserve, ScenarioIngest, ScenarioPgbenchDecide, ScenarioDecide} {
 		if err := r.scenario(ctx, name); err != nil {
 			return err
 		}
@@ -173,19 +230,30 @@ func (r *run) scenario(ctx context.Context, name string) error {
 	switch name {
 	case ScenarioPgbench:
 		res.Title = "pgbench, the list SQL pipelined, application role (RLS)"
-		return r.runPgbench(ctx, res, postgres.AppRole)
+		return r.runPgbench(ctx, res, postgres.AppRole, jobList)
 	case ScenarioPgbenchNoRLS:
 		res.Title = "pgbench, the same script, BYPASSRLS role (no RLS)"
-		return r.runPgbench(ctx, res, bypassRole)
+		return r.runPgbench(ctx, res, bypassRole, jobList)
+	case ScenarioPgbenchFlows:
+		res.Title = "pgbench, the flow list's SQL (list, then tags), application role"
+		return r.runPgbench(ctx, res, postgres.AppRole, jobFlows)
+	case ScenarioPgbenchDecide:
+		res.Title = "pgbench, a decision's SQL (lock, save, commit), application role"
+		return r.runPgbench(ctx, res, postgres.AppRole, jobDecide)
+	case ScenarioFlows, ScenarioDecide:
+		// Access tokens live 10 minutes: renew them before each round.
+		if err := r.flows.renew(ctx, r.client, r.srv.url); err != nil {
+			return err
+		}
 	}
 	return r.runHTTP(ctx, res, r.http[name])
 }
 
-// runPgbench runs one warm-up and one measured pgbench of the list script as role.
-func (r *run) runPgbench(ctx context.Context, res *result, role string) error {
+// runPgbench runs one warm-up and one measured pgbench of a job's scripts as role.
+func (r *run) runPgbench(ctx context.Context, res *result, role, job string) error {
 	res.Kind = kindPgbench
 	p := r.pgbench
-	p.role = role
+	p.role, p.scripts, p.vars = role, r.scripts[job], r.vars[job]
 	if r.cfg.Warmup >= time.Second {
 		p.duration = r.cfg.Warmup
 		if _, err := p.run(ctx, res.Name+"-warmup", false); err != nil {

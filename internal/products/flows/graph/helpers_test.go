@@ -58,10 +58,11 @@ func node(t *testing.T, g *Graph, id string) *Node {
 	return nil
 }
 
-// loadGraph decodes a graph from testdata, rejecting unknown fields.
+// loadGraph decodes one of the demo flows' graphs (../demo, which `tenantry demo` publishes),
+// rejecting unknown fields.
 func loadGraph(t *testing.T, name string) Graph {
 	t.Helper()
-	f, err := os.Open("testdata/" + name)
+	f, err := os.Open("../demo/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// TestOutlookValidates checks the example graph in testdata and its shape: it uses questions,
-// an input node, a logic node on the Office version, instructions with commands, a link and a
-// resolution with each outcome.
+// TestOutlookValidates checks the demo flow "Outlook will not start" (../demo) and its shape: it
+// uses questions, an input node, a logic node on the Office version, instructions with commands,
+// a link and a resolution with each outcome.
 func TestOutlookValidates(t *testing.T) {
 	t.Parallel()
 	g := loadGraph(t, "outlook.json")
