@@ -39,6 +39,7 @@ type Server struct {
 	draining atomic.Bool
 	ping     func(context.Context) error
 	scopes   tenancy.ScopeCatalogue
+	secret   map[string]bool // operations whose responses carry a secret (no-store); set by Handler
 }
 
 // New builds the server with the platform's own endpoints; products add theirs with Register on API().
@@ -58,6 +59,7 @@ func New(o Options) *Server {
 		"apiKey": {Type: "apiKey", In: "header", Name: "X-API-Key", Description: "A tenant API key; its scopes limit what it may do."},
 	}
 	s.api = humago.New(s.mux, cfg)
+	s.api.UseMiddleware(noStore(&s.secret))
 	s.api.UseMiddleware(authorize(s.api, o.Logger, o.Authenticator, o.Denied))
 	for _, a := range o.Admission {
 		s.api.UseMiddleware(admission(s.api, o.Logger, a))
@@ -86,6 +88,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	if err := CheckScopes(s.api, s.scopes); err != nil {
 		return nil, err
 	}
+	s.secret = secretOperations(s.api.OpenAPI())
 	return s.handler, nil
 }
 
