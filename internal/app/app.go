@@ -51,9 +51,13 @@ type Config struct {
 type App struct {
 	Server  *httpapi.Server
 	Handler http.Handler
-	// Background holds the workers that run until their context ends (the job runner, Redis closer).
+	// Background holds the workers that run until their context ends (the job runner, the session
+	// cache's listener, Redis closer).
 	Background []func(context.Context)
-	Jobs       *jobs.Runner
+	// Sessions is the session cache's listener, one of the Background workers, for test servers
+	// that run it without the others.
+	Sessions func(context.Context)
+	Jobs     *jobs.Runner
 }
 
 // mailSender is SMTP when configured, else the development file sender.
@@ -107,7 +111,8 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Server: srv, Handler: h, Jobs: runner, Background: []func(context.Context){runner.Run}}
+	a := &App{Server: srv, Handler: h, Jobs: runner, Background: []func(context.Context){runner.Run, ids.WatchSessions},
+		Sessions: ids.WatchSessions}
 	if limits.closer != nil {
 		a.Background = append(a.Background, limits.closer)
 	}
