@@ -92,7 +92,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	srv := httpapi.New(httpapi.Options{
 		Logger: log, Authenticator: httpapi.Dispatch{Bearer: ids, APIKey: apiKeys, Staff: staff.New(db, log)}, Ping: db.Ping, Pools: db.Stats,
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: cfg.Version, Collectors: limits.metrics.Collectors(),
-		Admission: []httpapi.Admission{limits.service.Middleware}, Scopes: scopes,
+		Admission: []httpapi.Admission{limits.service.Middleware}, Failures: limits.service, Scopes: scopes,
 		Denied: func(ctx context.Context, c httpapi.Caller, op string) {
 			audit.RecordDenial(ctx, db, log, c.Tenant, c.Principal, c.Role, op)
 		},

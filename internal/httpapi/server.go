@@ -24,6 +24,7 @@ type Options struct {
 	MaxBodyBytes  int64                       // request body limit; default 1 MiB
 	Version       string
 	Denied        DeniedFunc             // records authorization denials; nil for none
+	Failures      FailureLimit           // bounds refused credentials per client address; nil for no bound
 	Admission     []Admission            // checks run in order right after authentication (the rate limiter's)
 	Collectors    []prometheus.Collector // more figures for /metrics (e.g. the rate limiter's)
 	Scopes        tenancy.ScopeCatalogue // the API-key scopes operations may name (checked by Handler)
@@ -60,7 +61,7 @@ func New(o Options) *Server {
 	}
 	s.api = humago.New(s.mux, cfg)
 	s.api.UseMiddleware(noStore(&s.secret))
-	s.api.UseMiddleware(authorize(s.api, o.Logger, o.Authenticator, o.Denied))
+	s.api.UseMiddleware(authorize(s.api, o.Logger, o.Authenticator, o.Failures, o.Denied))
 	for _, a := range o.Admission {
 		s.api.UseMiddleware(admission(s.api, o.Logger, a))
 	}
