@@ -22,7 +22,7 @@ const sessionChannel = "tenantry_sessions"
 
 // Bounds of the session cache: entries are read again after sessionFresh (a safety net; the
 // notifications are what keep the cache right), and the cache is emptied when it holds
-// maxSessions members.
+// maxSessions sessions.
 const (
 	sessionFresh = time.Minute
 	maxSessions  = 100_000
@@ -52,6 +52,7 @@ type sessions struct {
 	listening bool
 	gen       uint64
 	byMember  map[member]map[uuid.UUID]sessionState
+	n         int // sessions cached
 }
 
 func newSessions() *sessions {
@@ -83,11 +84,15 @@ func (c *sessions) put(m member, family uuid.UUID, st sessionState, gen uint64) 
 	if !c.listening || gen != c.gen {
 		return
 	}
-	if len(c.byMember) >= maxSessions {
+	if c.n >= maxSessions {
 		clear(c.byMember)
+		c.n = 0
 	}
 	if c.byMember[m] == nil {
 		c.byMember[m] = map[uuid.UUID]sessionState{}
+	}
+	if _, ok := c.byMember[m][family]; !ok {
+		c.n++
 	}
 	c.byMember[m][family] = st
 }
@@ -96,6 +101,7 @@ func (c *sessions) put(m member, family uuid.UUID, st sessionState, gen uint64) 
 func (c *sessions) forget(m member) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.n -= len(c.byMember[m])
 	delete(c.byMember, m)
 	c.gen++
 }
@@ -105,6 +111,7 @@ func (c *sessions) Listening(on bool, _ error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.byMember)
+	c.n = 0
 	c.gen++
 	c.listening = on
 }

@@ -49,3 +49,23 @@ func TestSessionCache(t *testing.T) {
 		t.Error("used after the listener was lost")
 	}
 }
+
+// TestSessionCacheIsBounded: the cache holds at most maxSessions sessions, however many members
+// they belong to.
+func TestSessionCacheIsBounded(t *testing.T) {
+	c := newSessions()
+	c.Listening(true, nil)
+	m := member{tenancy.TenantID(tenancy.NewID()), tenancy.UserID(tenancy.NewID())}
+	st := sessionState{role: tenancy.RoleViewer, read: time.Now()}
+	first := tenancy.NewID()
+	c.put(m, first, st, c.generation())
+	for range maxSessions {
+		c.put(m, tenancy.NewID(), st, c.generation())
+	}
+	if c.n > maxSessions || len(c.byMember[m]) > maxSessions {
+		t.Errorf("%d sessions cached (%d counted), want at most %d", len(c.byMember[m]), c.n, maxSessions)
+	}
+	if _, ok := c.get(m, first); ok {
+		t.Error("the cache was not emptied when full")
+	}
+}
