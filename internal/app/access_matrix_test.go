@@ -7,10 +7,13 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/tenantry/tenantry/internal/app"
 	"github.com/tenantry/tenantry/internal/httpapi"
+	"github.com/tenantry/tenantry/internal/platform/ratelimit"
 	"github.com/tenantry/tenantry/internal/tenancy"
 	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
@@ -81,7 +84,10 @@ var pathParam = regexp.MustCompile(`\{[^}]+\}`)
 // else (random ids and an empty body then give 404 or 422).
 func TestAccessMatrix(t *testing.T) {
 	t.Parallel()
-	s := apitest.Start(t)
+	s := apitest.StartWith(t, apitest.Options{Configure: func(c *app.Config) {
+		// The matrix sends hundreds of refused credentials from one address on purpose.
+		c.RateLimits[ratelimit.AuthFailure] = ratelimit.Limit{Rate: 100_000, Period: time.Minute, Burst: 100_000}
+	}})
 	m := s.Mailer()
 	owner := s.Register("mat")
 	ps := []principal{{name: "anonymous"}}

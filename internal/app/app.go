@@ -51,9 +51,13 @@ type Config struct {
 type App struct {
 	Server  *httpapi.Server
 	Handler http.Handler
-	// Background holds the workers that run until their context ends (the job runner, Redis closer).
+	// Background holds the workers that run until their context ends (the job runner, the session
+	// cache's listener, Redis closer).
 	Background []func(context.Context)
-	Jobs       *jobs.Runner
+	// Sessions is the session cache's listener, one of the Background workers, for test servers
+	// that run it without the others.
+	Sessions func(context.Context)
+	Jobs     *jobs.Runner
 }
 
 // mailSender is SMTP when configured, else the development file sender.
@@ -88,7 +92,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	srv := httpapi.New(httpapi.Options{
 		Logger: log, Authenticator: httpapi.Dispatch{Bearer: ids, APIKey: apiKeys, Staff: staff.New(db, log)}, Ping: db.Ping, Pools: db.Stats,
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: cfg.Version, Collectors: limits.metrics.Collectors(),
-		Admission: []httpapi.Admission{limits.service.Middleware}, Scopes: scopes,
+		Admission: []httpapi.Admission{limits.service.Middleware}, Failures: limits.service, Scopes: scopes,
 		Denied: func(ctx context.Context, c httpapi.Caller, op string) {
 			audit.RecordDenial(ctx, db, log, c.Tenant, c.Principal, c.Role, op)
 		},
@@ -107,7 +111,8 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Server: srv, Handler: h, Jobs: runner, Background: []func(context.Context){runner.Run}}
+	a := &App{Server: srv, Handler: h, Jobs: runner, Background: []func(context.Context){runner.Run, ids.WatchSessions},
+		Sessions: ids.WatchSessions}
 	if limits.closer != nil {
 		a.Background = append(a.Background, limits.closer)
 	}

@@ -65,6 +65,16 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, c Credentials) (Caller, error)
 }
 
+// FailureLimit bounds refused credentials per client address (the rate limiter's AuthFailure
+// policy). Both methods return nil or an error of kind RateLimited.
+type FailureLimit interface {
+	// BeforeCredentials refuses a client that spent its budget, before its credentials are
+	// checked: such a request reads and writes nothing.
+	BeforeCredentials(ctx context.Context) error
+	// CredentialsRefused counts one refused credential; its error replaces the 401.
+	CredentialsRefused(ctx context.Context) error
+}
+
 // DeniedFunc records an authorization denial (a security event): an authenticated caller refused
 // an operation by its access declaration. It must not fail the request; it logs its own errors.
 type DeniedFunc func(ctx context.Context, c Caller, operation string)
@@ -72,7 +82,7 @@ type DeniedFunc func(ctx context.Context, c Caller, operation string)
 // authorize is the Huma middleware that enforces every operation's Access declaration. It runs
 // before input parsing, so an unauthorized request is refused before its body is read. It adds the
 // operation, and then the caller's tenant, to the request's metadata (tenancy.Request).
-func authorize(api huma.API, log *slog.Logger, authn Authenticator, denied DeniedFunc) func(huma.Context, func(huma.Context)) {
+func authorize(api huma.API, log *slog.Logger, authn Authenticator, failures FailureLimit, denied DeniedFunc) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		op := ctx.Operation().OperationID
 		info := infoFrom(ctx.Context())
@@ -100,7 +110,7 @@ func authorize(api huma.API, log *slog.Logger, authn Authenticator, denied Denie
 			fail(api, ctx, log, errs.ErrUnauthorized)
 			return
 		}
-		caller, err := authn.Authenticate(rctx, creds)
+		caller, err := authenticate(rctx, authn, failures, creds)
 		if err != nil {
 			fail(api, ctx, log, err)
 			return
@@ -118,6 +128,23 @@ func authorize(api huma.API, log *slog.Logger, authn Authenticator, denied Denie
 		}
 		next(huma.WithContext(ctx, std))
 	}
+}
+
+// authenticate checks creds, within the client's budget of refused credentials when failures is set.
+func authenticate(ctx context.Context, authn Authenticator, failures FailureLimit, creds Credentials) (Caller, error) {
+	if failures == nil {
+		return authn.Authenticate(ctx, creds)
+	}
+	if err := failures.BeforeCredentials(ctx); err != nil {
+		return Caller{}, err
+	}
+	caller, err := authn.Authenticate(ctx, creds)
+	if errs.KindOf(err) == errs.Unauthorized {
+		if lerr := failures.CredentialsRefused(ctx); lerr != nil {
+			return Caller{}, lerr
+		}
+	}
+	return caller, err
 }
 
 // Admission is a check that runs on every operation right after authentication and before the

@@ -101,6 +101,7 @@ func observe(log *slog.Logger, m *metrics, maxBody int64, next http.Handler) htt
 			info.id = newRequestID()
 		}
 		w.Header().Set("X-Request-Id", info.id)
+		securityHeaders(w.Header())
 		ctx := context.WithValue(r.Context(), infoKey{}, info)
 		r = r.WithContext(tenancy.WithRequest(ctx, tenancy.Request{ID: info.id, IP: clientIP(r)}))
 		if r.ContentLength > maxBody {

@@ -24,6 +24,7 @@ type Options struct {
 	MaxBodyBytes  int64                       // request body limit; default 1 MiB
 	Version       string
 	Denied        DeniedFunc             // records authorization denials; nil for none
+	Failures      FailureLimit           // bounds refused credentials per client address; nil for no bound
 	Admission     []Admission            // checks run in order right after authentication (the rate limiter's)
 	Collectors    []prometheus.Collector // more figures for /metrics (e.g. the rate limiter's)
 	Scopes        tenancy.ScopeCatalogue // the API-key scopes operations may name (checked by Handler)
@@ -39,6 +40,7 @@ type Server struct {
 	draining atomic.Bool
 	ping     func(context.Context) error
 	scopes   tenancy.ScopeCatalogue
+	secret   map[string]bool // operations whose responses carry a secret (no-store); set by Handler
 }
 
 // New builds the server with the platform's own endpoints; products add theirs with Register on API().
@@ -58,7 +60,8 @@ func New(o Options) *Server {
 		"apiKey": {Type: "apiKey", In: "header", Name: "X-API-Key", Description: "A tenant API key; its scopes limit what it may do."},
 	}
 	s.api = humago.New(s.mux, cfg)
-	s.api.UseMiddleware(authorize(s.api, o.Logger, o.Authenticator, o.Denied))
+	s.api.UseMiddleware(noStore(&s.secret))
+	s.api.UseMiddleware(authorize(s.api, o.Logger, o.Authenticator, o.Failures, o.Denied))
 	for _, a := range o.Admission {
 		s.api.UseMiddleware(admission(s.api, o.Logger, a))
 	}
@@ -86,6 +89,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	if err := CheckScopes(s.api, s.scopes); err != nil {
 		return nil, err
 	}
+	s.secret = secretOperations(s.api.OpenAPI())
 	return s.handler, nil
 }
 

@@ -7,10 +7,12 @@ package audit
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -61,7 +63,9 @@ func Record(ctx context.Context, q postgres.Querier, e Event) error {
 }
 
 // RecordSecurity writes e to the global security log, for events that belong to no tenant. user is
-// the user concerned, when known.
+// the user concerned, when known. Events of a request are sampled: the first event with the same
+// action, outcome and details from the same client address (an IPv6 /64) in a minute is kept, the
+// others are dropped, so a flood from one source adds at most one row per kind of event a minute.
 func RecordSecurity(ctx context.Context, db *postgres.DB, user tenancy.UserID, e Event) error {
 	details, err := marshal(e.Details)
 	if err != nil {
@@ -69,16 +73,38 @@ func RecordSecurity(ctx context.Context, db *postgres.DB, user tenancy.UserID, e
 	}
 	req := tenancy.RequestFrom(ctx)
 	uid := uuid.NullUUID{UUID: user.UUID(), Valid: !user.IsZero()}
+	outcome := string(outcomeOr(e.Outcome))
 	err = db.Global(ctx, func(q postgres.Querier) error {
 		return store.New(q).InsertSecurityEvent(ctx, store.InsertSecurityEventParams{
-			ID: tenancy.NewID(), Action: e.Action, UserID: uid, Outcome: string(outcomeOr(e.Outcome)),
+			ID: tenancy.NewID(), Action: e.Action, UserID: uid, Outcome: outcome,
 			RequestID: req.ID, Ip: addr(req.IP), Details: details,
+			SampleKey: sampleKey(req.IP, time.Now(), e.Action, outcome, details),
 		})
 	})
 	if err != nil {
 		return fmt.Errorf("audit: security %s: %w", e.Action, err)
 	}
 	return nil
+}
+
+// sampleKey names the sample a security event belongs to: its source (the client address, an IPv6
+// /64), the minute, and the kind of event. Events with no client address are not sampled (nil).
+func sampleKey(ip netip.Addr, at time.Time, action, outcome string, details []byte) []byte {
+	if !ip.IsValid() {
+		return nil
+	}
+	source := ip.Unmap().String()
+	if ip.Unmap().Is6() {
+		p, _ := ip.Prefix(64)
+		source = p.String()
+	}
+	h := sha256.New()
+	for _, part := range []string{source, at.UTC().Truncate(time.Minute).Format(time.RFC3339), action, outcome} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	h.Write(details)
+	return h.Sum(nil)
 }
 
 func actorOf(p tenancy.Principal) string {

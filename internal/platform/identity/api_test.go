@@ -204,7 +204,12 @@ func TestAccessTokenNegatives(t *testing.T) {
 	a := s.Register("hal")
 	keys := s.Config.Keys
 	user, tenant := uuid.MustParse(a.UserID), uuid.MustParse(a.TenantID)
-	claims := auth.AccessClaims{UserID: user, TenantID: tenant, Role: "owner"}
+	ours := &auth.Tokens{Keys: keys, Issuer: app.TokenIssuer, Audience: app.TokenAudience, TTL: time.Minute}
+	session, err := ours.Verify(a.Access)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := auth.AccessClaims{UserID: user, TenantID: tenant, Role: "owner", SessionID: session.SessionID}
 	issue := func(tk *auth.Tokens) string {
 		tok, _, err := tk.Issue(claims)
 		if err != nil {
@@ -213,7 +218,7 @@ func TestAccessTokenNegatives(t *testing.T) {
 		return tok
 	}
 	otherKeys, _ := auth.NewKeys(keys.Current(), map[string][]byte{keys.Current(): []byte(strings.Repeat("k", 32))})
-	valid := issue(&auth.Tokens{Keys: keys, Issuer: app.TokenIssuer, Audience: app.TokenAudience, TTL: time.Minute})
+	valid := issue(ours)
 	parts := strings.Split(valid, ".")
 	seg := func(v any) string { b, _ := json.Marshal(v); return base64.RawURLEncoding.EncodeToString(b) }
 	cases := map[string]string{
@@ -226,6 +231,13 @@ func TestAccessTokenNegatives(t *testing.T) {
 		"malformed":      "not.a.jwt",
 		"two parts":      parts[0] + "." + parts[1],
 		"refresh token":  a.Refresh,
+	}
+	for name, sid := range map[string]uuid.UUID{"no session": uuid.Nil, "unknown session": uuid.Must(uuid.NewV7())} {
+		tok, _, err := ours.Issue(auth.AccessClaims{UserID: user, TenantID: tenant, Role: "owner", SessionID: sid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases[name] = tok
 	}
 	if r := s.Do("GET", "/api/v1/me", valid, nil); r.Status != 200 {
 		t.Fatalf("control: a valid token gets %d", r.Status)

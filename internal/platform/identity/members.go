@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/tenantry/tenantry/internal/errs"
 	"github.com/tenantry/tenantry/internal/platform/audit"
@@ -77,8 +78,8 @@ var errLastOwner = errs.E(errs.Conflict, "the last owner cannot be removed or de
 var errOwnerOnly = errs.E(errs.Forbidden, "only an owner can grant, change or remove the owner role")
 
 // ChangeRole sets a member's role. Admins manage roles below owner; only owners grant or take the
-// owner role; the last owner cannot be demoted. The new role applies to the member's next token
-// (within the access-token lifetime).
+// owner role; the last owner cannot be demoted. The new role applies from the member's next
+// request; the pending invitations they sent that the new role could not send are revoked.
 func (s *Service) ChangeRole(ctx context.Context, id uuid.UUID, role tenancy.Role) (Member, error) {
 	sc, err := tenancy.FromContext(ctx)
 	if err != nil {
@@ -100,23 +101,30 @@ func (s *Service) ChangeRole(ctx context.Context, id uuid.UUID, role tenancy.Rol
 		if err := st.SetMemberRole(ctx, store.SetMemberRoleParams{TenantID: sc.Tenant.UUID(), ID: id, Role: string(role)}); err != nil {
 			return err
 		}
+		revoked, err := revokeInvitationsBy(ctx, st, sc.Tenant, target.UserID, role)
+		if err != nil {
+			return err
+		}
 		m, m.Role = target, role
 		return audit.Record(ctx, q, audit.Event{Action: "member.role_change", TargetType: "member", TargetID: id.String(),
-			Details: map[string]any{"from": target.Role, "to": role}})
+			Details: map[string]any{"from": target.Role, "to": role, "invitations_revoked": revoked}})
 	})
 	if err != nil {
 		return Member{}, fmt.Errorf("identity: change role: %w", err)
 	}
+	s.sessionsChanged(sc.Tenant, m.UserID)
 	return m, nil
 }
 
-// RemoveMember ends a membership (with its sessions and the API keys it created). Admins remove
-// members below owner; the last owner cannot be removed.
+// RemoveMember ends a membership (with its sessions, from the member's next request, and the API
+// keys it created) and revokes the pending invitations the member sent; an admin may invite those
+// addresses again. Admins remove members below owner; the last owner cannot be removed.
 func (s *Service) RemoveMember(ctx context.Context, id uuid.UUID) error {
 	sc, err := tenancy.FromContext(ctx)
 	if err != nil {
 		return err
 	}
+	var user uuid.UUID
 	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
 		target, owners, err := lockTarget(ctx, st, sc.Tenant, id)
@@ -132,15 +140,23 @@ func (s *Service) RemoveMember(ctx context.Context, id uuid.UUID) error {
 		if err := st.DeleteMember(ctx, store.DeleteMemberParams{TenantID: sc.Tenant.UUID(), ID: id}); err != nil {
 			return err
 		}
-		return audit.Record(ctx, q, audit.Event{Action: "member.remove", TargetType: "member", TargetID: id.String()})
+		revoked, err := revokeInvitationsBy(ctx, st, sc.Tenant, target.UserID, "")
+		if err != nil {
+			return err
+		}
+		user = target.UserID
+		return audit.Record(ctx, q, audit.Event{Action: "member.remove", TargetType: "member", TargetID: id.String(),
+			Details: map[string]any{"invitations_revoked": revoked}})
 	})
 	if err != nil {
 		return fmt.Errorf("identity: remove member: %w", err)
 	}
+	s.sessionsChanged(sc.Tenant, user)
 	return nil
 }
 
-// TransferOwnership makes another member an owner and the calling owner an admin, atomically.
+// TransferOwnership makes another member an owner and the calling owner an admin, atomically; the
+// owner invitations the caller sent are revoked.
 func (s *Service) TransferOwnership(ctx context.Context, id uuid.UUID) (Member, error) {
 	sc, err := tenancy.FromContext(ctx)
 	if err != nil {
@@ -171,12 +187,16 @@ func (s *Service) TransferOwnership(ctx context.Context, id uuid.UUID) (Member, 
 				return err
 			}
 		}
+		if _, err := revokeInvitationsBy(ctx, st, sc.Tenant, sc.Principal.UserID.UUID(), tenancy.RoleAdmin); err != nil {
+			return err
+		}
 		m, m.Role = target, tenancy.RoleOwner
 		return audit.Record(ctx, q, audit.Event{Action: "member.transfer_ownership", TargetType: "member", TargetID: id.String()})
 	})
 	if err != nil {
 		return Member{}, fmt.Errorf("identity: transfer ownership: %w", err)
 	}
+	s.sessionsChanged(sc.Tenant, m.UserID, sc.Principal.UserID.UUID())
 	return m, nil
 }
 
@@ -191,4 +211,18 @@ func lockTarget(ctx context.Context, st *store.Queries, tenant tenancy.TenantID,
 		return Member{}, 0, err
 	}
 	return memberOf(store.ListMembersRow(r)), len(owners), nil
+}
+
+// inviterRole is the lowest role that may invite (the create-invitation operation's).
+const inviterRole = tenancy.RoleAdmin
+
+// revokeInvitationsBy revokes the pending invitations user sent that a member with role could not
+// send: all of them when role is "" (the member left) or below inviterRole, else those above role.
+// It returns how many it revoked.
+func revokeInvitationsBy(ctx context.Context, st *store.Queries, tenant tenancy.TenantID, user uuid.UUID, role tenancy.Role) (int64, error) {
+	p := store.RevokeInvitationsByParams{TenantID: tenant.UUID(), InvitedBy: user}
+	if role.AtLeast(inviterRole) {
+		p.KeepUpTo = pgtype.Text{String: string(role), Valid: true}
+	}
+	return st.RevokeInvitationsBy(ctx, p)
 }

@@ -94,3 +94,24 @@ WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL;
 -- name: AcceptInvitation :execrows
 UPDATE invitations SET accepted_at = now()
 WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now();
+
+-- Sessions -----------------------------------------------------------------
+
+-- name: SessionRole :one
+-- The member's current role while the session (the refresh-token family an access token names) is
+-- live; no row once the membership or the session has ended.
+SELECT m.role FROM memberships m
+WHERE m.tenant_id = sqlc.arg(tenant_id) AND m.user_id = sqlc.arg(user_id)
+  AND EXISTS (SELECT 1 FROM refresh_tokens r
+              WHERE r.tenant_id = sqlc.arg(tenant_id) AND r.family_id = sqlc.arg(family_id)
+                AND r.user_id = sqlc.arg(user_id) AND r.revoked_at IS NULL);
+
+-- name: RevokeInvitationsBy :execrows
+-- Revokes the pending invitations a member sent that they could no longer send: all of them when
+-- keep_up_to is NULL (they left, or can no longer invite), else those above the role keep_up_to.
+UPDATE invitations SET revoked_at = now()
+WHERE tenant_id = sqlc.arg(tenant_id) AND invited_by = sqlc.arg(invited_by)
+  AND accepted_at IS NULL AND revoked_at IS NULL
+  AND (sqlc.narg(keep_up_to)::text IS NULL
+       OR array_position(ARRAY['viewer', 'operator', 'admin', 'owner'], role)
+          > array_position(ARRAY['viewer', 'operator', 'admin', 'owner'], sqlc.narg(keep_up_to)::text));

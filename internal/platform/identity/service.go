@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/tenantry/tenantry/internal/auth"
 	"github.com/tenantry/tenantry/internal/errs"
 	"github.com/tenantry/tenantry/internal/httpapi"
@@ -22,6 +24,7 @@ type Service struct {
 	inviteTTL  time.Duration
 	publicURL  string
 	accountCap func(context.Context, string) error
+	sessions   *sessions
 	log        *slog.Logger
 }
 
@@ -55,7 +58,7 @@ func New(db *postgres.DB, log *slog.Logger, c Config) (*Service, error) {
 		c.PublicURL = "http://127.0.0.1:8080"
 	}
 	return &Service{db: db, hasher: c.Hasher, tokens: c.Tokens, refreshTTL: c.RefreshTTL, inviteTTL: c.InviteTTL,
-		publicURL: c.PublicURL, accountCap: c.AccountLimit, log: log}, nil
+		publicURL: c.PublicURL, accountCap: c.AccountLimit, sessions: newSessions(), log: log}, nil
 }
 
 // errBadLogin is the one answer to every failed sign-in: unknown e-mail, wrong password and
@@ -65,24 +68,50 @@ var errBadLogin = errs.E(errs.Unauthorized, "invalid e-mail or password")
 // errBadRefresh is the one answer to every refresh token that is not accepted.
 var errBadRefresh = errs.E(errs.Unauthorized, "invalid or expired refresh token")
 
+// errBadToken is the one answer to every access token that is not accepted.
+var errBadToken = errs.E(errs.Unauthorized, "invalid or expired token")
+
 // Authenticate verifies an access token (httpapi.Authenticator). API keys are not accepted here.
+// A token bound to a tenant is accepted only while its session (refresh-token family) and the
+// membership are live, and the caller gets the member's current role: the token's role is only a
+// hint. Logout, refresh-token reuse, removal and a role change thus apply at the next request.
+// The session's state comes from a per-instance cache kept right by the database's notifications
+// (sessions.go), so the common request costs no database round trip for it.
 func (s *Service) Authenticate(ctx context.Context, c httpapi.Credentials) (httpapi.Caller, error) {
+	caller, family, err := s.verifyToken(c)
+	if err != nil || caller.Tenant.IsZero() {
+		return caller, err
+	}
+	role, err := s.sessionRole(ctx, caller.Tenant, caller.Principal.UserID, family)
+	switch {
+	case err != nil:
+		return httpapi.Caller{}, err
+	case !role.Valid(): // the session or the membership has ended
+		return httpapi.Caller{}, errBadToken
+	}
+	caller.Role = role
+	return caller, nil
+}
+
+// verifyToken checks an access token's signature and claims and returns the caller they name, with
+// the token's role, and the token's session; it reads nothing from the database.
+func (s *Service) verifyToken(c httpapi.Credentials) (httpapi.Caller, uuid.UUID, error) {
 	if c.Bearer == "" {
-		return httpapi.Caller{}, errs.E(errs.Unauthorized, "invalid credentials")
+		return httpapi.Caller{}, uuid.Nil, errs.E(errs.Unauthorized, "invalid credentials")
 	}
 	claims, err := s.tokens.Verify(c.Bearer)
 	if err != nil {
-		return httpapi.Caller{}, errs.Wrap(errs.Unauthorized, "invalid or expired token", err)
+		return httpapi.Caller{}, uuid.Nil, errs.Wrap(errs.Unauthorized, "invalid or expired token", err)
 	}
 	caller := httpapi.Caller{
 		Principal: tenancy.Principal{Kind: tenancy.PrincipalUser, UserID: tenancy.UserID(claims.UserID)},
 		Tenant:    tenancy.TenantID(claims.TenantID),
 		Role:      tenancy.Role(claims.Role),
 	}
-	if !caller.Tenant.IsZero() && !caller.Role.Valid() {
-		return httpapi.Caller{}, errs.E(errs.Unauthorized, "invalid or expired token")
+	if !caller.Tenant.IsZero() && (!caller.Role.Valid() || claims.SessionID == uuid.Nil) {
+		return httpapi.Caller{}, uuid.Nil, errBadToken
 	}
-	return caller, nil
+	return caller, claims.SessionID, nil
 }
 
 // userScope returns ctx scoped to tenant for user with role.

@@ -181,9 +181,11 @@ func parseRefresh(raw string) (refreshToken, error) {
 	return refreshToken{tenant: tenancy.TenantID(tenant), id: id, hash: o.Hash()}, nil
 }
 
-// errReused is returned inside the refresh transaction after the family was revoked: the
-// transaction commits (the revocation must stick) and the caller gets errBadRefresh.
-var errReused = errors.New("identity: refresh token reused")
+// reusedError is returned inside the refresh transaction after the family of user's session was
+// revoked: the transaction commits (the revocation must stick) and the caller gets errBadRefresh.
+type reusedError struct{ user uuid.UUID }
+
+func (reusedError) Error() string { return "identity: refresh token reused" }
 
 // Refresh rotates a refresh token: the presented token is used up and a new one of the same family
 // is returned with a new access token. Presenting a token that was already used revokes the whole
@@ -201,11 +203,10 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Session, error) {
 		return Session{}, err
 	}
 	var sess Session
-	var reused bool
+	var reused *reusedError
 	err = s.db.Tx(sctx, func(q postgres.Querier) error {
 		sess, err = s.rotate(sctx, q, rt)
-		if errors.Is(err, errReused) {
-			reused = true
+		if errors.As(err, &reused) {
 			return nil
 		}
 		return err
@@ -213,7 +214,8 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Session, error) {
 	if err != nil {
 		return Session{}, fmt.Errorf("identity: refresh: %w", err)
 	}
-	if reused {
+	if reused != nil { // the session's access tokens die with it
+		s.sessionsChanged(rt.tenant, reused.user)
 		return Session{}, errBadRefresh
 	}
 	return sess, nil
@@ -254,7 +256,7 @@ func (s *Service) rotate(ctx context.Context, q postgres.Querier, rt refreshToke
 		if err := audit.Record(uctx, q, audit.Event{Action: "auth.refresh_reuse", TargetType: "session", TargetID: row.FamilyID.String(), Outcome: audit.Denied}); err != nil {
 			return Session{}, err
 		}
-		return Session{}, errReused
+		return Session{}, &reusedError{user: row.UserID}
 	}
 	sess, err := s.issue(uctx, q, rt.tenant, user, tenancy.Role(role), row.FamilyID, rt.id)
 	if err != nil {
@@ -263,8 +265,9 @@ func (s *Service) rotate(ctx context.Context, q postgres.Querier, rt refreshToke
 	return sess, audit.Record(uctx, q, audit.Event{Action: "auth.refresh", TargetType: "session", TargetID: row.FamilyID.String()})
 }
 
-// Logout revokes the session (the whole refresh-token family) the token belongs to. Logging out
-// twice is fine; a token that is not one of ours is refused.
+// Logout revokes the session (the whole refresh-token family) the token belongs to, and with it
+// the session's access tokens, from the next request on. Logging out twice is fine; a token that is
+// not one of ours is refused.
 func (s *Service) Logout(ctx context.Context, raw string) error {
 	rt, err := parseRefresh(raw)
 	if err != nil {
@@ -274,6 +277,7 @@ func (s *Service) Logout(ctx context.Context, raw string) error {
 	if err != nil {
 		return err
 	}
+	var user uuid.UUID
 	err = s.db.Tx(sctx, func(q postgres.Querier) error {
 		st := store.New(q)
 		row, err := st.GetRefreshToken(sctx, store.GetRefreshTokenParams{TenantID: rt.tenant.UUID(), ID: rt.id})
@@ -283,6 +287,7 @@ func (s *Service) Logout(ctx context.Context, raw string) error {
 		if _, err := st.RevokeRefreshFamily(sctx, store.RevokeRefreshFamilyParams{TenantID: rt.tenant.UUID(), FamilyID: row.FamilyID}); err != nil {
 			return fmt.Errorf("revoke family: %w", err)
 		}
+		user = row.UserID
 		uctx, err := userScope(sctx, rt.tenant, tenancy.UserID(row.UserID), tenancy.RoleViewer)
 		if err != nil {
 			return err
@@ -292,5 +297,6 @@ func (s *Service) Logout(ctx context.Context, raw string) error {
 	if err != nil {
 		return fmt.Errorf("identity: logout: %w", err)
 	}
+	s.sessionsChanged(rt.tenant, user) // the session's access tokens die with it
 	return nil
 }

@@ -20,11 +20,14 @@ const (
 	Login     = "login"      // per client address, on sign-in and refresh
 	Account   = "account"    // per account (e-mail), counted by the identity service (Service.Account)
 	ShareLink = "share-link" // per client address, on share-link access (operations name it themselves)
-	Ingest    = "ingest"     // per tenant, on ingest operations (ids starting "ingest-"), instead of principal and tenant
+	// AuthFailure is per client address, on refused credentials (bad API keys, bad or revoked bearer
+	// tokens): once spent, the address is refused before its credentials are checked.
+	AuthFailure = "auth-failure"
+	Ingest      = "ingest" // per tenant, on ingest operations (ids starting "ingest-"), instead of principal and tenant
 )
 
 // Policies lists every policy name.
-var Policies = []string{Principal, Tenant, IP, Login, Account, ShareLink, Ingest}
+var Policies = []string{Principal, Tenant, IP, Login, Account, ShareLink, Ingest, AuthFailure}
 
 // TenantPolicies are the policies a tenant's settings may override.
 var TenantPolicies = []string{Principal, Tenant, Ingest}
@@ -33,7 +36,7 @@ var TenantPolicies = []string{Principal, Tenant, Ingest}
 // credentials are guessed: 600 requests a minute per principal, 3,000 per tenant, 300 per address
 // on public operations, 20 sign-ins or refreshes a minute per address and 10 sign-ins per account
 // in 10 minutes, 30 share-link accesses a minute per address, 6,000 ingested messages a minute per
-// tenant.
+// tenant, 60 refused credentials a minute per address.
 func Defaults() map[string]Limit {
 	per := func(rate int, period time.Duration) Limit { return Limit{Rate: rate, Period: period, Burst: rate} }
 	return map[string]Limit{
@@ -44,6 +47,9 @@ func Defaults() map[string]Limit {
 		Account:   per(10, 10*time.Minute),
 		ShareLink: per(30, time.Minute),
 		Ingest:    per(6000, time.Minute),
+		// AuthFailure: a client whose token expired retries a few times before it refreshes;
+		// someone trying keys or tokens gets 60 tries a minute, and then only 429s.
+		AuthFailure: per(60, time.Minute),
 	}
 }
 

@@ -34,6 +34,7 @@ type Service struct {
 	blocks    BlockRecorder
 	metrics   *Metrics
 	log       *slog.Logger
+	blocked   blocked // addresses that spent their AuthFailure budget (failures.go)
 }
 
 // New returns the service, or an error naming an invalid or unknown limit.

@@ -74,7 +74,8 @@ type Options struct {
 	// Quiet discards the service's log instead of keeping it in Logs.
 	Quiet bool
 	// Background runs the service's background workers (mail dispatcher, jobs) from the start
-	// and stops them, waiting for them to return, when the test ends.
+	// and stops them, waiting for them to return, when the test ends. Without it only the session
+	// cache's listener runs (App.Sessions).
 	Background bool
 	// Configure has the last word on the configuration, after Unlimited.
 	Configure func(*app.Config)
@@ -155,7 +156,9 @@ func start(t testing.TB, env testenv.DB, cfg app.Config, o Options) *Server {
 		t.Fatalf("apitest: assemble: %v", err)
 	}
 	if o.Background {
-		s.runBackground()
+		s.runBackground(s.App.Background...)
+	} else { // the session cache listens as in the running service
+		s.runBackground(s.App.Sessions)
 	}
 	srv := httptest.NewServer(s.App.Handler)
 	t.Cleanup(srv.Close)
@@ -164,12 +167,12 @@ func start(t testing.TB, env testenv.DB, cfg app.Config, o Options) *Server {
 	return s
 }
 
-// runBackground starts the service's background workers; they stop when the test ends, before
+// runBackground starts background workers of the service; they stop when the test ends, before
 // the database pools close (clean-ups run last registered, first run).
-func (s *Server) runBackground() {
+func (s *Server) runBackground(works ...func(context.Context)) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(s.T.Context()))
 	var workers sync.WaitGroup
-	for _, work := range s.App.Background {
+	for _, work := range works {
 		workers.Go(func() { work(ctx) })
 	}
 	s.T.Cleanup(func() {

@@ -51,8 +51,9 @@ func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) error 
 }
 
 const insertSecurityEvent = `-- name: InsertSecurityEvent :exec
-INSERT INTO security_events (id, action, user_id, outcome, request_id, ip, details)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO security_events (id, action, user_id, outcome, request_id, ip, details, sample_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT DO NOTHING
 `
 
 type InsertSecurityEventParams struct {
@@ -63,8 +64,10 @@ type InsertSecurityEventParams struct {
 	RequestID string
 	Ip        *netip.Addr
 	Details   []byte
+	SampleKey []byte
 }
 
+// An event whose sample (sample_key) already has its row this minute is dropped.
 func (q *Queries) InsertSecurityEvent(ctx context.Context, arg InsertSecurityEventParams) error {
 	_, err := q.db.Exec(ctx, insertSecurityEvent,
 		arg.ID,
@@ -74,6 +77,7 @@ func (q *Queries) InsertSecurityEvent(ctx context.Context, arg InsertSecurityEve
 		arg.RequestID,
 		arg.Ip,
 		arg.Details,
+		arg.SampleKey,
 	)
 	return err
 }

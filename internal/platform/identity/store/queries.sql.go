@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const acceptInvitation = `-- name: AcceptInvitation :execrows
@@ -531,6 +532,31 @@ func (q *Queries) RevokeInvitation(ctx context.Context, arg RevokeInvitationPara
 	return err
 }
 
+const revokeInvitationsBy = `-- name: RevokeInvitationsBy :execrows
+UPDATE invitations SET revoked_at = now()
+WHERE tenant_id = $1 AND invited_by = $2
+  AND accepted_at IS NULL AND revoked_at IS NULL
+  AND ($3::text IS NULL
+       OR array_position(ARRAY['viewer', 'operator', 'admin', 'owner'], role)
+          > array_position(ARRAY['viewer', 'operator', 'admin', 'owner'], $3::text))
+`
+
+type RevokeInvitationsByParams struct {
+	TenantID  uuid.UUID
+	InvitedBy uuid.UUID
+	KeepUpTo  pgtype.Text
+}
+
+// Revokes the pending invitations a member sent that they could no longer send: all of them when
+// keep_up_to is NULL (they left, or can no longer invite), else those above the role keep_up_to.
+func (q *Queries) RevokeInvitationsBy(ctx context.Context, arg RevokeInvitationsByParams) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeInvitationsBy, arg.TenantID, arg.InvitedBy, arg.KeepUpTo)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const revokeRefreshFamily = `-- name: RevokeRefreshFamily :execrows
 UPDATE refresh_tokens SET revoked_at = now()
 WHERE tenant_id = $1 AND family_id = $2 AND revoked_at IS NULL
@@ -547,6 +573,31 @@ func (q *Queries) RevokeRefreshFamily(ctx context.Context, arg RevokeRefreshFami
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const sessionRole = `-- name: SessionRole :one
+
+SELECT m.role FROM memberships m
+WHERE m.tenant_id = $1 AND m.user_id = $2
+  AND EXISTS (SELECT 1 FROM refresh_tokens r
+              WHERE r.tenant_id = $1 AND r.family_id = $3
+                AND r.user_id = $2 AND r.revoked_at IS NULL)
+`
+
+type SessionRoleParams struct {
+	TenantID uuid.UUID
+	UserID   uuid.UUID
+	FamilyID uuid.UUID
+}
+
+// Sessions -----------------------------------------------------------------
+// The member's current role while the session (the refresh-token family an access token names) is
+// live; no row once the membership or the session has ended.
+func (q *Queries) SessionRole(ctx context.Context, arg SessionRoleParams) (string, error) {
+	row := q.db.QueryRow(ctx, sessionRole, arg.TenantID, arg.UserID, arg.FamilyID)
+	var role string
+	err := row.Scan(&role)
+	return role, err
 }
 
 const setMemberRole = `-- name: SetMemberRole :exec
