@@ -45,7 +45,8 @@ func (s *Service) GetSettings(ctx context.Context) (FlowsSettings, error) {
 }
 
 // UpdateSettings applies a change to the tenant's flows settings and returns them, audited as
-// flows.settings_update in the same transaction. An empty change writes nothing. Admins and
+// flows.settings_update in the same transaction. An empty change is invalid (there is nothing to
+// apply, and a success that wrote nothing would read as one that did). Admins and
 // owners only (Forbidden otherwise). Turning public shares off leaves existing public links open
 // (revoke them one by one); it stops new ones.
 func (s *Service) UpdateSettings(ctx context.Context, c FlowsSettingsChange) (FlowsSettings, error) {
@@ -53,19 +54,20 @@ func (s *Service) UpdateSettings(ctx context.Context, c FlowsSettingsChange) (Fl
 	if err != nil {
 		return FlowsSettings{}, err
 	}
+	if c.AllowPublicShares == nil {
+		return FlowsSettings{}, errs.Invalidf("body", "name at least one setting to change (allow_public_shares)")
+	}
 	var out FlowsSettings
 	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
-		if c.AllowPublicShares != nil {
-			p := store.UpsertSettingsParams{TenantID: sc.Tenant.UUID(), AllowPublicShares: *c.AllowPublicShares}
-			if err := st.UpsertSettings(ctx, p); err != nil {
-				return err
-			}
-			err := audit.Record(ctx, q, audit.Event{Action: "flows.settings_update", TargetType: "tenant", TargetID: sc.Tenant.String(),
-				Details: map[string]any{"allow_public_shares": *c.AllowPublicShares}})
-			if err != nil {
-				return err
-			}
+		p := store.UpsertSettingsParams{TenantID: sc.Tenant.UUID(), AllowPublicShares: *c.AllowPublicShares}
+		if err := st.UpsertSettings(ctx, p); err != nil {
+			return err
+		}
+		err := audit.Record(ctx, q, audit.Event{Action: "flows.settings_update", TargetType: "tenant", TargetID: sc.Tenant.String(),
+			Details: map[string]any{"allow_public_shares": *c.AllowPublicShares}})
+		if err != nil {
+			return err
 		}
 		out, err = settingsOf(ctx, st, sc)
 		return err

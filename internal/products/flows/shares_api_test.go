@@ -342,6 +342,7 @@ func testShareSettings(t *testing.T, s flowsAPI) {
 		{map[string]any{"allow_public_shares": true, "rate_limits": map[string]any{"share-link": 100000}}, "body.rate_limits"},
 		{map[string]any{"allow_public_shares": true, "tenant_id": uuid.NewString()}, "body.tenant_id"},
 		{map[string]any{"allow_public_shares": "yes"}, "body.allow_public_shares"},
+		{map[string]any{}, "body"},
 	} {
 		wantProblem(t, s.Do("PATCH", "/api/v1/flows/settings", owner.Access, c.body), http.StatusUnprocessableEntity, c.location)
 	}
