@@ -53,9 +53,11 @@ SELECT s.tenant_id, md5(concat($3::text, ':', g * $4::int + $6::int))::uuid, s.u
        s.status, s.run, s.custom_steps, s.scratchpad, s.variables, s.ticket_number, s.client_name, s.started_at,
        s.created_at, s.updated_at
 FROM flow_sessions s, generate_series(0, $5::int - 1) AS g
-WHERE s.tenant_id = $1 AND s.id = $2`
+WHERE s.tenant_id = $1 AND s.id = $2 -- tenantlint:all-owners the bench loader copies a template session under its own owner
+`
 	templateSessionSQL = `SELECT run::text, custom_steps::text, variables::text, ticket_number, client_name, started_at::text
-FROM flow_sessions WHERE tenant_id = $1 AND id = $2`
+FROM flow_sessions WHERE tenant_id = $1 AND id = $2 -- tenantlint:all-owners the bench loader reads the template it made, for pgbench
+`
 )
 
 // templateDecisions is how far the template sessions are taken before they are cloned: every
