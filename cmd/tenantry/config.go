@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -84,17 +83,6 @@ func defaultRateLimits() string {
 		out = append(out, p+"="+d[p].String())
 	}
 	return strings.Join(out, ",")
-}
-
-func printVars(w io.Writer) {
-	fmt.Fprintln(w, "Environment:")
-	for _, v := range vars {
-		def := v.def
-		if def == "" {
-			def = "(unset)"
-		}
-		fmt.Fprintf(w, "  %-26s %s [default %s]\n", v.name, v.doc, def)
-	}
 }
 
 // loadConfig reads the environment, applying defaults.

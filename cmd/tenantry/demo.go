@@ -34,10 +34,10 @@ func cmdDemo(ctx context.Context, env *environment, args []string) error {
 	fs := flagSet(env, "demo [--simulate=false] [--interval 3s]", "Like `dev`, then creates (or reuses) a demo tenant with a site, eight spaces and their\n"+
 		"sensors, and a flows tenant with three published flows and a completed session shared by a\n"+
 		"public link; prints how to sign in and the link, and runs the ChirpStack simulator against the\n"+
-		"parking tenant, so occupancy changes within seconds.")
+		"parking tenant, so occupancy changes within seconds.", serverEnv())
 	simulate := fs.Bool("simulate", true, "post simulated sensor events to the demo tenant")
 	interval := fs.Duration("interval", 3*time.Second, "time between simulated events")
-	if err := parseFlags(fs, args); err != nil || helpAsked(args) {
+	if err := parseFlags(env, fs, args); err != nil || helpAsked(args) {
 		return err
 	}
 	cfg, log, stop, err := prepare(ctx, env)

@@ -16,8 +16,8 @@ const embeddedDB = "tenantry"
 
 func cmdDev(ctx context.Context, env *environment, args []string) error {
 	fs := flagSet(env, "dev", "Runs the API with no configuration: without DATABASE_URL it starts (or reuses)\n"+
-		"a private PostgreSQL cluster under TENANTRY_DATA_DIR, applies migrations and serves on TENANTRY_ADDR.")
-	if err := parseFlags(fs, args); err != nil || helpAsked(args) {
+		"a private PostgreSQL cluster under TENANTRY_DATA_DIR, applies migrations and serves on TENANTRY_ADDR.", serverEnv())
+	if err := parseFlags(env, fs, args); err != nil || helpAsked(args) {
 		return err
 	}
 	cfg, log, stop, err := prepare(ctx, env)

@@ -11,13 +11,16 @@ import (
 
 func cmdMigrate(ctx context.Context, env *environment, args []string) error {
 	fs := flagSet(env, "migrate up|down|status", "Applies (up), reverts the latest (down) or lists (status) migrations as\n"+
-		"DATABASE_OWNER_URL; without DATABASE_URL it uses the private database of `tenantry dev`.")
+		"DATABASE_OWNER_URL; without DATABASE_URL it uses the private database of `tenantry dev`.", migrateEnv)
+	if len(args) > 0 && helpAsked(args[:1]) {
+		return parseFlags(env, fs, args[:1])
+	}
 	if len(args) == 0 {
 		fs.Usage()
 		return errUsage{"migrate needs up, down or status"}
 	}
 	sub := args[0]
-	if err := parseFlags(fs, args[1:]); err != nil || helpAsked(args) {
+	if err := parseFlags(env, fs, args[1:]); err != nil || helpAsked(args) {
 		return err
 	}
 	if sub != "up" && sub != "down" && sub != "status" {

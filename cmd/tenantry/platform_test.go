@@ -119,8 +119,13 @@ func TestCLI(t *testing.T) {
 		t.Errorf("unknown command: %v (exit %d)", err, exitCode(err))
 	}
 	errOut.Reset()
-	if err := run(t.Context(), []string{"serve", "-h"}, none, &out, &errOut); err != nil || !strings.Contains(errOut.String(), "DATABASE_SYSTEM_URL") {
-		t.Errorf("serve -h: %v\n%s", err, errOut.String())
+	out.Reset()
+	if err := run(t.Context(), []string{"serve", "-h"}, none, &out, &errOut); err != nil || !strings.Contains(out.String(), "DATABASE_SYSTEM_URL") {
+		t.Errorf("serve -h: %v\n%s", err, out.String())
+	}
+	errOut.Reset()
+	if err := run(t.Context(), []string{"serve", "--frobnicate"}, none, &out, &errOut); exitCode(err) != 2 || !strings.Contains(errOut.String(), "Usage: tenantry serve") {
+		t.Errorf("serve --frobnicate: %v\n%s", err, errOut.String())
 	}
 	err := run(t.Context(), []string{"serve"}, none, &out, &errOut)
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "DATABASE_URL") || !strings.Contains(err.Error(), "TENANTRY_JWT_KEY") {

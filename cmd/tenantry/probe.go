@@ -14,12 +14,12 @@ func cmdProbe(ctx context.Context, env *environment, args []string) error {
 	fs := flagSet(env, "probe --url URL [--json] [--mail-dir DIR]", "Runs the cross-tenant probe against a running server: builds two tenants from the\n"+
 		"server's /openapi.json, then tries every operation as every principal of tenant B with\n"+
 		"tenant A's ids (docs/isolation.md). Non-zero exit on any finding or on an operation with\n"+
-		"ids that could not be probed.")
+		"ids that could not be probed.", []string{"TENANTRY_DATA_DIR"})
 	url := fs.String("url", "", "base URL of the server, e.g. http://127.0.0.1:8080 (required)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	mailDir := fs.String("mail-dir", "", "where the server's development mail sender writes (invitation tokens for the\n"+
 		"member principals); default: $TENANTRY_DATA_DIR/mail when it exists")
-	if err := parseFlags(fs, args); err != nil || helpAsked(args) {
+	if err := parseFlags(env, fs, args); err != nil || helpAsked(args) {
 		return err
 	}
 	if *url == "" {

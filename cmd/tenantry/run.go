@@ -34,14 +34,14 @@ func commands() []command {
 	return []command{
 		{"serve", "run the API server against DATABASE_URL (production)", cmdServe},
 		{"dev", "run the API with a private PostgreSQL under ./.tenantry (no configuration needed)", cmdDev},
-		{"demo", "like dev, plus a demo parking tenant whose sensors a simulator drives", cmdDemo},
+		{"demo", "like dev, plus demo tenants: parking sensors a simulator drives, flows with a shared session", cmdDemo},
 		{"simulate", "post simulated ChirpStack v4 sensor events to an ingest endpoint", cmdSimulate},
 		{"migrate", "apply or inspect database migrations: up | down | status", cmdMigrate},
 		{"verify", "check a live database against the isolation contract", cmdVerify},
 		{"staff", "platform staff: create accounts, grant time-limited access to a tenant, revoke", cmdStaff},
 		{"probe", "probe a running server for cross-tenant access, operation by operation", cmdProbe},
 		{"smoke", "a short end-to-end check of a running server (PASS/FAIL lines)", cmdSmoke},
-		{"version", "print the version", cmdVersion},
+		{"version", "print the version and the revision it was built from (also --version)", cmdVersion},
 	}
 }
 
@@ -57,6 +57,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
 		return nil
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		return cmdVersion(ctx, env, nil)
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
@@ -78,10 +81,11 @@ func usage(w io.Writer) {
 	_, _ = io.WriteString(w, b.String())
 }
 
-func cmdVersion(_ context.Context, env *environment, _ []string) error {
-	_, err := fmt.Fprintln(env.stdout, "tenantry", version)
+func cmdVersion(_ context.Context, env *environment, args []string) error {
+	fs := flagSet(env, "version", "Prints the version, the VCS revision it was built from and the Go version.", nil)
+	if err := parseFlags(env, fs, args); err != nil || helpAsked(args) {
+		return err
+	}
+	_, err := fmt.Fprintln(env.stdout, versionLine())
 	return err
 }
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,35 +18,10 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
-func flagSet(env *environment, name, synopsis string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(env.stderr, "Usage: tenantry %s\n\n", synopsis)
-		fs.PrintDefaults()
-		fmt.Fprintln(env.stderr)
-		printVars(env.stderr)
-	}
-	return fs
-}
-
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return errUsage{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return errUsage{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	}
-	return nil
-}
-
 func cmdServe(ctx context.Context, env *environment, args []string) error {
-	fs := flagSet(env, "serve [--migrate]", "Runs the API server against an existing database (see DATABASE_URL).")
+	fs := flagSet(env, "serve [--migrate]", "Runs the API server against an existing database (see DATABASE_URL).", serverEnv())
 	migrate := fs.Bool("migrate", false, "apply pending migrations first, as DATABASE_OWNER_URL")
-	if err := parseFlags(fs, args); err != nil || helpAsked(args) {
+	if err := parseFlags(env, fs, args); err != nil || helpAsked(args) {
 		return err
 	}
 	cfg, err := loadConfig(env.getenv)
@@ -65,15 +38,6 @@ func cmdServe(ctx context.Context, env *environment, args []string) error {
 		}
 	}
 	return serve(ctx, cfg, log, env.stdout)
-}
-
-func helpAsked(args []string) bool {
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" {
-			return true
-		}
-	}
-	return false
 }
 
 // serve runs the API until ctx ends, then shuts down gracefully: readiness turns 503, the

@@ -16,13 +16,13 @@ import (
 
 func cmdSimulate(ctx context.Context, env *environment, args []string) error {
 	fs := flagSet(env, "simulate --url URL --api-key KEY [flags]", "Posts ChirpStack v4 HTTP-integration events (uplinks with occupancy, now and then a\n"+
-		"device status) to the ingest endpoint, as a ChirpStack server would, for sensors of the key's tenant.")
+		"device status) to the ingest endpoint, as a ChirpStack server would, for sensors of the key's tenant.", []string{"TENANTRY_API_KEY"})
 	url := fs.String("url", "http://127.0.0.1:8080", "base URL of the Tenantry API")
 	key := fs.String("api-key", env.getenv("TENANTRY_API_KEY"), "API key with webhook:ingest (and devices:read unless --devices is given); default $TENANTRY_API_KEY")
 	devices := fs.String("devices", "", "comma-separated DevEUIs; default: the tenant's registered sensors")
 	interval := fs.Duration("interval", 2*time.Second, "time between events")
 	count := fs.Int("count", 0, "number of events to post; 0: until interrupted")
-	if err := parseFlags(fs, args); err != nil || helpAsked(args) {
+	if err := parseFlags(env, fs, args); err != nil || helpAsked(args) {
 		return err
 	}
 	if *key == "" {

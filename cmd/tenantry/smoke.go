@@ -21,11 +21,11 @@ func cmdSmoke(ctx context.Context, env *environment, args []string) error {
 		"B cannot see A's objects, both tenants can use the same space code, API keys work within\n"+
 		"their scopes, flows: B cannot see A's flow, sessions are owner-only, share links open\n"+
 		"anonymously only when public and not once revoked. One PASS/FAIL/SKIP line per check;\n"+
-		"non-zero exit on any FAIL.")
+		"non-zero exit on any FAIL.", []string{"TENANTRY_DATA_DIR", "NO_COLOR"})
 	url := fs.String("url", "", "base URL of the server, e.g. http://127.0.0.1:8080 (required)")
 	mailDir := fs.String("mail-dir", "", "where the server's development mail sender writes (the invitation of A's second\n"+
 		"member); default: $TENANTRY_DATA_DIR/mail when it exists; without it that check is skipped")
-	if err := parseFlags(fs, args); err != nil || helpAsked(args) {
+	if err := parseFlags(env, fs, args); err != nil || helpAsked(args) {
 		return err
 	}
 	if *url == "" {

@@ -14,13 +14,20 @@ import (
 // cmdStaff runs the staff tools: create an account, grant access to a tenant, revoke a grant.
 func cmdStaff(ctx context.Context, env *environment, args []string) error {
 	if len(args) == 0 || (args[0] != "create" && args[0] != "grant" && args[0] != "revoke") {
-		fmt.Fprint(env.stderr, "Usage: tenantry staff create|grant|revoke [flags]   (tenantry staff <action> -h)\n\n"+
+		w := env.stderr
+		if len(args) > 0 && helpAsked(args[:1]) {
+			w = env.stdout
+		}
+		fmt.Fprint(w, "Usage: tenantry staff create|grant|revoke [flags]   (tenantry staff <action> -h for its flags)\n\n"+
 			"Platform staff reach a tenant only through a grant: one tenant, a reason and a ticket,\n"+
 			"at most one hour, read-only unless --write. The grant and every request made with its\n"+
 			"token are written to the tenant's audit log.\n")
+		if w == env.stdout {
+			return nil
+		}
 		return errUsage{"staff needs create, grant or revoke"}
 	}
-	fs := flagSet(env, "staff "+args[0]+" [flags]", "Manages platform staff access (uses DATABASE_URL and DATABASE_SYSTEM_URL, or the dev database).")
+	fs := flagSet(env, "staff "+args[0]+" [flags]", "Manages platform staff access (uses DATABASE_URL and DATABASE_SYSTEM_URL, or the dev database).", staffEnv)
 	email := fs.String("email", "", "staff member's e-mail address")
 	name := fs.String("name", "", "create: the staff member's name")
 	slug := fs.String("tenant", "", "grant, revoke: the tenant's slug")
@@ -29,7 +36,7 @@ func cmdStaff(ctx context.Context, env *environment, args []string) error {
 	ttl := fs.Duration("ttl", time.Hour, "grant: how long the grant lasts (at most 1h)")
 	write := fs.Bool("write", false, "grant: allow changes (default: read-only)")
 	grantID := fs.String("grant", "", "revoke: the grant id")
-	if err := parseFlags(fs, args[1:]); err != nil || helpAsked(args) {
+	if err := parseFlags(env, fs, args[1:]); err != nil || helpAsked(args) {
 		return err
 	}
 	return withDB(ctx, env, func(db *postgres.DB) error {

@@ -10,9 +10,9 @@ import (
 func cmdVerify(ctx context.Context, env *environment, args []string) error {
 	fs := flagSet(env, "verify [--json]", "Checks a live database against the isolation contract (shared/spec/isolation.md):\n"+
 		"one line per invariant and object, non-zero exit on any FAIL. It reads DATABASE_OWNER_URL,\n"+
-		"else DATABASE_URL; with neither it checks the private database of `tenantry dev`.")
+		"else DATABASE_URL; with neither it checks the private database of `tenantry dev`.", verifyEnv)
 	asJSON := fs.Bool("json", false, "print the results as a JSON array")
-	if err := parseFlags(fs, args); err != nil || helpAsked(args) {
+	if err := parseFlags(env, fs, args); err != nil || helpAsked(args) {
 		return err
 	}
 	cfg, _, stop, err := prepare(ctx, env)

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestHelpGolden: `tenantry -h` and `tenantry <command> -h` (and each staff action's) exit 0,
+// print to stdout only, start with the command's own usage line and match testdata/help/
+// (go test ./cmd/tenantry -run HelpGolden -update rewrites them after a deliberate change).
+func TestHelpGolden(t *testing.T) {
+	t.Parallel()
+	cases := [][]string{{"-h"}}
+	for _, c := range commands() {
+		cases = append(cases, []string{c.name, "-h"})
+	}
+	cases = append(cases, []string{"staff", "create", "-h"}, []string{"staff", "grant", "-h"}, []string{"staff", "revoke", "-h"})
+	none := func(string) string { return "" }
+	for _, args := range cases {
+		var out, errOut bytes.Buffer
+		err := run(t.Context(), args, none, &out, &errOut)
+		name := strings.Join(args[:len(args)-1], "-")
+		if name == "" {
+			name = "tenantry"
+		}
+		if err != nil || errOut.Len() > 0 || out.Len() == 0 {
+			t.Errorf("%v: err %v, stderr %q, stdout %d bytes", args, err, errOut.String(), out.Len())
+			continue
+		}
+		if want := "Usage: tenantry " + strings.Join(args[:len(args)-1], " "); name != "tenantry" && !strings.HasPrefix(out.String(), want) {
+			t.Errorf("%v: help starts %q, want %q", args, firstLine(out.String()), want)
+		}
+		golden := filepath.Join("testdata", "help", name+".txt")
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Errorf("%v: %v (run with -update)", args, err)
+			continue
+		}
+		if !bytes.Equal(out.Bytes(), want) {
+			t.Errorf("%v: help differs from %s (run with -update after a deliberate change):\n%s", args, golden, out.String())
+		}
+	}
+}
+
+// TestHelpListsOnlyWhatACommandReads: the client tools do not list the server's variables.
+func TestHelpListsOnlyWhatACommandReads(t *testing.T) {
+	t.Parallel()
+	none := func(string) string { return "" }
+	for _, c := range []string{"simulate", "probe", "smoke", "version"} {
+		var out bytes.Buffer
+		if err := run(t.Context(), []string{c, "-h"}, none, &out, &bytes.Buffer{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []string{"DATABASE_URL", "TENANTRY_JWT_KEY", "TENANTRY_RATE_LIMITS"} {
+			if strings.Contains(out.String(), v) {
+				t.Errorf("%s -h lists %s, which it does not read", c, v)
+			}
+		}
+	}
+}
+
+// TestVersion: `version` and `--version` print the same line, naming the Go version.
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	none := func(string) string { return "" }
+	var a, b bytes.Buffer
+	if err := run(t.Context(), []string{"version"}, none, &a, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(t.Context(), []string{"--version"}, none, &b, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if a.String() != b.String() || !strings.HasPrefix(a.String(), "tenantry ") || !strings.Contains(a.String(), "go1.") {
+		t.Errorf("version %q, --version %q", a.String(), b.String())
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
