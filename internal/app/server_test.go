@@ -2,9 +2,13 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
@@ -47,4 +51,66 @@ func TestLimitsAndErrorsAreProblems(t *testing.T) {
 		!bytes.Contains(r.Body, []byte("tenantry_db_pool_connections")) {
 		t.Errorf("metrics: %d\n%s", r.Status, r.Body)
 	}
+}
+
+// TestRouterErrorsAreProblems: an unknown path, a wrong method and a missing docs asset answer
+// problem+json like every other error; an unknown path's body is the one a missing object gets.
+func TestRouterErrorsAreProblems(t *testing.T) {
+	t.Parallel()
+	s := apitest.Start(t)
+	owner := s.Register("router-owner")
+	missing := s.Do("GET", "/api/v1/sites/"+uuid.NewString(), owner.Access, nil)
+	if missing.Status != http.StatusNotFound {
+		t.Fatalf("missing site: %d %s", missing.Status, missing.Body)
+	}
+	for _, path := range []string{"/api/v1/no-such-thing", "/", "/docs/no-such-asset.js"} {
+		r := s.Do("GET", path, owner.Access, nil)
+		if r.Status != http.StatusNotFound || r.Header.Get("Content-Type") != "application/problem+json" || !bytes.Equal(r.Body, missing.Body) {
+			t.Errorf("GET %s: %d %s %s, want the body of a missing object %s", path, r.Status, r.Header.Get("Content-Type"), r.Body, missing.Body)
+		}
+	}
+	r := s.Do("DELETE", "/api/v1/me", owner.Access, nil)
+	if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Content-Type") != "application/problem+json" ||
+		!strings.Contains(r.Header.Get("Allow"), "GET") || !bytes.Contains(r.Body, []byte(`"status":405`)) {
+		t.Errorf("DELETE /api/v1/me: %d %s Allow=%q %s", r.Status, r.Header.Get("Content-Type"), r.Header.Get("Allow"), r.Body)
+	}
+}
+
+// TestDatabaseUnreachableIs503: while the database refuses connections, a request answers 503
+// problem+json with Retry-After and writes one log line (carrying the cause); once the database is
+// back, the same request succeeds.
+func TestDatabaseUnreachableIs503(t *testing.T) {
+	t.Parallel()
+	s := apitest.Start(t)
+	owner := s.Register("unreachable-owner")
+	s.Must(200, "GET", "/api/v1/sites", owner.Access, nil)
+	cfg, err := pgx.ParseConfig(s.Env.SuperURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Database = "postgres" // a database cannot refuse its own connections
+	super, err := pgx.ConnectConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer super.Close(context.Background())
+	name := pgx.Identifier{s.Env.Name}.Sanitize()
+	if _, err := super.Exec(t.Context(), "ALTER DATABASE "+name+" ALLOW_CONNECTIONS false"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := super.Exec(t.Context(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", s.Env.Name); err != nil {
+		t.Fatal(err)
+	}
+	r := s.Do("GET", "/api/v1/sites", owner.Access, nil, "X-Request-Id", "unreachable-request-1")
+	if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" || r.Header.Get("Content-Type") != "application/problem+json" ||
+		!bytes.Contains(r.Body, []byte(`"kind":"unavailable"`)) {
+		t.Errorf("with the database refusing connections: %d Retry-After=%q %s", r.Status, r.Header.Get("Retry-After"), r.Body)
+	}
+	if n := strings.Count(s.Logs.String(), `"unreachable-request-1"`); n != 1 {
+		t.Errorf("log lines of the request: %d, want 1:\n%s", n, s.Logs.String())
+	}
+	if _, err := super.Exec(t.Context(), "ALTER DATABASE "+name+" ALLOW_CONNECTIONS true"); err != nil {
+		t.Fatal(err)
+	}
+	s.Must(200, "GET", "/api/v1/sites", owner.Access, nil)
 }

@@ -21,9 +21,10 @@ const (
 	Conflict                 // the request conflicts with the current state
 	Gone                     // the object existed and has expired
 	RateLimited              // too many requests
+	Unavailable              // a dependency (the database) cannot be reached: retry later
 )
 
-var kindNames = [...]string{"internal", "invalid", "unauthorized", "forbidden", "not_found", "conflict", "gone", "rate_limited"}
+var kindNames = [...]string{"internal", "invalid", "unauthorized", "forbidden", "not_found", "conflict", "gone", "rate_limited", "unavailable"}
 
 // String returns the kind's stable name.
 func (k Kind) String() string {

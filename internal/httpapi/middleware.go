@@ -10,9 +10,11 @@ import (
 	"net/http"
 	"net/netip"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/tenantry/tenantry/internal/errs"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
@@ -23,6 +25,13 @@ type requestInfo struct {
 	operation string
 	tenant    string
 	principal string
+	err       string // the cause of a 503, for the request's log line
+}
+
+func (i *requestInfo) setError(err error) {
+	i.mu.Lock()
+	i.err = err.Error()
+	i.mu.Unlock()
 }
 
 func (i *requestInfo) setOperation(op string) {
@@ -68,24 +77,51 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// statusRecorder remembers the status a handler wrote.
+// statusRecorder remembers the status a handler wrote. It also turns the plain-text errors of
+// the standard library's handlers (the mux's 404 and 405, a file server's 404, a body over the
+// limit) into problem+json, so a client meets one error format whatever answered.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status  int
+	swallow bool // a plain-text error was replaced by its problem: drop the handler's body
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
+	if r.status != 0 {
+		return
+	}
+	r.status = code
+	h := r.ResponseWriter.Header()
+	if code >= 400 && strings.HasPrefix(h.Get("Content-Type"), "text/plain") {
+		r.swallow = true
+		h.Del("Content-Length")
+		writeProblem(r.ResponseWriter, plainProblem(code))
+		return
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
 
 func (r *statusRecorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
-		r.status = http.StatusOK
+		r.WriteHeader(http.StatusOK)
+	}
+	if r.swallow {
+		return len(b), nil
 	}
 	return r.ResponseWriter.Write(b)
+}
+
+// plainProblem is the problem a plain-text status stands for: an unknown path answers the same
+// body as a missing object; a wrong method keeps its 405 and the mux's Allow header.
+func plainProblem(code int) *Problem {
+	switch code {
+	case http.StatusNotFound, http.StatusMethodNotAllowed:
+		return newProblem(errs.NotFound, code, "not found")
+	case http.StatusRequestEntityTooLarge:
+		return newProblem(kindOfStatus(code), code, "request body too large")
+	default:
+		return newProblem(kindOfStatus(code), code, strings.ToLower(http.StatusText(code)))
+	}
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.
@@ -128,7 +164,7 @@ func observe(log *slog.Logger, m *metrics, maxBody int64, next http.Handler) htt
 
 func finish(log *slog.Logger, m *metrics, r *http.Request, rec *statusRecorder, info *requestInfo, d time.Duration) {
 	info.mu.Lock()
-	op, tenant, principal := info.operation, info.tenant, info.principal
+	op, tenant, principal, cause := info.operation, info.tenant, info.principal, info.err
 	info.mu.Unlock()
 	if op == "" {
 		op = "other"
@@ -141,10 +177,15 @@ func finish(log *slog.Logger, m *metrics, r *http.Request, rec *statusRecorder, 
 	if rec.status >= 500 {
 		level = slog.LevelError
 	}
-	log.LogAttrs(r.Context(), level, "request",
+	attrs := []slog.Attr{
 		slog.String("request_id", info.id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.String("operation", op), slog.Int("status", rec.status), slog.Float64("duration_ms", float64(d.Microseconds())/1000),
-		slog.String("tenant", tenant), slog.String("principal", principal))
+		slog.String("tenant", tenant), slog.String("principal", principal),
+	}
+	if cause != "" {
+		attrs = append(attrs, slog.String("err", cause))
+	}
+	log.LogAttrs(r.Context(), level, "request", attrs...)
 }
 
 // clientIP is the peer address. Forwarded headers are not trusted: a proxy in front of Tenantry

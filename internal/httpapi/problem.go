@@ -12,6 +12,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/tenantry/tenantry/internal/errs"
+	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
@@ -25,6 +26,7 @@ var statusOf = map[errs.Kind]int{
 	errs.Conflict:     http.StatusConflict,
 	errs.Gone:         http.StatusGone,
 	errs.RateLimited:  http.StatusTooManyRequests,
+	errs.Unavailable:  http.StatusServiceUnavailable,
 }
 
 // kindOfStatus classifies the statuses Huma produces on its own (body parse errors, 413, ...).
@@ -42,6 +44,8 @@ func kindOfStatus(status int) errs.Kind {
 		return errs.Gone
 	case status == http.StatusTooManyRequests:
 		return errs.RateLimited
+	case status == http.StatusServiceUnavailable:
+		return errs.Unavailable
 	case status >= 400 && status < 500:
 		return errs.Invalid
 	}
@@ -101,6 +105,12 @@ func ProblemOf(ctx context.Context, log *slog.Logger, err error) *Problem {
 	if errors.Is(err, tenancy.ErrNoScope) {
 		return ProblemOf(ctx, log, errs.ErrNoTenant)
 	}
+	if postgres.Unreachable(err) {
+		// One line per request: the request's own log line carries the cause, nothing else logs.
+		infoFrom(ctx).setError(err)
+		return newProblem(errs.Unavailable, http.StatusServiceUnavailable, "the database is unavailable, retry later").
+			WithHeader("Retry-After", retryAfterUnavailable)
+	}
 	var e *errs.Error
 	if !errors.As(err, &e) || e.Kind == errs.Internal {
 		if ctx.Err() == nil {
@@ -139,6 +149,9 @@ func (p *Problem) addHeadersOf(err error) {
 	}
 }
 
+// retryAfterUnavailable is the Retry-After, in seconds, of a 503 while the database is unreachable.
+const retryAfterUnavailable = "5"
+
 // WithHeader returns p with a response header added (e.g. Retry-After on 429).
 func (p *Problem) WithHeader(key, value string) *Problem {
 	if p.headers == nil {
@@ -157,6 +170,7 @@ func writeProblem(w http.ResponseWriter, p *Problem) {
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	body, _ := json.Marshal(p)
+	body = append(body, '\n') // as Huma's encoder ends its bodies: the same error, the same bytes
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(p.Status)
 	_, _ = w.Write(body)

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -45,6 +46,26 @@ func translate(err error) error {
 		return errs.Wrap(errs.Conflict, "concurrent update, retry the request", err)
 	}
 	return err
+}
+
+// Unreachable reports whether err says the database cannot be reached: no connection could be
+// made, the connection broke, or the server is shutting down or not accepting connections. The
+// request may succeed later (503 with Retry-After), unlike a fault of ours.
+func Unreachable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		// 08: connection exception; 57P01-03: admin shutdown, crash shutdown, cannot connect now.
+		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03"
+	}
+	var op *net.OpError
+	return errors.As(err, &op) || errors.Is(err, pgconn.ErrConnClosed)
 }
 
 // IsCode reports whether err carries the given SQLSTATE, for the rare caller that must react to one
