@@ -63,7 +63,7 @@ var vars = []configVar{
 	{"TENANTRY_REFRESH_TTL", "720h", "refresh-token lifetime"},
 	{"TENANTRY_MAX_BODY_BYTES", "1048576", "request body limit in bytes"},
 	{"TENANTRY_DB_MAX_CONNS", "0", "connections per database role pool; 0 = max(4, CPUs)"},
-	{"TENANTRY_DRAIN_DELAY", "0s", "on SIGTERM, how long readiness answers 503 before the listener closes"},
+	{"TENANTRY_DRAIN_DELAY", "5s", "on SIGTERM, how long readiness answers 503 (and responses close their connections) before the listener closes; `dev` and `demo`: 0s unless set"},
 	{"TENANTRY_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may take to finish on shutdown"},
 	{"TENANTRY_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"TENANTRY_PUBLIC_URL", "http://127.0.0.1:8080", "base URL of the API as users reach it (links in e-mail)"},

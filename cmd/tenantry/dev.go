@@ -45,6 +45,9 @@ func prepare(ctx context.Context, env *environment) (config, *slog.Logger, func(
 	if err != nil {
 		return config{}, nil, nil, errUsage{err.Error()}
 	}
+	if env.getenv("TENANTRY_DRAIN_DELAY") == "" {
+		cfg.DrainDelay = 0 // one process on a developer's machine, no load balancer: Ctrl-C stops at once
+	}
 	log := newLogger(env.stderr, cfg.LogLevel)
 	stop, err := useEmbedded(ctx, &cfg, log)
 	if err != nil {

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -216,4 +218,59 @@ func (w *addrWriter) Write(p []byte) (int, error) {
 		w.c = nil
 	}
 	return len(p), nil
+}
+
+// TestDrainLosesNoKeptAliveRequest: clients on kept-alive connections send requests (POSTs, which
+// the Go client never retries) until a load balancer's readiness poll sees 503, as a load balancer
+// would stop them; a SIGTERM in the middle of it fails none of their requests.
+func TestDrainLosesNoKeptAliveRequest(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t, testenv.NewDB(t))
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DrainDelay = time.Second // the default is 5s; a second is many readiness polls
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, newLogger(io.Discard, 0), &addrWriter{c: addrc}) }()
+	base := <-addrc
+
+	var stop atomic.Bool
+	var sent, failed atomic.Int64
+	var clients sync.WaitGroup
+	for range 4 {
+		clients.Go(func() {
+			c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+			defer c.CloseIdleConnections()
+			for !stop.Load() {
+				res, err := c.Post(base+"/health/live", "application/json", strings.NewReader("{}"))
+				sent.Add(1)
+				if err != nil {
+					failed.Add(1)
+					t.Logf("request failed: %v", err)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+			}
+		})
+	}
+	apitest.WaitFor(t, "clients under way", func() bool { return sent.Load() > 200 })
+	cancel()
+	apitest.WaitFor(t, "readiness 503", func() bool { // the load balancer's poll
+		res, err := http.Get(base + "/health/ready")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusServiceUnavailable
+	})
+	stop.Store(true)
+	clients.Wait()
+	if err := <-done; err != nil {
+		t.Errorf("serve returned %v", err)
+	}
+	if failed.Load() != 0 {
+		t.Errorf("%d of %d requests failed across the shutdown", failed.Load(), sent.Load())
+	}
 }

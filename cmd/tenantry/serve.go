@@ -81,6 +81,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	// Draining: readiness answers 503 so the load balancer stops sending, and every response closes
+	// its connection (Server.Drain), so no client is left holding a kept-alive connection that
+	// Shutdown would cut under its next request.
 	log.Info("shutting down: draining", "drain_delay", cfg.DrainDelay)
 	a.Server.Drain()
 	time.Sleep(cfg.DrainDelay)

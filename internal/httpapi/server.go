@@ -90,10 +90,19 @@ func (s *Server) Handler() (http.Handler, error) {
 		return nil, err
 	}
 	s.secret = secretOperations(s.api.OpenAPI())
-	return s.handler, nil
+	h := s.handler
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		h.ServeHTTP(w, r)
+	}), nil
 }
 
-// Drain marks the server as shutting down: readiness answers 503 from now on.
+// Drain marks the server as shutting down: readiness answers 503 from now on, and every response
+// closes its connection, so clients leave no kept-alive connection for the shutdown to cut.
+// (http.Server.SetKeepAlivesEnabled(false) would close idle connections at once, under a
+// client's next request.)
 func (s *Server) Drain() { s.draining.Store(true) }
 
 // HealthStatus is the body of the health endpoints.
