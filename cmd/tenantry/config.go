@@ -209,7 +209,7 @@ func (c config) appConfig() (app.Config, error) {
 	}
 	return app.Config{
 		Keys: keys, AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL, MaxBodyBytes: c.MaxBodyBytes,
-		DataDir: c.DataDir, PublicURL: c.PublicURL, Version: version,
+		DataDir: c.DataDir, PublicURL: c.PublicURL, Version: buildVersion(),
 		SMTP:     mail.SMTPSender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword},
 		RedisURL: c.RedisURL, RateLimits: c.RateLimits,
 	}, nil

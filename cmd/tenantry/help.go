@@ -107,17 +107,22 @@ func printVars(w io.Writer, names []string) {
 // version the binary was built from (go install …@v1.2.3) or "dev".
 var version = ""
 
+// buildVersion is the version the binary reports (banner, OpenAPI document, `version`).
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "dev"
+}
+
 // versionLine is what `tenantry version` and `--version` print: the version, the VCS revision
 // and time when the build recorded them (builds with -buildvcs=false do not), and the Go version.
 func versionLine() string {
-	v := version
+	v := buildVersion()
 	info, ok := debug.ReadBuildInfo()
-	if v == "" && ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		v = info.Main.Version
-	}
-	if v == "" {
-		v = "dev"
-	}
 	parts := []string{}
 	if ok {
 		var rev, at, modified string

@@ -60,7 +60,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		return fmt.Errorf("listen: %w", err)
 	}
 	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(stdout, "Tenantry %s listening on %s\n  API docs: %s/docs\n  OpenAPI:  %s/openapi.json\n  health:   %s/health/ready\n", version, base, base, base, base)
+	fmt.Fprintf(stdout, "Tenantry %s listening on %s\n  API docs: %s/docs\n  OpenAPI:  %s/openapi.json\n  health:   %s/health/ready\n", buildVersion(), base, base, base, base)
 	srv := &http.Server{
 		Handler: a.Handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
