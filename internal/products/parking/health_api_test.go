@@ -175,6 +175,14 @@ func TestParkingHealthSettingsAndAccess(t *testing.T) {
 	if got := s.listed(offlinePath, b.Access); !slices.Equal(got, []string{gwB}) {
 		t.Errorf("B's offline gateways: %v, want only B's %s (A's is %s)", got, gwB, gwA)
 	}
+	sensorA, euiA := s.sensor(a, s.space(a, "HS-1"))
+	s.ingest(a, "status", event(t, "status.json", euiA, map[string]any{"batteryLevel": 5}))
+	if got := s.listed(lowBatteryPath, a.Access); !slices.Equal(got, []string{sensorA}) {
+		t.Errorf("A's low-battery devices: %v, want %s", got, sensorA)
+	}
+	if got := s.listed(lowBatteryPath, b.Access); len(got) != 0 {
+		t.Errorf("B's low-battery devices show %v (A's sensor is %s)", got, sensorA)
+	}
 	// devices:read, like the device list, which shows the same last_seen_at and battery_level.
 	viewer := s.AddMember(mailer, a.Account, "hs-viewer", "viewer")
 	_, k := s.CreateKey(a.Account, map[string]any{"name": "monitor", "scopes": []string{"devices:read"}})
