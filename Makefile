@@ -13,6 +13,11 @@ PKGS    := ./...
 MOD     := github.com/tenantry/tenantry
 # sqlc's output directories, read from sqlc.yaml.
 GENERATED := $(shell sed -n 's/.*out: *\([^,}]*\).*/\1/p' sqlc.yaml)
+# Protocol buffers: each .proto here is compiled by protoc (Debian's protobuf-compiler, installed by
+# scripts/deps.sh generate when missing) with protoc-gen-go pinned in tools/go.mod; the .pb.go files
+# are committed next to their .proto.
+PROTOS    := $(shell find internal -name '*.proto')
+GENERATED += $(dir $(PROTOS))
 # rawdb: the default allowlist plus internal/bench, the load harness, which holds one superuser connection
 # to the throwaway cluster it starts (to create its BYPASSRLS baseline role and VACUUM); it writes
 # tenant data only through postgres.DB.Tx; and internal/testkit/apitest, for those superuser assertions.
@@ -46,8 +51,11 @@ build: ## build bin/tenantry
 	$(GO) build -o bin/tenantry ./cmd/tenantry
 
 .PHONY: generate
-generate: ## regenerate sqlc code from the .sql files (sqlc is pinned in tools/go.mod)
+generate: ## regenerate sqlc code from the .sql files and protobuf code from the .proto files (tools pinned in tools/go.mod)
 	$(SQLC) generate
+	@scripts/deps.sh generate
+	$(GO) build -modfile=tools/go.mod -o bin/protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go
+	protoc --plugin=protoc-gen-go=bin/protoc-gen-go --go_out=. --go_opt=paths=source_relative $(PROTOS)
 
 .PHONY: check-generated
 check-generated: generate ## fail if the committed generated code is out of date

@@ -4,7 +4,9 @@
 # and jq (the test that runs the docs/flows.md walk-through). Test packages run in parallel, and
 # parallel apt-get runs would fight over apt's lock, so `make test` runs this first. As root it
 # installs with apt; otherwise it names the command to run. With the argument `bench` it also
-# needs pgbench (`make bench`), from Debian's postgresql-client.
+# needs pgbench (`make bench`), from Debian's postgresql-client; with `generate`, protoc and the
+# well-known .proto files (`make generate`, which CI's lint runs), from protobuf-compiler and
+# libprotobuf-dev.
 set -euo pipefail
 need=()
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
@@ -18,6 +20,11 @@ for tool in curl jq; do
 done
 if [ "${1:-}" = bench ] && ! ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1 && ! command -v pgbench >/dev/null 2>&1; then
 	need+=(postgresql-client)
+fi
+if [ "${1:-}" = generate ]; then
+	need=()
+	command -v protoc >/dev/null 2>&1 || need+=(protobuf-compiler)
+	[ -f /usr/include/google/protobuf/timestamp.proto ] || need+=(libprotobuf-dev)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then

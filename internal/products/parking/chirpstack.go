@@ -28,11 +28,7 @@ type chirpEvent struct {
 	FPort  *uint32         `json:"fPort"`
 	Data   []byte          `json:"data"` // base64 in the JSON
 	Object json.RawMessage `json:"object"`
-	RxInfo []struct {
-		GatewayID string   `json:"gatewayId"`
-		RSSI      *int32   `json:"rssi"`
-		SNR       *float64 `json:"snr"`
-	} `json:"rxInfo"`
+	RxInfo []chirpRx       `json:"rxInfo"`
 	// status
 	Margin                  *int32   `json:"margin"`
 	ExternalPowerSource     bool     `json:"externalPowerSource"`
@@ -43,8 +39,27 @@ type chirpEvent struct {
 	DownlinkID  *uint32 `json:"downlinkId"`
 	GatewayID   string  `json:"gatewayId"`
 
-	kind string // the event type
-	eui  string // deviceInfo.devEui, canonical
+	kind   string // the event type
+	eui    string // deviceInfo.devEui, canonical
+	sample []byte // the event as JSON, for the orphan inbox: the body, or a protobuf event's JSON form
+}
+
+// chirpRx is one gateway's reception of an uplink (rxInfo).
+type chirpRx struct {
+	GatewayID string   `json:"gatewayId"`
+	RSSI      *int32   `json:"rssi"`
+	SNR       *float64 `json:"snr"`
+}
+
+// decodeEvent decodes one event in the encoding the request's Content-Type names: ChirpStack's
+// protobuf marshaler posts application/octet-stream (see isProtobuf), its JSON marshaler
+// application/json; a request with any other or no Content-Type is read as JSON, as before
+// protobuf was accepted. Both encodings are validated by the same rules (validate).
+func decodeEvent(kind, contentType string, body []byte) (chirpEvent, error) {
+	if isProtobuf(contentType) {
+		return parseProtoEvent(kind, body)
+	}
+	return parseEvent(kind, body)
 }
 
 // parseEvent decodes and validates one event. Malformed JSON or a missing or malformed DevEUI is
@@ -58,18 +73,24 @@ func parseEvent(kind string, body []byte) (chirpEvent, error) {
 	if err := dec.Decode(&e); err != nil {
 		return e, errs.Invalidf("body", "not a ChirpStack event: %s", fieldOf(err))
 	}
-	e.kind = kind
+	e.kind, e.sample = kind, body
+	return e, e.validate()
+}
+
+// validate checks what both encodings must carry: a well-formed DevEUI, bounded keys, and an
+// object codec output. It sets the canonical EUI.
+func (e *chirpEvent) validate() error {
 	var ok bool
 	if e.eui, ok = ParseEUI(e.DeviceInfo.DevEUI); !ok {
-		return e, errs.Invalidf("body.deviceInfo.devEui", "must be 16 hexadecimal digits")
+		return errs.Invalidf("body.deviceInfo.devEui", "must be 16 hexadecimal digits")
 	}
 	if len(e.DeduplicationID) > 100 || len(e.QueueItemID) > 100 {
-		return e, errs.Invalidf("body.deduplicationId", "too long")
+		return errs.Invalidf("body.deduplicationId", "too long")
 	}
 	if len(e.Object) > 0 && !bytes.HasPrefix(bytes.TrimSpace(e.Object), []byte("{")) && string(bytes.TrimSpace(e.Object)) != "null" {
-		return e, errs.Invalidf("body.object", "must be an object")
+		return errs.Invalidf("body.object", "must be an object")
 	}
-	return e, nil
+	return nil
 }
 
 // fieldOf names the field a JSON decoding error is about, without echoing the value.

@@ -23,9 +23,6 @@ const (
 	DeviceDecommissioned = "decommissioned"
 )
 
-// gatewayOnline is how recently a gateway must have relayed an uplink to count as online.
-const gatewayOnline = 5 * time.Minute
-
 // Device is a registered sensor, display or gateway.
 type Device struct {
 	ID            string     `json:"id" format:"uuid"`
@@ -43,7 +40,7 @@ type Device struct {
 	BatteryLevel  *float32   `json:"battery_level" doc:"Percent, from the last status event"`
 	Margin        *int32     `json:"margin" doc:"Demodulation margin in dB, from the last status event"`
 	ExternalPower *bool      `json:"external_power"`
-	Online        *bool      `json:"online,omitempty" doc:"Gateways: relayed an uplink in the last 5 minutes"`
+	Online        *bool      `json:"online,omitempty" doc:"Gateways: relayed an uplink within the tenant's gateway_offline_minutes (parking settings)"`
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
 }
@@ -57,7 +54,7 @@ func deviceOf(r store.GetDeviceRow, now time.Time) Device {
 		d.SpaceID = &id
 	}
 	if r.Kind == "gateway" {
-		online := r.LastSeenAt != nil && now.Sub(*r.LastSeenAt) < gatewayOnline
+		online := r.LastSeenAt != nil && now.Sub(*r.LastSeenAt) < time.Duration(r.OfflineMinutes)*time.Minute
 		d.Online = &online
 	}
 	return d
@@ -144,7 +141,7 @@ func (s *Service) GetDevice(ctx context.Context, id uuid.UUID) (Device, error) {
 }
 
 func (s *Service) getDevice(ctx context.Context, st *store.Queries, tenant, id uuid.UUID) (Device, error) {
-	r, err := postgres.One(st.GetDevice(ctx, store.GetDeviceParams{TenantID: tenant, ID: id}))
+	r, err := postgres.One(st.GetDevice(ctx, store.GetDeviceParams{TenantID: tenant, ID: id, DefaultOfflineMinutes: DefaultSettings().GatewayOfflineMinutes}))
 	if err != nil {
 		return Device{}, err
 	}
@@ -169,7 +166,7 @@ func (s *Service) ListDevices(ctx context.Context, f DeviceFilter, size int, aft
 	if err != nil {
 		return nil, err
 	}
-	p := store.ListDevicesParams{TenantID: tenant, Kind: nonEmpty(f.Kind), Status: nonEmpty(f.Status), SpaceID: f.SpaceID, Lim: int32(size + 1)}
+	p := store.ListDevicesParams{TenantID: tenant, DefaultOfflineMinutes: DefaultSettings().GatewayOfflineMinutes, Kind: nonEmpty(f.Kind), Status: nonEmpty(f.Status), SpaceID: f.SpaceID, Lim: int32(size + 1)}
 	if f.DevEUI != "" {
 		eui, err := euiField("query.dev_eui", f.DevEUI)
 		if err != nil {
@@ -224,7 +221,7 @@ func (s *Service) UpdateDevice(ctx context.Context, id uuid.UUID, f DeviceFields
 	return out, nil
 }
 
-func derefOr(s *string, def string) string {
+func derefOr[T any](s *T, def T) T {
 	if s == nil {
 		return def
 	}

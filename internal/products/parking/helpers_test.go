@@ -11,14 +11,46 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantry/tenantry/internal/products/parking"
 	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
 
-// server is the assembled service with the parking helpers below.
-type server struct{ *apitest.Server }
+// server is the assembled service with the parking helpers below; enc is the encoding its ingest
+// helper posts events in.
+type server struct {
+	*apitest.Server
+	enc encoding
+}
 
-// startServer starts the assembled service for t (apitest.Start).
-func startServer(t *testing.T) server { return server{apitest.Start(t)} }
+// startServer starts the assembled service for t (apitest.Start); ingest posts JSON.
+func startServer(t *testing.T) server { return server{apitest.Start(t), encodings[0]} }
+
+// encoding is one of ChirpStack's HTTP integration marshalers.
+type encoding struct {
+	name, contentType string
+}
+
+var encodings = []encoding{{"json", "application/json"}, {"protobuf", "application/octet-stream"}}
+
+// eachEncoding runs test once per ChirpStack marshaler, in parallel, each on its own server whose
+// ingest helper posts that encoding.
+func eachEncoding(t *testing.T, test func(t *testing.T, s server)) {
+	for _, enc := range encodings {
+		t.Run(enc.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, server{apitest.Start(t), enc})
+		})
+	}
+}
+
+// wire is a JSON event as the server's encoding sends it.
+func (s server) wire(kind, jsonBody string) string {
+	s.T.Helper()
+	if s.enc.name != "protobuf" || parking.IngestIgnoredEvent(kind) {
+		return jsonBody
+	}
+	return string(parking.ProtoEvent(s.T, kind, []byte(jsonBody)))
+}
 
 // parkingTenant is a registered owner, the tenant's default site and an ingest API key.
 type parkingTenant struct {
@@ -91,9 +123,17 @@ func uplink(t testing.TB, eui string, occupied bool, fcnt int) string {
 	return event(t, "up.json", eui, map[string]any{"data": data, "fCnt": fcnt, "time": time.Now().UTC().Format(time.RFC3339Nano)})
 }
 
+// ingest posts a JSON event in the server's encoding.
 func (s server) ingest(p parkingTenant, kind, body string) apitest.Response {
 	s.T.Helper()
-	return s.Do("POST", "/api/v1/ingest/chirpstack?event="+kind, "", body, "X-API-Key", p.ingest)
+	return s.post(p, kind, s.wire(kind, body))
+}
+
+// post posts raw bytes as the server's encoding, with headers (name, value, ...).
+func (s server) post(p parkingTenant, kind, raw string, headers ...string) apitest.Response {
+	s.T.Helper()
+	headers = append([]string{"X-API-Key", p.ingest, "Content-Type", s.enc.contentType}, headers...)
+	return s.Do("POST", "/api/v1/ingest/chirpstack?event="+kind, "", raw, headers...)
 }
 
 func (s server) state(p parkingTenant, space string) string {

@@ -37,11 +37,13 @@ type IngestResult struct {
 // does is one transaction, in this order: the signature (when the tenant has an ingest secret),
 // the de-duplication key, then the reading, the device's health and the space's occupancy, and the
 // audit row of the request. It returns only after the commit, so a 2xx means the data is durable.
-func (s *Service) Ingest(ctx context.Context, event string, body []byte, sig Signature) (IngestResult, error) {
+// contentType selects the encoding: ChirpStack's protobuf marshaler (application/octet-stream) or
+// JSON (anything else); the rules are the same for both.
+func (s *Service) Ingest(ctx context.Context, event, contentType string, body []byte, sig Signature) (IngestResult, error) {
 	ev := chirpEvent{kind: event}
 	if !ignoredEvents[event] {
 		var err error
-		if ev, err = parseEvent(event, body); err != nil {
+		if ev, err = decodeEvent(event, contentType, body); err != nil {
 			return IngestResult{}, err
 		}
 	}
@@ -55,7 +57,7 @@ func (s *Service) Ingest(ctx context.Context, event string, body []byte, sig Sig
 		if err := s.checkSignature(ctx, st, tenant, sig, body); err != nil {
 			return err
 		}
-		if out, err = s.ingest(ctx, q, tenant, ev, body); err != nil {
+		if out, err = s.ingest(ctx, q, tenant, ev); err != nil {
 			return err
 		}
 		return audit.Record(ctx, q, audit.Event{Action: "ingest." + event, TargetType: "dev_eui", TargetID: ev.eui,
@@ -68,7 +70,7 @@ func (s *Service) Ingest(ctx context.Context, event string, body []byte, sig Sig
 }
 
 // ingest applies a verified event: de-duplication first, then the orphan inbox or the device.
-func (s *Service) ingest(ctx context.Context, q postgres.Querier, tenant uuid.UUID, ev chirpEvent, body []byte) (IngestResult, error) {
+func (s *Service) ingest(ctx context.Context, q postgres.Querier, tenant uuid.UUID, ev chirpEvent) (IngestResult, error) {
 	if ignoredEvents[ev.kind] {
 		return IngestResult{Status: IngestIgnored}, nil
 	}
@@ -89,7 +91,7 @@ func (s *Service) ingest(ctx context.Context, q postgres.Querier, tenant uuid.UU
 		}
 	}
 	if !known {
-		return IngestResult{Status: IngestOrphan}, s.orphan(ctx, st, tenant, ev, body)
+		return IngestResult{Status: IngestOrphan}, s.orphan(ctx, st, tenant, ev)
 	}
 	return s.apply(ctx, q, tenant, dev, ev)
 }
@@ -106,9 +108,9 @@ func (s *Service) checkSignature(ctx context.Context, st *store.Queries, tenant 
 }
 
 // orphan records an event of an unregistered device in the orphan inbox.
-func (s *Service) orphan(ctx context.Context, st *store.Queries, tenant uuid.UUID, ev chirpEvent, body []byte) error {
+func (s *Service) orphan(ctx context.Context, st *store.Queries, tenant uuid.UUID, ev chirpEvent) error {
 	rssi, snr, gw := ev.bestSignal()
-	sample := body
+	sample := ev.sample
 	if len(sample) > maxSample {
 		sample = []byte(`{"truncated":true}`)
 	}

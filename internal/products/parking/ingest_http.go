@@ -8,13 +8,23 @@ import (
 )
 
 // IngestInput is one ChirpStack v4 HTTP integration request. Configure the integration with the
-// endpoint URL (ChirpStack appends ?event=...) and a static header X-API-Key carrying a key with
-// the webhook:ingest scope.
+// endpoint URL (ChirpStack appends ?event=...), either payload marshaler (JSON or Protobuf), and a
+// static header X-API-Key carrying a key with the webhook:ingest scope.
 type IngestInput struct {
 	Event     string `query:"event" required:"true" enum:"up,join,status,ack,txack,log,location,integration" doc:"The event type ChirpStack appends; log, location and integration are acknowledged and ignored"`
 	Timestamp string `header:"X-Tenantry-Timestamp" doc:"Unix seconds; required with a signature"`
 	Signature string `header:"X-Tenantry-Signature" doc:"sha256=hex(HMAC-SHA256(secret, timestamp + \".\" + body)); required when the tenant has an ingest secret"`
 	RawBody   []byte `contentType:"application/json"`
+
+	contentType string // the request's Content-Type, read by Resolve
+}
+
+// Resolve reads the request's Content-Type, which selects the body's encoding. It is not a
+// declared parameter: the OpenAPI document lists the two encodings as the request body's media
+// types instead (documentIngestBody).
+func (in *IngestInput) Resolve(ctx huma.Context) []error {
+	in.contentType = ctx.Header("Content-Type")
+	return nil
 }
 
 // IngestOutput says what the request did.
@@ -23,7 +33,7 @@ type IngestOutput struct {
 }
 
 func (s *Service) handleIngest(ctx context.Context, in *IngestInput) (*IngestOutput, error) {
-	r, err := s.Ingest(ctx, in.Event, in.RawBody, Signature{Timestamp: in.Timestamp, Value: in.Signature})
+	r, err := s.Ingest(ctx, in.Event, in.contentType, in.RawBody, Signature{Timestamp: in.Timestamp, Value: in.Signature})
 	if err != nil {
 		return nil, err
 	}
@@ -55,12 +65,18 @@ type ChirpStackEvent struct {
 }
 
 // documentIngestBody replaces the raw body's "binary" schema in the OpenAPI document with the event
-// schema, so clients (and the cross-tenant probe) know what to send. Validation stays in parseEvent.
+// schema, so clients (and the cross-tenant probe) know what to send, and adds the protobuf
+// encoding. Validation stays in parseEvent and parseProtoEvent.
 func documentIngestBody(api huma.API) {
 	item := api.OpenAPI().Paths["/api/v1/ingest/chirpstack"]
 	if item == nil || item.Post == nil || item.Post.RequestBody == nil {
 		return
 	}
 	schema := api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[ChirpStackEvent](), true, "ChirpStackEvent")
-	item.Post.RequestBody.Content = map[string]*huma.MediaType{"application/json": {Schema: schema}}
+	item.Post.RequestBody.Content = map[string]*huma.MediaType{
+		"application/json": {Schema: schema},
+		"application/octet-stream": {Schema: &huma.Schema{Type: huma.TypeString, Format: "binary",
+			Description: "ChirpStack's Protobuf marshaler: the event's message of ChirpStack v4's integration.proto " +
+				"(UplinkEvent, JoinEvent, StatusEvent, AckEvent, TxAckEvent), the fields of ChirpStackEvent; other fields are ignored"}},
+	}
 }

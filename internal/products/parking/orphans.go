@@ -29,7 +29,7 @@ type Orphan struct {
 	LastRSSI      *int32         `json:"last_rssi"`
 	LastSNR       *float64       `json:"last_snr"`
 	LastGateway   *string        `json:"last_gateway"`
-	SamplePayload map[string]any `json:"sample_payload" doc:"The last event received, as sent"`
+	SamplePayload map[string]any `json:"sample_payload" doc:"The last event received, as sent (a protobuf event in its JSON form)"`
 }
 
 // ListOrphans lists the orphan inbox, most recently seen first.

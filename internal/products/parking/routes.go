@@ -11,7 +11,7 @@ import (
 
 // Routes registers parking's operations: one table, two lines a row (method, tag, path, operation
 // id, access; then handler, summary, statuses: see httpapi.Routes). Viewers read; operators handle
-// reservations, maintenance and the orphan inbox; admins manage sites, spaces and devices; owners
+// reservations, maintenance, the orphan inbox and device health; admins manage sites, spaces and devices; owners
 // the settings and ingest secret.
 func (s *Service) Routes(api huma.API, log *slog.Logger) {
 	rt := httpapi.NewRoutes(api, log)
@@ -78,6 +78,10 @@ func (s *Service) Routes(api huma.API, log *slog.Logger) {
 		s.handleAssignOrphan, "Register an orphan as an active device on a space", nf, cf)
 	httpapi.Delete(devices, "/api/v1/orphan-devices/{id}", "dismiss-orphan-device", operator("devices:write"),
 		s.handleDismissOrphan, "Dismiss an orphan", 204, nf)
+	httpapi.Get(devices, "/api/v1/device-health/offline-gateways", "list-offline-gateways", viewer("devices:read"),
+		s.handleListOfflineGateways, "Active gateways that relayed no uplink within the tenant's offline threshold, by EUI")
+	httpapi.Get(devices, "/api/v1/device-health/low-battery", "list-low-battery-devices", viewer("devices:read"),
+		s.handleListLowBatteryDevices, "Sensors and displays whose last battery report is below the tenant's threshold, by EUI")
 
 	httpapi.Post(resv, "/api/v1/reservations", "create-reservation", operator("reservations:write"),
 		s.handleCreateReservation, "Reserve a space (idempotent by request_id)", 201, nf, cf)

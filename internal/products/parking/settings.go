@@ -19,13 +19,16 @@ type Settings struct {
 	NoShowMinutes         int32      `json:"no_show_minutes" minimum:"0" maximum:"1440" doc:"A confirmed reservation nobody checked in to is released this long after its start; 0 turns no-show off; default 15"`
 	ReadingsRetentionDays int32      `json:"readings_retention_days" minimum:"1" maximum:"3650" doc:"Readings older than this are deleted; default 30"`
 	StateRetentionDays    int32      `json:"state_retention_days" minimum:"1" maximum:"3650" doc:"State history older than this is deleted; default 90"`
+	GatewayOfflineMinutes int32      `json:"gateway_offline_minutes" minimum:"2" maximum:"10080" doc:"An active gateway that relayed no uplink for this long is offline; default 15"`
+	LowBatteryPercent     int32      `json:"low_battery_percent" minimum:"1" maximum:"99" doc:"A sensor or display whose last status event reported a battery level below this percent is low on battery; default 20"`
 	HasIngestSecret       bool       `json:"has_ingest_secret" readOnly:"true" doc:"Ingest requests must be signed (X-Tenantry-Signature)"`
 	UpdatedAt             *time.Time `json:"updated_at,omitempty" readOnly:"true"`
 }
 
 // DefaultSettings are the settings of a tenant that changed none.
 func DefaultSettings() Settings {
-	return Settings{MaxReservationMinutes: 1440, NoShowMinutes: 15, ReadingsRetentionDays: 30, StateRetentionDays: 90}
+	return Settings{MaxReservationMinutes: 1440, NoShowMinutes: 15, ReadingsRetentionDays: 30, StateRetentionDays: 90,
+		GatewayOfflineMinutes: 15, LowBatteryPercent: 20}
 }
 
 func settingsOf(ctx context.Context, st *store.Queries, tenant uuid.UUID) (Settings, error) {
@@ -37,7 +40,8 @@ func settingsOf(ctx context.Context, st *store.Queries, tenant uuid.UUID) (Setti
 		return Settings{}, err
 	}
 	return Settings{MaxReservationMinutes: r.MaxReservationMinutes, NoShowMinutes: r.NoShowMinutes, ReadingsRetentionDays: r.ReadingsRetentionDays,
-		StateRetentionDays: r.StateRetentionDays, HasIngestSecret: r.HasIngestSecret, UpdatedAt: &r.UpdatedAt}, nil
+		StateRetentionDays: r.StateRetentionDays, GatewayOfflineMinutes: r.GatewayOfflineMinutes, LowBatteryPercent: r.LowBatteryPercent,
+		HasIngestSecret: r.HasIngestSecret, UpdatedAt: &r.UpdatedAt}, nil
 }
 
 // GetSettings returns the tenant's parking settings.
@@ -67,12 +71,14 @@ func (s *Service) UpdateSettings(ctx context.Context, in Settings) (Settings, er
 	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
 		err := st.UpsertSettings(ctx, store.UpsertSettingsParams{TenantID: tenant, MaxReservationMinutes: in.MaxReservationMinutes,
-			NoShowMinutes: in.NoShowMinutes, ReadingsRetentionDays: in.ReadingsRetentionDays, StateRetentionDays: in.StateRetentionDays})
+			NoShowMinutes: in.NoShowMinutes, ReadingsRetentionDays: in.ReadingsRetentionDays, StateRetentionDays: in.StateRetentionDays,
+			GatewayOfflineMinutes: in.GatewayOfflineMinutes, LowBatteryPercent: in.LowBatteryPercent})
 		if err != nil {
 			return err
 		}
 		details := map[string]any{"max_reservation_minutes": in.MaxReservationMinutes, "no_show_minutes": in.NoShowMinutes,
-			"readings_retention_days": in.ReadingsRetentionDays, "state_retention_days": in.StateRetentionDays}
+			"readings_retention_days": in.ReadingsRetentionDays, "state_retention_days": in.StateRetentionDays,
+			"gateway_offline_minutes": in.GatewayOfflineMinutes, "low_battery_percent": in.LowBatteryPercent}
 		if err := record(ctx, q, "parking.settings_update", "tenant", tenant, details); err != nil {
 			return err
 		}

@@ -23,13 +23,18 @@ type UpdateSettingsInput struct {
 		NoShowMinutes         int32 `json:"no_show_minutes" minimum:"0" maximum:"1440"`
 		ReadingsRetentionDays int32 `json:"readings_retention_days" minimum:"1" maximum:"3650"`
 		StateRetentionDays    int32 `json:"state_retention_days" minimum:"1" maximum:"3650"`
+		// Added with device health: optional, so that clients of the first four fields keep working;
+		// a PUT without them sets their defaults.
+		GatewayOfflineMinutes *int32 `json:"gateway_offline_minutes,omitempty" minimum:"2" maximum:"10080" doc:"Default 15"`
+		LowBatteryPercent     *int32 `json:"low_battery_percent,omitempty" minimum:"1" maximum:"99" doc:"Default 20"`
 	}
 }
 
 func (s *Service) handleUpdateSettings(ctx context.Context, in *UpdateSettingsInput) (*SettingsOutput, error) {
-	b := in.Body
+	b, def := in.Body, DefaultSettings()
 	set, err := s.UpdateSettings(ctx, Settings{MaxReservationMinutes: b.MaxReservationMinutes, NoShowMinutes: b.NoShowMinutes,
-		ReadingsRetentionDays: b.ReadingsRetentionDays, StateRetentionDays: b.StateRetentionDays})
+		ReadingsRetentionDays: b.ReadingsRetentionDays, StateRetentionDays: b.StateRetentionDays,
+		GatewayOfflineMinutes: derefOr(b.GatewayOfflineMinutes, def.GatewayOfflineMinutes), LowBatteryPercent: derefOr(b.LowBatteryPercent, def.LowBatteryPercent)})
 	return &SettingsOutput{Body: set}, err
 }
 

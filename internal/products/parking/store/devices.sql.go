@@ -48,37 +48,42 @@ func (q *Queries) DeviceForIngest(ctx context.Context, arg DeviceForIngestParams
 
 const getDevice = `-- name: GetDevice :one
 SELECT d.id, d.dev_eui, d.kind, d.name, d.model, d.payload_format, d.status, d.space_id, d.last_seen_at, d.last_rssi,
-       d.last_snr, d.last_gateway, d.battery_level, d.margin, d.external_power, d.created_at, d.updated_at
-FROM devices d WHERE d.tenant_id = $1 AND d.id = $2
+       d.last_snr, d.last_gateway, d.battery_level, d.margin, d.external_power, d.created_at, d.updated_at,
+       coalesce((SELECT ps.gateway_offline_minutes FROM parking_settings ps WHERE ps.tenant_id = $1),
+                $2::int)::int AS offline_minutes
+FROM devices d WHERE d.tenant_id = $1 AND d.id = $3
 `
 
 type GetDeviceParams struct {
-	TenantID uuid.UUID
-	ID       uuid.UUID
+	TenantID              uuid.UUID
+	DefaultOfflineMinutes int32
+	ID                    uuid.UUID
 }
 
 type GetDeviceRow struct {
-	ID            uuid.UUID
-	DevEui        string
-	Kind          string
-	Name          string
-	Model         string
-	PayloadFormat string
-	Status        string
-	SpaceID       uuid.NullUUID
-	LastSeenAt    *time.Time
-	LastRssi      *int32
-	LastSnr       *float64
-	LastGateway   *string
-	BatteryLevel  *float32
-	Margin        *int32
-	ExternalPower *bool
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	ID             uuid.UUID
+	DevEui         string
+	Kind           string
+	Name           string
+	Model          string
+	PayloadFormat  string
+	Status         string
+	SpaceID        uuid.NullUUID
+	LastSeenAt     *time.Time
+	LastRssi       *int32
+	LastSnr        *float64
+	LastGateway    *string
+	BatteryLevel   *float32
+	Margin         *int32
+	ExternalPower  *bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	OfflineMinutes int32
 }
 
+// offline_minutes is the tenant's gateway offline threshold (parking_settings, else the default).
 func (q *Queries) GetDevice(ctx context.Context, arg GetDeviceParams) (GetDeviceRow, error) {
-	row := q.db.QueryRow(ctx, getDevice, arg.TenantID, arg.ID)
+	row := q.db.QueryRow(ctx, getDevice, arg.TenantID, arg.DefaultOfflineMinutes, arg.ID)
 	var i GetDeviceRow
 	err := row.Scan(
 		&i.ID,
@@ -98,6 +103,7 @@ func (q *Queries) GetDevice(ctx context.Context, arg GetDeviceParams) (GetDevice
 		&i.ExternalPower,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.OfflineMinutes,
 	)
 	return i, err
 }
@@ -136,52 +142,57 @@ func (q *Queries) InsertDevice(ctx context.Context, arg InsertDeviceParams) erro
 
 const listDevices = `-- name: ListDevices :many
 SELECT d.id, d.dev_eui, d.kind, d.name, d.model, d.payload_format, d.status, d.space_id, d.last_seen_at, d.last_rssi,
-       d.last_snr, d.last_gateway, d.battery_level, d.margin, d.external_power, d.created_at, d.updated_at
+       d.last_snr, d.last_gateway, d.battery_level, d.margin, d.external_power, d.created_at, d.updated_at,
+       coalesce((SELECT ps.gateway_offline_minutes FROM parking_settings ps WHERE ps.tenant_id = $1),
+                $2::int)::int AS offline_minutes
 FROM devices d
 WHERE d.tenant_id = $1
-  AND ($2::text IS NULL OR d.kind = $2::text)
-  AND ($3::text IS NULL OR d.status = $3::text)
-  AND ($4::uuid IS NULL OR d.space_id = $4::uuid)
-  AND ($5::text IS NULL OR d.dev_eui = $5::text)
-  AND ($6::text IS NULL OR (d.dev_eui, d.id) > ($6::text, $7::uuid))
+  AND ($3::text IS NULL OR d.kind = $3::text)
+  AND ($4::text IS NULL OR d.status = $4::text)
+  AND ($5::uuid IS NULL OR d.space_id = $5::uuid)
+  AND ($6::text IS NULL OR d.dev_eui = $6::text)
+  AND ($7::text IS NULL OR (d.dev_eui, d.id) > ($7::text, $8::uuid))
 ORDER BY d.dev_eui, d.id
-LIMIT $8
+LIMIT $9
 `
 
 type ListDevicesParams struct {
-	TenantID uuid.UUID
-	Kind     *string
-	Status   *string
-	SpaceID  uuid.NullUUID
-	DevEui   *string
-	AfterEui *string
-	AfterID  uuid.NullUUID
-	Lim      int32
+	TenantID              uuid.UUID
+	DefaultOfflineMinutes int32
+	Kind                  *string
+	Status                *string
+	SpaceID               uuid.NullUUID
+	DevEui                *string
+	AfterEui              *string
+	AfterID               uuid.NullUUID
+	Lim                   int32
 }
 
 type ListDevicesRow struct {
-	ID            uuid.UUID
-	DevEui        string
-	Kind          string
-	Name          string
-	Model         string
-	PayloadFormat string
-	Status        string
-	SpaceID       uuid.NullUUID
-	LastSeenAt    *time.Time
-	LastRssi      *int32
-	LastSnr       *float64
-	LastGateway   *string
-	BatteryLevel  *float32
-	Margin        *int32
-	ExternalPower *bool
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	ID             uuid.UUID
+	DevEui         string
+	Kind           string
+	Name           string
+	Model          string
+	PayloadFormat  string
+	Status         string
+	SpaceID        uuid.NullUUID
+	LastSeenAt     *time.Time
+	LastRssi       *int32
+	LastSnr        *float64
+	LastGateway    *string
+	BatteryLevel   *float32
+	Margin         *int32
+	ExternalPower  *bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	OfflineMinutes int32
 }
 
 func (q *Queries) ListDevices(ctx context.Context, arg ListDevicesParams) ([]ListDevicesRow, error) {
 	rows, err := q.db.Query(ctx, listDevices,
 		arg.TenantID,
+		arg.DefaultOfflineMinutes,
 		arg.Kind,
 		arg.Status,
 		arg.SpaceID,
@@ -215,6 +226,189 @@ func (q *Queries) ListDevices(ctx context.Context, arg ListDevicesParams) ([]Lis
 			&i.ExternalPower,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.OfflineMinutes,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listLowBatteryDevices = `-- name: ListLowBatteryDevices :many
+SELECT d.id, d.dev_eui, d.kind, d.name, d.model, d.payload_format, d.status, d.space_id, d.last_seen_at, d.last_rssi,
+       d.last_snr, d.last_gateway, d.battery_level, d.margin, d.external_power, d.created_at, d.updated_at,
+       $1::int AS offline_minutes
+FROM devices d
+WHERE d.tenant_id = $2 AND d.kind IN ('sensor', 'display') AND d.status <> 'decommissioned'
+  AND d.battery_level < coalesce((SELECT ps.low_battery_percent FROM parking_settings ps WHERE ps.tenant_id = $2),
+                                 $3::int)
+  AND d.external_power IS NOT TRUE
+  AND ($4::text IS NULL OR (d.dev_eui, d.id) > ($4::text, $5::uuid))
+ORDER BY d.dev_eui, d.id
+LIMIT $6
+`
+
+type ListLowBatteryDevicesParams struct {
+	DefaultOfflineMinutes int32
+	TenantID              uuid.UUID
+	DefaultLowBattery     int32
+	AfterEui              *string
+	AfterID               uuid.NullUUID
+	Lim                   int32
+}
+
+type ListLowBatteryDevicesRow struct {
+	ID             uuid.UUID
+	DevEui         string
+	Kind           string
+	Name           string
+	Model          string
+	PayloadFormat  string
+	Status         string
+	SpaceID        uuid.NullUUID
+	LastSeenAt     *time.Time
+	LastRssi       *int32
+	LastSnr        *float64
+	LastGateway    *string
+	BatteryLevel   *float32
+	Margin         *int32
+	ExternalPower  *bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	OfflineMinutes int32
+}
+
+// Sensors and displays not decommissioned whose last status event reported a battery level below
+// the tenant's threshold, unless on external power, by EUI.
+func (q *Queries) ListLowBatteryDevices(ctx context.Context, arg ListLowBatteryDevicesParams) ([]ListLowBatteryDevicesRow, error) {
+	rows, err := q.db.Query(ctx, listLowBatteryDevices,
+		arg.DefaultOfflineMinutes,
+		arg.TenantID,
+		arg.DefaultLowBattery,
+		arg.AfterEui,
+		arg.AfterID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListLowBatteryDevicesRow
+	for rows.Next() {
+		var i ListLowBatteryDevicesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.DevEui,
+			&i.Kind,
+			&i.Name,
+			&i.Model,
+			&i.PayloadFormat,
+			&i.Status,
+			&i.SpaceID,
+			&i.LastSeenAt,
+			&i.LastRssi,
+			&i.LastSnr,
+			&i.LastGateway,
+			&i.BatteryLevel,
+			&i.Margin,
+			&i.ExternalPower,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.OfflineMinutes,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listOfflineGateways = `-- name: ListOfflineGateways :many
+SELECT d.id, d.dev_eui, d.kind, d.name, d.model, d.payload_format, d.status, d.space_id, d.last_seen_at, d.last_rssi,
+       d.last_snr, d.last_gateway, d.battery_level, d.margin, d.external_power, d.created_at, d.updated_at, t.offline_minutes
+FROM devices d,
+     (SELECT coalesce((SELECT ps.gateway_offline_minutes FROM parking_settings ps WHERE ps.tenant_id = $1),
+                      $2::int)::int AS offline_minutes) t
+WHERE d.tenant_id = $1 AND d.kind = 'gateway' AND d.status = 'active'
+  AND (d.last_seen_at IS NULL OR d.last_seen_at < $3::timestamptz - make_interval(mins => t.offline_minutes))
+  AND ($4::text IS NULL OR (d.dev_eui, d.id) > ($4::text, $5::uuid))
+ORDER BY d.dev_eui, d.id
+LIMIT $6
+`
+
+type ListOfflineGatewaysParams struct {
+	TenantID              uuid.UUID
+	DefaultOfflineMinutes int32
+	Now                   time.Time
+	AfterEui              *string
+	AfterID               uuid.NullUUID
+	Lim                   int32
+}
+
+type ListOfflineGatewaysRow struct {
+	ID             uuid.UUID
+	DevEui         string
+	Kind           string
+	Name           string
+	Model          string
+	PayloadFormat  string
+	Status         string
+	SpaceID        uuid.NullUUID
+	LastSeenAt     *time.Time
+	LastRssi       *int32
+	LastSnr        *float64
+	LastGateway    *string
+	BatteryLevel   *float32
+	Margin         *int32
+	ExternalPower  *bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	OfflineMinutes int32
+}
+
+// Active gateways not seen (or never) within the tenant's offline threshold before now, by EUI.
+func (q *Queries) ListOfflineGateways(ctx context.Context, arg ListOfflineGatewaysParams) ([]ListOfflineGatewaysRow, error) {
+	rows, err := q.db.Query(ctx, listOfflineGateways,
+		arg.TenantID,
+		arg.DefaultOfflineMinutes,
+		arg.Now,
+		arg.AfterEui,
+		arg.AfterID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListOfflineGatewaysRow
+	for rows.Next() {
+		var i ListOfflineGatewaysRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.DevEui,
+			&i.Kind,
+			&i.Name,
+			&i.Model,
+			&i.PayloadFormat,
+			&i.Status,
+			&i.SpaceID,
+			&i.LastSeenAt,
+			&i.LastRssi,
+			&i.LastSnr,
+			&i.LastGateway,
+			&i.BatteryLevel,
+			&i.Margin,
+			&i.ExternalPower,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.OfflineMinutes,
 		); err != nil {
 			return nil, err
 		}
@@ -346,8 +540,13 @@ func (q *Queries) TouchDeviceUplink(ctx context.Context, arg TouchDeviceUplinkPa
 
 const touchGateways = `-- name: TouchGateways :exec
 UPDATE devices d SET last_seen_at = $1
-WHERE d.tenant_id = $2 AND d.kind = 'gateway' AND d.status <> 'decommissioned'
-  AND d.dev_eui = ANY($3::text[]) AND (d.last_seen_at IS NULL OR d.last_seen_at < $1)
+FROM (SELECT g.id FROM devices g
+      WHERE g.tenant_id = $2 AND g.kind = 'gateway' AND g.status <> 'decommissioned'
+        AND g.dev_eui = ANY($3::text[])
+        AND (g.last_seen_at IS NULL OR g.last_seen_at < $1::timestamptz - interval '30 seconds')
+      ORDER BY g.id
+      FOR UPDATE SKIP LOCKED) stale
+WHERE d.tenant_id = $2 AND d.id = stale.id
 `
 
 type TouchGatewaysParams struct {
@@ -356,6 +555,11 @@ type TouchGatewaysParams struct {
 	Euis     []string
 }
 
+// Marks the registered gateways that relayed an event as seen at its time, but only a gateway whose
+// last_seen_at is more than 30 seconds older, and never one whose row another transaction holds
+// (SKIP LOCKED): uplinks through one gateway neither write its row each time nor wait for it.
+// last_seen_at may so lag by up to 30 s (more while an admin edit holds the row), which the
+// offline threshold (at least 2 minutes) absorbs.
 func (q *Queries) TouchGateways(ctx context.Context, arg TouchGatewaysParams) error {
 	_, err := q.db.Exec(ctx, touchGateways, arg.SeenAt, arg.TenantID, arg.Euis)
 	return err

@@ -15,7 +15,7 @@ import (
 const getSettings = `-- name: GetSettings :one
 
 SELECT max_reservation_minutes, no_show_minutes, readings_retention_days, state_retention_days,
-       (ingest_secret IS NOT NULL)::bool AS has_ingest_secret, updated_at
+       gateway_offline_minutes, low_battery_percent, (ingest_secret IS NOT NULL)::bool AS has_ingest_secret, updated_at
 FROM parking_settings WHERE tenant_id = $1
 `
 
@@ -24,6 +24,8 @@ type GetSettingsRow struct {
 	NoShowMinutes         int32
 	ReadingsRetentionDays int32
 	StateRetentionDays    int32
+	GatewayOfflineMinutes int32
+	LowBatteryPercent     int32
 	HasIngestSecret       bool
 	UpdatedAt             time.Time
 }
@@ -38,6 +40,8 @@ func (q *Queries) GetSettings(ctx context.Context, tenantID uuid.UUID) (GetSetti
 		&i.NoShowMinutes,
 		&i.ReadingsRetentionDays,
 		&i.StateRetentionDays,
+		&i.GatewayOfflineMinutes,
+		&i.LowBatteryPercent,
 		&i.HasIngestSecret,
 		&i.UpdatedAt,
 	)
@@ -71,11 +75,13 @@ func (q *Queries) SetIngestSecret(ctx context.Context, arg SetIngestSecretParams
 }
 
 const upsertSettings = `-- name: UpsertSettings :exec
-INSERT INTO parking_settings (tenant_id, max_reservation_minutes, no_show_minutes, readings_retention_days, state_retention_days)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO parking_settings (tenant_id, max_reservation_minutes, no_show_minutes, readings_retention_days, state_retention_days,
+    gateway_offline_minutes, low_battery_percent)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (tenant_id) DO UPDATE SET
     max_reservation_minutes = EXCLUDED.max_reservation_minutes, no_show_minutes = EXCLUDED.no_show_minutes,
     readings_retention_days = EXCLUDED.readings_retention_days, state_retention_days = EXCLUDED.state_retention_days,
+    gateway_offline_minutes = EXCLUDED.gateway_offline_minutes, low_battery_percent = EXCLUDED.low_battery_percent,
     updated_at = now()
 `
 
@@ -85,6 +91,8 @@ type UpsertSettingsParams struct {
 	NoShowMinutes         int32
 	ReadingsRetentionDays int32
 	StateRetentionDays    int32
+	GatewayOfflineMinutes int32
+	LowBatteryPercent     int32
 }
 
 func (q *Queries) UpsertSettings(ctx context.Context, arg UpsertSettingsParams) error {
@@ -94,6 +102,8 @@ func (q *Queries) UpsertSettings(ctx context.Context, arg UpsertSettingsParams) 
 		arg.NoShowMinutes,
 		arg.ReadingsRetentionDays,
 		arg.StateRetentionDays,
+		arg.GatewayOfflineMinutes,
+		arg.LowBatteryPercent,
 	)
 	return err
 }
