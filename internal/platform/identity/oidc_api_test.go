@@ -315,7 +315,10 @@ func TestSSOSignIn(t *testing.T) {
 	t.Run("a wrong state", func(t *testing.T) {
 		idp.next("ws@corp.example", true)
 		q := c.authorize(c.start("t-ssoa"))
-		for _, state := range []string{"", "garbage", strings.TrimSuffix(q.Get("state"), q.Get("state")[len(q.Get("state"))-4:]) + "AAAA"} {
+		if r := c.callback(url.Values{"code": {q.Get("code")}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "query.state") {
+			t.Errorf("no state: %d %s", r.Status, r.Body)
+		}
+		for _, state := range []string{"garbage", strings.TrimSuffix(q.Get("state"), q.Get("state")[len(q.Get("state"))-4:]) + "AAAA"} {
 			bad := url.Values{"code": {q.Get("code")}, "state": {state}}
 			if r := c.callback(bad); r.Status != http.StatusUnauthorized {
 				t.Errorf("state %q: %d %s", state, r.Status, r.Body)

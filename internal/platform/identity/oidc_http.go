@@ -119,7 +119,7 @@ func (s *Service) handleStartSSO(ctx context.Context, in *SSOStartInput) (*SSORe
 
 // SSOCallbackInput is what the provider sends back (RFC 6749 §4.1.2).
 type SSOCallbackInput struct {
-	State string `query:"state" maxLength:"255" doc:"The state the sign-in started with"`
+	State string `query:"state" required:"true" minLength:"1" maxLength:"255" doc:"The state the sign-in started with"`
 	Code  string `query:"code" maxLength:"2048" doc:"The authorization code"`
 	Error string `query:"error" maxLength:"255" doc:"Set by the provider when it refused"`
 }
