@@ -347,7 +347,7 @@ func (s *Service) SSOCallback(ctx context.Context, state, code string) (Session,
 		return Session{}, s.ssoRefused(ctx, "id_token", errSSOFailed, err)
 	}
 	switch {
-	case !claims.verifiedEmail():
+	case !claims.verifiedEmail() || len(claims.Email) > 254:
 		return Session{}, s.ssoRefused(ctx, "email_unverified", errSSODenied, nil)
 	case !domainAllowed(claims.Email, c.domains):
 		return Session{}, s.ssoRefused(ctx, "domain_not_allowed", errSSODenied, nil)

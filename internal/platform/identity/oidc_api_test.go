@@ -183,6 +183,9 @@ func TestSSOConfiguration(t *testing.T) {
 		}
 	}
 
+	if r := c.do("GET", "/api/v1/audit-log?action=sso.oidc.put", a.Access, nil); r.Status != http.StatusOK || !strings.Contains(string(r.Body), "client-a") {
+		t.Errorf("the audit log has no sso.oidc.put row: %d %s", r.Status, r.Body)
+	}
 	if r := c.do("DELETE", "/api/v1/sso/oidc", a.Access, nil); r.Status != http.StatusNoContent {
 		t.Fatalf("delete: %d %s", r.Status, r.Body)
 	}
