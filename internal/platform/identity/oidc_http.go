@@ -34,7 +34,8 @@ func (s *Service) ssoRoutes(api huma.API, log *slog.Logger) {
 		Summary:       "Start signing in to a tenant with its OpenID Connect provider: a redirect to the provider",
 		DefaultStatus: http.StatusFound, Errors: []int{nf}}, public, s.handleStartSSO)
 	httpapi.Get(identity, "/api/v1/auth/oidc/callback", "sso-oidc-callback", public,
-		s.handleSSOCallback, "Finish an OpenID Connect sign-in: the provider sends the browser here with a code")
+		s.handleSSOCallback, "Finish an OpenID Connect sign-in: the provider sends the browser here with a code",
+		http.StatusUnauthorized, http.StatusForbidden, http.StatusConflict)
 }
 
 // SSOView is a tenant's provider in responses.
