@@ -30,6 +30,11 @@ func cmdDev(ctx context.Context, env *environment, args []string) error {
 			return err
 		}
 	}
+	if cfg.SecretKey == "" {
+		if cfg.SecretKey, err = devSecret(cfg.DataDir, "secret.key"); err != nil {
+			return err
+		}
+	}
 	if cfg.OwnerURL != "" {
 		if err := app.MigrateUp(ctx, cfg.OwnerURL, log); err != nil {
 			return err

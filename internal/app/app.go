@@ -19,6 +19,7 @@ import (
 	"github.com/tenantry/tenantry/internal/platform/identity"
 	"github.com/tenantry/tenantry/internal/platform/mail"
 	"github.com/tenantry/tenantry/internal/platform/ratelimit"
+	"github.com/tenantry/tenantry/internal/platform/secretbox"
 	"github.com/tenantry/tenantry/internal/platform/staff"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/flows"
@@ -45,6 +46,7 @@ type Config struct {
 	RedisURL     string                     // shared rate-limit store; "" keeps budgets per instance
 	RateLimits   map[string]ratelimit.Limit // limits by policy
 	Jobs         jobs.Config                // the background job runner
+	SecretKey    []byte                     // seals stored secrets (secretbox); nil: single sign-on cannot be configured
 }
 
 // App is the assembled service.
@@ -79,8 +81,12 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	sso, err := ssoConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
 	ids, err := identity.New(db, log, identity.Config{Tokens: tokens, Hasher: hasher, RefreshTTL: cfg.RefreshTTL, PublicURL: cfg.PublicURL,
-		AccountLimit: limits.service.Account})
+		AccountLimit: limits.service.Account, SSO: sso})
 	if err != nil {
 		return nil, err
 	}
@@ -117,6 +123,18 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 		a.Background = append(a.Background, limits.closer)
 	}
 	return a, nil
+}
+
+// ssoConfig is single sign-on's configuration: the secret box when a key is set.
+func ssoConfig(cfg Config) (identity.SSOConfig, error) {
+	if cfg.SecretKey == nil {
+		return identity.SSOConfig{}, nil
+	}
+	box, err := secretbox.New(cfg.SecretKey)
+	if err != nil {
+		return identity.SSOConfig{}, err
+	}
+	return identity.SSOConfig{Box: box}, nil
 }
 
 // newJobs registers the background jobs of the platform and the products and builds their runner.

@@ -25,6 +25,7 @@ type Service struct {
 	publicURL  string
 	accountCap func(context.Context, string) error
 	sessions   *sessions
+	sso        SSOConfig
 	log        *slog.Logger
 }
 
@@ -38,6 +39,7 @@ type Config struct {
 	// AccountLimit, when set, is asked before every password check for an account (the e-mail as
 	// typed); an error (a RateLimited one) refuses the attempt before any password work.
 	AccountLimit func(ctx context.Context, account string) error
+	SSO          SSOConfig // single sign-on (oidc.go)
 }
 
 // New returns the identity service.
@@ -58,7 +60,7 @@ func New(db *postgres.DB, log *slog.Logger, c Config) (*Service, error) {
 		c.PublicURL = "http://127.0.0.1:8080"
 	}
 	return &Service{db: db, hasher: c.Hasher, tokens: c.Tokens, refreshTTL: c.RefreshTTL, inviteTTL: c.InviteTTL,
-		publicURL: c.PublicURL, accountCap: c.AccountLimit, sessions: newSessions(), log: log}, nil
+		publicURL: c.PublicURL, accountCap: c.AccountLimit, sessions: newSessions(), sso: c.SSO.withDefaults(), log: log}, nil
 }
 
 // errBadLogin is the one answer to every failed sign-in: unknown e-mail, wrong password and

@@ -82,7 +82,7 @@ type Options struct {
 }
 
 // Config returns the configuration the binary runs with when its environment sets nothing
-// (cmd/tenantry's defaults), with a fresh signing key and, for the development mail sender, a
+// (cmd/tenantry's defaults), with a fresh signing key, a fresh secret key (as `dev` makes one) and, for the development mail sender, a
 // private data directory.
 func Config(t testing.TB) app.Config {
 	t.Helper()
@@ -92,10 +92,12 @@ func Config(t testing.TB) app.Config {
 	if err != nil {
 		t.Fatalf("apitest: keys: %v", err)
 	}
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
 	return app.Config{
 		Keys: keys, AccessTTL: 10 * time.Minute, RefreshTTL: 720 * time.Hour, MaxBodyBytes: 1 << 20,
 		DataDir: t.TempDir(), PublicURL: "http://127.0.0.1:8080", Version: "dev",
-		SMTP: mail.SMTPSender{From: "tenantry@localhost"}, RateLimits: ratelimit.Defaults(),
+		SMTP: mail.SMTPSender{From: "tenantry@localhost"}, RateLimits: ratelimit.Defaults(), SecretKey: secret,
 	}
 }
 
