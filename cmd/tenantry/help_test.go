@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestHelpGolden: `tenantry -h` and `tenantry <command> -h` (and each staff action's) exit 0,
@@ -90,4 +91,14 @@ func TestVersion(t *testing.T) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
+}
+
+// TestLogDurationsInMilliseconds: a duration attribute is logged as <key>_ms, in milliseconds.
+func TestLogDurationsInMilliseconds(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	newLogger(&buf, 0).Info("stopped", "elapsed", 1500*time.Microsecond, "drain_delay", 5*time.Second)
+	if got := buf.String(); !strings.Contains(got, `"elapsed_ms":1.5`) || !strings.Contains(got, `"drain_delay_ms":5000`) {
+		t.Errorf("log line: %s", got)
+	}
 }

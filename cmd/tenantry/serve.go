@@ -14,8 +14,17 @@ import (
 	"github.com/tenantry/tenantry/internal/postgres"
 )
 
+// newLogger is the binary's logger: JSON lines, durations in milliseconds (an attribute
+// "elapsed" holding a time.Duration is written as "elapsed_ms": 66.9, never as bare nanoseconds).
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: durationsInMS}))
+}
+
+func durationsInMS(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.Float64(a.Key+"_ms", float64(a.Value.Duration().Microseconds())/1000)
+	}
+	return a
 }
 
 func cmdServe(ctx context.Context, env *environment, args []string) error {
