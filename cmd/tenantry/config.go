@@ -32,6 +32,7 @@ type config struct {
 	DataDir         string        // TENANTRY_DATA_DIR: the embedded database and dev secrets
 	JWTKey          string        // TENANTRY_JWT_KEY: base64, at least 32 bytes
 	JWTPreviousKey  string        // TENANTRY_JWT_PREVIOUS_KEY: still accepted during a rotation
+	SecretKey       string        // TENANTRY_SECRET_KEY: base64, 32 bytes; seals secrets at rest (TOTP)
 	AccessTTL       time.Duration // TENANTRY_ACCESS_TTL
 	RefreshTTL      time.Duration // TENANTRY_REFRESH_TTL
 	MaxBodyBytes    int64         // TENANTRY_MAX_BODY_BYTES
@@ -60,6 +61,7 @@ var vars = []configVar{
 	{"TENANTRY_DATA_DIR", ".tenantry", "where `dev` keeps its database cluster and development secrets"},
 	{"TENANTRY_JWT_KEY", "", "base64 HS256 key (>= 32 bytes) signing access tokens; `dev` generates one"},
 	{"TENANTRY_JWT_PREVIOUS_KEY", "", "previous key, still accepted while tokens signed with it may be alive"},
+	{"TENANTRY_SECRET_KEY", "", "base64 AES-256 key (32 bytes) sealing secrets at rest (TOTP secrets); `dev` generates one"},
 	{"TENANTRY_ACCESS_TTL", "10m", "access-token lifetime"},
 	{"TENANTRY_REFRESH_TTL", "720h", "refresh-token lifetime"},
 	{"TENANTRY_MAX_BODY_BYTES", "1048576", "request body limit in bytes"},
@@ -114,6 +116,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Addr: get("TENANTRY_ADDR"), DatabaseURL: get("DATABASE_URL"), SystemURL: get("DATABASE_SYSTEM_URL"),
 		OwnerURL: get("DATABASE_OWNER_URL"), DataDir: get("TENANTRY_DATA_DIR"),
 		JWTKey: get("TENANTRY_JWT_KEY"), JWTPreviousKey: get("TENANTRY_JWT_PREVIOUS_KEY"),
+		SecretKey: get("TENANTRY_SECRET_KEY"),
 		PublicURL: strings.TrimRight(get("TENANTRY_PUBLIC_URL"), "/"), SMTPAddr: get("TENANTRY_SMTP_ADDR"),
 		SMTPFrom: get("TENANTRY_SMTP_FROM"), SMTPUsername: get("TENANTRY_SMTP_USERNAME"), SMTPPassword: get("TENANTRY_SMTP_PASSWORD"),
 	}
@@ -168,6 +171,9 @@ func (c config) Validate() error {
 	if c.JWTKey == "" {
 		errList = append(errList, errors.New("TENANTRY_JWT_KEY: required (base64, at least 32 bytes)"))
 	}
+	if c.SecretKey == "" {
+		errList = append(errList, errors.New("TENANTRY_SECRET_KEY: required (base64, 32 bytes)"))
+	}
 	return errors.Join(errList...)
 }
 
@@ -194,8 +200,31 @@ func (c config) keyRing() (*auth.Keys, error) {
 }
 
 // devKey returns the development signing key kept in dir, creating it on first use.
-func devKey(dir string) (string, error) {
-	path := filepath.Join(dir, "jwt.key")
+func devKey(dir string) (string, error) { return devKeyFile(dir, "jwt.key") }
+
+// devSecretKey returns the development secret key (TENANTRY_SECRET_KEY) kept in dir, creating it on
+// first use.
+func devSecretKey(dir string) (string, error) { return devKeyFile(dir, "secret.key") }
+
+// devKeys fills in the signing and secret keys `dev` and `demo` keep in the data directory.
+func (c *config) devKeys() error {
+	var err error
+	if c.JWTKey == "" {
+		if c.JWTKey, err = devKey(c.DataDir); err != nil {
+			return err
+		}
+	}
+	if c.SecretKey == "" {
+		if c.SecretKey, err = devSecretKey(c.DataDir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// devKeyFile returns the random 32-byte key, base64, kept in dir/name, creating it on first use.
+func devKeyFile(dir, name string) (string, error) {
+	path := filepath.Join(dir, name)
 	if b, err := os.ReadFile(path); err == nil {
 		return strings.TrimSpace(string(b)), nil
 	}
@@ -219,8 +248,12 @@ func (c config) appConfig() (app.Config, error) {
 	if err != nil {
 		return app.Config{}, err
 	}
+	secret, err := base64.StdEncoding.DecodeString(c.SecretKey)
+	if err != nil || len(secret) != 32 {
+		return app.Config{}, errors.New("TENANTRY_SECRET_KEY: want base64 of exactly 32 bytes")
+	}
 	return app.Config{
-		Keys: keys, AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL, MaxBodyBytes: c.MaxBodyBytes,
+		Keys: keys, SecretKey: secret, AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL, MaxBodyBytes: c.MaxBodyBytes,
 		DataDir: c.DataDir, PublicURL: c.PublicURL, Version: version,
 		SMTP:     mail.SMTPSender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword},
 		RedisURL: c.RedisURL, RateLimits: c.RateLimits,

@@ -35,6 +35,7 @@ const (
 // Config is what the assembly needs; cmd/tenantry builds it from the environment and validates it.
 type Config struct {
 	Keys         *auth.Keys    // JWT signing keys
+	SecretKey    []byte        // seals secrets at rest (TOTP secrets): identity.SecretKeyLen bytes
 	AccessTTL    time.Duration // access-token lifetime
 	RefreshTTL   time.Duration // refresh-token lifetime
 	MaxBodyBytes int64         // request body limit
@@ -80,7 +81,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	ids, err := identity.New(db, log, identity.Config{Tokens: tokens, Hasher: hasher, RefreshTTL: cfg.RefreshTTL, PublicURL: cfg.PublicURL,
-		AccountLimit: limits.service.Account})
+		AccountLimit: limits.service.Account, SecretKey: cfg.SecretKey})
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +93,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	srv := httpapi.New(httpapi.Options{
 		Logger: log, Authenticator: httpapi.Dispatch{Bearer: ids, APIKey: apiKeys, Staff: staff.New(db, log)}, Ping: db.Ping, Pools: db.Stats,
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: cfg.Version, Collectors: limits.metrics.Collectors(),
-		Admission: []httpapi.Admission{limits.service.Middleware}, Failures: limits.service, Scopes: scopes,
+		Admission: []httpapi.Admission{limits.service.Middleware, ids.TwoFactorAdmission}, Failures: limits.service, Scopes: scopes,
 		Denied: func(ctx context.Context, c httpapi.Caller, op string) {
 			audit.RecordDenial(ctx, db, log, c.Tenant, c.Principal, c.Role, op)
 		},

@@ -51,6 +51,7 @@ func startServer(ctx context.Context, cfg Config, d *database, log *slog.Logger)
 		"PATH=" + os.Getenv("PATH"), "HOME=" + dataDir,
 		"DATABASE_URL=" + d.url(postgres.AppRole), "DATABASE_SYSTEM_URL=" + d.url(postgres.SystemRole),
 		"TENANTRY_ADDR=127.0.0.1:0", "TENANTRY_DATA_DIR=" + dataDir, "TENANTRY_JWT_KEY=" + base64.StdEncoding.EncodeToString(key),
+		"TENANTRY_SECRET_KEY=" + base64.StdEncoding.EncodeToString(key[:32]),
 		fmt.Sprintf("TENANTRY_DB_MAX_CONNS=%d", cfg.Pool), "TENANTRY_RATE_LIMITS=" + liftedLimits,
 	}
 	env = append(env, cfg.ServerEnv...) // exec keeps the last of duplicate names

@@ -85,7 +85,7 @@ func TestRegistrationIsAtomic(t *testing.T) {
 	s := apitest.Start(t)
 	keys := s.Config.Keys
 	hasher, _ := auth.NewHasher(auth.HasherConfig{})
-	svc, err := identity.New(s.DB, slog.New(slog.DiscardHandler), identity.Config{Hasher: hasher,
+	svc, err := identity.New(s.DB, slog.New(slog.DiscardHandler), identity.Config{Hasher: hasher, SecretKey: make([]byte, identity.SecretKeyLen),
 		Tokens: &auth.Tokens{Keys: keys, Issuer: app.TokenIssuer, Audience: app.TokenAudience, TTL: time.Minute}})
 	if err != nil {
 		t.Fatal(err)

@@ -25,6 +25,7 @@ type Service struct {
 	publicURL  string
 	accountCap func(context.Context, string) error
 	sessions   *sessions
+	box        *secretBox // seals second-factor secrets at rest
 	log        *slog.Logger
 }
 
@@ -38,6 +39,8 @@ type Config struct {
 	// AccountLimit, when set, is asked before every password check for an account (the e-mail as
 	// typed); an error (a RateLimited one) refuses the attempt before any password work.
 	AccountLimit func(ctx context.Context, account string) error
+	// SecretKey (SecretKeyLen bytes, required) seals secrets kept at rest: TOTP secrets.
+	SecretKey []byte
 }
 
 // New returns the identity service.
@@ -57,8 +60,12 @@ func New(db *postgres.DB, log *slog.Logger, c Config) (*Service, error) {
 	if c.PublicURL == "" {
 		c.PublicURL = "http://127.0.0.1:8080"
 	}
+	box, err := newSecretBox(c.SecretKey)
+	if err != nil {
+		return nil, err
+	}
 	return &Service{db: db, hasher: c.Hasher, tokens: c.Tokens, refreshTTL: c.RefreshTTL, inviteTTL: c.InviteTTL,
-		publicURL: c.PublicURL, accountCap: c.AccountLimit, sessions: newSessions(), log: log}, nil
+		publicURL: c.PublicURL, accountCap: c.AccountLimit, sessions: newSessions(), box: box, log: log}, nil
 }
 
 // errBadLogin is the one answer to every failed sign-in: unknown e-mail, wrong password and

@@ -37,7 +37,7 @@ func BenchmarkSessionCheck(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg := identity.Config{Tokens: &auth.Tokens{Keys: keys, Issuer: "i", Audience: "a", TTL: time.Hour}, Hasher: hasher}
+	cfg := identity.Config{Tokens: &auth.Tokens{Keys: keys, Issuer: "i", Audience: "a", TTL: time.Hour}, Hasher: hasher, SecretKey: make([]byte, identity.SecretKeyLen)}
 	newService := func() *identity.Service {
 		s, err := identity.New(db, slog.New(slog.DiscardHandler), cfg)
 		if err != nil {

@@ -58,7 +58,7 @@ func newTeamsWorld(t *testing.T) *teamsWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := identity.New(db, slog.New(slog.DiscardHandler), identity.Config{Hasher: hasher,
+	svc, err := identity.New(db, slog.New(slog.DiscardHandler), identity.Config{Hasher: hasher, SecretKey: make([]byte, identity.SecretKeyLen),
 		Tokens: &auth.Tokens{Keys: keys, Issuer: "test", Audience: "test", TTL: time.Minute}})
 	if err != nil {
 		t.Fatal(err)
