@@ -61,6 +61,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger, hooks ...TenantCreated)
 		s.handleAccept, "Accept an invitation (new account, or your existing one with its password)", nf, cf, 410)
 	s.teamRoutes(api, log)
 	s.twoFactorRoutes(api, log)
+	s.tenantRoutes(api, log, hooks)
 }
 
 // TenantOutput is the current tenant.
