@@ -46,7 +46,10 @@ func (s *Service) TwoFactorAdmission(ctx huma.Context, next func(huma.Context)) 
 		return nil
 	}
 	sc, err := tenancy.FromContext(ctx.Context())
-	if err != nil || sc.Principal.Kind != tenancy.PrincipalUser || !sc.Role.AtLeast(tenancy.RoleAdmin) {
+	if err != nil { // cannot be: the access check scoped every tenant operation
+		return err
+	}
+	if sc.Principal.Kind != tenancy.PrincipalUser || !sc.Role.AtLeast(tenancy.RoleAdmin) {
 		next(ctx)
 		return nil
 	}
