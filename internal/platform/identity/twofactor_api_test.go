@@ -197,3 +197,24 @@ func TestTenantRequiresTwoFactor(t *testing.T) {
 		t.Errorf("an operator changes the setting: %d, want 403", r.Status)
 	}
 }
+
+// TestTwoFactorRequirementReachesOtherInstances: the requirement, and an enrolment that satisfies
+// it, apply on an instance that had the admin's answer cached, once the notification arrives.
+func TestTwoFactorRequirementReachesOtherInstances(t *testing.T) {
+	t.Parallel()
+	servers := apitest.Instances(t, 2, apitest.Options{})
+	a, b := servers[0], servers[1]
+	listening(t, b)
+	owner := a.Register("yan")
+	admin := a.AddMember(a.Mailer(), owner, "zed", "admin")
+	enrol(t, a, owner)
+	b.Must(200, "GET", "/api/v1/members", admin.Access, nil) // b caches: not required
+	a.Must(200, "PUT", "/api/v1/tenant/security", owner.Access, map[string]any{"require_two_factor": true})
+	apitest.WaitFor(t, "the other instance to apply the requirement", func() bool {
+		return b.Do("GET", "/api/v1/members", admin.Access, nil).Status == 403
+	})
+	enrol(t, a, admin)
+	apitest.WaitFor(t, "the other instance to see the enrolment", func() bool {
+		return b.Do("GET", "/api/v1/members", admin.Access, nil).Status == 200
+	})
+}
