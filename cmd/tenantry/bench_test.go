@@ -31,6 +31,8 @@ func BenchmarkAPIKeyRequest(b *testing.B) {
 	var jwtKey [32]byte
 	_, _ = rand.Read(jwtKey[:])
 	cfg.JWTKey = base64.StdEncoding.EncodeToString(jwtKey[:])
+	_, _ = rand.Read(jwtKey[:])
+	cfg.SecretKey = base64.StdEncoding.EncodeToString(jwtKey[:])
 	cfg.DatabaseURL, cfg.SystemURL = env.AppURL, env.SystemURL
 	if cfg.RateLimits, err = ratelimit.ParseLimits("principal=1000000000/1m,tenant=1000000000/1m"); err != nil {
 		b.Fatal(err)

@@ -32,7 +32,7 @@ type config struct {
 	DataDir         string        // TENANTRY_DATA_DIR: the embedded database and dev secrets
 	JWTKey          string        // TENANTRY_JWT_KEY: base64, at least 32 bytes
 	JWTPreviousKey  string        // TENANTRY_JWT_PREVIOUS_KEY: still accepted during a rotation
-	SecretKey       string        // TENANTRY_SECRET_KEY: base64, 32 bytes, seals stored secrets
+	SecretKey       string        // TENANTRY_SECRET_KEY: base64, 32 bytes; seals secrets at rest (TOTP secrets, SSO client secrets)
 	AccessTTL       time.Duration // TENANTRY_ACCESS_TTL
 	RefreshTTL      time.Duration // TENANTRY_REFRESH_TTL
 	MaxBodyBytes    int64         // TENANTRY_MAX_BODY_BYTES
@@ -61,7 +61,7 @@ var vars = []configVar{
 	{"TENANTRY_DATA_DIR", ".tenantry", "where `dev` keeps its database cluster and development secrets"},
 	{"TENANTRY_JWT_KEY", "", "base64 HS256 key (>= 32 bytes) signing access tokens; `dev` generates one"},
 	{"TENANTRY_JWT_PREVIOUS_KEY", "", "previous key, still accepted while tokens signed with it may be alive"},
-	{"TENANTRY_SECRET_KEY", "", "base64 AES-256 key (32 bytes) sealing stored secrets (SSO client secrets); `dev` generates one; unset: single sign-on cannot be configured"},
+	{"TENANTRY_SECRET_KEY", "", "base64 AES-256 key (32 bytes) sealing secrets at rest (TOTP secrets, SSO client secrets); `dev` generates one"},
 	{"TENANTRY_ACCESS_TTL", "10m", "access-token lifetime"},
 	{"TENANTRY_REFRESH_TTL", "720h", "refresh-token lifetime"},
 	{"TENANTRY_MAX_BODY_BYTES", "1048576", "request body limit in bytes"},
@@ -159,10 +159,10 @@ func (c config) Validate() error {
 	if c.JWTKey == "" {
 		errList = append(errList, errors.New("TENANTRY_JWT_KEY: required (base64, at least 32 bytes)"))
 	}
-	if c.SecretKey != "" {
-		if _, err := secretbox.ParseKey(c.SecretKey); err != nil {
-			errList = append(errList, errors.New("TENANTRY_SECRET_KEY: want base64 of exactly 32 bytes"))
-		}
+	if c.SecretKey == "" {
+		errList = append(errList, errors.New("TENANTRY_SECRET_KEY: required (base64, 32 bytes)"))
+	} else if _, err := secretbox.ParseKey(c.SecretKey); err != nil {
+		errList = append(errList, errors.New("TENANTRY_SECRET_KEY: want base64 of exactly 32 bytes"))
 	}
 	return errors.Join(errList...)
 }
@@ -190,11 +190,30 @@ func (c config) keyRing() (*auth.Keys, error) {
 }
 
 // devKey returns the development signing key kept in dir, creating it on first use.
-func devKey(dir string) (string, error) { return devSecret(dir, "jwt.key") }
+func devKey(dir string) (string, error) { return devKeyFile(dir, "jwt.key") }
 
-// devSecret returns a development key (32 random bytes, base64) kept in dir under name, creating
-// it on first use.
-func devSecret(dir, name string) (string, error) {
+// devSecretKey returns the development secret key (TENANTRY_SECRET_KEY) kept in dir, creating it on
+// first use.
+func devSecretKey(dir string) (string, error) { return devKeyFile(dir, "secret.key") }
+
+// devKeys fills in the signing and secret keys `dev` and `demo` keep in the data directory.
+func (c *config) devKeys() error {
+	var err error
+	if c.JWTKey == "" {
+		if c.JWTKey, err = devKey(c.DataDir); err != nil {
+			return err
+		}
+	}
+	if c.SecretKey == "" {
+		if c.SecretKey, err = devSecretKey(c.DataDir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// devKeyFile returns the random 32-byte key, base64, kept in dir/name, creating it on first use.
+func devKeyFile(dir, name string) (string, error) {
 	path := filepath.Join(dir, name)
 	if b, err := os.ReadFile(path); err == nil {
 		return strings.TrimSpace(string(b)), nil
@@ -219,11 +238,9 @@ func (c config) appConfig() (app.Config, error) {
 	if err != nil {
 		return app.Config{}, err
 	}
-	var secret []byte
-	if c.SecretKey != "" {
-		if secret, err = secretbox.ParseKey(c.SecretKey); err != nil {
-			return app.Config{}, errors.New("TENANTRY_SECRET_KEY: want base64 of exactly 32 bytes")
-		}
+	secret, err := secretbox.ParseKey(c.SecretKey)
+	if err != nil {
+		return app.Config{}, errors.New("TENANTRY_SECRET_KEY: want base64 of exactly 32 bytes")
 	}
 	return app.Config{
 		Keys: keys, AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL, MaxBodyBytes: c.MaxBodyBytes,

@@ -45,10 +45,8 @@ func cmdDemo(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer stop()
-	if cfg.JWTKey == "" {
-		if cfg.JWTKey, err = devKey(cfg.DataDir); err != nil {
-			return err
-		}
+	if err := cfg.devKeys(); err != nil {
+		return err
 	}
 	if cfg.OwnerURL != "" {
 		if err := app.MigrateUp(ctx, cfg.OwnerURL, log); err != nil {

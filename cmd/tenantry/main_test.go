@@ -25,6 +25,8 @@ func testConfig(t *testing.T, env testenv.DB) config {
 	var key [32]byte
 	_, _ = rand.Read(key[:])
 	cfg.JWTKey = base64.StdEncoding.EncodeToString(key[:])
+	_, _ = rand.Read(key[:])
+	cfg.SecretKey = base64.StdEncoding.EncodeToString(key[:])
 	cfg.DatabaseURL, cfg.SystemURL, cfg.OwnerURL = env.AppURL, env.SystemURL, env.OwnerURL
 	return cfg
 }
@@ -40,7 +42,7 @@ func TestTestKitRunsTheBinarysDefaults(t *testing.T) {
 	}
 	got := apitest.Config(t)
 	got.Keys, want.Keys = nil, nil
-	got.SecretKey = nil // the binary has none unless set (`dev` makes one); the test kit makes a fresh one
+	got.SecretKey, want.SecretKey = nil, nil
 	got.DataDir = want.DataDir
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("apitest.Config differs from the binary's defaults:\n got %+v\nwant %+v", got, want)

@@ -19,7 +19,6 @@ import (
 	"github.com/tenantry/tenantry/internal/platform/identity"
 	"github.com/tenantry/tenantry/internal/platform/mail"
 	"github.com/tenantry/tenantry/internal/platform/ratelimit"
-	"github.com/tenantry/tenantry/internal/platform/secretbox"
 	"github.com/tenantry/tenantry/internal/platform/staff"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/flows"
@@ -36,6 +35,7 @@ const (
 // Config is what the assembly needs; cmd/tenantry builds it from the environment and validates it.
 type Config struct {
 	Keys         *auth.Keys    // JWT signing keys
+	SecretKey    []byte        // seals secrets at rest (TOTP secrets, SSO client secrets): secretbox.KeySize bytes
 	AccessTTL    time.Duration // access-token lifetime
 	RefreshTTL   time.Duration // refresh-token lifetime
 	MaxBodyBytes int64         // request body limit
@@ -46,7 +46,6 @@ type Config struct {
 	RedisURL     string                     // shared rate-limit store; "" keeps budgets per instance
 	RateLimits   map[string]ratelimit.Limit // limits by policy
 	Jobs         jobs.Config                // the background job runner
-	SecretKey    []byte                     // seals stored secrets (secretbox); nil: single sign-on cannot be configured
 }
 
 // App is the assembled service.
@@ -81,12 +80,8 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	sso, err := ssoConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
 	ids, err := identity.New(db, log, identity.Config{Tokens: tokens, Hasher: hasher, RefreshTTL: cfg.RefreshTTL, PublicURL: cfg.PublicURL,
-		AccountLimit: limits.service.Account, SSO: sso})
+		AccountLimit: limits.service.Account, SecretKey: cfg.SecretKey})
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +93,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	srv := httpapi.New(httpapi.Options{
 		Logger: log, Authenticator: httpapi.Dispatch{Bearer: ids, APIKey: apiKeys, Staff: staff.New(db, log)}, Ping: db.Ping, Pools: db.Stats,
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: cfg.Version, Collectors: limits.metrics.Collectors(),
-		Admission: []httpapi.Admission{limits.service.Middleware}, Failures: limits.service, Scopes: scopes,
+		Admission: []httpapi.Admission{limits.service.Middleware, ids.TwoFactorAdmission}, Failures: limits.service, Scopes: scopes,
 		Denied: func(ctx context.Context, c httpapi.Caller, op string) {
 			audit.RecordDenial(ctx, db, log, c.Tenant, c.Principal, c.Role, op)
 		},
@@ -123,18 +118,6 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 		a.Background = append(a.Background, limits.closer)
 	}
 	return a, nil
-}
-
-// ssoConfig is single sign-on's configuration: the secret box when a key is set.
-func ssoConfig(cfg Config) (identity.SSOConfig, error) {
-	if cfg.SecretKey == nil {
-		return identity.SSOConfig{}, nil
-	}
-	box, err := secretbox.New(cfg.SecretKey)
-	if err != nil {
-		return identity.SSOConfig{}, err
-	}
-	return identity.SSOConfig{Box: box}, nil
 }
 
 // newJobs registers the background jobs of the platform and the products and builds their runner.

@@ -44,13 +44,15 @@ func (s *server) pid() int { return s.cmd.Process.Pid }
 // it is ready. With cfg.ProfileDir the server (built with -tags pprof) also serves net/http/pprof
 // on a second loopback port.
 func startServer(ctx context.Context, cfg Config, d *database, log *slog.Logger) (*server, error) {
-	key := make([]byte, 32)
+	key, secret := make([]byte, 32), make([]byte, 32)
 	_, _ = rand.Read(key)
+	_, _ = rand.Read(secret)
 	dataDir := filepath.Join(d.dir, "server")
 	env := []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + dataDir,
 		"DATABASE_URL=" + d.url(postgres.AppRole), "DATABASE_SYSTEM_URL=" + d.url(postgres.SystemRole),
 		"TENANTRY_ADDR=127.0.0.1:0", "TENANTRY_DATA_DIR=" + dataDir, "TENANTRY_JWT_KEY=" + base64.StdEncoding.EncodeToString(key),
+		"TENANTRY_SECRET_KEY=" + base64.StdEncoding.EncodeToString(secret),
 		fmt.Sprintf("TENANTRY_DB_MAX_CONNS=%d", cfg.Pool), "TENANTRY_RATE_LIMITS=" + liftedLimits,
 	}
 	env = append(env, cfg.ServerEnv...) // exec keeps the last of duplicate names

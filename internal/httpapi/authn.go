@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"slices"
@@ -221,6 +222,13 @@ func fail(api huma.API, ctx huma.Context, log *slog.Logger, err error) {
 		for _, v := range vs {
 			ctx.AppendHeader(k, v)
 		}
+	}
+	if p.Type != "about:blank" { // a problem with its own type (a precise refusal): sent as it is
+		body, _ := json.Marshal(p)
+		ctx.SetHeader("Content-Type", "application/problem+json")
+		ctx.SetStatus(p.Status)
+		_, _ = ctx.BodyWriter().Write(body)
+		return
 	}
 	_ = huma.WriteErr(api, ctx, p.Status, p.Detail, problemFields(p)...)
 }

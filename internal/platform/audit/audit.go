@@ -159,3 +159,22 @@ func RecordDenial(ctx context.Context, db *postgres.DB, log *slog.Logger, tenant
 		log.ErrorContext(ctx, "security event not recorded", "action", e.Action, "err", err)
 	}
 }
+
+// RecordSecurityTx writes e to the global security log in the caller's transaction q, for changes
+// of a user's own account that belong to no tenant (enrolling a second factor): the row commits or
+// rolls back with the change. Such rows are not sampled.
+func RecordSecurityTx(ctx context.Context, q postgres.Querier, user tenancy.UserID, e Event) error {
+	details, err := marshal(e.Details)
+	if err != nil {
+		return fmt.Errorf("audit: security %s: %w", e.Action, err)
+	}
+	req := tenancy.RequestFrom(ctx)
+	err = store.New(q).InsertSecurityEvent(ctx, store.InsertSecurityEventParams{
+		ID: tenancy.NewID(), Action: e.Action, UserID: uuid.NullUUID{UUID: user.UUID(), Valid: !user.IsZero()},
+		Outcome: string(outcomeOr(e.Outcome)), RequestID: req.ID, Ip: addr(req.IP), Details: details,
+	})
+	if err != nil {
+		return fmt.Errorf("audit: security %s: %w", e.Action, err)
+	}
+	return nil
+}

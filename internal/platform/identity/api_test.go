@@ -19,6 +19,7 @@ import (
 	"github.com/tenantry/tenantry/internal/app"
 	"github.com/tenantry/tenantry/internal/auth"
 	"github.com/tenantry/tenantry/internal/platform/identity"
+	"github.com/tenantry/tenantry/internal/platform/secretbox"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/tenancy"
 	"github.com/tenantry/tenantry/internal/testkit/apitest"
@@ -85,7 +86,7 @@ func TestRegistrationIsAtomic(t *testing.T) {
 	s := apitest.Start(t)
 	keys := s.Config.Keys
 	hasher, _ := auth.NewHasher(auth.HasherConfig{})
-	svc, err := identity.New(s.DB, slog.New(slog.DiscardHandler), identity.Config{Hasher: hasher,
+	svc, err := identity.New(s.DB, slog.New(slog.DiscardHandler), identity.Config{Hasher: hasher, SecretKey: make([]byte, secretbox.KeySize),
 		Tokens: &auth.Tokens{Keys: keys, Issuer: app.TokenIssuer, Audience: app.TokenAudience, TTL: time.Minute}})
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,6 @@ import (
 	"github.com/tenantry/tenantry/internal/errs"
 	"github.com/tenantry/tenantry/internal/platform/audit"
 	"github.com/tenantry/tenantry/internal/platform/identity/store"
-	"github.com/tenantry/tenantry/internal/platform/secretbox"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
@@ -33,8 +32,6 @@ import (
 
 // SSOConfig configures single sign-on.
 type SSOConfig struct {
-	// Box seals the client secrets (TENANTRY_SECRET_KEY); without it no provider can be stored.
-	Box *secretbox.Box
 	// HTTPClient talks to the providers; default: a client with a 10 s timeout.
 	HTTPClient *http.Client
 	// LoginTTL is how long a started sign-in may take to come back; default 10 minutes.
@@ -139,14 +136,11 @@ func (s *Service) PutSSO(ctx context.Context, u SSOUpdate) (SSO, error) {
 	if err != nil {
 		return SSO{}, err
 	}
-	if s.sso.Box == nil {
-		return SSO{}, errs.E(errs.Forbidden, "single sign-on is not enabled on this server (TENANTRY_SECRET_KEY is not set)")
-	}
 	sc, err := tenancy.FromContext(ctx)
 	if err != nil {
 		return SSO{}, err
 	}
-	sealed, err := s.sso.Box.Seal([]byte(u.ClientSecret), secretContext(sc.Tenant))
+	sealed, err := s.box.Seal([]byte(u.ClientSecret), secretContext(sc.Tenant))
 	if err != nil {
 		return SSO{}, fmt.Errorf("identity: put sso: %w", err)
 	}
@@ -212,10 +206,7 @@ func (s *Service) client(ctx context.Context, tenant tenancy.TenantID) (oidcClie
 	if err != nil {
 		return oidcClient{}, err
 	}
-	if s.sso.Box == nil {
-		return oidcClient{}, errors.New("identity: sso: no secret key configured")
-	}
-	secret, err := s.sso.Box.Open(row.ClientSecret, secretContext(tenant))
+	secret, err := s.box.Open(row.ClientSecret, secretContext(tenant))
 	if err != nil {
 		return oidcClient{}, fmt.Errorf("identity: sso: client secret: %w", err)
 	}

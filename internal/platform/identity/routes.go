@@ -27,7 +27,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger, hooks ...TenantCreated)
 	httpapi.Post(identity, "/api/v1/auth/register", "register", public,
 		s.handleRegister(hooks), "Sign up: create a user, a tenant and the owner membership", 201, cf)
 	httpapi.Post(identity, "/api/v1/auth/login", "login", public,
-		s.handleLogin, "Sign in with e-mail and password")
+		s.handleLogin, "Sign in with e-mail and password (with a second factor: a challenge to complete)")
 	httpapi.Post(identity, "/api/v1/auth/refresh", "refresh", public,
 		s.handleRefresh, "Rotate a refresh token for a new session")
 	httpapi.Post(identity, "/api/v1/auth/logout", "logout", public,
@@ -61,6 +61,8 @@ func (s *Service) Routes(api huma.API, log *slog.Logger, hooks ...TenantCreated)
 		s.handleAccept, "Accept an invitation (new account, or your existing one with its password)", nf, cf, 410)
 	s.teamRoutes(api, log)
 	s.ssoRoutes(api, log)
+	s.twoFactorRoutes(api, log)
+	s.tenantRoutes(api, log, hooks)
 }
 
 // TenantOutput is the current tenant.
@@ -159,12 +161,12 @@ type SessionOutput struct {
 	Body Session
 }
 
-func (s *Service) handleLogin(ctx context.Context, in *LoginInput) (*SessionOutput, error) {
+func (s *Service) handleLogin(ctx context.Context, in *LoginInput) (*LoginOutput, error) {
 	sess, err := s.Login(ctx, LoginRequest{Email: in.Body.Email, Password: in.Body.Password, Tenant: in.Body.Tenant})
 	if err != nil {
 		return nil, err
 	}
-	return &SessionOutput{Body: sess}, nil
+	return &LoginOutput{Body: loginResult(sess)}, nil
 }
 
 // RefreshInput carries a refresh token.

@@ -11,6 +11,7 @@ import (
 	"github.com/tenantry/tenantry/internal/auth"
 	"github.com/tenantry/tenantry/internal/errs"
 	"github.com/tenantry/tenantry/internal/httpapi"
+	"github.com/tenantry/tenantry/internal/platform/secretbox"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
@@ -26,6 +27,7 @@ type Service struct {
 	accountCap func(context.Context, string) error
 	sessions   *sessions
 	sso        SSOConfig
+	box        *secretbox.Box // seals secrets at rest: TOTP secrets, SSO client secrets
 	log        *slog.Logger
 }
 
@@ -40,6 +42,9 @@ type Config struct {
 	// typed); an error (a RateLimited one) refuses the attempt before any password work.
 	AccountLimit func(ctx context.Context, account string) error
 	SSO          SSOConfig // single sign-on (oidc.go)
+	// SecretKey (secretbox.KeySize bytes, required) seals secrets kept at rest: TOTP secrets and
+	// SSO client secrets.
+	SecretKey []byte
 }
 
 // New returns the identity service.
@@ -59,8 +64,12 @@ func New(db *postgres.DB, log *slog.Logger, c Config) (*Service, error) {
 	if c.PublicURL == "" {
 		c.PublicURL = "http://127.0.0.1:8080"
 	}
+	box, err := secretbox.New(c.SecretKey)
+	if err != nil {
+		return nil, err
+	}
 	return &Service{db: db, hasher: c.Hasher, tokens: c.Tokens, refreshTTL: c.RefreshTTL, inviteTTL: c.InviteTTL,
-		publicURL: c.PublicURL, accountCap: c.AccountLimit, sessions: newSessions(), sso: c.SSO.withDefaults(), log: log}, nil
+		publicURL: c.PublicURL, accountCap: c.AccountLimit, sessions: newSessions(), sso: c.SSO.withDefaults(), box: box, log: log}, nil
 }
 
 // errBadLogin is the one answer to every failed sign-in: unknown e-mail, wrong password and

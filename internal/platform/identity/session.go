@@ -29,6 +29,9 @@ type Session struct {
 	RefreshToken string    `json:"refresh_token,omitempty" doc:"Opaque, single-use refresh token; absent when no tenant is selected"`
 	TenantID     string    `json:"tenant_id,omitempty" doc:"The tenant the access token is bound to"`
 	Role         string    `json:"role,omitempty" doc:"The caller's role in that tenant"`
+	// SecondFactor, from Login only, is set instead of the tokens when the user has a second
+	// factor: CompleteSignIn exchanges it and a code for the session.
+	SecondFactor *Challenge `json:"-"`
 }
 
 // LoginRequest is a sign-in attempt.
@@ -45,12 +48,21 @@ func (s *Service) Login(ctx context.Context, r LoginRequest) (Session, error) {
 	if err != nil {
 		return Session{}, err
 	}
+	if ch, err := s.secondFactorChallenge(ctx, user, r.Tenant); err != nil || ch != nil {
+		return Session{SecondFactor: ch}, err
+	}
+	return s.signIn(ctx, user, r.Tenant)
+}
+
+// signIn opens the session of a user who proved who they are, in the tenant slug names or, for "",
+// their first active membership.
+func (s *Service) signIn(ctx context.Context, user tenancy.UserID, slug string) (Session, error) {
 	ms, err := s.Memberships(ctx, user)
 	if err != nil {
 		return Session{}, err
 	}
-	m, ok := chooseMembership(ms, r.Tenant)
-	if !ok && r.Tenant != "" {
+	m, ok := chooseMembership(ms, slug)
+	if !ok && slug != "" {
 		return Session{}, errs.E(errs.Forbidden, "you are not a member of that tenant")
 	}
 	if !ok { // a user without any membership gets an access token that reaches no tenant

@@ -10,6 +10,7 @@ import (
 	"github.com/tenantry/tenantry/internal/auth"
 	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/platform/identity"
+	"github.com/tenantry/tenantry/internal/platform/secretbox"
 	"github.com/tenantry/tenantry/internal/tenancy"
 	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
@@ -37,7 +38,7 @@ func BenchmarkSessionCheck(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg := identity.Config{Tokens: &auth.Tokens{Keys: keys, Issuer: "i", Audience: "a", TTL: time.Hour}, Hasher: hasher}
+	cfg := identity.Config{Tokens: &auth.Tokens{Keys: keys, Issuer: "i", Audience: "a", TTL: time.Hour}, Hasher: hasher, SecretKey: make([]byte, secretbox.KeySize)}
 	newService := func() *identity.Service {
 		s, err := identity.New(db, slog.New(slog.DiscardHandler), cfg)
 		if err != nil {

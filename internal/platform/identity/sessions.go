@@ -53,10 +53,13 @@ type sessions struct {
 	gen       uint64
 	byMember  map[member]map[uuid.UUID]sessionState
 	n         int // sessions cached
+	// missing2FA caches, per member, whether the tenant's second-factor requirement stops them
+	// (twofactor_policy.go); dropped with the member's sessions.
+	missing2FA map[member]flagState
 }
 
 func newSessions() *sessions {
-	return &sessions{byMember: map[member]map[uuid.UUID]sessionState{}}
+	return &sessions{byMember: map[member]map[uuid.UUID]sessionState{}, missing2FA: map[member]flagState{}}
 }
 
 // get returns the cached state of a session, if any is cached and fresh.
@@ -103,6 +106,7 @@ func (c *sessions) forget(m member) {
 	defer c.mu.Unlock()
 	c.n -= len(c.byMember[m])
 	delete(c.byMember, m)
+	delete(c.missing2FA, m)
 	c.gen++
 }
 
@@ -111,6 +115,7 @@ func (c *sessions) Listening(on bool, _ error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.byMember)
+	clear(c.missing2FA)
 	c.n = 0
 	c.gen++
 	c.listening = on

@@ -16,6 +16,7 @@ import (
 	"github.com/tenantry/tenantry/internal/errs"
 	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/platform/identity"
+	"github.com/tenantry/tenantry/internal/platform/secretbox"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/tenancy"
 	"github.com/tenantry/tenantry/internal/testkit/testenv"
@@ -58,7 +59,7 @@ func newTeamsWorld(t *testing.T) *teamsWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := identity.New(db, slog.New(slog.DiscardHandler), identity.Config{Hasher: hasher,
+	svc, err := identity.New(db, slog.New(slog.DiscardHandler), identity.Config{Hasher: hasher, SecretKey: make([]byte, secretbox.KeySize),
 		Tokens: &auth.Tokens{Keys: keys, Issuer: "test", Audience: "test", TTL: time.Minute}})
 	if err != nil {
 		t.Fatal(err)

@@ -56,11 +56,11 @@ func Defaults() map[string]Limit {
 func known(policy string) bool { return slices.Contains(Policies, policy) }
 
 // OperationPolicy returns the policy an operation is limited by because of its id: Login for
-// "login" and "refresh", Ingest for ids starting "ingest-", and "" (the caller's policies) for the
+// "login", "complete-sign-in" (its second factor) and "refresh", Ingest for ids starting "ingest-", and "" (the caller's policies) for the
 // rest. An operation can also name its policy itself (httpapi.RateLimitPolicy).
 func OperationPolicy(operationID string) string {
 	switch {
-	case operationID == "login", operationID == "refresh":
+	case operationID == "login", operationID == "complete-sign-in", operationID == "refresh":
 		return Login
 	case strings.HasPrefix(operationID, "ingest-"):
 		return Ingest

@@ -87,6 +87,7 @@ func TestPoliciesByCaller(t *testing.T) {
 		{"anonymous IPv6 per /64", Request{Operation: "register", IP: netip.MustParseAddr("2001:db8:1:2:aaaa::1")}, []string{"ip:2001:db8:1:2::/64"}},
 		{"login", Request{Operation: "login", IP: ipv4}, []string{"login:ip:203.0.113.7"}},
 		{"refresh", Request{Operation: "refresh", IP: ipv4}, []string{"login:ip:203.0.113.7"}},
+		{"second factor", Request{Operation: "complete-sign-in", IP: ipv4}, []string{"login:ip:203.0.113.7"}},
 		{"share link", Request{Operation: "get-shared-flow", Policy: ShareLink, IP: ipv4}, []string{"share-link:ip:203.0.113.7"}},
 		{"ingest", Request{Operation: "ingest-uplink", Tenant: tenantA, Principal: keyP, IP: ipv4}, []string{"ingest:tenant:" + tenantA.String()}},
 	}

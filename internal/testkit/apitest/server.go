@@ -95,9 +95,9 @@ func Config(t testing.TB) app.Config {
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
 	return app.Config{
-		Keys: keys, AccessTTL: 10 * time.Minute, RefreshTTL: 720 * time.Hour, MaxBodyBytes: 1 << 20,
+		Keys: keys, SecretKey: secret, AccessTTL: 10 * time.Minute, RefreshTTL: 720 * time.Hour, MaxBodyBytes: 1 << 20,
 		DataDir: t.TempDir(), PublicURL: "http://127.0.0.1:8080", Version: "dev",
-		SMTP: mail.SMTPSender{From: "tenantry@localhost"}, RateLimits: ratelimit.Defaults(), SecretKey: secret,
+		SMTP: mail.SMTPSender{From: "tenantry@localhost"}, RateLimits: ratelimit.Defaults(),
 	}
 }
 
