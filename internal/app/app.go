@@ -80,7 +80,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	ids, err := identity.New(db, log, identity.Config{Tokens: tokens, Hasher: hasher, RefreshTTL: cfg.RefreshTTL, PublicURL: cfg.PublicURL,
-		AccountLimit: limits.service.Account})
+		SignInLimit: limits.service.SignIn})
 	if err != nil {
 		return nil, err
 	}

@@ -304,8 +304,8 @@ func headerNames(h http.Header) []string {
 	return out
 }
 
-// TestLoginAccountLimit: repeated failed sign-ins for one apitest.Account are refused with 429 before any
-// password work, even when they come from different addresses' budgets.
+// TestLoginAccountLimit: repeated failed sign-ins for one account from one address are refused with
+// 429 before any password work, the right password from that address included (account-source).
 func TestLoginAccountLimit(t *testing.T) {
 	t.Parallel()
 	s := apitest.Start(t)

@@ -150,6 +150,7 @@ type LoginInput struct {
 		Email    string `json:"email" maxLength:"254" example:"ana@example.com"`
 		Password string `json:"password" maxLength:"1024" writeOnly:"true"`
 		Tenant   string `json:"tenant,omitempty" maxLength:"63" doc:"Slug of the tenant to sign in to; default: your first tenant by name"`
+		Device   string `json:"device_token,omitempty" maxLength:"200" writeOnly:"true" doc:"The device_token of an earlier sign-in to this account from this device"`
 	}
 }
 
@@ -159,7 +160,7 @@ type SessionOutput struct {
 }
 
 func (s *Service) handleLogin(ctx context.Context, in *LoginInput) (*SessionOutput, error) {
-	sess, err := s.Login(ctx, LoginRequest{Email: in.Body.Email, Password: in.Body.Password, Tenant: in.Body.Tenant})
+	sess, err := s.Login(ctx, LoginRequest{Email: in.Body.Email, Password: in.Body.Password, Tenant: in.Body.Tenant, Device: in.Body.Device})
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ type Service struct {
 	refreshTTL time.Duration
 	inviteTTL  time.Duration
 	publicURL  string
-	accountCap func(context.Context, string) error
+	signInLimit func(ctx context.Context, account, device string) error
 	sessions   *sessions
 	log        *slog.Logger
 }
@@ -35,9 +35,10 @@ type Config struct {
 	RefreshTTL time.Duration // lifetime of a refresh token; default 30 days
 	InviteTTL  time.Duration // lifetime of an invitation; default 7 days
 	PublicURL  string        // base URL of the API, for links in e-mail; default http://127.0.0.1:8080
-	// AccountLimit, when set, is asked before every password check for an account (the e-mail as
-	// typed); an error (a RateLimited one) refuses the attempt before any password work.
-	AccountLimit func(ctx context.Context, account string) error
+	// SignInLimit, when set, is asked before every password check for an account (the e-mail as
+	// typed) with the known device the attempt comes from ("" for none: throttle.go); an error (a
+	// RateLimited one) refuses the attempt before any password work (ratelimit.Service.SignIn).
+	SignInLimit func(ctx context.Context, account, device string) error
 }
 
 // New returns the identity service.
@@ -58,7 +59,7 @@ func New(db *postgres.DB, log *slog.Logger, c Config) (*Service, error) {
 		c.PublicURL = "http://127.0.0.1:8080"
 	}
 	return &Service{db: db, hasher: c.Hasher, tokens: c.Tokens, refreshTTL: c.RefreshTTL, inviteTTL: c.InviteTTL,
-		publicURL: c.PublicURL, accountCap: c.AccountLimit, sessions: newSessions(), log: log}, nil
+		publicURL: c.PublicURL, signInLimit: c.SignInLimit, sessions: newSessions(), log: log}, nil
 }
 
 // errBadLogin is the one answer to every failed sign-in: unknown e-mail, wrong password and

@@ -29,6 +29,7 @@ type Session struct {
 	RefreshToken string    `json:"refresh_token,omitempty" doc:"Opaque, single-use refresh token; absent when no tenant is selected"`
 	TenantID     string    `json:"tenant_id,omitempty" doc:"The tenant the access token is bound to"`
 	Role         string    `json:"role,omitempty" doc:"The caller's role in that tenant"`
+	DeviceToken  string    `json:"device_token,omitempty" doc:"After a sign-in with a password: keep it and send it with this account's next sign-ins from this device, which then no guessing elsewhere can slow down"`
 }
 
 // LoginRequest is a sign-in attempt.
@@ -36,11 +37,15 @@ type LoginRequest struct {
 	Email    string
 	Password string
 	Tenant   string // optional tenant slug to sign in to; default: the first membership by name
+	Device   string // optional device token from an earlier sign-in to this account (throttle.go)
 }
 
 // Login verifies the password and opens a session. Unknown e-mail, wrong password and a disabled
 // account give the same error after the same work (one Argon2id verification).
 func (s *Service) Login(ctx context.Context, r LoginRequest) (Session, error) {
+	if err := s.throttleSignIn(ctx, r.Email, r.Device); err != nil {
+		return Session{}, err
+	}
 	user, err := s.authenticatePassword(ctx, strings.TrimSpace(r.Email), r.Password)
 	if err != nil {
 		return Session{}, err
@@ -58,17 +63,17 @@ func (s *Service) Login(ctx context.Context, r LoginRequest) (Session, error) {
 		if err != nil {
 			return Session{}, fmt.Errorf("identity: login: %w", err)
 		}
-		return Session{AccessToken: tok, TokenType: "Bearer", ExpiresAt: exp}, nil
+		return Session{AccessToken: tok, TokenType: "Bearer", ExpiresAt: exp, DeviceToken: s.deviceToken(r.Email)}, nil
 	}
-	return s.openSession(ctx, m.TenantID, user, m.Role, "auth.login")
+	sess, err := s.openSession(ctx, m.TenantID, user, m.Role, "auth.login")
+	if err != nil {
+		return Session{}, err
+	}
+	sess.DeviceToken = s.deviceToken(r.Email)
+	return sess, nil
 }
 
 func (s *Service) authenticatePassword(ctx context.Context, email, password string) (tenancy.UserID, error) {
-	if s.accountCap != nil {
-		if err := s.accountCap(ctx, email); err != nil {
-			return tenancy.UserID{}, err
-		}
-	}
 	c, err := s.userByEmail(ctx, email)
 	if errs.Is(err, errs.NotFound) {
 		_ = s.hasher.VerifyDummy(ctx, password)

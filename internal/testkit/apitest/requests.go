@@ -67,7 +67,11 @@ func (s *Server) Do(method, path, token string, body any, headers ...string) Res
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
+	client := http.DefaultClient
+	if s.client != nil {
+		client = s.client
+	}
+	res, err := client.Do(req)
 	if err != nil {
 		s.T.Fatal(err)
 	}
