@@ -6,12 +6,15 @@ import (
 )
 
 // IsolationSeeds returns one row of every tenant table of this package's migrations for tenant
-// (an invitation sent by user), for the isolation tests (postgres.Seed). The tenant and the user
+// (an invitation sent by user, a password-reset token of user), for the isolation tests (postgres.Seed). The tenant and the user
 // exist already (postgres.IsolationSeeds).
 func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.Seed {
 	return []postgres.Seed{
 		{SQL: `INSERT INTO invitations (tenant_id, id, email, role, token_hash, invited_by, expires_at)
 			VALUES ($1, $2, 'invitee@example.com', 'viewer', sha256('i'), $3, now() + interval '1 day')`,
+			Args: []any{tenant.UUID(), tenancy.NewID(), user.UUID()}},
+		{SQL: `INSERT INTO user_tokens (tenant_id, id, user_id, purpose, token_hash, expires_at)
+			VALUES ($1, $2, $3, 'password_reset', sha256('r'), now() + interval '30 minutes')`,
 			Args: []any{tenant.UUID(), tenancy.NewID(), user.UUID()}},
 	}
 }

@@ -60,6 +60,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger, hooks ...TenantCreated)
 	httpapi.Post(members, "/api/v1/invitations/accept", "accept-invitation", public,
 		s.handleAccept, "Accept an invitation (new account, or your existing one with its password)", nf, cf, 410)
 	s.teamRoutes(api, log)
+	s.recoveryRoutes(api, log)
 }
 
 // TenantOutput is the current tenant.

@@ -23,7 +23,7 @@ type Service struct {
 	refreshTTL time.Duration
 	inviteTTL  time.Duration
 	publicURL  string
-	signInLimit func(ctx context.Context, account, device string) error
+	throttle   func(ctx context.Context, account, device string) error
 	sessions   *sessions
 	log        *slog.Logger
 }
@@ -59,7 +59,7 @@ func New(db *postgres.DB, log *slog.Logger, c Config) (*Service, error) {
 		c.PublicURL = "http://127.0.0.1:8080"
 	}
 	return &Service{db: db, hasher: c.Hasher, tokens: c.Tokens, refreshTTL: c.RefreshTTL, inviteTTL: c.InviteTTL,
-		publicURL: c.PublicURL, signInLimit: c.SignInLimit, sessions: newSessions(), log: log}, nil
+		publicURL: c.PublicURL, throttle: c.SignInLimit, sessions: newSessions(), log: log}, nil
 }
 
 // errBadLogin is the one answer to every failed sign-in: unknown e-mail, wrong password and

@@ -61,8 +61,8 @@ func (s *Service) knownDevice(email, token string) string {
 // throttleSignIn counts one sign-in attempt for email from the request's address or, with a valid
 // device token, from that device; a RateLimited error refuses it before any password work.
 func (s *Service) throttleSignIn(ctx context.Context, email, device string) error {
-	if s.signInLimit == nil {
+	if s.throttle == nil {
 		return nil
 	}
-	return s.signInLimit(ctx, email, s.knownDevice(email, device))
+	return s.throttle(ctx, email, s.knownDevice(email, device))
 }
