@@ -296,11 +296,15 @@ func (s *Service) ResetPassword(ctx context.Context, raw, password string) error
 	}
 	_, err = s.replacePassword(ctx, passwordChange{user: tenancy.UserID(row.UserID), hash: hash, home: tenant, action: resetAction,
 		use: func(ctx context.Context, q postgres.Querier) error {
-			n, err := store.New(q).UseUserToken(ctx, store.UseUserTokenParams{TenantID: t, ID: id})
+			st := store.New(q)
+			n, err := st.UseUserToken(ctx, store.UseUserTokenParams{TenantID: t, ID: id})
 			if err == nil && n == 0 { // used by a concurrent reset, or expired meanwhile
 				return errResetGone
 			}
-			return err
+			if err != nil {
+				return err
+			}
+			return st.VerifyUserEmail(ctx, row.UserID) // the token came by mail: the address is the user's
 		}})
 	return err
 }

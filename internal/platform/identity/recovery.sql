@@ -25,3 +25,10 @@ UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1;
 -- Ends every session of a user in the tenant (all refresh-token families).
 UPDATE refresh_tokens SET revoked_at = now()
 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL;
+
+-- name: InsertUnverifiedUser :exec
+-- A registered user: the address is verified by the link mailed to it (verification.go).
+INSERT INTO users (id, email, name, password_hash, email_verified_at) VALUES ($1, $2, $3, $4, NULL);
+
+-- name: VerifyUserEmail :exec
+UPDATE users SET email_verified_at = now(), updated_at = now() WHERE id = $1 AND email_verified_at IS NULL;

@@ -87,7 +87,7 @@ func TestPasswordReset(t *testing.T) {
 	if n := s.Count(`SELECT count(*) FROM outbox_messages WHERE recipient = 'nobody@example.com'`); n != 0 {
 		t.Errorf("mail to an address without an account: %d", n)
 	}
-	if n := s.Count(`SELECT count(*) FROM user_tokens WHERE user_id = $1 AND octet_length(token_hash) = 32`, a.UserID); n != 1 {
+	if n := s.Count(`SELECT count(*) FROM user_tokens WHERE user_id = $1 AND purpose = 'password_reset' AND octet_length(token_hash) = 32`, a.UserID); n != 1 {
 		t.Errorf("reset tokens stored for the account: %d, want 1", n)
 	}
 	if n := s.Count(`SELECT count(*) FROM user_tokens t WHERE strpos(t::text, $1) > 0 OR strpos(t::text, $2) > 0`, token, token[8:]); n != 0 {

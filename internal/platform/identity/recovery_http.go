@@ -12,7 +12,7 @@ import (
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
-// recoveryRoutes registers the password operations (recovery.go).
+// recoveryRoutes registers the password and verification operations (recovery.go, verification.go).
 func (s *Service) recoveryRoutes(api huma.API, log *slog.Logger) {
 	identity := httpapi.NewRoutes(api, log).Tag("Identity")
 	public, signedIn := httpapi.Access{Class: httpapi.Public}, httpapi.Access{Class: httpapi.Authenticated}
@@ -21,6 +21,8 @@ func (s *Service) recoveryRoutes(api huma.API, log *slog.Logger) {
 		s.handleResetRequest, "Mail a password-reset token; the same answer whether or not the address has an account", 202)
 	httpapi.Post(identity, "/api/v1/auth/password-reset/complete", "reset-password", public,
 		s.handleReset, "Set a new password with a reset token; ends every session", 204, http.StatusNotFound, http.StatusGone)
+	httpapi.Post(identity, "/api/v1/auth/verify-email", "verify-email", public,
+		s.handleVerify, "Confirm your address with the token mailed at sign-up; signs you in", http.StatusNotFound, http.StatusGone)
 	httpapi.Post(identity, "/api/v1/me/password", "change-password", signedIn,
 		s.handleChangePassword, "Change your password; ends every session and opens a new one")
 }
@@ -74,6 +76,21 @@ func (s *Service) handleChangePassword(ctx context.Context, in *ChangePasswordIn
 		return nil, errs.ErrUnauthorized
 	}
 	sess, err := s.ChangePassword(ctx, p.UserID, in.Body.CurrentPassword, in.Body.NewPassword)
+	if err != nil {
+		return nil, err
+	}
+	return &SessionOutput{Body: sess}, nil
+}
+
+// VerifyInput carries a verification token.
+type VerifyInput struct {
+	Body struct {
+		Token string `json:"token" minLength:"1" maxLength:"255" writeOnly:"true"`
+	}
+}
+
+func (s *Service) handleVerify(ctx context.Context, in *VerifyInput) (*SessionOutput, error) {
+	sess, err := s.VerifyEmail(ctx, in.Body.Token)
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger, hooks ...TenantCreated)
 	const nf, cf = http.StatusNotFound, http.StatusConflict
 
 	httpapi.Post(identity, "/api/v1/auth/register", "register", public,
-		s.handleRegister(hooks), "Sign up: create a user, a tenant and the owner membership", 201, cf)
+		s.handleRegister(hooks), "Sign up: mails a link that verifies the address and signs in; the same answer whether or not the address has an account", 202, cf)
 	httpapi.Post(identity, "/api/v1/auth/login", "login", public,
 		s.handleLogin, "Sign in with e-mail and password")
 	httpapi.Post(identity, "/api/v1/auth/refresh", "refresh", public,
@@ -119,28 +119,15 @@ type UserView struct {
 	Name  string `json:"name"`
 }
 
-// RegisterOutput is the result of a sign-up.
-type RegisterOutput struct {
-	Body struct {
-		User    UserView   `json:"user"`
-		Tenant  TenantView `json:"tenant"`
-		Role    string     `json:"role" example:"owner"`
-		Session Session    `json:"session"`
-	}
-}
-
-func (s *Service) handleRegister(hooks []TenantCreated) func(context.Context, *RegisterInput) (*RegisterOutput, error) {
-	return func(ctx context.Context, in *RegisterInput) (*RegisterOutput, error) {
+func (s *Service) handleRegister(hooks []TenantCreated) func(context.Context, *RegisterInput) (*AcceptedOutput, error) {
+	return func(ctx context.Context, in *RegisterInput) (*AcceptedOutput, error) {
 		b := in.Body
-		r, err := s.Register(ctx, Registration{Email: b.User.Email, Name: b.User.Name, Password: b.User.Password, TenantName: b.Tenant.Name, Slug: b.Tenant.Slug}, hooks...)
+		_, err := s.Register(ctx, Registration{Email: b.User.Email, Name: b.User.Name, Password: b.User.Password, TenantName: b.Tenant.Name, Slug: b.Tenant.Slug}, hooks...)
 		if err != nil {
 			return nil, err
 		}
-		out := &RegisterOutput{}
-		out.Body.User = UserView{ID: r.UserID.String(), Email: b.User.Email, Name: b.User.Name}
-		out.Body.Tenant = TenantView{ID: r.TenantID.String(), Name: b.Tenant.Name, Slug: b.Tenant.Slug}
-		out.Body.Role = string(tenancy.RoleOwner)
-		out.Body.Session = r.Session
+		out := &AcceptedOutput{}
+		out.Body.Message = "Check your mail: the link in it confirms your address and signs you in."
 		return out, nil
 	}
 }

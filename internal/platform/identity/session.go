@@ -87,7 +87,7 @@ func (s *Service) authenticatePassword(ctx context.Context, email, password stri
 	if err != nil {
 		return tenancy.UserID{}, fmt.Errorf("identity: login: %w", err)
 	}
-	if !ok || c.status != "active" {
+	if !ok || c.status != "active" || !c.verified {
 		s.securityEvent(ctx, c.id, "auth.login", "bad_password_or_disabled")
 		return tenancy.UserID{}, errBadLogin
 	}

@@ -21,6 +21,7 @@ type Mailer struct {
 // Mailer starts a fake SMTP server and a mail worker that sends the server's outbox to it.
 func (s *Server) Mailer() *Mailer {
 	f := StartSMTP(s.T)
+	s.smtp = f
 	s.DeliverMail(mail.SMTPSender{Addr: f.Addr(), From: "t@example.com"})
 	return &Mailer{SMTP: f, s: s}
 }

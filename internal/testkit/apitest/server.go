@@ -31,6 +31,7 @@ type Server struct {
 
 	audited *mutations   // successful state-changing requests, checked for audit rows at cleanup
 	client  *http.Client // nil: http.DefaultClient (From sets one)
+	smtp    *SMTP        // the Mailer's server, once started (MailToken reads it)
 }
 
 // mutation is one successful state-changing request.

@@ -42,6 +42,28 @@ func (q *Queries) GetUserToken(ctx context.Context, arg GetUserTokenParams) (Get
 	return i, err
 }
 
+const insertUnverifiedUser = `-- name: InsertUnverifiedUser :exec
+INSERT INTO users (id, email, name, password_hash, email_verified_at) VALUES ($1, $2, $3, $4, NULL)
+`
+
+type InsertUnverifiedUserParams struct {
+	ID           uuid.UUID
+	Email        string
+	Name         string
+	PasswordHash string
+}
+
+// A registered user: the address is verified by the link mailed to it (verification.go).
+func (q *Queries) InsertUnverifiedUser(ctx context.Context, arg InsertUnverifiedUserParams) error {
+	_, err := q.db.Exec(ctx, insertUnverifiedUser,
+		arg.ID,
+		arg.Email,
+		arg.Name,
+		arg.PasswordHash,
+	)
+	return err
+}
+
 const insertUserToken = `-- name: InsertUserToken :exec
 
 INSERT INTO user_tokens (tenant_id, id, user_id, purpose, token_hash, expires_at)
@@ -140,4 +162,13 @@ func (q *Queries) UseUserToken(ctx context.Context, arg UseUserTokenParams) (int
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const verifyUserEmail = `-- name: VerifyUserEmail :exec
+UPDATE users SET email_verified_at = now(), updated_at = now() WHERE id = $1 AND email_verified_at IS NULL
+`
+
+func (q *Queries) VerifyUserEmail(ctx context.Context, id uuid.UUID) error {
+	_, err := q.db.Exec(ctx, verifyUserEmail, id)
+	return err
 }
