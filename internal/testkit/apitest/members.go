@@ -26,6 +26,10 @@ func (s *Server) Mailer() *Mailer {
 	return &Mailer{SMTP: f, s: s}
 }
 
+// ReadMailFrom makes MailToken (and so Register) read the messages f receives: for a test whose
+// service delivers to an SMTP server of the test's own.
+func (s *Server) ReadMailFrom(f *SMTP) { s.smtp = f }
+
 // TokenFor waits until the invitation mail to addr is delivered and the whole outbox recorded
 // sent, and returns the invitation token last sent to addr.
 func (m *Mailer) TokenFor(t testing.TB, addr string) string {
