@@ -1,11 +1,8 @@
 package apitest
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // Account is a signed-in user of a tenant: registered (the tenant's owner) or a member who
@@ -74,19 +71,10 @@ func (s *Server) MailToken(addr, kind string) string {
 // outboxToken is the newest token of kind in an unsent outbox message to addr, or "".
 func (s *Server) outboxToken(addr, kind string) string {
 	s.T.Helper()
-	ctx := context.WithoutCancel(s.T.Context())
-	conn, err := pgx.Connect(ctx, s.Env.SuperURL)
-	if err != nil {
-		s.T.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	var tok string
-	err = conn.QueryRow(ctx, `SELECT coalesce(max(substring(body FROM $2)) FILTER (WHERE created_at = newest), '')
+	s.SuperRow(`SELECT coalesce(max(substring(body FROM $2)) FILTER (WHERE created_at = newest), '')
 		FROM (SELECT body, created_at, max(created_at) OVER () AS newest FROM outbox_messages
-		      WHERE recipient = $1 AND body ~ $2) m`, addr, `tnr_`+kind+`_[A-Za-z0-9]+`).Scan(&tok)
-	if err != nil {
-		s.T.Fatal(err)
-	}
+		      WHERE recipient = $1 AND body ~ $2) m`, []any{addr, `tnr_` + kind + `_[A-Za-z0-9]+`}, &tok)
 	return tok
 }
 
