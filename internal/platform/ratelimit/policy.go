@@ -63,11 +63,11 @@ func Defaults() map[string]Limit {
 func known(policy string) bool { return slices.Contains(Policies, policy) }
 
 // OperationPolicy returns the policy an operation is limited by because of its id: Login for
-// "login", "refresh", the password-reset operations and "verify-email", Ingest for ids starting "ingest-", and "" (the caller's policies) for the
+// "login", "refresh" and the password-reset operations, Ingest for ids starting "ingest-", and "" (the caller's policies) for the
 // rest. An operation can also name its policy itself (httpapi.RateLimitPolicy).
 func OperationPolicy(operationID string) string {
 	switch {
-	case operationID == "login", operationID == "refresh", operationID == "request-password-reset", operationID == "reset-password", operationID == "verify-email":
+	case operationID == "login", operationID == "refresh", operationID == "request-password-reset", operationID == "reset-password":
 		return Login
 	case strings.HasPrefix(operationID, "ingest-"):
 		return Ingest
