@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/tenantry/tenantry/internal/app"
+	"github.com/tenantry/tenantry/internal/proof/probe"
 )
 
 // demoAccount is a demo tenant's owner. Passwords are fixed and public: demo tenants exist only in
@@ -55,17 +57,22 @@ func cmdDemo(ctx context.Context, env *environment, args []string) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- serve(ctx, cfg, log, env.stdout) }()
-	go runDemo(ctx, "http://"+cfg.Addr, env.stdout, *simulate, *interval)
+	mailed := probe.MailDirTokens(filepath.Join(cfg.DataDir, "mail"), 30*time.Second)
+	go runDemo(ctx, "http://"+cfg.Addr, mailed, env.stdout, *simulate, *interval)
 	return <-errc
 }
 
+// mailToken returns the verification token the server mailed to an address (registration mails a
+// link that signs the new user in).
+type mailToken func(ctx context.Context, email string) (string, error)
+
 // runDemo waits for the server, seeds the demo tenant and runs the simulator until ctx ends.
-func runDemo(ctx context.Context, base string, out io.Writer, simulate bool, interval time.Duration) {
+func runDemo(ctx context.Context, base string, mailed mailToken, out io.Writer, simulate bool, interval time.Duration) {
 	if err := waitReady(ctx, base); err != nil {
 		fmt.Fprintln(out, "demo:", err)
 		return
 	}
-	d, err := seedDemo(ctx, base)
+	d, err := seedDemo(ctx, base, mailed)
 	if err != nil {
 		fmt.Fprintln(out, "demo:", err)
 		return
@@ -74,7 +81,7 @@ func runDemo(ctx context.Context, base string, out io.Writer, simulate bool, int
 		"  API key:  %s  (ingest + read scopes)\n  watch:    curl -s -H 'X-API-Key: %s' %s/api/v1/spaces\n"+
 		"  simulate: tenantry simulate --url %s --api-key %s\n\n", parkingDemo.slug, base, parkingDemo.email, parkingDemo.password,
 		d.key, d.key, base, base, d.key)
-	if f, err := seedFlowsDemo(ctx, base); err != nil {
+	if f, err := seedFlowsDemo(ctx, base, mailed); err != nil {
 		fmt.Fprintln(out, "demo:", err)
 	} else {
 		fmt.Fprintf(out, "Demo tenant %q is ready: %d published flows and a completed session, shared publicly.\n"+
@@ -117,8 +124,8 @@ type demoTenant struct {
 
 // seedDemo creates the demo tenant through the public API, or signs in to the existing one, makes
 // sure its site has spaces with sensors, and creates an API key for the simulator.
-func seedDemo(ctx context.Context, base string) (demoTenant, error) {
-	c := &demoClient{base: base, http: &http.Client{Timeout: 10 * time.Second}}
+func seedDemo(ctx context.Context, base string, mailed mailToken) (demoTenant, error) {
+	c := &demoClient{base: base, http: &http.Client{Timeout: 10 * time.Second}, mailed: mailed}
 	var d demoTenant
 	var err error
 	if d.access, err = c.session(ctx, parkingDemo); err != nil {
@@ -144,19 +151,24 @@ func seedDemo(ctx context.Context, base string) (demoTenant, error) {
 	return d, err
 }
 
-// session registers a demo tenant's owner with the tenant, or signs in when the tenant exists
-// already.
+// session registers a demo tenant's owner with the tenant and follows the verification link the
+// server mails, or signs in when the tenant exists already.
 func (c *demoClient) session(ctx context.Context, a demoAccount) (string, error) {
-	var reg struct {
-		Session struct {
-			AccessToken string `json:"access_token"`
-		} `json:"session"`
-	}
 	err := c.call(ctx, "POST", "/api/v1/auth/register", map[string]any{
 		"user":   map[string]any{"email": a.email, "name": a.name, "password": a.password},
-		"tenant": map[string]any{"name": a.tenant, "slug": a.slug}}, &reg)
+		"tenant": map[string]any{"name": a.tenant, "slug": a.slug}}, &struct{}{})
 	if err == nil {
-		return reg.Session.AccessToken, nil
+		token, err := c.mailed(ctx, a.email)
+		if err != nil {
+			return "", fmt.Errorf("demo: verify %s: %w", a.email, err)
+		}
+		var sess struct {
+			AccessToken string `json:"access_token"`
+		}
+		if err := c.call(ctx, "POST", "/api/v1/auth/verify-email", map[string]any{"token": token}, &sess); err != nil {
+			return "", fmt.Errorf("demo: verify %s: %w", a.email, err)
+		}
+		return sess.AccessToken, nil
 	}
 	var login struct {
 		AccessToken string `json:"access_token"`
@@ -201,6 +213,7 @@ func (c *demoClient) fill(ctx context.Context, site string) error {
 type demoClient struct {
 	base, token string
 	http        *http.Client
+	mailed      mailToken
 }
 
 func (c *demoClient) call(ctx context.Context, method, path string, body, out any) error {

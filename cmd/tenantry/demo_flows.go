@@ -25,9 +25,9 @@ type flowsDemoSeed struct {
 // one; creates and publishes the demo flows it lacks, records the demo session unless it exists,
 // allows public shares and shares the session with a fresh public link (revoking the earlier
 // ones, whose tokens nobody can read back), so a re-run duplicates nothing.
-func seedFlowsDemo(ctx context.Context, base string) (flowsDemoSeed, error) {
+func seedFlowsDemo(ctx context.Context, base string, mailed mailToken) (flowsDemoSeed, error) {
 	var out flowsDemoSeed
-	c := &demoClient{base: base, http: &http.Client{Timeout: 10 * time.Second}}
+	c := &demoClient{base: base, http: &http.Client{Timeout: 10 * time.Second}, mailed: mailed}
 	token, err := c.session(ctx, flowsDemo)
 	if err != nil {
 		return out, err

@@ -24,7 +24,7 @@ func TestFlowsDemo(t *testing.T) {
 	links := make([]string, 2)
 	for i := range links {
 		var out bytes.Buffer
-		runDemo(t.Context(), s.URL, &out, false, 0)
+		runDemo(t.Context(), s.URL, mailedTo(s), &out, false, 0)
 		m := shareLink.FindStringSubmatch(out.String())
 		if m == nil || strings.Contains(out.String(), "demo:") {
 			t.Fatalf("run %d printed no share link, or an error:\n%s", i+1, out.String())

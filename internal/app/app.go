@@ -81,7 +81,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	ids, err := identity.New(db, log, identity.Config{Tokens: tokens, Hasher: hasher, RefreshTTL: cfg.RefreshTTL, PublicURL: cfg.PublicURL,
-		AccountLimit: limits.service.Account, SecretKey: cfg.SecretKey})
+		SignInLimit: limits.service.SignIn, SecretKey: cfg.SecretKey})
 	if err != nil {
 		return nil, err
 	}

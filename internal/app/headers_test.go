@@ -44,7 +44,7 @@ func TestSecurityHeaders(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"register", "login", "refresh", "switch-tenant", "create-api-key", "accept-invitation", "create-session-share", "rotate-ingest-secret"} {
+	for _, want := range []string{"verify-email", "login", "refresh", "switch-tenant", "change-password", "create-api-key", "accept-invitation", "create-session-share", "rotate-ingest-secret"} {
 		if !slices.Contains(secret, want) {
 			t.Errorf("operation %s is not judged to return a secret (judged: %v)", want, secret)
 		}

@@ -13,9 +13,9 @@ import (
 var userByEmail = postgres.Register(postgres.CrossTenant{
 	Name: "identity.user_by_email",
 	Why:  "sign-in finds the user by e-mail before any tenant is known",
-	SQL:  `SELECT id, password_hash, status FROM users WHERE lower(email) = lower($1)`,
+	SQL:  `SELECT id, password_hash, status, email_verified_at IS NOT NULL FROM users WHERE lower(email) = lower($1)`,
 	Reads: map[string][]string{
-		"users": {"id", "email", "password_hash", "status"},
+		"users": {"id", "email", "password_hash", "status", "email_verified_at"},
 	},
 })
 
@@ -45,12 +45,15 @@ type credentials struct {
 	id     tenancy.UserID
 	hash   string
 	status string
+	// verified: the address was verified (a registration's link was followed); sign-in refuses
+	// unverified addresses like a wrong password.
+	verified bool
 }
 
 func (s *Service) userByEmail(ctx context.Context, email string) (credentials, error) {
 	var c credentials
 	var id uuid.UUID
-	err := s.db.CrossTenantRow(ctx, userByEmail, []any{email}, &id, &c.hash, &c.status)
+	err := s.db.CrossTenantRow(ctx, userByEmail, []any{email}, &id, &c.hash, &c.status, &c.verified)
 	c.id = tenancy.UserID(id)
 	return c, err
 }

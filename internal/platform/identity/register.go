@@ -2,10 +2,9 @@ package identity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/google/uuid"
 
 	"github.com/tenantry/tenantry/internal/auth"
 	"github.com/tenantry/tenantry/internal/errs"
@@ -21,21 +20,26 @@ type Registration struct {
 	TenantName, Slug      string
 }
 
-// Registered is the result of a sign-up.
+// Registered is the result of a sign-up: zero when the address had an account (nothing was created,
+// and its owner was told by mail).
 type Registered struct {
 	UserID   tenancy.UserID
 	TenantID tenancy.TenantID
-	Session  Session
 }
 
-// TenantCreated is called inside the registration transaction after the tenant, its owner and the
-// session exist, so products can create a new tenant's defaults atomically (parking adds a default
-// site). An error rolls the whole registration back.
+// TenantCreated is called inside the registration transaction after the tenant and its owner exist,
+// so products can create a new tenant's defaults atomically (parking adds a default site). An error
+// rolls the whole registration back.
 type TenantCreated func(ctx context.Context, q postgres.Querier, tenant tenancy.TenantID) error
 
-// Register creates the user, the tenant and the owner membership in one transaction, with a first
-// session. A failure at any step leaves nothing behind. A taken e-mail or slug is a Conflict with
-// one generic message that says neither which nor whose.
+// errAddressTaken rolls back a registration whose address has an account.
+var errAddressTaken = errors.New("identity: register: address taken")
+
+// Register creates the user (address not yet verified), the tenant and the owner membership in one
+// transaction, and mails a verification link (verification.go) that signs the user in. A failure at
+// any step leaves nothing behind. A taken slug is a Conflict, whatever the address. An address that
+// has an account creates nothing: its owner gets a mail saying someone tried, and the caller gets
+// the same nil error as for a new account, so registration does not tell which addresses have one.
 func (s *Service) Register(ctx context.Context, r Registration, hooks ...TenantCreated) (Registered, error) {
 	r.Email, r.Slug = strings.TrimSpace(r.Email), strings.TrimSpace(r.Slug)
 	if err := auth.ValidatePassword(r.Password); err != nil {
@@ -45,6 +49,11 @@ func (s *Service) Register(ctx context.Context, r Registration, hooks ...TenantC
 	if err != nil {
 		return Registered{}, fmt.Errorf("identity: register: %w", err)
 	}
+	existing, err := s.userByEmail(ctx, r.Email)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return Registered{}, fmt.Errorf("identity: register: %w", err)
+	}
+	taken := err == nil
 	out := Registered{UserID: tenancy.UserID(tenancy.NewID()), TenantID: tenancy.TenantID(tenancy.NewID())}
 	sctx, err := userScope(ctx, out.TenantID, out.UserID, tenancy.RoleOwner)
 	if err != nil {
@@ -55,15 +64,14 @@ func (s *Service) Register(ctx context.Context, r Registration, hooks ...TenantC
 		if err := st.InsertTenant(sctx, store.InsertTenantParams{ID: out.TenantID.UUID(), Name: r.TenantName, Slug: r.Slug}); err != nil {
 			return err
 		}
-		if err := st.InsertUser(sctx, store.InsertUserParams{ID: out.UserID.UUID(), Email: r.Email, Name: r.Name, PasswordHash: hash}); err != nil {
+		if taken { // after the slug: a taken slug is a 409 whatever the address
+			return errAddressTaken
+		}
+		if err := st.InsertUnverifiedUser(sctx, store.InsertUnverifiedUserParams{ID: out.UserID.UUID(), Email: r.Email, Name: r.Name, PasswordHash: hash}); err != nil {
 			return err
 		}
 		err := st.InsertMembership(sctx, store.InsertMembershipParams{TenantID: out.TenantID.UUID(), ID: tenancy.NewID(), UserID: out.UserID.UUID(), Role: string(tenancy.RoleOwner)})
 		if err != nil {
-			return err
-		}
-		family := tenancy.NewID()
-		if out.Session, err = s.issue(sctx, q, out.TenantID, out.UserID, tenancy.RoleOwner, family, uuid.Nil); err != nil {
 			return err
 		}
 		for _, h := range hooks {
@@ -71,8 +79,17 @@ func (s *Service) Register(ctx context.Context, r Registration, hooks ...TenantC
 				return err
 			}
 		}
+		if err := s.mailVerification(sctx, q, out.TenantID, out.UserID, r.Email); err != nil {
+			return err
+		}
 		return audit.Record(sctx, q, audit.Event{Action: "auth.register", TargetType: "tenant", TargetID: out.TenantID.String()})
 	})
+	if errors.Is(err, errAddressTaken) {
+		if err := s.registrationAttempted(ctx, existing.id, r.Email); err != nil {
+			return Registered{}, fmt.Errorf("identity: register: %w", err)
+		}
+		return Registered{}, nil
+	}
 	if errs.Is(err, errs.Conflict) {
 		err = errs.Wrap(errs.Conflict, "the e-mail address or the tenant slug is already in use", err)
 	}

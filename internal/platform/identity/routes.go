@@ -25,7 +25,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger, hooks ...TenantCreated)
 	const nf, cf = http.StatusNotFound, http.StatusConflict
 
 	httpapi.Post(identity, "/api/v1/auth/register", "register", public,
-		s.handleRegister(hooks), "Sign up: create a user, a tenant and the owner membership", 201, cf)
+		s.handleRegister(hooks), "Sign up: mails a link that verifies the address and signs in; the same answer whether or not the address has an account", 202, cf)
 	httpapi.Post(identity, "/api/v1/auth/login", "login", public,
 		s.handleLogin, "Sign in with e-mail and password (with a second factor: a challenge to complete)")
 	httpapi.Post(identity, "/api/v1/auth/refresh", "refresh", public,
@@ -63,6 +63,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger, hooks ...TenantCreated)
 	s.ssoRoutes(api, log)
 	s.twoFactorRoutes(api, log)
 	s.tenantRoutes(api, log, hooks)
+	s.recoveryRoutes(api, log)
 }
 
 // TenantOutput is the current tenant.
@@ -121,28 +122,15 @@ type UserView struct {
 	Name  string `json:"name"`
 }
 
-// RegisterOutput is the result of a sign-up.
-type RegisterOutput struct {
-	Body struct {
-		User    UserView   `json:"user"`
-		Tenant  TenantView `json:"tenant"`
-		Role    string     `json:"role" example:"owner"`
-		Session Session    `json:"session"`
-	}
-}
-
-func (s *Service) handleRegister(hooks []TenantCreated) func(context.Context, *RegisterInput) (*RegisterOutput, error) {
-	return func(ctx context.Context, in *RegisterInput) (*RegisterOutput, error) {
+func (s *Service) handleRegister(hooks []TenantCreated) func(context.Context, *RegisterInput) (*AcceptedOutput, error) {
+	return func(ctx context.Context, in *RegisterInput) (*AcceptedOutput, error) {
 		b := in.Body
-		r, err := s.Register(ctx, Registration{Email: b.User.Email, Name: b.User.Name, Password: b.User.Password, TenantName: b.Tenant.Name, Slug: b.Tenant.Slug}, hooks...)
+		_, err := s.Register(ctx, Registration{Email: b.User.Email, Name: b.User.Name, Password: b.User.Password, TenantName: b.Tenant.Name, Slug: b.Tenant.Slug}, hooks...)
 		if err != nil {
 			return nil, err
 		}
-		out := &RegisterOutput{}
-		out.Body.User = UserView{ID: r.UserID.String(), Email: b.User.Email, Name: b.User.Name}
-		out.Body.Tenant = TenantView{ID: r.TenantID.String(), Name: b.Tenant.Name, Slug: b.Tenant.Slug}
-		out.Body.Role = string(tenancy.RoleOwner)
-		out.Body.Session = r.Session
+		out := &AcceptedOutput{}
+		out.Body.Message = "Check your mail: the link in it confirms your address and signs you in."
 		return out, nil
 	}
 }
@@ -153,6 +141,7 @@ type LoginInput struct {
 		Email    string `json:"email" maxLength:"254" example:"ana@example.com"`
 		Password string `json:"password" maxLength:"1024" writeOnly:"true"`
 		Tenant   string `json:"tenant,omitempty" maxLength:"63" doc:"Slug of the tenant to sign in to; default: your first tenant by name"`
+		Device   string `json:"device_token,omitempty" maxLength:"200" writeOnly:"true" doc:"The device_token of an earlier sign-in to this account from this device"`
 	}
 }
 
@@ -162,7 +151,7 @@ type SessionOutput struct {
 }
 
 func (s *Service) handleLogin(ctx context.Context, in *LoginInput) (*LoginOutput, error) {
-	sess, err := s.Login(ctx, LoginRequest{Email: in.Body.Email, Password: in.Body.Password, Tenant: in.Body.Tenant})
+	sess, err := s.Login(ctx, LoginRequest{Email: in.Body.Email, Password: in.Body.Password, Tenant: in.Body.Tenant, Device: in.Body.Device})
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,7 @@ type Service struct {
 	refreshTTL time.Duration
 	inviteTTL  time.Duration
 	publicURL  string
-	accountCap func(context.Context, string) error
+	throttle   func(ctx context.Context, account, device string) error
 	sessions   *sessions
 	sso        SSOConfig
 	box        *secretbox.Box // seals secrets at rest: TOTP secrets, SSO client secrets
@@ -38,10 +38,11 @@ type Config struct {
 	RefreshTTL time.Duration // lifetime of a refresh token; default 30 days
 	InviteTTL  time.Duration // lifetime of an invitation; default 7 days
 	PublicURL  string        // base URL of the API, for links in e-mail; default http://127.0.0.1:8080
-	// AccountLimit, when set, is asked before every password check for an account (the e-mail as
-	// typed); an error (a RateLimited one) refuses the attempt before any password work.
-	AccountLimit func(ctx context.Context, account string) error
-	SSO          SSOConfig // single sign-on (oidc.go)
+	// SignInLimit, when set, is asked before every password check for an account (the e-mail as
+	// typed) with the known device the attempt comes from ("" for none: throttle.go); an error (a
+	// RateLimited one) refuses the attempt before any password work (ratelimit.Service.SignIn).
+	SignInLimit func(ctx context.Context, account, device string) error
+	SSO         SSOConfig // single sign-on (oidc.go)
 	// SecretKey (secretbox.KeySize bytes, required) seals secrets kept at rest: TOTP secrets and
 	// SSO client secrets.
 	SecretKey []byte
@@ -69,7 +70,7 @@ func New(db *postgres.DB, log *slog.Logger, c Config) (*Service, error) {
 		return nil, err
 	}
 	return &Service{db: db, hasher: c.Hasher, tokens: c.Tokens, refreshTTL: c.RefreshTTL, inviteTTL: c.InviteTTL,
-		publicURL: c.PublicURL, accountCap: c.AccountLimit, sessions: newSessions(), sso: c.SSO.withDefaults(), box: box, log: log}, nil
+		publicURL: c.PublicURL, throttle: c.SignInLimit, sessions: newSessions(), sso: c.SSO.withDefaults(), box: box, log: log}, nil
 }
 
 // errBadLogin is the one answer to every failed sign-in: unknown e-mail, wrong password and

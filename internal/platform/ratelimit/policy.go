@@ -18,25 +18,29 @@ const (
 	Tenant    = "tenant"     // per tenant, on every operation of a caller with a tenant
 	IP        = "ip"         // per client address, on every public operation without a policy of its own
 	Login     = "login"      // per client address, on sign-in and refresh
-	Account   = "account"    // per account (e-mail), counted by the identity service (Service.Account)
+	Account   = "account"    // per account (e-mail), counted by the identity service (Service.SignIn)
 	ShareLink = "share-link" // per client address, on share-link access (operations name it themselves)
 	// AuthFailure is per client address, on refused credentials (bad API keys, bad or revoked bearer
 	// tokens): once spent, the address is refused before its credentials are checked.
 	AuthFailure = "auth-failure"
 	Ingest      = "ingest" // per tenant, on ingest operations (ids starting "ingest-"), instead of principal and tenant
+	// AccountSource is per account and source (client address, or a known device), counted by the
+	// identity service before Account (Service.SignIn).
+	AccountSource = "account-source"
 )
 
 // Policies lists every policy name.
-var Policies = []string{Principal, Tenant, IP, Login, Account, ShareLink, Ingest, AuthFailure}
+var Policies = []string{Principal, Tenant, IP, Login, Account, AccountSource, ShareLink, Ingest, AuthFailure}
 
 // TenantPolicies are the policies a tenant's settings may override.
 var TenantPolicies = []string{Principal, Tenant, Ingest}
 
 // Defaults returns the default limits. They are generous for people and scripts and strict where
 // credentials are guessed: 600 requests a minute per principal, 3,000 per tenant, 300 per address
-// on public operations, 20 sign-ins or refreshes a minute per address and 10 sign-ins per account
-// in 10 minutes, 30 share-link accesses a minute per address, 6,000 ingested messages a minute per
-// tenant, 60 refused credentials a minute per address.
+// on public operations, 20 sign-ins or refreshes a minute per address, 10 sign-ins per account and
+// source (address or known device) and 30 per account in 10 minutes, 30 share-link accesses a
+// minute per address, 6,000 ingested messages a minute per tenant, 60 refused credentials a minute
+// per address.
 func Defaults() map[string]Limit {
 	per := func(rate int, period time.Duration) Limit { return Limit{Rate: rate, Period: period, Burst: rate} }
 	return map[string]Limit{
@@ -44,9 +48,12 @@ func Defaults() map[string]Limit {
 		Tenant:    per(3000, time.Minute),
 		IP:        per(300, time.Minute),
 		Login:     per(20, time.Minute),
-		Account:   per(10, 10*time.Minute),
-		ShareLink: per(30, time.Minute),
-		Ingest:    per(6000, time.Minute),
+		Account:   per(30, 10*time.Minute),
+		// AccountSource: one address guessing one account is stopped well before the account's
+		// own budget is spent, so it alone never slows the owner down elsewhere.
+		AccountSource: per(10, 10*time.Minute),
+		ShareLink:     per(30, time.Minute),
+		Ingest:        per(6000, time.Minute),
 		// AuthFailure: a client whose token expired retries a few times before it refreshes;
 		// someone trying keys or tokens gets 60 tries a minute, and then only 429s.
 		AuthFailure: per(60, time.Minute),
@@ -56,11 +63,11 @@ func Defaults() map[string]Limit {
 func known(policy string) bool { return slices.Contains(Policies, policy) }
 
 // OperationPolicy returns the policy an operation is limited by because of its id: Login for
-// "login", "complete-sign-in" (its second factor) and "refresh", Ingest for ids starting "ingest-", and "" (the caller's policies) for the
+// "login", "complete-sign-in" (its second factor), "refresh" and the password-reset operations, Ingest for ids starting "ingest-", and "" (the caller's policies) for the
 // rest. An operation can also name its policy itself (httpapi.RateLimitPolicy).
 func OperationPolicy(operationID string) string {
 	switch {
-	case operationID == "login", operationID == "complete-sign-in", operationID == "refresh":
+	case operationID == "login", operationID == "complete-sign-in", operationID == "refresh", operationID == "request-password-reset", operationID == "reset-password":
 		return Login
 	case strings.HasPrefix(operationID, "ingest-"):
 		return Ingest

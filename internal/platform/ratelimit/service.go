@@ -141,8 +141,8 @@ func (s *Service) Admit(ctx context.Context, r Request) (Decision, error) {
 // Account counts one sign-in attempt for an account, named by the e-mail address as typed (it is
 // trimmed and lower-cased, and only a hash of it is kept). It returns nil while the account has
 // budget, and otherwise an error of kind RateLimited that the HTTP layer answers with 429 and the
-// rate-limit headers. The identity service calls it before it verifies the password, so a guessed
-// password costs an attacker budget whether or not the account exists.
+// rate-limit headers. It is the per-account budget alone; the identity service counts sign-ins with
+// SignIn, which adds the per-source budget and spares known devices.
 func (s *Service) Account(ctx context.Context, account string) error {
 	c := check{policy: Account, key: accountKey(account)}
 	l := s.limits[Account]

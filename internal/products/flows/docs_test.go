@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,9 +22,9 @@ func TestDocsWalkthrough(t *testing.T) {
 		}
 	}
 	script := shellBlocks(t, "../../../docs/flows.md")
-	s := apitest.Start(t)
+	s := apitest.StartWith(t, apitest.Options{Background: true}) // the mail worker writes the verification link
 	cmd := exec.CommandContext(t.Context(), "bash", "-euo", "pipefail", "-c", script)
-	cmd.Env = append(os.Environ(), "BASE="+s.URL)
+	cmd.Env = append(os.Environ(), "BASE="+s.URL, "MAIL_DIR="+filepath.Join(s.Config.DataDir, "mail"))
 	cmd.Dir = t.TempDir()
 	out, err := cmd.CombinedOutput()
 	if err != nil {

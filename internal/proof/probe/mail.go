@@ -10,9 +10,10 @@ import (
 	"time"
 )
 
-var invitationToken = regexp.MustCompile(`\btnr_inv_[A-Za-z0-9_-]+`)
+// mailedToken matches the tokens the probe reads from mail: invitations and address verifications.
+var mailedToken = regexp.MustCompile(`\btnr_(?:inv|ver)_[A-Za-z0-9_-]+`)
 
-// MailDirTokens reads invitation tokens from the files of a mail directory (the development
+// MailDirTokens reads invitation and verification tokens from the files of a mail directory (the development
 // sender of `tenantry dev` writes one RFC 5322 file per message), waiting up to wait for the
 // message to arrive: the server's mail dispatcher delivers in the background.
 func MailDirTokens(dir string, wait time.Duration) func(ctx context.Context, email string) (string, error) {
@@ -23,7 +24,7 @@ func MailDirTokens(dir string, wait time.Duration) func(ctx context.Context, ema
 				return tok, nil
 			}
 			if time.Now().After(deadline) {
-				return "", fmt.Errorf("no invitation mail to %s in %s after %s", email, dir, wait)
+				return "", fmt.Errorf("no mail with a token to %s in %s after %s", email, dir, wait)
 			}
 			select {
 			case <-ctx.Done():
@@ -41,12 +42,12 @@ func scanMailDir(dir, email string) string {
 		if err != nil || !strings.Contains(string(b), "To: "+email+"\r\n") {
 			continue
 		}
-		if tok := invitationToken.FindString(string(b)); tok != "" {
+		if tok := mailedToken.FindString(string(b)); tok != "" {
 			return tok
 		}
 	}
 	return ""
 }
 
-// TokenIn returns the invitation token in a message body ("" when there is none).
-func TokenIn(body string) string { return invitationToken.FindString(body) }
+// TokenIn returns the invitation or verification token in a message body ("" when there is none).
+func TokenIn(body string) string { return mailedToken.FindString(body) }

@@ -18,8 +18,9 @@ type Options struct {
 	// application's row-level security by a caller that can see everything (the superuser in
 	// tests). Nil: A's rows are compared through A's own GETs of its objects and lists.
 	RowHashes func(ctx context.Context, tenant string) (map[string]string, error)
-	// InvitationToken returns the token of the invitation sent to email, when the API does not
-	// return it (it goes out by mail). Nil: only a token in the invitation's answer is used.
+	// InvitationToken returns the token mailed to email, when the API does not return it: the
+	// invitation sent to email, or the verification link registration mails (tnr_inv_ and tnr_ver_
+	// tokens). Nil: only a token in the invitation's or the registration's answer is used.
 	InvitationToken func(ctx context.Context, email string) (string, error)
 	Progress        io.Writer // a line per operation; nil: quiet
 	// LinkExpiry is how long after it is made the expiring share link the probe makes expires

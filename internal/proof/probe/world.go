@@ -135,20 +135,74 @@ func (w *World) register(ctx context.Context, t *Tenant) error {
 			continue
 		}
 		v := res.json()
-		t.ID, _ = lookup(v, "tenant", "id").(string)
-		t.Slug, _ = lookup(v, "tenant", "slug").(string)
-		user, _ := lookup(v, "user", "id").(string)
+		email, _ := lookup(body, "user", "email").(string)
+		if find(v, "access_token") == nil { // the session comes by mail: follow the verification link
+			if v, res, err = w.verify(ctx, email); err != nil {
+				return err
+			}
+		}
+		t.ID, _ = find(v, "tenant_id").(string)
+		if id, ok := lookup(v, "tenant", "id").(string); ok {
+			t.ID = id
+		}
+		t.Slug, _ = lookup(body, "tenant", "slug").(string)
 		token, _ := find(v, "access_token").(string)
 		if t.ID == "" || token == "" {
 			return fmt.Errorf("probe: register: no tenant id or access_token in %s", res.summary())
 		}
+		user, err := w.userID(ctx, v, token)
+		if err != nil {
+			return err
+		}
 		t.Users = append(t.Users, user)
-		email, _ := lookup(body, "user", "email").(string)
 		t.Owner = &Principal{Name: t.Label + " owner", Kind: "member", Role: "owner", Bearer: token, Email: email}
 		t.Principals = append(t.Principals, t.Owner)
 		return nil
 	}
 	return fmt.Errorf("probe: register tenant %s: %s", t.Label, last.summary())
+}
+
+// verify follows the verification link registration mailed to email (Options.InvitationToken reads
+// it) through the document's POST .../auth/verify-email, and returns its answer.
+func (w *World) verify(ctx context.Context, email string) (any, Response, error) {
+	op := w.op(func(o *Operation) bool {
+		return o.Method == http.MethodPost && strings.HasSuffix(o.Path, "/auth/verify-email")
+	})
+	if op == nil || w.opts.InvitationToken == nil {
+		return nil, Response{}, errors.New("probe: register: no session in the answer, and no verify-email operation or mail to follow")
+	}
+	token, err := w.opts.InvitationToken(ctx, email)
+	if err != nil {
+		return nil, Response{}, fmt.Errorf("probe: register: %w", err)
+	}
+	res, err := w.c.do(ctx, nil, "", Request{Method: op.Method, Path: op.Path, Body: map[string]any{"token": token}})
+	if err != nil {
+		return nil, res, err
+	}
+	if !res.ok() {
+		return nil, res, fmt.Errorf("probe: verify e-mail: %s", res.summary())
+	}
+	return res.json(), res, nil
+}
+
+// userID is the registered user's id: in the answer, or else from GET .../me.
+func (w *World) userID(ctx context.Context, v any, token string) (string, error) {
+	if id, ok := lookup(v, "user", "id").(string); ok {
+		return id, nil
+	}
+	op := w.op(func(o *Operation) bool { return o.Method == http.MethodGet && strings.HasSuffix(o.Path, "/me") })
+	if op == nil {
+		return "", errors.New("probe: register: no user id in the answer and no GET .../me")
+	}
+	res, err := w.c.do(ctx, &Principal{Kind: "member", Bearer: token}, "", Request{Method: op.Method, Path: op.Path})
+	if err != nil {
+		return "", err
+	}
+	id, _ := lookup(res.json(), "user", "id").(string)
+	if id == "" {
+		return "", fmt.Errorf("probe: register: no user id from %s", res.summary())
+	}
+	return id, nil
 }
 
 // lookup follows a path of object keys.

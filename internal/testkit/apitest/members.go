@@ -21,9 +21,14 @@ type Mailer struct {
 // Mailer starts a fake SMTP server and a mail worker that sends the server's outbox to it.
 func (s *Server) Mailer() *Mailer {
 	f := StartSMTP(s.T)
+	s.smtp = f
 	s.DeliverMail(mail.SMTPSender{Addr: f.Addr(), From: "t@example.com"})
 	return &Mailer{SMTP: f, s: s}
 }
+
+// ReadMailFrom makes MailToken (and so Register) read the messages f receives: for a test whose
+// service delivers to an SMTP server of the test's own.
+func (s *Server) ReadMailFrom(f *SMTP) { s.smtp = f }
 
 // TokenFor waits until the invitation mail to addr is delivered and the whole outbox recorded
 // sent, and returns the invitation token last sent to addr.

@@ -67,7 +67,11 @@ func (s *Server) Do(method, path, token string, body any, headers ...string) Res
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
+	client := http.DefaultClient
+	if s.client != nil {
+		client = s.client
+	}
+	res, err := client.Do(req)
 	if err != nil {
 		s.T.Fatal(err)
 	}
@@ -131,6 +135,22 @@ func (s *Server) Count(sql string, args ...any) int {
 		s.T.Fatalf("%s: %v", sql, err)
 	}
 	return n
+}
+
+// SuperRow runs a query of one row as the superuser, to look under row-level security, and scans
+// it into dest; it fails the test on any error, no row included.
+func (s *Server) SuperRow(sql string, args []any, dest ...any) {
+	s.T.Helper()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.T.Context()), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.Env.SuperURL)
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if err := conn.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
+		s.T.Fatalf("%s: %v", sql, err)
+	}
 }
 
 // SuperExec runs a statement as the superuser (to age a row, drop a policy, ...) and fails the

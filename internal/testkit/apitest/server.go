@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -28,7 +29,9 @@ type Server struct {
 	App    *app.App
 	Logs   *LogBuffer // the service's log (JSON lines, debug level), unless Options.Quiet
 
-	audited *mutations // successful state-changing requests, checked for audit rows at cleanup
+	audited *mutations   // successful state-changing requests, checked for audit rows at cleanup
+	client  *http.Client // nil: http.DefaultClient (From sets one)
+	smtp    *SMTP        // the Mailer's server, once started (MailToken reads it)
 }
 
 // mutation is one successful state-changing request.

@@ -90,3 +90,19 @@ func (f *SMTP) TokenFor(addr string) string {
 	}
 	return ""
 }
+
+// Token returns the token of kind (tnr_<kind>_...) in the newest message to addr that carries
+// one, or "".
+func (f *SMTP) Token(addr, kind string) string {
+	re := regexp.MustCompile(`tnr_` + regexp.QuoteMeta(kind) + `_[A-Za-z0-9]+`)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := len(f.msgs) - 1; i >= 0; i-- {
+		if strings.Contains(f.msgs[i], "To: "+addr) {
+			if tok := re.FindString(f.msgs[i]); tok != "" {
+				return tok
+			}
+		}
+	}
+	return ""
+}
