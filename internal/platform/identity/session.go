@@ -32,7 +32,7 @@ type Session struct {
 	// SecondFactor, from Login only, is set instead of the tokens when the user has a second
 	// factor: CompleteSignIn exchanges it and a code for the session.
 	SecondFactor *Challenge `json:"-"`
-	DeviceToken  string    `json:"device_token,omitempty" doc:"After a sign-in with a password: keep it and send it with this account's next sign-ins from this device, which then no guessing elsewhere can slow down"`
+	DeviceToken  string     `json:"device_token,omitempty" doc:"After a sign-in with a password: keep it and send it with this account's next sign-ins from this device, which then no guessing elsewhere can slow down"`
 }
 
 // LoginRequest is a sign-in attempt.

@@ -53,6 +53,7 @@ type LoginResult struct {
 	SecondFactorRequired  bool       `json:"second_factor_required,omitempty" doc:"True when the sign-in waits for a second factor"`
 	SecondFactorToken     string     `json:"second_factor_token,omitempty" doc:"Single-use challenge, sent with a code to complete the sign-in; not an access token"`
 	SecondFactorExpiresAt *time.Time `json:"second_factor_expires_at,omitempty" doc:"When the challenge expires"`
+	DeviceToken           string     `json:"device_token,omitempty" doc:"After a sign-in with the password alone: keep it and send it with this account's next sign-ins from this device, which then no guessing elsewhere can slow down"`
 }
 
 func loginResult(sess Session) LoginResult {
@@ -62,7 +63,7 @@ func loginResult(sess Session) LoginResult {
 	}
 	exp := sess.ExpiresAt
 	return LoginResult{AccessToken: sess.AccessToken, TokenType: sess.TokenType, ExpiresAt: &exp,
-		RefreshToken: sess.RefreshToken, TenantID: sess.TenantID, Role: sess.Role}
+		RefreshToken: sess.RefreshToken, TenantID: sess.TenantID, Role: sess.Role, DeviceToken: sess.DeviceToken}
 }
 
 // SecondFactorInput completes a sign-in: the challenge and exactly one of a code and a recovery code.
