@@ -31,9 +31,12 @@ type AccessClaims struct {
 	TenantID  uuid.UUID // "tid"; uuid.Nil means the token carries no tenant
 	Role      string    // "role" in TenantID; empty when there is no tenant
 	SessionID uuid.UUID // "sid": the refresh-token family the token was issued from
-	IssuedAt  time.Time // "iat" (and "nbf"); set by Issue
-	ExpiresAt time.Time // "exp"; set by Issue
-	ID        string    // "jti"; Issue makes a random one when empty
+	// TenantOnly ("tonly") marks a session that may act only within TenantID: opened by that
+	// tenant's single sign-on, it must not reach the account's other tenants or its settings.
+	TenantOnly bool
+	IssuedAt   time.Time // "iat" (and "nbf"); set by Issue
+	ExpiresAt  time.Time // "exp"; set by Issue
+	ID         string    // "jti"; Issue makes a random one when empty
 }
 
 // Tokens issues and verifies HS256 access tokens. Its fields are configuration; set them once and
@@ -84,16 +87,17 @@ func (t *Tokens) Issue(c AccessClaims) (string, time.Time, error) {
 	now := t.now().Truncate(time.Second)
 	exp := now.Add(t.TTL)
 	w := wireClaims{
-		Issuer:    t.Issuer,
-		Subject:   c.UserID.String(),
-		Audience:  jwt.ClaimStrings{t.Audience},
-		ExpiresAt: newStrictDate(exp),
-		NotBefore: newStrictDate(now),
-		IssuedAt:  newStrictDate(now),
-		ID:        c.ID,
-		TenantID:  optionalUUID(c.TenantID),
-		Role:      c.Role,
-		SessionID: optionalUUID(c.SessionID),
+		Issuer:     t.Issuer,
+		Subject:    c.UserID.String(),
+		Audience:   jwt.ClaimStrings{t.Audience},
+		ExpiresAt:  newStrictDate(exp),
+		NotBefore:  newStrictDate(now),
+		IssuedAt:   newStrictDate(now),
+		ID:         c.ID,
+		TenantID:   optionalUUID(c.TenantID),
+		Role:       c.Role,
+		SessionID:  optionalUUID(c.SessionID),
+		TenantOnly: c.TenantOnly,
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, &w)
 	tok.Header["typ"] = AccessTokenType
@@ -150,13 +154,14 @@ func (t *Tokens) verify(raw string) (AccessClaims, error) {
 		return AccessClaims{}, errors.New("claims not validated") // unreachable: Validate ran
 	}
 	return AccessClaims{
-		UserID:    w.user,
-		TenantID:  w.tenant,
-		Role:      w.Role,
-		SessionID: w.session,
-		IssuedAt:  w.IssuedAt.Time,
-		ExpiresAt: w.ExpiresAt.Time,
-		ID:        w.ID,
+		UserID:     w.user,
+		TenantID:   w.tenant,
+		Role:       w.Role,
+		SessionID:  w.session,
+		TenantOnly: w.TenantOnly,
+		IssuedAt:   w.IssuedAt.Time,
+		ExpiresAt:  w.ExpiresAt.Time,
+		ID:         w.ID,
 	}, nil
 }
 
@@ -181,16 +186,17 @@ func (t *Tokens) keyFor(tok *jwt.Token) (any, error) {
 
 // wireClaims is the JSON payload of an access token.
 type wireClaims struct {
-	Issuer    string           `json:"iss"`
-	Subject   string           `json:"sub"`
-	Audience  jwt.ClaimStrings `json:"aud"`
-	ExpiresAt *strictDate      `json:"exp"`
-	NotBefore *strictDate      `json:"nbf"`
-	IssuedAt  *strictDate      `json:"iat"`
-	ID        string           `json:"jti"`
-	TenantID  string           `json:"tid,omitempty"`
-	Role      string           `json:"role,omitempty"`
-	SessionID string           `json:"sid,omitempty"`
+	Issuer     string           `json:"iss"`
+	Subject    string           `json:"sub"`
+	Audience   jwt.ClaimStrings `json:"aud"`
+	ExpiresAt  *strictDate      `json:"exp"`
+	NotBefore  *strictDate      `json:"nbf"`
+	IssuedAt   *strictDate      `json:"iat"`
+	ID         string           `json:"jti"`
+	TenantID   string           `json:"tid,omitempty"`
+	Role       string           `json:"role,omitempty"`
+	SessionID  string           `json:"sid,omitempty"`
+	TenantOnly bool             `json:"tonly,omitempty"`
 
 	// Set by Validate from Subject, TenantID and SessionID.
 	user, tenant, session uuid.UUID

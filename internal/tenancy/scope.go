@@ -24,6 +24,10 @@ type Principal struct {
 	Kind   PrincipalKind
 	UserID UserID // the user (for API keys: the member who created the key); zero for anonymous
 	KeyID  string // the API key, staff grant or share id, when Kind is api_key, staff or share
+	// TenantOnly: a user's session that may act only within its tenant (opened by the tenant's
+	// single sign-on): no switching tenants, creating one, or changing the account's password or
+	// second factor.
+	TenantOnly bool
 }
 
 // Scope is what a request runs under: its tenant, principal, role and API-key scopes.

@@ -398,7 +398,7 @@ func (s *Service) SignInSSO(ctx context.Context, tenant tenancy.TenantID, email,
 			if ms[0].Status != "active" {
 				return Session{}, errNoSSO
 			}
-			return s.openSession(ctx, tenant, user, ms[0].Role, "auth.oidc_login")
+			return s.openSessionReach(ctx, tenant, user, ms[0].Role, "auth.oidc_login", thisTenantOnly)
 		}
 	}
 	return s.joinSSO(ctx, tenant, user, exists, email, name)
@@ -449,7 +449,7 @@ func (s *Service) joinSSO(ctx context.Context, tenant tenancy.TenantID, user ten
 			return concurrentSignIn(err)
 		}
 		family := tenancy.NewID()
-		if sess, err = s.issue(sctx, q, tenant, user, role, family, uuid.Nil); err != nil {
+		if sess, err = s.issueReach(sctx, q, tenant, user, role, family, uuid.Nil, thisTenantOnly); err != nil {
 			return err
 		}
 		if err := audit.Record(sctx, q, audit.Event{Action: "member.join", TargetType: "user", TargetID: user.String(),

@@ -244,6 +244,41 @@ func TestSSOSignIn(t *testing.T) {
 		}
 	})
 
+	t.Run("a single sign-on session acts only within its tenant", func(t *testing.T) {
+		idp.next(a.Email, true)
+		sess := c.signIn("t-ssoa").JSON(t)
+		access, refresh := sess["access_token"].(string), sess["refresh_token"].(string)
+		if r := c.do("GET", "/api/v1/tenant", access, nil); r.Status != http.StatusOK {
+			t.Errorf("the tenant, through sso: %d %s", r.Status, r.Body)
+		}
+		refused := func(access, when string) {
+			t.Helper()
+			for _, req := range []struct {
+				path string
+				body any
+			}{
+				{"/api/v1/auth/switch-tenant", map[string]any{"tenant_id": a.TenantID}},
+				{"/api/v1/tenants", map[string]any{"name": "Squat", "slug": "t-squat-" + when}},
+				{"/api/v1/me/password", map[string]any{"current_password": "whatever", "new_password": "a new long password"}},
+				{"/api/v1/me/two-factor/totp", nil},
+			} {
+				if r := c.do("POST", req.path, access, req.body); r.Status != http.StatusForbidden {
+					t.Errorf("%s: POST %s through sso: %d %s, want 403", when, req.path, r.Status, r.Body)
+				}
+			}
+		}
+		refused(access, "first")
+		r := c.do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": refresh})
+		if r.Status != http.StatusOK {
+			t.Fatalf("refresh: %d %s", r.Status, r.Body)
+		}
+		refused(r.JSON(t)["access_token"].(string), "rotated")
+		// The same account signed in with its password reaches its account as before.
+		if r := c.do("POST", "/api/v1/auth/switch-tenant", a.Access, map[string]any{"tenant_id": a.TenantID}); r.Status != http.StatusOK {
+			t.Errorf("switch-tenant with the password's session: %d %s", r.Status, r.Body)
+		}
+	})
+
 	t.Run("the authorization request", func(t *testing.T) {
 		idp.next("x@corp.example", true)
 		u, err := url.Parse(c.start("t-ssoa"))

@@ -20,11 +20,11 @@ INSERT INTO memberships (tenant_id, id, user_id, role) VALUES ($1, $2, $3, $4);
 SELECT role FROM memberships WHERE tenant_id = $1 AND user_id = $2;
 
 -- name: InsertRefreshToken :exec
-INSERT INTO refresh_tokens (tenant_id, id, family_id, parent_id, user_id, token_hash, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7);
+INSERT INTO refresh_tokens (tenant_id, id, family_id, parent_id, user_id, token_hash, expires_at, tenant_only)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
 -- name: GetRefreshToken :one
-SELECT user_id, family_id, token_hash, expires_at, used_at, revoked_at
+SELECT user_id, family_id, token_hash, expires_at, used_at, revoked_at, tenant_only
 FROM refresh_tokens WHERE tenant_id = $1 AND id = $2;
 
 -- name: UseRefreshToken :execrows

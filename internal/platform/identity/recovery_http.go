@@ -7,9 +7,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/tenantry/tenantry/internal/errs"
 	"github.com/tenantry/tenantry/internal/httpapi"
-	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
 // recoveryRoutes registers the password and verification operations (recovery.go, verification.go).
@@ -24,7 +22,7 @@ func (s *Service) recoveryRoutes(api huma.API, log *slog.Logger) {
 	httpapi.Post(identity, "/api/v1/auth/verify-email", "verify-email", public,
 		s.handleVerify, "Confirm your address with the token mailed at sign-up; signs you in", http.StatusNotFound, http.StatusGone)
 	httpapi.Post(identity, "/api/v1/me/password", "change-password", signedIn,
-		s.handleChangePassword, "Change your password; ends every session and opens a new one")
+		s.handleChangePassword, "Change your password; ends every session and opens a new one", 403)
 }
 
 // ResetRequestInput names the account whose password is forgotten.
@@ -71,9 +69,9 @@ type ChangePasswordInput struct {
 }
 
 func (s *Service) handleChangePassword(ctx context.Context, in *ChangePasswordInput) (*SessionOutput, error) {
-	p, err := tenancy.PrincipalFromContext(ctx)
+	p, err := accountPrincipal(ctx)
 	if err != nil {
-		return nil, errs.ErrUnauthorized
+		return nil, err
 	}
 	sess, err := s.ChangePassword(ctx, p.UserID, in.Body.CurrentPassword, in.Body.NewPassword)
 	if err != nil {

@@ -33,7 +33,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger, hooks ...TenantCreated)
 	httpapi.Post(identity, "/api/v1/auth/logout", "logout", public,
 		s.handleLogout, "End the session a refresh token belongs to", 204)
 	httpapi.Post(identity, "/api/v1/auth/switch-tenant", "switch-tenant", signedIn,
-		s.handleSwitch, "Open a session in another tenant you belong to", nf)
+		s.handleSwitch, "Open a session in another tenant you belong to (not from a single sign-on session: 403)", nf, 403)
 	httpapi.Get(identity, "/api/v1/me", "get-me", signedIn,
 		s.handleMe, "The calling user, the current tenant and role, and all memberships")
 	httpapi.Get(tenant, "/api/v1/tenant", "get-tenant", viewer("tenant:read"),
@@ -185,9 +185,9 @@ type SwitchInput struct {
 }
 
 func (s *Service) handleSwitch(ctx context.Context, in *SwitchInput) (*SessionOutput, error) {
-	p, err := tenancy.PrincipalFromContext(ctx)
+	p, err := accountPrincipal(ctx)
 	if err != nil {
-		return nil, errs.ErrUnauthorized
+		return nil, err
 	}
 	tenant, err := tenancy.ParseTenantID(in.Body.TenantID)
 	if err != nil {

@@ -116,7 +116,7 @@ func (s *Service) verifyToken(c httpapi.Credentials) (httpapi.Caller, uuid.UUID,
 		return httpapi.Caller{}, uuid.Nil, errs.Wrap(errs.Unauthorized, "invalid or expired token", err)
 	}
 	caller := httpapi.Caller{
-		Principal: tenancy.Principal{Kind: tenancy.PrincipalUser, UserID: tenancy.UserID(claims.UserID)},
+		Principal: tenancy.Principal{Kind: tenancy.PrincipalUser, UserID: tenancy.UserID(claims.UserID), TenantOnly: claims.TenantOnly},
 		Tenant:    tenancy.TenantID(claims.TenantID),
 		Role:      tenancy.Role(claims.Role),
 	}

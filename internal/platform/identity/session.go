@@ -141,6 +141,11 @@ func (s *Service) SwitchTenant(ctx context.Context, user tenancy.UserID, tenant 
 
 // openSession starts a new refresh-token family in tenant and records action in its audit log.
 func (s *Service) openSession(ctx context.Context, tenant tenancy.TenantID, user tenancy.UserID, role tenancy.Role, action string) (Session, error) {
+	return s.openSessionReach(ctx, tenant, user, role, action, anyTenant)
+}
+
+// openSessionReach is openSession for a session of the given reach.
+func (s *Service) openSessionReach(ctx context.Context, tenant tenancy.TenantID, user tenancy.UserID, role tenancy.Role, action string, r reach) (Session, error) {
 	sctx, err := userScope(ctx, tenant, user, role)
 	if err != nil {
 		return Session{}, err
@@ -148,7 +153,7 @@ func (s *Service) openSession(ctx context.Context, tenant tenancy.TenantID, user
 	var sess Session
 	err = s.db.Tx(sctx, func(q postgres.Querier) error {
 		family := tenancy.NewID()
-		if sess, err = s.issue(sctx, q, tenant, user, role, family, uuid.Nil); err != nil {
+		if sess, err = s.issueReach(sctx, q, tenant, user, role, family, uuid.Nil, r); err != nil {
 			return err
 		}
 		return audit.Record(sctx, q, audit.Event{Action: action, TargetType: "session", TargetID: family.String()})
@@ -159,8 +164,15 @@ func (s *Service) openSession(ctx context.Context, tenant tenancy.TenantID, user
 	return sess, nil
 }
 
-// issue stores a new refresh token of family (child of parent, if any) and signs an access token.
+// issue stores a new refresh token of family (child of parent, if any) and signs an access token,
+// for a session that reaches every tenant of the account.
 func (s *Service) issue(ctx context.Context, q postgres.Querier, tenant tenancy.TenantID, user tenancy.UserID, role tenancy.Role, family, parent uuid.UUID) (Session, error) {
+	return s.issueReach(ctx, q, tenant, user, role, family, parent, anyTenant)
+}
+
+// issueReach is issue for a session of the given reach, kept on the refresh token (so a rotation
+// keeps it) and in the access token's claims.
+func (s *Service) issueReach(ctx context.Context, q postgres.Querier, tenant tenancy.TenantID, user tenancy.UserID, role tenancy.Role, family, parent uuid.UUID, r reach) (Session, error) {
 	id := tenancy.NewID()
 	rt, err := auth.NewOpaque(refreshKind, auth.PackUUIDs(tenant.UUID(), id))
 	if err != nil {
@@ -169,12 +181,12 @@ func (s *Service) issue(ctx context.Context, q postgres.Querier, tenant tenancy.
 	hash := rt.Hash()
 	err = store.New(q).InsertRefreshToken(ctx, store.InsertRefreshTokenParams{
 		TenantID: tenant.UUID(), ID: id, FamilyID: family, ParentID: uuid.NullUUID{UUID: parent, Valid: parent != uuid.Nil},
-		UserID: user.UUID(), TokenHash: hash[:], ExpiresAt: time.Now().Add(s.refreshTTL),
+		UserID: user.UUID(), TokenHash: hash[:], ExpiresAt: time.Now().Add(s.refreshTTL), TenantOnly: bool(r),
 	})
 	if err != nil {
 		return Session{}, fmt.Errorf("identity: issue: %w", err)
 	}
-	access, exp, err := s.tokens.Issue(auth.AccessClaims{UserID: user.UUID(), TenantID: tenant.UUID(), Role: string(role), SessionID: family})
+	access, exp, err := s.tokens.Issue(auth.AccessClaims{UserID: user.UUID(), TenantID: tenant.UUID(), Role: string(role), SessionID: family, TenantOnly: bool(r)})
 	if err != nil {
 		return Session{}, fmt.Errorf("identity: issue: %w", err)
 	}
@@ -277,7 +289,7 @@ func (s *Service) rotate(ctx context.Context, q postgres.Querier, rt refreshToke
 		}
 		return Session{}, &reusedError{user: row.UserID}
 	}
-	sess, err := s.issue(uctx, q, rt.tenant, user, tenancy.Role(role), row.FamilyID, rt.id)
+	sess, err := s.issueReach(uctx, q, rt.tenant, user, tenancy.Role(role), row.FamilyID, rt.id, reach(row.TenantOnly))
 	if err != nil {
 		return Session{}, err
 	}

@@ -27,7 +27,7 @@ func (s *Service) tenantRoutes(api huma.API, log *slog.Logger, hooks []TenantCre
 	rt := httpapi.NewRoutes(api, log).Tag("Tenant")
 	const cf = http.StatusConflict
 	httpapi.Post(rt, "/api/v1/tenants", "create-tenant", httpapi.Access{Class: httpapi.Authenticated},
-		s.handleCreateTenant(hooks), "Create another tenant, which you own; answers a session in it", 201, cf)
+		s.handleCreateTenant(hooks), "Create another tenant, which you own; answers a session in it", 201, cf, 403)
 	httpapi.Patch(rt, "/api/v1/tenant", "update-tenant", httpapi.Owner(""),
 		s.handleUpdateTenant, "Rename the current tenant or change its slug", cf)
 }
@@ -150,9 +150,9 @@ type CreateTenantOutput struct {
 
 func (s *Service) handleCreateTenant(hooks []TenantCreated) func(context.Context, *CreateTenantInput) (*CreateTenantOutput, error) {
 	return func(ctx context.Context, in *CreateTenantInput) (*CreateTenantOutput, error) {
-		p, err := tenancy.PrincipalFromContext(ctx)
+		p, err := accountPrincipal(ctx)
 		if err != nil {
-			return nil, errs.ErrUnauthorized
+			return nil, err
 		}
 		t, err := s.CreateTenant(ctx, p.UserID, in.Body.Name, in.Body.Slug, hooks...)
 		if err != nil {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/tenantry/tenantry/internal/errs"
 	"github.com/tenantry/tenantry/internal/httpapi"
-	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
 // twoFactorRoutes registers the second factor's operations: a signed-in user enrols and disables
@@ -25,11 +24,11 @@ func (s *Service) twoFactorRoutes(api huma.API, log *slog.Logger) {
 	httpapi.Post(identity, "/api/v1/auth/login/second-factor", "complete-sign-in", public,
 		s.handleCompleteSignIn, "Complete a sign-in with a TOTP code or a recovery code")
 	httpapi.Post(identity, "/api/v1/me/two-factor/totp", "start-totp", signedIn,
-		s.handleStartTOTP, "Start enrolling a TOTP authenticator: its secret and otpauth:// URI", cf)
+		s.handleStartTOTP, "Start enrolling a TOTP authenticator: its secret and otpauth:// URI", cf, 403)
 	httpapi.Post(identity, "/api/v1/me/two-factor/totp/confirm", "confirm-totp", signedIn,
-		s.handleConfirmTOTP, "Enable the TOTP authenticator with a current code; returns the recovery codes, once", cf)
+		s.handleConfirmTOTP, "Enable the TOTP authenticator with a current code; returns the recovery codes, once", cf, 403)
 	httpapi.Post(identity, "/api/v1/me/two-factor/totp/disable", "disable-totp", signedIn,
-		s.handleDisableTOTP, "Disable the second factor (password and a current or recovery code)", 204, cf)
+		s.handleDisableTOTP, "Disable the second factor (password and a current or recovery code)", 204, cf, 403)
 	httpapi.Get(tenant, "/api/v1/tenant/security", "get-tenant-security", httpapi.Admin("tenant:read"),
 		s.handleGetTenantSecurity, "The tenant's security settings")
 	httpapi.Put(tenant, "/api/v1/tenant/security", "set-tenant-security", httpapi.Admin(""),
@@ -105,9 +104,9 @@ type TOTPEnrolmentOutput struct {
 }
 
 func (s *Service) handleStartTOTP(ctx context.Context, _ *struct{}) (*TOTPEnrolmentOutput, error) {
-	p, err := tenancy.PrincipalFromContext(ctx)
+	p, err := accountPrincipal(ctx)
 	if err != nil {
-		return nil, errs.ErrUnauthorized
+		return nil, err
 	}
 	e, err := s.StartTOTP(ctx, p.UserID)
 	if err != nil {
@@ -134,9 +133,9 @@ type RecoveryCodesOutput struct {
 }
 
 func (s *Service) handleConfirmTOTP(ctx context.Context, in *ConfirmTOTPInput) (*RecoveryCodesOutput, error) {
-	p, err := tenancy.PrincipalFromContext(ctx)
+	p, err := accountPrincipal(ctx)
 	if err != nil {
-		return nil, errs.ErrUnauthorized
+		return nil, err
 	}
 	codes, err := s.ConfirmTOTP(ctx, p.UserID, in.Body.Code)
 	if err != nil {
@@ -157,9 +156,9 @@ type DisableTOTPInput struct {
 }
 
 func (s *Service) handleDisableTOTP(ctx context.Context, in *DisableTOTPInput) (*httpapi.NoContent, error) {
-	p, err := tenancy.PrincipalFromContext(ctx)
+	p, err := accountPrincipal(ctx)
 	if err != nil {
-		return nil, errs.ErrUnauthorized
+		return nil, err
 	}
 	if err := oneCode(in.Body.Code, in.Body.RecoveryCode); err != nil {
 		return nil, err

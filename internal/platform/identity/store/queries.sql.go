@@ -119,7 +119,7 @@ func (q *Queries) GetMember(ctx context.Context, arg GetMemberParams) (GetMember
 }
 
 const getRefreshToken = `-- name: GetRefreshToken :one
-SELECT user_id, family_id, token_hash, expires_at, used_at, revoked_at
+SELECT user_id, family_id, token_hash, expires_at, used_at, revoked_at, tenant_only
 FROM refresh_tokens WHERE tenant_id = $1 AND id = $2
 `
 
@@ -129,12 +129,13 @@ type GetRefreshTokenParams struct {
 }
 
 type GetRefreshTokenRow struct {
-	UserID    uuid.UUID
-	FamilyID  uuid.UUID
-	TokenHash []byte
-	ExpiresAt time.Time
-	UsedAt    *time.Time
-	RevokedAt *time.Time
+	UserID     uuid.UUID
+	FamilyID   uuid.UUID
+	TokenHash  []byte
+	ExpiresAt  time.Time
+	UsedAt     *time.Time
+	RevokedAt  *time.Time
+	TenantOnly bool
 }
 
 func (q *Queries) GetRefreshToken(ctx context.Context, arg GetRefreshTokenParams) (GetRefreshTokenRow, error) {
@@ -147,6 +148,7 @@ func (q *Queries) GetRefreshToken(ctx context.Context, arg GetRefreshTokenParams
 		&i.ExpiresAt,
 		&i.UsedAt,
 		&i.RevokedAt,
+		&i.TenantOnly,
 	)
 	return i, err
 }
@@ -253,18 +255,19 @@ func (q *Queries) InsertMembership(ctx context.Context, arg InsertMembershipPara
 }
 
 const insertRefreshToken = `-- name: InsertRefreshToken :exec
-INSERT INTO refresh_tokens (tenant_id, id, family_id, parent_id, user_id, token_hash, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO refresh_tokens (tenant_id, id, family_id, parent_id, user_id, token_hash, expires_at, tenant_only)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 `
 
 type InsertRefreshTokenParams struct {
-	TenantID  uuid.UUID
-	ID        uuid.UUID
-	FamilyID  uuid.UUID
-	ParentID  uuid.NullUUID
-	UserID    uuid.UUID
-	TokenHash []byte
-	ExpiresAt time.Time
+	TenantID   uuid.UUID
+	ID         uuid.UUID
+	FamilyID   uuid.UUID
+	ParentID   uuid.NullUUID
+	UserID     uuid.UUID
+	TokenHash  []byte
+	ExpiresAt  time.Time
+	TenantOnly bool
 }
 
 func (q *Queries) InsertRefreshToken(ctx context.Context, arg InsertRefreshTokenParams) error {
@@ -276,6 +279,7 @@ func (q *Queries) InsertRefreshToken(ctx context.Context, arg InsertRefreshToken
 		arg.UserID,
 		arg.TokenHash,
 		arg.ExpiresAt,
+		arg.TenantOnly,
 	)
 	return err
 }
