@@ -127,8 +127,8 @@ func TestDeleteTenant(t *testing.T) {
 	if r := s.Do("GET", "/api/v1/share/"+a.share, "", nil); r.Status != 404 {
 		t.Errorf("A's share link: %d, want 404", r.Status)
 	}
-	if r := s.Do("POST", "/api/v1/invitations/accept", "", map[string]any{"token": a.invite, "name": "Late", "password": "correct horse late"}); r.Status < 400 {
-		t.Errorf("accepting A's invitation: %d %s", r.Status, r.Body)
+	if r := s.Do("POST", "/api/v1/invitations/accept", "", map[string]any{"token": a.invite, "name": "Late", "password": "correct horse late"}); r.Status != 410 {
+		t.Errorf("accepting A's invitation: %d %s, want 410", r.Status, r.Body)
 	}
 	if r := s.Do("DELETE", "/api/v1/tenant", a.owner.Access, map[string]any{"confirm_slug": "t-del-a"}); r.Status != 401 {
 		t.Errorf("deleting A again: %d, want 401", r.Status)
