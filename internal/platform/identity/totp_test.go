@@ -78,4 +78,3 @@ func TestOTPAuthURI(t *testing.T) {
 		}
 	}
 }
-
