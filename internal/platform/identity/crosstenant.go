@@ -21,10 +21,10 @@ var userByEmail = postgres.Register(postgres.CrossTenant{
 
 var membershipsOfUser = postgres.Register(postgres.CrossTenant{
 	Name: "identity.memberships_of_user",
-	Why:  "sign-in, /me and tenant switching list the tenants one user belongs to",
+	Why:  "sign-in, /me and tenant switching list the tenants one user belongs to (a deleted tenant is no longer one)",
 	SQL: `SELECT m.tenant_id, m.role, t.name, t.slug, t.status
 FROM memberships m JOIN tenants t ON t.id = m.tenant_id
-WHERE m.user_id = $1 ORDER BY t.name, t.id LIMIT 1000`,
+WHERE m.user_id = $1 AND t.status <> 'deleted' ORDER BY t.name, t.id LIMIT 1000`,
 	Reads: map[string][]string{
 		"memberships": {"tenant_id", "user_id", "role"},
 		"tenants":     {"id", "name", "slug", "status"},

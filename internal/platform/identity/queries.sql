@@ -99,8 +99,9 @@ WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL 
 
 -- name: SessionRole :one
 -- The member's current role while the session (the refresh-token family an access token names) is
--- live; no row once the membership or the session has ended.
+-- live and the tenant active; no row once the membership, the session or the tenant has ended.
 SELECT m.role FROM memberships m
+JOIN tenants t ON t.id = m.tenant_id AND t.status = 'active'
 WHERE m.tenant_id = sqlc.arg(tenant_id) AND m.user_id = sqlc.arg(user_id)
   AND EXISTS (SELECT 1 FROM refresh_tokens r
               WHERE r.tenant_id = sqlc.arg(tenant_id) AND r.family_id = sqlc.arg(family_id)

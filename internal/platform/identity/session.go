@@ -77,8 +77,11 @@ func (s *Service) signIn(ctx context.Context, user tenancy.UserID, slug string) 
 	if !ok && slug != "" {
 		return Session{}, errs.E(errs.Forbidden, "you are not a member of that tenant")
 	}
-	if !ok { // a user without any membership gets an access token that reaches no tenant
+	if !ok { // a user without any (active) membership gets an access token that reaches no tenant
 		tok, exp, err := s.tokens.Issue(auth.AccessClaims{UserID: user.UUID()})
+		if err == nil {
+			err = audit.RecordSecurity(ctx, s.db, user, audit.Event{Action: "auth.login", Details: map[string]any{"tenant": "none"}})
+		}
 		if err != nil {
 			return Session{}, fmt.Errorf("identity: login: %w", err)
 		}

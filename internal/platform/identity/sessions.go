@@ -17,7 +17,9 @@ import (
 )
 
 // sessionChannel is where the database announces session changes (the triggers of
-// migrations/20261205300001_session_notify.sql); the payload is "<tenant id> <user id>".
+// migrations/20261205300001_session_notify.sql); the payload is "<tenant id> <user id>", or
+// "<tenant id>" when the tenant's status changed, which concerns all its members
+// (migrations/202612065000001_tenant_deleted.sql).
 const sessionChannel = "tenantry_sessions"
 
 // Bounds of the session cache: entries are read again after sessionFresh (a safety net; the
@@ -110,6 +112,24 @@ func (c *sessions) forget(m member) {
 	c.gen++
 }
 
+// forgetTenant drops everything cached about the sessions of all of a tenant's members.
+func (c *sessions) forgetTenant(t tenancy.TenantID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for m, fam := range c.byMember {
+		if m.tenant == t {
+			c.n -= len(fam)
+			delete(c.byMember, m)
+		}
+	}
+	for m := range c.missing2FA {
+		if m.tenant == t {
+			delete(c.missing2FA, m)
+		}
+	}
+	c.gen++
+}
+
 // Listening implements postgres.Listener: the cache starts empty whenever listening starts or stops.
 func (c *sessions) Listening(on bool, _ error) {
 	c.mu.Lock()
@@ -121,10 +141,14 @@ func (c *sessions) Listening(on bool, _ error) {
 	c.listening = on
 }
 
-// Notify implements postgres.Listener: a member's sessions changed.
+// Notify implements postgres.Listener: a member's sessions changed, or all of a tenant's.
 func (c *sessions) Notify(payload string) {
-	t, u, _ := strings.Cut(payload, " ")
+	t, u, both := strings.Cut(payload, " ")
 	tenant, err1 := uuid.Parse(t)
+	if !both && err1 == nil {
+		c.forgetTenant(tenancy.TenantID(tenant))
+		return
+	}
 	user, err2 := uuid.Parse(u)
 	if err1 != nil || err2 != nil { // not ours: forget everything rather than guess
 		c.Listening(true, nil)

@@ -69,3 +69,30 @@ func TestSessionCacheIsBounded(t *testing.T) {
 		t.Error("the cache was not emptied when full")
 	}
 }
+
+// TestSessionCacheTenantNotify: a notification naming only a tenant (its status changed) drops the
+// sessions of all its members, and of no other tenant.
+func TestSessionCacheTenantNotify(t *testing.T) {
+	c := newSessions()
+	c.Listening(true, nil)
+	tenant := tenancy.TenantID(tenancy.NewID())
+	a, b := member{tenant, tenancy.UserID(tenancy.NewID())}, member{tenant, tenancy.UserID(tenancy.NewID())}
+	other := member{tenancy.TenantID(tenancy.NewID()), a.user}
+	st := sessionState{role: tenancy.RoleOwner, read: time.Now()}
+	family := tenancy.NewID()
+	for _, m := range []member{a, b, other} {
+		c.put(m, family, st, c.generation())
+	}
+	c.Notify(tenant.String())
+	for _, m := range []member{a, b} {
+		if _, ok := c.get(m, family); ok {
+			t.Errorf("member %v still cached after the tenant's change", m.user)
+		}
+	}
+	if _, ok := c.get(other, family); !ok {
+		t.Error("another tenant's session was dropped")
+	}
+	if c.n != 1 {
+		t.Errorf("%d sessions counted, want 1", c.n)
+	}
+}

@@ -21,7 +21,7 @@ import (
 )
 
 // tenantRoutes registers the tenant lifecycle: a signed-in user creates another tenant (and owns
-// it); owners rename theirs and change its slug. There is no path naming another tenant: the
+// it); owners rename theirs, change its slug and delete it (tenants_delete.go). There is no path naming another tenant: the
 // tenant changed is always the one the caller's token is bound to.
 func (s *Service) tenantRoutes(api huma.API, log *slog.Logger, hooks []TenantCreated) {
 	rt := httpapi.NewRoutes(api, log).Tag("Tenant")
@@ -30,6 +30,8 @@ func (s *Service) tenantRoutes(api huma.API, log *slog.Logger, hooks []TenantCre
 		s.handleCreateTenant(hooks), "Create another tenant, which you own; answers a session in it", 201, cf, 403)
 	httpapi.Patch(rt, "/api/v1/tenant", "update-tenant", httpapi.Owner(""),
 		s.handleUpdateTenant, "Rename the current tenant or change its slug", cf)
+	httpapi.Delete(rt, "/api/v1/tenant", "delete-tenant", httpapi.Owner(""),
+		s.handleDeleteTenant, "Delete the current tenant, confirmed by repeating its slug; its sessions, keys and links stop working", 204)
 }
 
 // slugPattern is what a tenant slug may be (the tenants table checks the same).

@@ -66,3 +66,31 @@ func TestStaffGrant(t *testing.T) {
 		t.Errorf("expired grant: %d, want 401", r.Status)
 	}
 }
+
+// TestStaffGrantDeletedTenant: once its tenant is deleted, a grant's token is refused (401) and no
+// new grant for the tenant's slug is issued.
+func TestStaffGrantDeletedTenant(t *testing.T) {
+	t.Parallel()
+	s := apitest.Start(t)
+	owner := s.Register("gus")
+	svc := staff.New(s.DB, slog.New(slog.DiscardHandler))
+	if _, err := svc.CreateAccount(t.Context(), "pat@platform.example", "Pat"); err != nil {
+		t.Fatalf("staff create: %v", err)
+	}
+	grant := func() (staff.Grant, error) {
+		return svc.IssueGrant(t.Context(), staff.GrantRequest{StaffEmail: "pat@platform.example", TenantSlug: "t-gus",
+			Reason: "customer asked about their data", Ticket: "T-10", TTL: time.Hour})
+	}
+	g, err := grant()
+	if err != nil {
+		t.Fatalf("staff grant: %v", err)
+	}
+	s.Must(200, "GET", "/api/v1/tenant", g.Token, nil)
+	s.Must(204, "DELETE", "/api/v1/tenant", owner.Access, map[string]any{"confirm_slug": "t-gus"})
+	if r := s.Do("GET", "/api/v1/tenant", g.Token, nil); r.Status != 401 {
+		t.Errorf("a grant of a deleted tenant: %d, want 401", r.Status)
+	}
+	if _, err := grant(); err == nil {
+		t.Error("a grant for a deleted tenant was issued")
+	}
+}

@@ -35,9 +35,9 @@ var _ = postgres.RegisterGlobal(postgres.GlobalTable{Name: "staff_accounts", App
 
 var tenantBySlug = postgres.Register(postgres.CrossTenant{
 	Name:  "staff.tenant_by_slug",
-	Why:   "an operator names the tenant a staff grant is for by its slug",
-	SQL:   `SELECT id FROM tenants WHERE slug = $1`,
-	Reads: map[string][]string{"tenants": {"id", "slug"}},
+	Why:   "an operator names the tenant a staff grant is for by its slug (an active tenant only)",
+	SQL:   `SELECT id FROM tenants WHERE slug = $1 AND status = 'active'`,
+	Reads: map[string][]string{"tenants": {"id", "slug", "status"}},
 })
 
 // Service manages staff accounts and grants.

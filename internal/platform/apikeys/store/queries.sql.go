@@ -85,6 +85,7 @@ const keyForAuth = `-- name: KeyForAuth :one
 SELECT k.scopes, k.role_ceiling, k.created_by, k.secret_hash, k.expires_at, k.revoked_at, k.last_used_at, m.role AS member_role
 FROM api_keys k
 JOIN memberships m ON m.tenant_id = k.tenant_id AND m.user_id = k.created_by
+JOIN tenants t ON t.id = k.tenant_id AND t.status = 'active'
 WHERE k.tenant_id = $1 AND k.id = $2
 `
 
@@ -104,7 +105,8 @@ type KeyForAuthRow struct {
 	MemberRole  string
 }
 
-// The key and its creator's current role, in one statement (one round trip per API-key request).
+// The key and its creator's current role, in one statement (one round trip per API-key request);
+// no row once the key's tenant is not active (suspended, deleted).
 func (q *Queries) KeyForAuth(ctx context.Context, arg KeyForAuthParams) (KeyForAuthRow, error) {
 	row := q.db.QueryRow(ctx, keyForAuth, arg.TenantID, arg.ID)
 	var i KeyForAuthRow

@@ -582,6 +582,7 @@ func (q *Queries) RevokeRefreshFamily(ctx context.Context, arg RevokeRefreshFami
 const sessionRole = `-- name: SessionRole :one
 
 SELECT m.role FROM memberships m
+JOIN tenants t ON t.id = m.tenant_id AND t.status = 'active'
 WHERE m.tenant_id = $1 AND m.user_id = $2
   AND EXISTS (SELECT 1 FROM refresh_tokens r
               WHERE r.tenant_id = $1 AND r.family_id = $3
@@ -596,7 +597,7 @@ type SessionRoleParams struct {
 
 // Sessions -----------------------------------------------------------------
 // The member's current role while the session (the refresh-token family an access token names) is
-// live; no row once the membership or the session has ended.
+// live and the tenant active; no row once the membership, the session or the tenant has ended.
 func (q *Queries) SessionRole(ctx context.Context, arg SessionRoleParams) (string, error) {
 	row := q.db.QueryRow(ctx, sessionRole, arg.TenantID, arg.UserID, arg.FamilyID)
 	var role string

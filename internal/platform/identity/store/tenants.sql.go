@@ -13,6 +13,52 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const markTenantDeleted = `-- name: MarkTenantDeleted :execrows
+UPDATE tenants SET status = 'deleted', deleted_at = now(), updated_at = now()
+WHERE id = $1 AND slug = $2 AND status = 'active'
+`
+
+type MarkTenantDeletedParams struct {
+	ID          uuid.UUID
+	ConfirmSlug string
+}
+
+// Deletes the tenant when confirm_slug is its slug and it is active; no row otherwise. The row and
+// its slug stay until the verifiable deletion purges the tenant.
+func (q *Queries) MarkTenantDeleted(ctx context.Context, arg MarkTenantDeletedParams) (int64, error) {
+	result, err := q.db.Exec(ctx, markTenantDeleted, arg.ID, arg.ConfirmSlug)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const revokeTenantInvitations = `-- name: RevokeTenantInvitations :execrows
+UPDATE invitations SET revoked_at = now()
+WHERE tenant_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL
+`
+
+func (q *Queries) RevokeTenantInvitations(ctx context.Context, tenantID uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeTenantInvitations, tenantID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const revokeTenantRefreshTokens = `-- name: RevokeTenantRefreshTokens :execrows
+UPDATE refresh_tokens SET revoked_at = now() WHERE tenant_id = $1 AND revoked_at IS NULL
+`
+
+// Ends every session of the tenant (each revoked row announces itself on tenantry_sessions).
+func (q *Queries) RevokeTenantRefreshTokens(ctx context.Context, tenantID uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeTenantRefreshTokens, tenantID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const updateTenant = `-- name: UpdateTenant :one
 
 UPDATE tenants SET name = coalesce($1::text, name), slug = coalesce($2::text, slug), updated_at = now()

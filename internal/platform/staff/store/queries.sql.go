@@ -15,6 +15,7 @@ import (
 const grantForAuth = `-- name: GrantForAuth :one
 SELECT g.staff_id, g.read_only, g.token_hash, g.expires_at, g.revoked_at, s.status AS staff_status
 FROM staff_grants g JOIN staff_accounts s ON s.id = g.staff_id
+JOIN tenants t ON t.id = g.tenant_id AND t.status = 'active'
 WHERE g.tenant_id = $1 AND g.id = $2
 `
 
