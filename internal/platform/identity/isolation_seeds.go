@@ -6,7 +6,7 @@ import (
 )
 
 // IsolationSeeds returns one row of every tenant table of this package's migrations for tenant
-// (an invitation sent by user, a single sign-on provider and a sign-in in flight, a password-reset token of user), for the isolation tests (postgres.Seed). The tenant and the user
+// (an invitation sent by user, a single sign-on provider and a sign-in in flight, a password-reset token and an address-change token of user), for the isolation tests (postgres.Seed). The tenant and the user
 // exist already (postgres.IsolationSeeds).
 func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.Seed {
 	return []postgres.Seed{
@@ -19,6 +19,9 @@ func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.See
 			VALUES ($1, $2, sha256('s'), 'n', 'v', now() + interval '10 minutes')`, Args: []any{tenant.UUID(), tenancy.NewID()}},
 		{SQL: `INSERT INTO user_tokens (tenant_id, id, user_id, purpose, token_hash, expires_at)
 			VALUES ($1, $2, $3, 'password_reset', sha256('r'), now() + interval '30 minutes')`,
+			Args: []any{tenant.UUID(), tenancy.NewID(), user.UUID()}},
+		{SQL: `INSERT INTO user_tokens (tenant_id, id, user_id, purpose, token_hash, expires_at, email)
+			VALUES ($1, $2, $3, 'email_change', sha256('e'), now() + interval '1 day', 'pending@example.com')`,
 			Args: []any{tenant.UUID(), tenancy.NewID(), user.UUID()}},
 	}
 }

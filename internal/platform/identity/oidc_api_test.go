@@ -260,6 +260,7 @@ func TestSSOSignIn(t *testing.T) {
 				{"/api/v1/auth/switch-tenant", map[string]any{"tenant_id": a.TenantID}},
 				{"/api/v1/tenants", map[string]any{"name": "Squat", "slug": "t-squat-" + when}},
 				{"/api/v1/me/password", map[string]any{"current_password": "whatever", "new_password": "a new long password"}},
+				{"/api/v1/me/email", map[string]any{"new_email": "elsewhere@example.com", "current_password": "whatever"}}, // 403 before the password
 				{"/api/v1/me/two-factor/totp", nil},
 			} {
 				if r := c.do("POST", req.path, access, req.body); r.Status != http.StatusForbidden {

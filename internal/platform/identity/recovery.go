@@ -50,20 +50,8 @@ func (s *Service) ChangePassword(ctx context.Context, user tenancy.UserID, curre
 	if err := auth.ValidatePassword(next); err != nil {
 		return Session{}, errs.Invalidf("body.new_password", "the password must have 12 to 1024 characters")
 	}
-	var c credentials
-	var email string
-	if err := s.db.CrossTenantRow(ctx, credentialsOfUser, []any{user.UUID()}, &email, &c.hash, &c.status); err != nil {
-		return Session{}, fmt.Errorf("identity: change password: %w", err)
-	}
-	if err := s.throttleSignIn(ctx, email, ""); err != nil {
+	if _, err := s.checkCurrentPassword(ctx, user, current); err != nil {
 		return Session{}, err
-	}
-	ok, err := s.hasher.Verify(ctx, c.hash, current)
-	if err != nil {
-		return Session{}, fmt.Errorf("identity: change password: %w", err)
-	}
-	if !ok || c.status != "active" {
-		return Session{}, errs.Invalidf("body.current_password", "this is not your current password")
 	}
 	hash, err := s.hasher.Hash(ctx, next)
 	if err != nil {
@@ -76,10 +64,34 @@ func (s *Service) ChangePassword(ctx context.Context, user tenancy.UserID, curre
 	return s.replacePassword(ctx, passwordChange{user: user, hash: hash, home: home, action: changeAction, session: true})
 }
 
-// passwordChange is one replacement of a user's password.
+// checkCurrentPassword checks that current is the password of user, an active account, and
+// returns the account's address. The check counts as a sign-in attempt against the account's
+// budgets (throttle.go): RateLimited before any password work; a wrong password (or a disabled
+// account) is Invalid naming body.current_password.
+func (s *Service) checkCurrentPassword(ctx context.Context, user tenancy.UserID, current string) (string, error) {
+	var c credentials
+	var email string
+	if err := s.db.CrossTenantRow(ctx, credentialsOfUser, []any{user.UUID()}, &email, &c.hash, &c.status); err != nil {
+		return "", fmt.Errorf("identity: check password: %w", err)
+	}
+	if err := s.throttleSignIn(ctx, email, ""); err != nil {
+		return "", err
+	}
+	ok, err := s.hasher.Verify(ctx, c.hash, current)
+	if err != nil {
+		return "", fmt.Errorf("identity: check password: %w", err)
+	}
+	if !ok || c.status != "active" {
+		return "", errs.Invalidf("body.current_password", "this is not your current password")
+	}
+	return email, nil
+}
+
+// passwordChange is one change of a user's credentials (the password, or with use and no hash the
+// address) that ends every session of the user.
 type passwordChange struct {
 	user    tenancy.UserID
-	hash    string
+	hash    string           // the new password's hash; "": the password stays (use changes something else)
 	home    tenancy.TenantID // the tenant whose transaction sets the password; zero: the first membership
 	action  string
 	session bool // open a new session for the caller
@@ -117,8 +129,10 @@ func (s *Service) replacePassword(ctx context.Context, c passwordChange) (Sessio
 				return err
 			}
 		}
-		if err := store.New(q).SetUserPassword(ctx, store.SetUserPasswordParams{ID: c.user.UUID(), PasswordHash: c.hash}); err != nil {
-			return err
+		if c.hash != "" {
+			if err := store.New(q).SetUserPassword(ctx, store.SetUserPasswordParams{ID: c.user.UUID(), PasswordHash: c.hash}); err != nil {
+				return err
+			}
 		}
 		if err := s.endSessions(ctx, q, c.home, c.user, c.action); err != nil {
 			return err

@@ -32,3 +32,16 @@ INSERT INTO users (id, email, name, password_hash, email_verified_at) VALUES ($1
 
 -- name: VerifyUserEmail :exec
 UPDATE users SET email_verified_at = now(), updated_at = now() WHERE id = $1 AND email_verified_at IS NULL;
+
+-- name: InsertEmailChangeToken :exec
+-- A token that confirms a new address (email_change.go); the address waits in the token.
+INSERT INTO user_tokens (tenant_id, id, user_id, purpose, token_hash, expires_at, email)
+VALUES ($1, $2, $3, 'email_change', $4, $5, $6);
+
+-- name: GetEmailChangeToken :one
+SELECT user_id, token_hash, expires_at, used_at, email FROM user_tokens
+WHERE tenant_id = $1 AND id = $2 AND purpose = 'email_change';
+
+-- name: SetUserEmail :exec
+-- A confirmed new address: it came with a token mailed to it, so it is verified.
+UPDATE users SET email = $2, email_verified_at = now(), updated_at = now() WHERE id = $1;

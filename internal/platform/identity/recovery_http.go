@@ -10,7 +10,8 @@ import (
 	"github.com/tenantry/tenantry/internal/httpapi"
 )
 
-// recoveryRoutes registers the password and verification operations (recovery.go, verification.go).
+// recoveryRoutes registers the password, verification and address-change operations (recovery.go,
+// verification.go, email_change.go).
 func (s *Service) recoveryRoutes(api huma.API, log *slog.Logger) {
 	identity := httpapi.NewRoutes(api, log).Tag("Identity")
 	public, signedIn := httpapi.Access{Class: httpapi.Public}, httpapi.Access{Class: httpapi.Authenticated}
@@ -23,6 +24,36 @@ func (s *Service) recoveryRoutes(api huma.API, log *slog.Logger) {
 		s.handleVerify, "Confirm your address with the token mailed at sign-up; signs you in", http.StatusNotFound, http.StatusGone)
 	httpapi.Post(identity, "/api/v1/me/password", "change-password", signedIn,
 		s.handleChangePassword, "Change your password; ends every session and opens a new one", 403)
+	httpapi.Post(identity, "/api/v1/me/email", "change-email", signedIn,
+		s.handleEmailChange, "Ask to change your address: mails a confirmation token to the new one, a notice to the old one", 202, 403)
+	httpapi.Post(identity, "/api/v1/auth/email-change/complete", "complete-email-change", public,
+		s.handleEmailChangeComplete, "Confirm a new address with the token mailed to it; ends every session", 204,
+		http.StatusNotFound, http.StatusConflict, http.StatusGone)
+}
+
+// EmailChangeInput is the new address and the current password.
+type EmailChangeInput struct {
+	Body struct {
+		NewEmail        string `json:"new_email" format:"email" maxLength:"254" example:"ana@example.org"`
+		CurrentPassword string `json:"current_password" maxLength:"1024" writeOnly:"true"`
+	}
+}
+
+func (s *Service) handleEmailChange(ctx context.Context, in *EmailChangeInput) (*AcceptedOutput, error) {
+	p, err := accountPrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.RequestEmailChange(ctx, p.UserID, in.Body.NewEmail, in.Body.CurrentPassword); err != nil {
+		return nil, err
+	}
+	out := &AcceptedOutput{}
+	out.Body.Message = "A confirmation token is on its way to the new address; until it is used, your address stays as it is."
+	return out, nil
+}
+
+func (s *Service) handleEmailChangeComplete(ctx context.Context, in *VerifyInput) (*httpapi.NoContent, error) {
+	return &httpapi.NoContent{}, s.CompleteEmailChange(ctx, in.Body.Token)
 }
 
 // ResetRequestInput names the account whose password is forgotten.

@@ -63,11 +63,13 @@ func Defaults() map[string]Limit {
 func known(policy string) bool { return slices.Contains(Policies, policy) }
 
 // OperationPolicy returns the policy an operation is limited by because of its id: Login for
-// "login", "complete-sign-in" (its second factor), "refresh" and the password-reset operations, Ingest for ids starting "ingest-", and "" (the caller's policies) for the
-// rest. An operation can also name its policy itself (httpapi.RateLimitPolicy).
+// "login", "complete-sign-in" (its second factor), "refresh", the password-reset operations and
+// "complete-email-change" (token guessing), Ingest for ids starting "ingest-", and "" (the
+// caller's policies) for the rest. An operation can also name its policy itself (httpapi.RateLimitPolicy).
 func OperationPolicy(operationID string) string {
 	switch {
-	case operationID == "login", operationID == "complete-sign-in", operationID == "refresh", operationID == "request-password-reset", operationID == "reset-password":
+	case operationID == "login", operationID == "complete-sign-in", operationID == "refresh", operationID == "request-password-reset", operationID == "reset-password",
+		operationID == "complete-email-change":
 		return Login
 	case strings.HasPrefix(operationID, "ingest-"):
 		return Ingest

@@ -10,7 +10,39 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+const getEmailChangeToken = `-- name: GetEmailChangeToken :one
+SELECT user_id, token_hash, expires_at, used_at, email FROM user_tokens
+WHERE tenant_id = $1 AND id = $2 AND purpose = 'email_change'
+`
+
+type GetEmailChangeTokenParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+type GetEmailChangeTokenRow struct {
+	UserID    uuid.UUID
+	TokenHash []byte
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	Email     pgtype.Text
+}
+
+func (q *Queries) GetEmailChangeToken(ctx context.Context, arg GetEmailChangeTokenParams) (GetEmailChangeTokenRow, error) {
+	row := q.db.QueryRow(ctx, getEmailChangeToken, arg.TenantID, arg.ID)
+	var i GetEmailChangeTokenRow
+	err := row.Scan(
+		&i.UserID,
+		&i.TokenHash,
+		&i.ExpiresAt,
+		&i.UsedAt,
+		&i.Email,
+	)
+	return i, err
+}
 
 const getUserToken = `-- name: GetUserToken :one
 SELECT user_id, purpose, token_hash, expires_at, used_at FROM user_tokens WHERE tenant_id = $1 AND id = $2
@@ -40,6 +72,33 @@ func (q *Queries) GetUserToken(ctx context.Context, arg GetUserTokenParams) (Get
 		&i.UsedAt,
 	)
 	return i, err
+}
+
+const insertEmailChangeToken = `-- name: InsertEmailChangeToken :exec
+INSERT INTO user_tokens (tenant_id, id, user_id, purpose, token_hash, expires_at, email)
+VALUES ($1, $2, $3, 'email_change', $4, $5, $6)
+`
+
+type InsertEmailChangeTokenParams struct {
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+	UserID    uuid.UUID
+	TokenHash []byte
+	ExpiresAt time.Time
+	Email     pgtype.Text
+}
+
+// A token that confirms a new address (email_change.go); the address waits in the token.
+func (q *Queries) InsertEmailChangeToken(ctx context.Context, arg InsertEmailChangeTokenParams) error {
+	_, err := q.db.Exec(ctx, insertEmailChangeToken,
+		arg.TenantID,
+		arg.ID,
+		arg.UserID,
+		arg.TokenHash,
+		arg.ExpiresAt,
+		arg.Email,
+	)
+	return err
 }
 
 const insertUnverifiedUser = `-- name: InsertUnverifiedUser :exec
@@ -129,6 +188,21 @@ func (q *Queries) RevokeUserSessions(ctx context.Context, arg RevokeUserSessions
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const setUserEmail = `-- name: SetUserEmail :exec
+UPDATE users SET email = $2, email_verified_at = now(), updated_at = now() WHERE id = $1
+`
+
+type SetUserEmailParams struct {
+	ID    uuid.UUID
+	Email string
+}
+
+// A confirmed new address: it came with a token mailed to it, so it is verified.
+func (q *Queries) SetUserEmail(ctx context.Context, arg SetUserEmailParams) error {
+	_, err := q.db.Exec(ctx, setUserEmail, arg.ID, arg.Email)
+	return err
 }
 
 const setUserPassword = `-- name: SetUserPassword :exec
