@@ -95,10 +95,10 @@ func startMeter(serverPID, postgresPID int) *meter {
 func (m *meter) read() usage {
 	var u usage
 	if m.serverPID != 0 {
-		u.server, _ = processCPU(m.serverPID)
+		u.server, _ = ProcessCPU(m.serverPID)
 	}
 	u.postgres, _ = treeCPU(m.postgresPID)
-	u.client, _ = processCPU(os.Getpid())
+	u.client, _ = ProcessCPU(os.Getpid())
 	return u
 }
 

@@ -56,8 +56,9 @@ func parseProcStat(b []byte) (procStat, error) {
 
 func ticks(n int64) time.Duration { return time.Duration(n) * time.Second / clockTicks }
 
-// processCPU returns the CPU time (user + system, all threads) pid has used so far.
-func processCPU(pid int) (time.Duration, error) {
+// ProcessCPU returns the CPU time (user + system, all threads) pid has used so far (cmd/abload uses
+// it too).
+func ProcessCPU(pid int) (time.Duration, error) {
 	st, err := readProcStat(pid)
 	if err != nil {
 		return 0, err
