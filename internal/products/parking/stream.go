@@ -31,12 +31,16 @@ type StreamConfig struct {
 	// Heartbeat is the interval of the comment lines that keep an idle stream open through
 	// proxies. Default 15 s.
 	Heartbeat time.Duration
+	// MaxAge ends a stream cleanly after this long, so that its client reconnects and its
+	// credentials are checked again (a revoked key, a removed member, a demotion). Default 5 min.
+	MaxAge time.Duration
 }
 
 // Stream defaults.
 const (
 	DefaultStreamMaxPerTenant = 20
 	DefaultStreamHeartbeat    = 15 * time.Second
+	DefaultStreamMaxAge       = 5 * time.Minute
 )
 
 // withDefaults fills in the zero fields.
@@ -46,6 +50,9 @@ func (c StreamConfig) withDefaults() StreamConfig {
 	}
 	if c.Heartbeat <= 0 {
 		c.Heartbeat = DefaultStreamHeartbeat
+	}
+	if c.MaxAge <= 0 {
+		c.MaxAge = DefaultStreamMaxAge
 	}
 	return c
 }
@@ -128,7 +135,11 @@ func (h *hub) Listening(on bool, err error) {
 	defer h.mu.Unlock()
 	if on {
 		h.log.Info("parking stream: listening")
-		close(h.up)
+		select {
+		case <-h.up: // already open
+		default:
+			close(h.up)
+		}
 		return
 	}
 	select {

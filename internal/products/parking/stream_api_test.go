@@ -35,7 +35,7 @@ type stream struct {
 
 // openStream opens GET path with the token (and Last-Event-ID when lastID is set) and reads the
 // events until the test ends or close is called. It returns once the answer's headers are in.
-func openStream(t *testing.T, base, path, token, lastID string) *stream {
+func openStream(t *testing.T, base, path, token, lastID string, headers ...string) *stream {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	t.Cleanup(cancel)
@@ -43,7 +43,12 @@ func openStream(t *testing.T, base, path, token, lastID string) *stream {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}
@@ -283,5 +288,31 @@ func TestParkingStreamHeartbeatAndLimit(t *testing.T) {
 	}
 	if r := s.Do("GET", path, p.Access, nil); r.Status != 503 {
 		t.Errorf("a stream while draining: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestParkingStreamMaxAge: a stream ends by itself at its maximum age, so its client reconnects
+// and is authenticated again: a key revoked meanwhile gets 401 instead of a new stream.
+func TestParkingStreamMaxAge(t *testing.T) {
+	t.Parallel()
+	s := server{apitest.StartWith(t, apitest.Options{Configure: func(c *app.Config) {
+		c.Stream = parking.StreamConfig{MaxAge: 500 * time.Millisecond}
+	}}), encodings[0]}
+	p := s.parkingTenant("streamage")
+	st, k := s.CreateKey(p.Account, map[string]any{"name": "screen", "scopes": []string{"spaces:read"}})
+	if st != 201 {
+		t.Fatalf("key: %d", st)
+	}
+	path := "/api/v1/sites/" + p.site + "/stream"
+	open := openStream(t, s.URL, path, "", "", "X-API-Key", k["key"].(string))
+	open.comment(t, "connected")
+	s.Must(204, "DELETE", "/api/v1/api-keys/"+k["id"].(string), p.Access, nil)
+	select {
+	case <-open.done:
+	case <-t.Context().Done():
+		t.Fatal("the stream did not end at its maximum age")
+	}
+	if again := openStream(t, s.URL, path, "", "", "X-API-Key", k["key"].(string)); again.status != 401 {
+		t.Errorf("the revoked key reconnected: %d %s", again.status, again.body)
 	}
 }

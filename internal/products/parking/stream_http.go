@@ -126,16 +126,21 @@ func (s *Service) replay(ctx context.Context, w *eventWriter, site, after uuid.U
 }
 
 // live sends the stream's events as they are announced, and a heartbeat comment at the interval,
-// until the client leaves or the instance ends the stream.
+// until the client leaves, the instance ends the stream or the stream reaches its maximum age
+// (the client reconnects and its credentials are checked again).
 func (s *Service) live(ctx context.Context, w *eventWriter, sub *subscriber, replayed map[string]bool) {
 	beat := time.NewTicker(s.stream.cfg.Heartbeat)
 	defer beat.Stop()
+	age := time.NewTimer(s.stream.cfg.MaxAge)
+	defer age.Stop()
 	for {
 		var err error
 		select {
 		case <-ctx.Done():
 			return
 		case <-sub.gone:
+			return
+		case <-age.C:
 			return
 		case ev := <-sub.events:
 			if replayed[ev.ID] {
