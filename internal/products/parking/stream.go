@@ -92,8 +92,8 @@ func streamEventOf(id, space, site uuid.UUID, code string, at time.Time, prev, n
 type subscriber struct {
 	tenant uuid.UUID
 	site   uuid.UUID
-	events chan StreamEvent
-	gone   chan struct{} // closed when the instance ends the stream (drain, listener lost, too slow)
+	events chan *StreamEvent // shared, read-only: one copy of an event for all its streams
+	gone   chan struct{}     // closed when the instance ends the stream (drain, listener lost, too slow)
 	once   sync.Once
 }
 
@@ -240,7 +240,8 @@ func (h *hub) deliver(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) {
 		h.endTenantLocked(tenant)
 		return
 	}
-	for _, ev := range events {
+	for i := range events {
+		ev := &events[i]
 		for sub := range h.byTen[tenant].subsOrNil() {
 			if sub.site.String() != ev.SiteID {
 				continue
@@ -301,7 +302,7 @@ func (h *hub) subscribe(ctx context.Context, sc tenancy.Scope, site uuid.UUID) (
 		ts = &tenantStreams{scope: sc, subs: map[*subscriber]struct{}{}}
 		h.byTen[tenant] = ts
 	}
-	sub := &subscriber{tenant: tenant, site: site, events: make(chan StreamEvent, subscriberBuffer), gone: make(chan struct{})}
+	sub := &subscriber{tenant: tenant, site: site, events: make(chan *StreamEvent, subscriberBuffer), gone: make(chan struct{})}
 	ts.subs[sub] = struct{}{}
 	return sub, nil
 }
