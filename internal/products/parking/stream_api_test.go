@@ -250,7 +250,8 @@ func TestParkingStreamResume(t *testing.T) {
 
 // TestParkingStreamHeartbeatAndLimit: an idle stream gets heartbeat comments; a tenant at its
 // limit of open streams gets 429 with Retry-After while another tenant still connects, and a slot
-// frees when a stream closes; draining ends the open streams and refuses new ones.
+// frees when a stream closes; the instance's streams share one listening connection; draining
+// ends the open streams and refuses new ones.
 func TestParkingStreamHeartbeatAndLimit(t *testing.T) {
 	t.Parallel()
 	s := server{apitest.StartWith(t, apitest.Options{Configure: func(c *app.Config) {
@@ -271,6 +272,11 @@ func TestParkingStreamHeartbeatAndLimit(t *testing.T) {
 	}
 	if other := openStream(t, s.URL, "/api/v1/sites/"+q.site+"/stream", q.Access, ""); other.status != 200 {
 		t.Fatalf("another tenant's stream: %d %s", other.status, other.body)
+	}
+	// Three streams of two tenants, one listening connection: the instance's.
+	if n := s.Count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+		AND query = 'LISTEN "parking_state_changes"'`); n != 1 {
+		t.Errorf("%d connections listen to the stream's channel, want the instance's one", n)
 	}
 	one.close()
 	var again *stream
