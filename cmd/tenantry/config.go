@@ -20,6 +20,7 @@ import (
 	"github.com/tenantry/tenantry/internal/platform/ratelimit"
 	"github.com/tenantry/tenantry/internal/platform/secretbox"
 	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/products/parking"
 )
 
 // config is the whole configuration, built once in cmd from the environment. Every field has a
@@ -48,6 +49,9 @@ type config struct {
 
 	RedisURL   string                     // REDIS_URL: the shared rate-limit store; unset: per instance
 	RateLimits map[string]ratelimit.Limit // TENANTRY_RATE_LIMITS: limits by policy
+
+	StreamMaxPerTenant int           // TENANTRY_STREAM_MAX_PER_TENANT: open live streams per tenant and instance
+	StreamHeartbeat    time.Duration // TENANTRY_STREAM_HEARTBEAT: comment-line interval of the live stream
 }
 
 // configVar documents one environment variable.
@@ -75,6 +79,8 @@ var vars = []configVar{
 	{"TENANTRY_SMTP_USERNAME", "", "SMTP PLAIN authentication user (optional)"},
 	{"TENANTRY_SMTP_PASSWORD", "", "SMTP PLAIN authentication password (optional)"},
 	{"REDIS_URL", "", "Redis for rate limits shared by all instances (redis://, rediss:// or unix:///path); unset: each instance limits on its own"},
+	{"TENANTRY_STREAM_MAX_PER_TENANT", "20", "open live occupancy streams (`/api/v1/sites/{id}/stream`) per tenant on one instance; more answer 429"},
+	{"TENANTRY_STREAM_HEARTBEAT", "15s", "interval of the live stream's heartbeat comment lines"},
 	{"TENANTRY_RATE_LIMITS", defaultRateLimits(), "rate limits, POLICY=RATE/PERIOD[:BURST] separated by commas; policies left out keep their default"},
 }
 
@@ -120,6 +126,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	dur("TENANTRY_REFRESH_TTL", &c.RefreshTTL)
 	dur("TENANTRY_DRAIN_DELAY", &c.DrainDelay)
 	dur("TENANTRY_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	dur("TENANTRY_STREAM_HEARTBEAT", &c.StreamHeartbeat)
+	if n, err := strconv.Atoi(get("TENANTRY_STREAM_MAX_PER_TENANT")); err != nil || n < 1 {
+		errList = append(errList, errors.New("TENANTRY_STREAM_MAX_PER_TENANT: want a whole number >= 1"))
+	} else {
+		c.StreamMaxPerTenant = n
+	}
 	if n, err := strconv.ParseInt(get("TENANTRY_MAX_BODY_BYTES"), 10, 64); err != nil || n < 1024 {
 		errList = append(errList, errors.New("TENANTRY_MAX_BODY_BYTES: want a whole number >= 1024"))
 	} else {
@@ -247,6 +259,7 @@ func (c config) appConfig() (app.Config, error) {
 		DataDir: c.DataDir, PublicURL: c.PublicURL, Version: buildVersion(),
 		SMTP:     mail.SMTPSender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword},
 		RedisURL: c.RedisURL, RateLimits: c.RateLimits, SecretKey: secret,
+		Stream: parking.StreamConfig{MaxPerTenant: c.StreamMaxPerTenant, Heartbeat: c.StreamHeartbeat},
 	}, nil
 }
 

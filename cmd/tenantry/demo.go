@@ -79,8 +79,9 @@ func runDemo(ctx context.Context, base string, mailed mailToken, out io.Writer, 
 	}
 	fmt.Fprintf(out, "\nDemo tenant %q is ready.\n  sign in:  POST %s/api/v1/auth/login {\"email\": %q, \"password\": %q}\n"+
 		"  API key:  %s  (ingest + read scopes)\n  watch:    curl -s -H 'X-API-Key: %s' %s/api/v1/spaces\n"+
+		"  live:     %s\n"+
 		"  simulate: tenantry simulate --url %s --api-key %s\n\n", parkingDemo.slug, base, parkingDemo.email, parkingDemo.password,
-		d.key, d.key, base, base, d.key)
+		d.key, d.key, base, liveCommand(base, d), base, d.key)
 	if f, err := seedFlowsDemo(ctx, base, mailed); err != nil {
 		fmt.Fprintln(out, "demo:", err)
 	} else {
@@ -98,6 +99,12 @@ func runDemo(ctx context.Context, base string, mailed mailToken, out io.Writer, 
 	if err := sim.run(ctx, out, interval, 0); err != nil && ctx.Err() == nil {
 		fmt.Fprintln(out, "demo: simulator:", err)
 	}
+}
+
+// liveCommand is the curl command that follows the demo site's live stream (docs/parking.md,
+// "Live stream"): -N so curl prints each event as it arrives.
+func liveCommand(base string, d demoTenant) string {
+	return fmt.Sprintf("curl -N -H 'X-API-Key: %s' %s/api/v1/sites/%s/stream", d.key, base, d.site)
 }
 
 func waitReady(ctx context.Context, base string) error {

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +27,7 @@ func TestDemoAndSimulator(t *testing.T) {
 	if n := s.Count(`SELECT count(*) FROM spaces WHERE deleted_at IS NULL`); n != len(demoSensors) {
 		t.Errorf("%d demo spaces, want %d", n, len(demoSensors))
 	}
+	live := followLive(t, liveCommand(s.URL, d))
 	var out bytes.Buffer
 	sim := newSimulator(s.URL, d.key)
 	if err := sim.discover(t.Context()); err != nil || len(sim.sensors) != len(demoSensors) {
@@ -45,6 +48,44 @@ func TestDemoAndSimulator(t *testing.T) {
 	if n := s.Count(`SELECT count(*) FROM devices WHERE kind = 'gateway' AND last_seen_at IS NOT NULL`); n != 1 {
 		t.Errorf("the demo gateway was not seen")
 	}
+	select { // the printed curl command's stream carries the simulator's changes
+	case <-live:
+	case <-t.Context().Done():
+		t.Error("the demo's live stream showed no state change")
+	}
+}
+
+// followLive opens the stream of the demo's printed curl command (its URL and X-API-Key header)
+// and signals the first state event.
+func followLive(t *testing.T, command string) <-chan struct{} {
+	t.Helper()
+	f := strings.Fields(command)
+	if len(f) != 6 || f[0] != "curl" || f[1] != "-N" || f[2] != "-H" || f[3] != "'X-API-Key:" {
+		t.Fatalf("live command %q", command)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), "GET", f[5], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-API-Key", strings.TrimSuffix(f[4], "'"))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("live stream: %v %v", err, res)
+	}
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() && sc.Text() != ": connected" { // subscribed once the stream opens
+	}
+	got := make(chan struct{})
+	go func() {
+		defer res.Body.Close()
+		for sc.Scan() {
+			if sc.Text() == "event: state" {
+				close(got)
+				return
+			}
+		}
+	}()
+	return got
 }
 
 // mailedTo reads the verification tokens the test server mailed (apitest.Server.MailToken).

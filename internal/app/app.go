@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/tenantry/tenantry/internal/auth"
@@ -46,6 +47,7 @@ type Config struct {
 	RedisURL     string                     // shared rate-limit store; "" keeps budgets per instance
 	RateLimits   map[string]ratelimit.Limit // limits by policy
 	Jobs         jobs.Config                // the background job runner
+	Stream       parking.StreamConfig       // the live occupancy stream's bounds (zero: defaults)
 }
 
 // App is the assembled service.
@@ -55,8 +57,8 @@ type App struct {
 	// Background holds the workers that run until their context ends (the job runner, the session
 	// cache's listener, Redis closer).
 	Background []func(context.Context)
-	// Sessions is the session cache's listener, one of the Background workers, for test servers
-	// that run it without the others.
+	// Sessions is the session cache's and the live stream's listeners, Background workers too,
+	// for test servers that run them without the others.
 	Sessions func(context.Context)
 	Jobs     *jobs.Runner
 }
@@ -98,7 +100,8 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 			audit.RecordDenial(ctx, db, log, c.Tenant, c.Principal, c.Role, op)
 		},
 	})
-	parkingSvc := parking.New(db, log)
+	parkingSvc := parking.New(db, log).WithStream(cfg.Stream)
+	srv.OnDrain(parkingSvc.CloseStreams)
 	ids.Routes(srv.API(), log, parkingSvc.TenantCreated)
 	parkingSvc.Routes(srv.API(), log)
 	flows.New(db, log).Routes(srv.API(), log)
@@ -112,12 +115,24 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Server: srv, Handler: h, Jobs: runner, Background: []func(context.Context){runner.Run, ids.WatchSessions},
-		Sessions: ids.WatchSessions}
+	listeners := together(ids.WatchSessions, parkingSvc.WatchStream)
+	a := &App{Server: srv, Handler: h, Jobs: runner, Background: []func(context.Context){runner.Run, listeners},
+		Sessions: listeners}
 	if limits.closer != nil {
 		a.Background = append(a.Background, limits.closer)
 	}
 	return a, nil
+}
+
+// together runs workers side by side until ctx ends and all of them have returned.
+func together(workers ...func(context.Context)) func(context.Context) {
+	return func(ctx context.Context) {
+		var wg sync.WaitGroup
+		for _, w := range workers {
+			wg.Go(func() { w(ctx) })
+		}
+		wg.Wait()
+	}
 }
 
 // newJobs registers the background jobs of the platform and the products and builds their runner.

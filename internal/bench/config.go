@@ -22,14 +22,19 @@ const (
 	ScenarioFlows         = "flows"          // GET /api/v1/flows?limit=50, the members of the flows tenant
 	ScenarioPgbenchDecide = "pgbench-decide" // the decision's SQL through pgbench, as the application role
 	ScenarioDecide        = "decide"         // POST /api/v1/sessions/{id}/decisions
+	ScenarioStream        = "stream"         // live streams (GET /api/v1/sites/{id}/stream) while ingest runs
 )
 
 // Scenarios lists every scenario in report order.
 var Scenarios = []string{ScenarioPgbench, ScenarioPgbenchNoRLS, ScenarioList, ScenarioListFew, ScenarioListSite, ScenarioGet,
-	ScenarioReserve, ScenarioIngest, ScenarioPgbenchFlows, ScenarioFlows, ScenarioPgbenchDecide, ScenarioDecide}
+	ScenarioReserve, ScenarioIngest, ScenarioPgbenchFlows, ScenarioFlows, ScenarioPgbenchDecide, ScenarioDecide, ScenarioStream}
 
 // flowsScenarios are the scenarios that need the flows data set.
 var flowsScenarios = []string{ScenarioPgbenchFlows, ScenarioFlows, ScenarioPgbenchDecide, ScenarioDecide}
+
+// streamMaxPerTenant is the server's default bound of open streams per tenant
+// (TENANTRY_STREAM_MAX_PER_TENANT).
+const streamMaxPerTenant = 20
 
 // maxSpaces bounds the spaces of one tenant: space codes are S- and 7 digits.
 const maxSpaces = 10_000_000
@@ -49,6 +54,9 @@ type Config struct {
 	LoadWorkers  int // concurrent loader transactions
 	Flows        int // flows in the one tenant of the flows data set (flows_data.go)
 	FlowSessions int // sessions of the decision scenario, and as many for its pgbench baseline
+
+	StreamSubscribers int // live streams of the stream scenario, spread evenly over StreamTenants
+	StreamTenants     int // tenants of the stream scenario (the first of the main data set)
 
 	Concurrency int               // concurrent clients of every scenario, and pgbench's -c
 	Pool        int               // the server's connections per role pool (TENANTRY_DB_MAX_CONNS)
@@ -74,7 +82,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Tenants: 10_000, Spaces: 50, Sensors: 5, Readings: 20, Reservations: 10, FewTenants: 10, LoadWorkers: 4,
-		Flows: 10_000, FlowSessions: 2_000,
+		Flows: 10_000, FlowSessions: 2_000, StreamSubscribers: 1_000, StreamTenants: 100,
 		Concurrency: 8, Pool: 8, Duration: 15 * time.Second, Warmup: 3 * time.Second, Rounds: 2, Durable: true,
 		Settings: map[string]string{
 			"shared_buffers": "256MB", "effective_cache_size": "1GB", "maintenance_work_mem": "256MB",
@@ -102,6 +110,9 @@ func (c Config) Validate() error {
 	check(c.LoadWorkers >= 1, "load-workers: want at least 1")
 	check(c.Flows >= 4*ListSize && c.Flows <= 1_000_000, "flows: want %d to 1,000,000 (each member's first page must fill)", 4*ListSize)
 	check(c.FlowSessions >= 100, "flow-sessions: want at least 100")
+	check(c.StreamTenants >= 1 && c.StreamTenants <= c.Tenants, "stream-tenants: want 1 to tenants")
+	check(c.StreamSubscribers >= c.StreamTenants && c.StreamSubscribers <= streamMaxPerTenant*c.StreamTenants,
+		"stream-subscribers: want stream-tenants to %d × stream-tenants (the server's default bound per tenant)", streamMaxPerTenant)
 	check(c.Concurrency >= 1, "concurrency: want at least 1")
 	check(c.Pool >= 1, "pool: want at least 1")
 	check(c.Duration >= time.Second, "duration: want at least 1s")

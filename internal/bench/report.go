@@ -22,6 +22,7 @@ const (
 	targetIngestRate     = 3000
 	targetIngestP99      = 50 * time.Millisecond
 	targetRSS            = 150_000_000 // bytes: 150 MB
+	targetStreamP99      = time.Second // issue 17: a change reaches its streams within a second of its commit
 )
 
 // Markers delimiting the generated sections of the docs.
@@ -43,11 +44,12 @@ type report struct {
 	Total         time.Duration
 	StartJobs     time.Duration // the server's start-up jobs, waited for before the scenarios
 	Profiles      []string
+	Stream        *streamRun // the stream scenario's subscribers and memory, when it ran
 }
 
 func (r *run) report(data loadStats, peak int64, total time.Duration) report {
 	return report{Date: time.Now().UTC(), Machine: r.machineInfo(), Config: r.cfg, Data: data, Results: r.sortedResults(),
-		ServerRSSPeak: peak, Total: total, StartJobs: r.startJobs, Profiles: r.profiles}
+		ServerRSSPeak: peak, Total: total, StartJobs: r.startJobs, Profiles: r.profiles, Stream: r.stream}
 }
 
 // result returns the named scenario's result, or nil.
@@ -139,8 +141,25 @@ func (rep report) markdown() string {
 		"server from `/proc/<pid>/stat` of the `tenantry` process, PostgreSQL from the postmaster and its backends, the client " +
 		"is the Go load generator (API rows) or pgbench (pgbench rows), the machine column all of it (`/proc/stat`). Server RSS is the highest `VmRSS` sampled every 100 ms " +
 		"during the scenario; p50/p95/p99 are over every request of all rounds, pgbench's from its per-transaction log.\n\n")
+	b.WriteString(rep.streamText())
 	b.WriteString(rep.ratios())
 	return b.String()
+}
+
+// streamText describes the stream scenario's run, when it ran.
+func (rep report) streamText() string {
+	st, res := rep.Stream, rep.result(ScenarioStream)
+	if st == nil || res == nil {
+		return ""
+	}
+	return fmt.Sprintf("**Live stream**: %s streams open (%d per tenant over %d tenants, each on its tenant's site, through one "+
+		"`LISTEN` connection of the server) while the ingest scenario ran over those tenants: %s uplinks stored, %s state events "+
+		"delivered; a change's latency is from its `recorded_at` (the time in its UUIDv7 id, made in the committing transaction, so "+
+		"it includes the commit) to its arrival at the client, on the same machine's clock; every event checked to be of the "+
+		"stream's own site, and every change the load recorded checked to have reached every stream of its tenant (errors: %s). "+
+		"Server RSS %s before the streams opened, %s with them open and idle, %s at most under load.\n\n",
+		itoa(int64(st.Subscribers)), st.Subscribers/st.Tenants, st.Tenants, itoa(st.Uplinks), itoa(st.Delivered), itoa(res.Errors),
+		mb(st.RSSBefore), mb(st.RSSOpen), mb(res.ServerRSSMax))
 }
 
 // table renders one row per scenario.
@@ -217,6 +236,10 @@ func (rep report) figures() figures {
 		f.Ratios = append(f.Ratios,
 			ratio{"ChirpStack ingest", itoa(int64(ingest.rate()+0.5)) + " uplinks/s", "≥ " + itoa(targetIngestRate) + "/s", ingest.rate() >= targetIngestRate},
 			ratio{"ChirpStack ingest p99", ms(ingest.quantile(0.99)), "< " + ms(targetIngestP99), ingest.quantile(0.99) < targetIngestP99})
+	}
+	if stream := rep.result(ScenarioStream); stream != nil {
+		f.Ratios = append(f.Ratios, ratio{"live stream delivery p99 (recorded → received)", ms(stream.quantile(0.99)),
+			"< " + ms(targetStreamP99), stream.quantile(0.99) < targetStreamP99 && stream.Requests > 0})
 	}
 	if rep.ServerRSSPeak > 0 {
 		f.Ratios = append(f.Ratios, ratio{"server peak RSS (VmHWM, whole run)", mb(rep.ServerRSSPeak), "< " + mb(targetRSS),

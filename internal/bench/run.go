@@ -32,6 +32,8 @@ type run struct {
 	results     map[string]*result
 	profiles    []string      // profile files taken
 	startJobs   time.Duration // how long the server's start-up jobs ran before the scenarios
+	many        []tenant      // the main data set's tenants
+	stream      *streamRun    // the stream scenario's extra figures, when it ran
 }
 
 // Run runs the harness: a private database, the server, the data set, every scenario of cfg,
@@ -75,7 +77,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (e
 	if err := r.preparePgbench(bin, scripts); err != nil {
 		return err
 	}
-	r.http = httpScenarios(cfg, many, few, r.flows)
+	r.http, r.many = httpScenarios(cfg, many, few, r.flows), many
 	if err := r.scenarios(ctx); err != nil {
 		return err
 	}
@@ -208,7 +210,7 @@ func (r *run) scenarios(ctx context.Context) error {
 			}
 		}
 	}
-	for _, name := range []string{ScenarioListSite, ScenarioGet, ScenarioReserve, ScenarioIngest, ScenarioPgbenchDecide, ScenarioDecide} {
+	for _, name := range []string{ScenarioListSite, ScenarioGet, ScenarioReserve, ScenarioIngest, ScenarioPgbenchDecide, ScenarioDecide, ScenarioStream} {
 		if err := r.scenario(ctx, name); err != nil {
 			return err
 		}
@@ -240,6 +242,8 @@ func (r *run) scenario(ctx context.Context, name string) error {
 	case ScenarioPgbenchDecide:
 		res.Title = "pgbench, a decision's SQL (lock, save, commit), application role"
 		return r.runPgbench(ctx, res, postgres.AppRole, jobDecide)
+	case ScenarioStream:
+		return r.runStream(ctx, res, r.many)
 	case ScenarioFlows, ScenarioDecide:
 		// Access tokens live 10 minutes: renew them before each round.
 		if err := r.flows.renew(ctx, r.client, r.srv.url); err != nil {

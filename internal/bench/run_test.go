@@ -28,6 +28,7 @@ func TestHarnessEndToEnd(t *testing.T) {
 	}
 	cfg := DefaultConfig()
 	cfg.Tenants, cfg.FewTenants, cfg.Reservations, cfg.Flows, cfg.FlowSessions = 20, 2, 4, 500, 200
+	cfg.StreamSubscribers, cfg.StreamTenants = 40, 4
 	cfg.Duration, cfg.Warmup, cfg.Rounds = time.Second, 0, 1
 	cfg.Settings["shared_buffers"] = "32MB"
 	cfg.Root, cfg.Server, cfg.ResultsDir = "../..", bin, t.TempDir()
@@ -58,8 +59,8 @@ func TestHarnessEndToEnd(t *testing.T) {
 			t.Errorf("%s: %.0f req/s, %.0f errors", sc, got["rps"], got["errors"])
 		}
 	}
-	if len(f.Ratios) != 8 {
-		t.Errorf("%d ratios, want 8: %+v", len(f.Ratios), f.Ratios)
+	if len(f.Ratios) != 9 {
+		t.Errorf("%d ratios, want 9: %+v", len(f.Ratios), f.Ratios)
 	}
 	if !strings.Contains(out.String(), "| figure | measured | target | met |") {
 		t.Errorf("no ratios table in the printed report:\n%s", out.String())

@@ -38,6 +38,7 @@ type Server struct {
 	metrics  *metrics
 	handler  http.Handler
 	draining atomic.Bool
+	onDrain  []func() // run by Drain (long-lived responses end: the live streams)
 	ping     func(context.Context) error
 	scopes   tenancy.ScopeCatalogue
 	secret   map[string]bool // operations whose responses carry a secret (no-store); set by Handler
@@ -103,7 +104,17 @@ func (s *Server) Handler() (http.Handler, error) {
 // closes its connection, so clients leave no kept-alive connection for the shutdown to cut.
 // (http.Server.SetKeepAlivesEnabled(false) would close idle connections at once, under a
 // client's next request.)
-func (s *Server) Drain() { s.draining.Store(true) }
+func (s *Server) Drain() {
+	s.draining.Store(true)
+	for _, f := range s.onDrain {
+		f()
+	}
+}
+
+// OnDrain registers f to run when the server starts draining, before the shutdown waits for the
+// requests in flight: a long-lived response (a server-sent event stream) ends there, cleanly,
+// rather than hold the shutdown until its timeout. Call it before serving.
+func (s *Server) OnDrain(f func()) { s.onDrain = append(s.onDrain, f) }
 
 // HealthStatus is the body of the health endpoints.
 type HealthStatus struct {

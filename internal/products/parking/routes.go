@@ -34,6 +34,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger) {
 		s.handleRestoreSite, "Restore a deleted site", nf, cf)
 	httpapi.Get(sites, "/api/v1/sites/{id}/occupancy", "site-occupancy", viewer("spaces:read"),
 		s.handleSiteOccupancy, "Count a site's spaces by state", nf)
+	httpapi.Add(spaces, streamOperation(api), viewer("spaces:read"), s.handleStream)
 	httpapi.Get(telemetry, "/api/v1/sites/{id}/utilisation", "site-utilisation", viewer("telemetry:read"),
 		s.handleSiteUtilisation, "A site's occupied share per hour", nf)
 

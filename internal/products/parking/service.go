@@ -17,14 +17,15 @@ import (
 // Service is the parking product. Its exported methods each run in one transaction bound to the
 // scope in the context.
 type Service struct {
-	db  *postgres.DB
-	log *slog.Logger
-	now func() time.Time
+	db     *postgres.DB
+	log    *slog.Logger
+	now    func() time.Time
+	stream *hub // the live occupancy stream's listener and subscribers (stream.go)
 }
 
 // New returns the parking service.
 func New(db *postgres.DB, log *slog.Logger) *Service {
-	return &Service{db: db, log: log, now: time.Now}
+	return &Service{db: db, log: log, now: time.Now, stream: newHub(db, log)}
 }
 
 // scopeOf returns the request's tenant scope.

@@ -112,7 +112,7 @@ func (c *client) do(ctx context.Context, p *Principal, keyHeader string, r Reque
 		if err != nil {
 			return Response{}, fmt.Errorf("%s: %w", r, err)
 		}
-		body, err := io.ReadAll(io.LimitReader(res.Body, 8<<20))
+		body, err := readBody(res)
 		res.Body.Close()
 		if err != nil {
 			return Response{}, fmt.Errorf("%s: %w", r, err)
@@ -128,6 +128,31 @@ func (c *client) do(ctx context.Context, p *Principal, keyHeader string, r Reque
 		case <-time.After(time.Duration(min(max(wait, 1), 10)) * time.Second):
 		}
 	}
+}
+
+// streamLimit bounds what the probe reads of an event stream (text/event-stream), which does not
+// end: its first block (up to the first blank line, such as the stream's opening comment and the
+// events a resume replays at once), at most this many bytes.
+const streamLimit = 64 << 10
+
+// readBody reads a response's body: all of it (up to 8 MiB), or the first block of an event stream.
+func readBody(res *http.Response) ([]byte, error) {
+	if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		return io.ReadAll(io.LimitReader(res.Body, 8<<20))
+	}
+	var out []byte
+	buf := make([]byte, 4096)
+	for len(out) < streamLimit && !bytes.Contains(out, []byte("\n\n")) {
+		n, err := res.Body.Read(buf)
+		out = append(out, buf[:n]...)
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }
 
 // volatileHeaders differ between any two responses and are left out when two answers are compared:

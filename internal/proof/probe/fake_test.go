@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -114,6 +115,10 @@ func (f *fakeAPI) handler(t *testing.T) http.Handler {
 	httpapi.Register(api, log, op("create-site", "POST", "/api/v1/sites"), role(tenancy.RoleAdmin, "sites:write"), f.createSite)
 	httpapi.Register(api, log, op("list-sites", "GET", "/api/v1/sites"), role(tenancy.RoleViewer, "sites:read"), f.listSites)
 	httpapi.Register(api, log, op("get-site", "GET", "/api/v1/sites/{id}"), role(tenancy.RoleViewer, "sites:read"), f.getSite)
+	streamOp := op("site-stream", "GET", "/api/v1/sites/{id}/stream")
+	streamOp.Responses = map[string]*huma.Response{"200": {Description: "events",
+		Content: map[string]*huma.MediaType{"text/event-stream": {Schema: &huma.Schema{Type: huma.TypeString}}}}}
+	httpapi.Register(api, log, streamOp, role(tenancy.RoleViewer, "sites:read"), f.siteStream)
 	httpapi.Register(api, log, op("create-space", "POST", "/api/v1/sites/{site_id}/spaces"), role(tenancy.RoleAdmin, "spaces:write"), f.createSpace)
 	httpapi.Register(api, log, op("get-space", "GET", "/api/v1/sites/{site_id}/spaces/{id}"), role(tenancy.RoleViewer, "spaces:read"), f.getSpace)
 	httpapi.Register(api, log, op("search-spaces", "GET", "/api/v1/spaces"), role(tenancy.RoleViewer, "spaces:read"), f.searchSpaces)
@@ -286,6 +291,41 @@ func (f *fakeAPI) getSite(ctx context.Context, in *idIn) (*viewOut, error) {
 		return nil, err
 	}
 	return viewOf(o.fields), nil
+}
+
+// siteStream is a server-sent-events stream of a site that never ends by itself: its first event
+// names the site, then heartbeats until the client leaves. The probe must read a bounded part of
+// it (a probe that read to the end would hang). Bug stream-any-tenant: any tenant's site.
+func (f *fakeAPI) siteStream(ctx context.Context, in *idIn) (*huma.StreamResponse, error) {
+	f.mu.Lock()
+	o, err := f.get(ctx, "site", in.ID, f.bugs["stream-any-tenant"])
+	var name string
+	if err == nil {
+		name, _ = o.fields["name"].(string)
+	}
+	f.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return &huma.StreamResponse{Body: func(hc huma.Context) {
+		hc.SetHeader("Content-Type", "text/event-stream")
+		hc.SetStatus(http.StatusOK)
+		w := hc.BodyWriter().(http.ResponseWriter)
+		rc := http.NewResponseController(w)
+		raw, _ := json.Marshal(map[string]string{"name": name})
+		_, _ = fmt.Fprintf(w, "event: site\ndata: %s\n\n", raw)
+		_ = rc.Flush()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(20 * time.Millisecond):
+				if _, err := w.Write([]byte(": heartbeat\n\n")); err != nil || rc.Flush() != nil {
+					return
+				}
+			}
+		}
+	}}, nil
 }
 
 type listOut struct {

@@ -47,3 +47,23 @@ DELETE FROM space_state_changes c WHERE c.tenant_id = $1 AND c.occurred_at < $2;
 
 -- name: DeleteDedupKeysBefore :execrows
 DELETE FROM ingest_dedup k WHERE k.tenant_id = $1 AND k.received_at < $2;
+
+-- name: StreamChanges :many
+-- The live stream: the announced changes (by id) with their space's site, for the subscribers of
+-- the tenant.
+SELECT c.id, c.space_id, s.site_id, s.code, c.occurred_at, c.previous_state, c.new_state, c.occupancy, c.source
+FROM space_state_changes c
+JOIN spaces s ON s.tenant_id = c.tenant_id AND s.id = c.space_id
+WHERE c.tenant_id = sqlc.arg(tenant_id) AND s.tenant_id = sqlc.arg(tenant_id) AND c.id = ANY(sqlc.arg(ids)::uuid[])
+ORDER BY c.id;
+
+-- name: ReplayChanges :many
+-- The live stream's resume: a site's changes recorded after the client's last event id (UUIDv7
+-- ids sort by the time they were made), oldest first.
+SELECT c.id, c.space_id, s.site_id, s.code, c.occurred_at, c.previous_state, c.new_state, c.occupancy, c.source
+FROM space_state_changes c
+JOIN spaces s ON s.tenant_id = c.tenant_id AND s.id = c.space_id
+WHERE c.tenant_id = sqlc.arg(tenant_id) AND s.tenant_id = sqlc.arg(tenant_id) AND s.site_id = sqlc.arg(site_id)
+  AND c.id > sqlc.arg(after_id)::uuid
+ORDER BY c.id
+LIMIT sqlc.arg(lim);

@@ -217,6 +217,72 @@ func (q *Queries) ListReadings(ctx context.Context, arg ListReadingsParams) ([]L
 	return items, nil
 }
 
+const replayChanges = `-- name: ReplayChanges :many
+SELECT c.id, c.space_id, s.site_id, s.code, c.occurred_at, c.previous_state, c.new_state, c.occupancy, c.source
+FROM space_state_changes c
+JOIN spaces s ON s.tenant_id = c.tenant_id AND s.id = c.space_id
+WHERE c.tenant_id = $1 AND s.tenant_id = $1 AND s.site_id = $2
+  AND c.id > $3::uuid
+ORDER BY c.id
+LIMIT $4
+`
+
+type ReplayChangesParams struct {
+	TenantID uuid.UUID
+	SiteID   uuid.UUID
+	AfterID  uuid.UUID
+	Lim      int32
+}
+
+type ReplayChangesRow struct {
+	ID            uuid.UUID
+	SpaceID       uuid.UUID
+	SiteID        uuid.UUID
+	Code          string
+	OccurredAt    time.Time
+	PreviousState string
+	NewState      string
+	Occupancy     string
+	Source        string
+}
+
+// The live stream's resume: a site's changes recorded after the client's last event id (UUIDv7
+// ids sort by the time they were made), oldest first.
+func (q *Queries) ReplayChanges(ctx context.Context, arg ReplayChangesParams) ([]ReplayChangesRow, error) {
+	rows, err := q.db.Query(ctx, replayChanges,
+		arg.TenantID,
+		arg.SiteID,
+		arg.AfterID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ReplayChangesRow
+	for rows.Next() {
+		var i ReplayChangesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.SpaceID,
+			&i.SiteID,
+			&i.Code,
+			&i.OccurredAt,
+			&i.PreviousState,
+			&i.NewState,
+			&i.Occupancy,
+			&i.Source,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const siteSpaceCount = `-- name: SiteSpaceCount :one
 SELECT count(*) FROM spaces s
 WHERE s.tenant_id = $1 AND s.site_id = $2
@@ -284,6 +350,63 @@ func (q *Queries) SiteStateChanges(ctx context.Context, arg SiteStateChangesPara
 	for rows.Next() {
 		var i SiteStateChangesRow
 		if err := rows.Scan(&i.SpaceID, &i.OccurredAt, &i.NewState); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const streamChanges = `-- name: StreamChanges :many
+SELECT c.id, c.space_id, s.site_id, s.code, c.occurred_at, c.previous_state, c.new_state, c.occupancy, c.source
+FROM space_state_changes c
+JOIN spaces s ON s.tenant_id = c.tenant_id AND s.id = c.space_id
+WHERE c.tenant_id = $1 AND s.tenant_id = $1 AND c.id = ANY($2::uuid[])
+ORDER BY c.id
+`
+
+type StreamChangesParams struct {
+	TenantID uuid.UUID
+	Ids      []uuid.UUID
+}
+
+type StreamChangesRow struct {
+	ID            uuid.UUID
+	SpaceID       uuid.UUID
+	SiteID        uuid.UUID
+	Code          string
+	OccurredAt    time.Time
+	PreviousState string
+	NewState      string
+	Occupancy     string
+	Source        string
+}
+
+// The live stream: the announced changes (by id) with their space's site, for the subscribers of
+// the tenant.
+func (q *Queries) StreamChanges(ctx context.Context, arg StreamChangesParams) ([]StreamChangesRow, error) {
+	rows, err := q.db.Query(ctx, streamChanges, arg.TenantID, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []StreamChangesRow
+	for rows.Next() {
+		var i StreamChangesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.SpaceID,
+			&i.SiteID,
+			&i.Code,
+			&i.OccurredAt,
+			&i.PreviousState,
+			&i.NewState,
+			&i.Occupancy,
+			&i.Source,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
