@@ -99,6 +99,9 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 		},
 	})
 	parkingSvc := parking.New(db, log)
+	if err := parkingSvc.UseSecretKey(cfg.SecretKey); err != nil {
+		return nil, err
+	}
 	ids.Routes(srv.API(), log, parkingSvc.TenantCreated)
 	parkingSvc.Routes(srv.API(), log)
 	flows.New(db, log).Routes(srv.API(), log)

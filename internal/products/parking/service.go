@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/tenantry/tenantry/internal/platform/audit"
+	"github.com/tenantry/tenantry/internal/platform/secretbox"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/parking/store"
 	"github.com/tenantry/tenantry/internal/tenancy"
@@ -17,14 +19,16 @@ import (
 // Service is the parking product. Its exported methods each run in one transaction bound to the
 // scope in the context.
 type Service struct {
-	db  *postgres.DB
-	log *slog.Logger
-	now func() time.Time
+	db    *postgres.DB
+	log   *slog.Logger
+	now   func() time.Time
+	box   *secretbox.Box // seals the tenants' ChirpStack API tokens (UseSecretKey)
+	httpc *http.Client   // talks to the tenants' ChirpStack servers (display downlinks)
 }
 
 // New returns the parking service.
 func New(db *postgres.DB, log *slog.Logger) *Service {
-	return &Service{db: db, log: log, now: time.Now}
+	return &Service{db: db, log: log, now: time.Now, httpc: &http.Client{Timeout: 10 * time.Second}}
 }
 
 // scopeOf returns the request's tenant scope.
