@@ -9,8 +9,9 @@ import (
 
 // IsolationSeeds returns one row of every tenant table of the parking migrations for tenant,
 // for the isolation tests (postgres.Seed): settings, a site with a space, a sensor on it, an
-// override, a reservation, a state change, a reading, an orphan device and an ingest key. The
-// tenant exists already (postgres.IsolationSeeds).
+// override, a reservation, a state change, a reading, an orphan device, an ingest key, display
+// settings and a display on the space with its outbox row. The tenant exists already
+// (postgres.IsolationSeeds).
 func IsolationSeeds(tenant tenancy.TenantID, _ tenancy.UserID) []postgres.Seed {
 	t, site, space, device, display := tenant.UUID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID()
 	eui := "A0" + uuid.New().String()[:8] + "000000"
