@@ -90,7 +90,9 @@ func (s *Service) UseSecretKey(key []byte) error {
 }
 
 // tokenContext binds a sealed ChirpStack token to its tenant: it opens for no other.
-func tokenContext(tenant uuid.UUID) []byte { return []byte("parking.chirpstack_token:" + tenant.String()) }
+func tokenContext(tenant uuid.UUID) []byte {
+	return []byte("parking.chirpstack_token:" + tenant.String())
+}
 
 func displaySettingsOf(ctx context.Context, st *store.Queries, tenant uuid.UUID) (DisplayPolicy, ChirpStackSettings, error) {
 	r, err := st.GetDisplaySettings(ctx, tenant)
@@ -230,16 +232,16 @@ func (s *Service) UpdateChirpStack(ctx context.Context, in ChirpStackUpdate) (Ch
 // Display is a bay display: a device of kind display, its vendor byte format and the state of
 // its downlinks.
 type Display struct {
-	ID           string     `json:"id" format:"uuid"`
-	DevEUI       string     `json:"dev_eui" pattern:"^[0-9A-F]{16}$"`
-	Name         string     `json:"name"`
-	Format       string     `json:"format" enum:"tnr-rgb,tnr-compact"`
-	Status       string     `json:"status" enum:"active,inactive,decommissioned"`
-	SpaceID      *string    `json:"space_id" format:"uuid"`
-	CurrentState *State     `json:"current_state" enum:"FREE,OCCUPIED,RESERVED,MAINTENANCE" doc:"The space's derived state now"`
-	Downlink     Downlink   `json:"downlink"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	ID           string    `json:"id" format:"uuid"`
+	DevEUI       string    `json:"dev_eui" pattern:"^[0-9A-F]{16}$"`
+	Name         string    `json:"name"`
+	Format       string    `json:"format" enum:"tnr-rgb,tnr-compact"`
+	Status       string    `json:"status" enum:"active,inactive,decommissioned"`
+	SpaceID      *string   `json:"space_id" format:"uuid"`
+	CurrentState *State    `json:"current_state" enum:"FREE,OCCUPIED,RESERVED,MAINTENANCE" doc:"The space's derived state now"`
+	Downlink     Downlink  `json:"downlink"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // Downlink is the state of a display's downlinks: the latest wanted, the last sent and whether
