@@ -140,15 +140,11 @@ func (s *Service) emailChangeNotice(to, next string) mail.Message {
 // revocation audited there). A token that is not one of ours is NotFound; one that was used, or
 // has expired, is Gone; an address that has an account by now is Conflict, and nothing changes.
 func (s *Service) CompleteEmailChange(ctx context.Context, raw string) error {
-	o, err := auth.ParseOpaque(emailChangeKind, strings.TrimSpace(raw))
-	if err != nil {
+	tok, ok := parseTenantToken(emailChangeKind, raw)
+	if !ok {
 		return errEmailChangeUnknown
 	}
-	t, id := auth.UnpackUUIDs(o.Public)
-	tenant := tenancy.TenantID(t)
-	if tenant.IsZero() || id == uuid.Nil {
-		return errEmailChangeUnknown
-	}
+	tenant, t, id := tok.tenant, uuid.UUID(tok.tenant), tok.id
 	sctx, err := userScope(ctx, tenant, tenancy.UserID{}, tenancy.RoleViewer)
 	if err != nil {
 		return err
@@ -159,7 +155,7 @@ func (s *Service) CompleteEmailChange(ctx context.Context, raw string) error {
 		return err
 	})
 	switch {
-	case postgres.IsNoRows(err), err == nil && (!row.Email.Valid || !auth.EqualHash(o.Hash(), [32]byte(row.TokenHash))):
+	case postgres.IsNoRows(err), err == nil && (!row.Email.Valid || !auth.EqualHash(tok.hash, [32]byte(row.TokenHash))):
 		return errEmailChangeUnknown
 	case err != nil:
 		return fmt.Errorf("identity: complete e-mail change: %w", err)

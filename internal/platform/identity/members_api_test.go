@@ -80,7 +80,9 @@ func TestExistingUserJoinsSecondTenant(t *testing.T) {
 	s := apitest.Start(t)
 	m := s.Mailer()
 	a, b := s.Register("uma"), s.Register("vic")
-	s.Do("POST", "/api/v1/invitations", b.Access, map[string]any{"email": a.Email, "role": "viewer"})
+	if r := s.Do("POST", "/api/v1/invitations", b.Access, map[string]any{"email": a.Email, "role": "viewer"}); r.Status != 201 {
+		t.Fatalf("inviting an existing user: %d %s", r.Status, r.Body)
+	}
 	tok := m.TokenFor(t, a.Email)
 	if r := s.Do("POST", "/api/v1/invitations/accept", "", map[string]any{"token": tok, "password": "not the password"}); r.Status != 401 {
 		t.Errorf("existing user with a wrong password: %d, want 401", r.Status)

@@ -278,15 +278,11 @@ func (s *Service) ResetPassword(ctx context.Context, raw, password string) error
 	if err := auth.ValidatePassword(password); err != nil {
 		return errs.Invalidf("body.password", "the password must have 12 to 1024 characters")
 	}
-	o, err := auth.ParseOpaque(resetKind, strings.TrimSpace(raw))
-	if err != nil {
+	tok, ok := parseTenantToken(resetKind, raw)
+	if !ok {
 		return errResetUnknown
 	}
-	t, id := auth.UnpackUUIDs(o.Public)
-	tenant := tenancy.TenantID(t)
-	if tenant.IsZero() || id == uuid.Nil {
-		return errResetUnknown
-	}
+	tenant, t, id := tok.tenant, uuid.UUID(tok.tenant), tok.id
 	sctx, err := userScope(ctx, tenant, tenancy.UserID{}, tenancy.RoleViewer)
 	if err != nil {
 		return err
@@ -297,7 +293,7 @@ func (s *Service) ResetPassword(ctx context.Context, raw, password string) error
 		return err
 	})
 	switch {
-	case postgres.IsNoRows(err), err == nil && (row.Purpose != purposeReset || !auth.EqualHash(o.Hash(), [32]byte(row.TokenHash))):
+	case postgres.IsNoRows(err), err == nil && (row.Purpose != purposeReset || !auth.EqualHash(tok.hash, [32]byte(row.TokenHash))):
 		return errResetUnknown
 	case err != nil:
 		return fmt.Errorf("identity: reset password: %w", err)

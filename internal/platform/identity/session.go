@@ -196,23 +196,34 @@ func (s *Service) issueReach(ctx context.Context, q postgres.Querier, tenant ten
 	return Session{AccessToken: access, TokenType: "Bearer", ExpiresAt: exp, RefreshToken: rt.Token(), TenantID: tenant.String(), Role: string(role)}, nil
 }
 
-// refreshToken is a parsed refresh token: the tenant and row it names, and its hash.
-type refreshToken struct {
+// tenantToken is a parsed opaque token that names a tenant and one of its rows (refresh, reset,
+// verification and address-change tokens): the tenant, the row's id and the token's hash.
+type tenantToken struct {
 	tenant tenancy.TenantID
 	id     uuid.UUID
 	hash   [32]byte
 }
 
-func parseRefresh(raw string) (refreshToken, error) {
-	o, err := auth.ParseOpaque(refreshKind, strings.TrimSpace(raw))
+// parseTenantToken reads raw as a tenant token of kind; ok is false for anything else, so the
+// caller answers it as it answers an unknown token.
+func parseTenantToken(kind, raw string) (t tenantToken, ok bool) {
+	o, err := auth.ParseOpaque(kind, strings.TrimSpace(raw))
 	if err != nil {
-		return refreshToken{}, errBadRefresh
+		return tenantToken{}, false
 	}
 	tenant, id := auth.UnpackUUIDs(o.Public)
 	if tenant == uuid.Nil || id == uuid.Nil {
-		return refreshToken{}, errBadRefresh
+		return tenantToken{}, false
 	}
-	return refreshToken{tenant: tenancy.TenantID(tenant), id: id, hash: o.Hash()}, nil
+	return tenantToken{tenant: tenancy.TenantID(tenant), id: id, hash: o.Hash()}, true
+}
+
+func parseRefresh(raw string) (tenantToken, error) {
+	t, ok := parseTenantToken(refreshKind, raw)
+	if !ok {
+		return tenantToken{}, errBadRefresh
+	}
+	return t, nil
 }
 
 // reusedError is returned inside the refresh transaction after the family of user's session was
@@ -255,7 +266,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Session, error) {
 	return sess, nil
 }
 
-func (s *Service) rotate(ctx context.Context, q postgres.Querier, rt refreshToken) (Session, error) {
+func (s *Service) rotate(ctx context.Context, q postgres.Querier, rt tenantToken) (Session, error) {
 	st := store.New(q)
 	row, err := st.GetRefreshToken(ctx, store.GetRefreshTokenParams{TenantID: rt.tenant.UUID(), ID: rt.id})
 	if postgres.IsNoRows(err) {

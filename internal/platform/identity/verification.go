@@ -3,7 +3,6 @@ package identity
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -86,15 +85,11 @@ func (s *Service) registrationAttempted(ctx context.Context, user tenancy.UserID
 // in the tenant the token was issued in (the one created at registration). A token that is not one
 // of ours is NotFound; one that was used, or has expired, is Gone.
 func (s *Service) VerifyEmail(ctx context.Context, raw string) (Session, error) {
-	o, err := auth.ParseOpaque(verifyKind, strings.TrimSpace(raw))
-	if err != nil {
+	tok, ok := parseTenantToken(verifyKind, raw)
+	if !ok {
 		return Session{}, errVerifyUnknown
 	}
-	t, id := auth.UnpackUUIDs(o.Public)
-	tenant := tenancy.TenantID(t)
-	if tenant.IsZero() || id == uuid.Nil {
-		return Session{}, errVerifyUnknown
-	}
+	tenant, t, id := tok.tenant, uuid.UUID(tok.tenant), tok.id
 	sctx, err := userScope(ctx, tenant, tenancy.UserID{}, tenancy.RoleViewer)
 	if err != nil {
 		return Session{}, err
@@ -110,7 +105,7 @@ func (s *Service) VerifyEmail(ctx context.Context, raw string) (Session, error) 
 		return err
 	})
 	switch {
-	case postgres.IsNoRows(err), err == nil && (row.Purpose != purposeVerify || !auth.EqualHash(o.Hash(), [32]byte(row.TokenHash))):
+	case postgres.IsNoRows(err), err == nil && (row.Purpose != purposeVerify || !auth.EqualHash(tok.hash, [32]byte(row.TokenHash))):
 		return Session{}, errVerifyUnknown
 	case err != nil:
 		return Session{}, fmt.Errorf("identity: verify e-mail: %w", err)
