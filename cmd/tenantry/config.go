@@ -33,7 +33,7 @@ type config struct {
 	DataDir         string        // TENANTRY_DATA_DIR: the embedded database and dev secrets
 	JWTKey          string        // TENANTRY_JWT_KEY: base64, at least 32 bytes
 	JWTPreviousKey  string        // TENANTRY_JWT_PREVIOUS_KEY: still accepted during a rotation
-	SecretKey       string        // TENANTRY_SECRET_KEY: base64, 32 bytes; seals secrets at rest (TOTP secrets, SSO client secrets)
+	SecretKey       string        // TENANTRY_SECRET_KEY: base64, 32 bytes; seals secrets at rest (TOTP secrets, SSO client secrets, ChirpStack API tokens)
 	AccessTTL       time.Duration // TENANTRY_ACCESS_TTL
 	RefreshTTL      time.Duration // TENANTRY_REFRESH_TTL
 	MaxBodyBytes    int64         // TENANTRY_MAX_BODY_BYTES
@@ -65,7 +65,7 @@ var vars = []configVar{
 	{"TENANTRY_DATA_DIR", ".tenantry", "where `dev` keeps its database cluster and development secrets"},
 	{"TENANTRY_JWT_KEY", "", "base64 HS256 key (>= 32 bytes) signing access tokens; `dev` generates one"},
 	{"TENANTRY_JWT_PREVIOUS_KEY", "", "previous key, still accepted while tokens signed with it may be alive"},
-	{"TENANTRY_SECRET_KEY", "", "base64 AES-256 key (32 bytes) sealing secrets at rest (TOTP secrets, SSO client secrets); `dev` generates one"},
+	{"TENANTRY_SECRET_KEY", "", "base64 AES-256 key (32 bytes) sealing secrets at rest (TOTP secrets, SSO client secrets, ChirpStack API tokens); `dev` generates one"},
 	{"TENANTRY_ACCESS_TTL", "10m", "access-token lifetime"},
 	{"TENANTRY_REFRESH_TTL", "720h", "refresh-token lifetime"},
 	{"TENANTRY_MAX_BODY_BYTES", "1048576", "request body limit in bytes"},

@@ -82,6 +82,12 @@ func runDemo(ctx context.Context, base string, mailed mailToken, out io.Writer, 
 		"  live:     %s\n"+
 		"  simulate: tenantry simulate --url %s --api-key %s\n\n", parkingDemo.slug, base, parkingDemo.email, parkingDemo.password,
 		d.key, d.key, base, liveCommand(base, d), base, d.key)
+	if err := startDemoChirpStack(ctx, base, d, out); err != nil {
+		fmt.Fprintln(out, "demo: displays:", err)
+	} else {
+		fmt.Fprintf(out, "Bay displays follow their spaces through a stand-in ChirpStack that acknowledges each downlink.\n"+
+			"  displays: curl -s -H 'X-API-Key: %s' %s/api/v1/displays\n\n", d.key, base)
+	}
 	if f, err := seedFlowsDemo(ctx, base, mailed); err != nil {
 		fmt.Fprintln(out, "demo:", err)
 	} else {
@@ -153,7 +159,7 @@ func seedDemo(ctx context.Context, base string, mailed mailToken) (demoTenant, e
 		Key string `json:"key"`
 	}
 	err = c.call(ctx, "POST", "/api/v1/api-keys", map[string]any{"name": "demo simulator " + time.Now().Format(time.RFC3339Nano),
-		"scopes": []string{"webhook:ingest", "devices:read", "spaces:read", "sites:read", "telemetry:read"}}, &key)
+		"scopes": []string{"webhook:ingest", "devices:read", "displays:read", "spaces:read", "sites:read", "telemetry:read"}}, &key)
 	d.key = key.Key
 	return d, err
 }
@@ -186,7 +192,7 @@ func (c *demoClient) session(ctx context.Context, a demoAccount) (string, error)
 	return login.AccessToken, nil
 }
 
-// fill gives the demo site its spaces, sensors and gateway, unless it has spaces already.
+// fill gives the demo site its spaces, sensors, displays and gateway, unless it has spaces already.
 func (c *demoClient) fill(ctx context.Context, site string) error {
 	var spaces struct {
 		Items []struct{ ID string } `json:"items"`
@@ -209,6 +215,11 @@ func (c *demoClient) fill(ctx context.Context, site string) error {
 		}
 		err := c.call(ctx, "POST", "/api/v1/devices", map[string]any{"dev_eui": eui, "kind": "sensor", "name": "bay " + code,
 			"model": "Browan TBSP100", "space_id": sp.ID}, &struct{}{})
+		if err != nil {
+			return err
+		}
+		err = c.call(ctx, "POST", "/api/v1/displays", map[string]any{"dev_eui": demoDisplays[i], "name": "light " + code,
+			"format": demoDisplayFormat(i), "space_id": sp.ID}, &struct{}{})
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +29,10 @@ func TestDemoAndSimulator(t *testing.T) {
 		t.Errorf("%d demo spaces, want %d", n, len(demoSensors))
 	}
 	live := followLive(t, liveCommand(s.URL, d))
+	if n := s.Count(`SELECT count(*) FROM devices d JOIN displays x ON x.tenant_id = d.tenant_id AND x.device_id = d.id
+		WHERE d.kind = 'display' AND d.status = 'active' AND x.generation = 1`); n != len(demoDisplays) {
+		t.Errorf("%d demo displays on spaces with a queued downlink, want %d", n, len(demoDisplays))
+	}
 	var out bytes.Buffer
 	sim := newSimulator(s.URL, d.key)
 	if err := sim.discover(t.Context()); err != nil || len(sim.sensors) != len(demoSensors) {
@@ -91,4 +96,37 @@ func followLive(t *testing.T, command string) <-chan struct{} {
 // mailedTo reads the verification tokens the test server mailed (apitest.Server.MailToken).
 func mailedTo(s *apitest.Server) mailToken {
 	return func(_ context.Context, email string) (string, error) { return s.MailToken(email, "ver"), nil }
+}
+
+// TestDemoDisplays: with the job runner working, the demo's displays get their spaces' states
+// through the stand-in ChirpStack, whose ack events close the loop.
+func TestDemoDisplays(t *testing.T) {
+	t.Parallel()
+	s := apitest.StartWith(t, apitest.Options{Background: true, Quiet: true})
+	d, err := seedDemo(t.Context(), s.URL, mailedTo(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := startDemoChirpStack(t.Context(), s.URL, d, &syncWriter{w: &out}); err != nil {
+		t.Fatal(err)
+	}
+	// The displays were queued before ChirpStack was configured: their first attempt may have
+	// failed; a state change queues a new downlink either way.
+	apitest.WaitFor(t, "every demo display to acknowledge a downlink", func() bool {
+		s.SuperExec(`UPDATE river_job SET scheduled_at = now() WHERE kind = 'parking.display_downlink' AND state = 'retryable'`)
+		return s.Count(`SELECT count(*) FROM displays WHERE acknowledged AND sent_state IS NOT NULL`) == len(demoDisplays)
+	})
+}
+
+// syncWriter serialises writes from the stand-in's handlers.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

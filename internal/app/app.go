@@ -101,6 +101,9 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 		},
 	})
 	parkingSvc := parking.New(db, log).WithStream(cfg.Stream)
+	if err := parkingSvc.UseSecretKey(cfg.SecretKey); err != nil {
+		return nil, err
+	}
 	srv.OnDrain(parkingSvc.CloseStreams)
 	ids.Routes(srv.API(), log, parkingSvc.TenantCreated)
 	parkingSvc.Routes(srv.API(), log)

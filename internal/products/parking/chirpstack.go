@@ -35,9 +35,11 @@ type chirpEvent struct {
 	BatteryLevelUnavailable bool     `json:"batteryLevelUnavailable"`
 	BatteryLevel            *float32 `json:"batteryLevel"`
 	// ack, txack
-	QueueItemID string  `json:"queueItemId"`
-	DownlinkID  *uint32 `json:"downlinkId"`
-	GatewayID   string  `json:"gatewayId"`
+	QueueItemID  string  `json:"queueItemId"`
+	DownlinkID   *uint32 `json:"downlinkId"`
+	GatewayID    string  `json:"gatewayId"`
+	Acknowledged bool    `json:"acknowledged"`
+	FCntDown     *uint32 `json:"fCntDown"`
 
 	kind   string // the event type
 	eui    string // deviceInfo.devEui, canonical

@@ -85,10 +85,11 @@ func fromProto(m proto.Message) (chirpEvent, error) {
 		e.ExternalPowerSource, e.BatteryLevelUnavailable = m.GetExternalPowerSource(), m.GetBatteryLevelUnavailable()
 	case *chirpstackpb.AckEvent:
 		e.common(m.GetDeduplicationId(), m.GetTime(), m.GetDeviceInfo())
-		e.QueueItemID = m.GetQueueItemId()
+		e.QueueItemID, e.Acknowledged, e.FCntDown = m.GetQueueItemId(), m.GetAcknowledged(), nonZero(m.GetFCntDown())
 	case *chirpstackpb.TxAckEvent:
 		e.common("", m.GetTime(), m.GetDeviceInfo())
 		e.DownlinkID, e.QueueItemID, e.GatewayID = nonZero(m.GetDownlinkId()), m.GetQueueItemId(), m.GetGatewayId()
+		e.FCntDown = nonZero(m.GetFCntDown())
 	}
 	return e, nil
 }

@@ -81,9 +81,10 @@ var kindUnknown = map[string][]byte{
 		b = protowire.AppendTag(b, 13, protowire.BytesType) // tx_info {frequency: 868500000}
 		return protowire.AppendBytes(b, protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 868500000))
 	}(),
-	"join":   protowire.AppendString(protowire.AppendTag(nil, 4, protowire.BytesType), "01d7a3c2"), // dev_addr
-	"ack":    protowire.AppendVarint(protowire.AppendTag(nil, 5, protowire.VarintType), 1),         // acknowledged
-	"txack":  protowire.AppendVarint(protowire.AppendTag(nil, 5, protowire.VarintType), 17),        // f_cnt_down
+	"join": protowire.AppendString(protowire.AppendTag(nil, 4, protowire.BytesType), "01d7a3c2"), // dev_addr
+	"ack":  nil,                                                                                  // every field of ChirpStack's AckEvent is declared
+	"txack": protowire.AppendBytes(protowire.AppendTag(nil, 7, protowire.BytesType), // tx_info {frequency: 869525000}
+		protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 869525000)),
 	"status": nil,
 }
 

@@ -47,6 +47,11 @@ func (s *Service) AssignDevice(ctx context.Context, id, space uuid.UUID) (Device
 		if err := record(ctx, q, "device.assign", "device", id, map[string]any{"space_id": space.String()}); err != nil {
 			return err
 		}
+		if d.Kind == "display" { // it shows its new space's state at once (downlink.go)
+			if err := queueDisplayDownlinks(ctx, q, tenant, uuid.NullUUID{}, uuid.NullUUID{UUID: id, Valid: true}); err != nil {
+				return err
+			}
+		}
 		out, err = s.getDevice(ctx, st, tenant, id)
 		return err
 	})

@@ -134,6 +134,9 @@ func (s *Service) apply(ctx context.Context, q postgres.Querier, tenant uuid.UUI
 	if err := s.touch(ctx, st, tenant, dev.ID, ev, at); err != nil {
 		return out, err
 	}
+	if err := ackDownlink(ctx, st, tenant, dev.ID, ev); err != nil { // a display's downlink (downlink.go)
+		return out, err
+	}
 	if !dev.SpaceID.Valid {
 		return out, nil
 	}

@@ -9,10 +9,11 @@ import (
 
 // IsolationSeeds returns one row of every tenant table of the parking migrations for tenant,
 // for the isolation tests (postgres.Seed): settings, a site with a space, a sensor on it, an
-// override, a reservation, a state change, a reading, an orphan device and an ingest key. The
-// tenant exists already (postgres.IsolationSeeds).
+// override, a reservation, a state change, a reading, an orphan device, an ingest key, display
+// settings and a display on the space with its outbox row. The tenant exists already
+// (postgres.IsolationSeeds).
 func IsolationSeeds(tenant tenancy.TenantID, _ tenancy.UserID) []postgres.Seed {
-	t, site, space, device := tenant.UUID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID()
+	t, site, space, device, display := tenant.UUID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID()
 	eui := "A0" + uuid.New().String()[:8] + "000000"
 	return []postgres.Seed{
 		{SQL: `INSERT INTO parking_settings (tenant_id) VALUES ($1)`, Args: []any{t}},
@@ -30,5 +31,10 @@ func IsolationSeeds(tenant tenancy.TenantID, _ tenancy.UserID) []postgres.Seed {
 			Args: []any{t, tenancy.NewID(), device, space}},
 		{SQL: `INSERT INTO orphan_devices (tenant_id, id, dev_eui, last_event) VALUES ($1, $2, 'FFFFFFFFFFFFFFFF', 'up')`, Args: []any{t, tenancy.NewID()}},
 		{SQL: `INSERT INTO ingest_dedup (tenant_id, key) VALUES ($1, 'seed')`, Args: []any{t}},
+		{SQL: `INSERT INTO display_settings (tenant_id, chirpstack_url, chirpstack_token) VALUES ($1, 'https://chirpstack.example', 'sealed')`, Args: []any{t}},
+		{SQL: `INSERT INTO devices (tenant_id, id, dev_eui, kind, status, space_id) VALUES ($1, $2, upper($3), 'display', 'active', $4)`,
+			Args: []any{t, display, "D0" + eui[2:], space}},
+		{SQL: `INSERT INTO displays (tenant_id, device_id, generation, desired_state, queue_item_id) VALUES ($1, $2, 1, 'FREE', 'seed')`,
+			Args: []any{t, display}},
 	}
 }

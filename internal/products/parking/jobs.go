@@ -78,6 +78,7 @@ func (s *Service) Jobs(r *jobs.Registry, every Schedule) {
 		_, err := s.ApplyRetention(ctx)
 		return err
 	})
+	jobs.AddTenant(r, s.sendDownlink)
 	r.Every(every.Sweep, ReservationSweepArgs{})
 	r.Every(every.Retention, RetentionSweepArgs{})
 }

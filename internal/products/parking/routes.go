@@ -11,12 +11,12 @@ import (
 
 // Routes registers parking's operations: one table, two lines a row (method, tag, path, operation
 // id, access; then handler, summary, statuses: see httpapi.Routes). Viewers read; operators handle
-// reservations, maintenance, the orphan inbox and device health; admins manage sites, spaces and devices; owners
-// the settings and ingest secret.
+// reservations, maintenance, the orphan inbox, device health and display dead letters; admins manage sites, spaces,
+// devices, displays and the display policy; owners the settings, ingest secret and ChirpStack credentials.
 func (s *Service) Routes(api huma.API, log *slog.Logger) {
 	rt := httpapi.NewRoutes(api, log)
 	sites, spaces, devices, resv := rt.Tag("Sites"), rt.Tag("Spaces"), rt.Tag("Devices"), rt.Tag("Reservations")
-	telemetry, settings := rt.Tag("Telemetry"), rt.Tag("Parking settings")
+	telemetry, settings, displays := rt.Tag("Telemetry"), rt.Tag("Parking settings"), rt.Tag("Displays")
 	viewer, operator, admin, owner := httpapi.Viewer, httpapi.Operator, httpapi.Admin, httpapi.Owner
 	const nf, cf = http.StatusNotFound, http.StatusConflict
 
@@ -83,6 +83,26 @@ func (s *Service) Routes(api huma.API, log *slog.Logger) {
 		s.handleListOfflineGateways, "Active gateways that relayed no uplink within the tenant's offline threshold, by EUI")
 	httpapi.Get(devices, "/api/v1/device-health/low-battery", "list-low-battery-devices", viewer("devices:read"),
 		s.handleListLowBatteryDevices, "Sensors and displays whose last battery report is below the tenant's threshold, by EUI")
+
+	// Displays are devices: assign-device, unassign-device and decommission-device place and retire them.
+	httpapi.Post(displays, "/api/v1/displays", "create-display", admin("displays:write"),
+		s.handleCreateDisplay, "Register a bay display with its byte format", 201, nf, cf)
+	httpapi.Get(displays, "/api/v1/displays", "list-displays", viewer("displays:read"),
+		s.handleListDisplays, "List displays by EUI with their downlink state (dead=true: the dead letters)")
+	httpapi.Get(displays, "/api/v1/displays/{id}", "get-display", viewer("displays:read"),
+		s.handleGetDisplay, "Get a display and its downlink state", nf)
+	httpapi.Patch(displays, "/api/v1/displays/{id}", "update-display", admin("displays:write"),
+		s.handleUpdateDisplay, "Change a display's name or byte format", nf)
+	httpapi.Post(displays, "/api/v1/displays/{id}/retry-downlink", "retry-display-downlink", operator("displays:write"),
+		s.handleRetryDisplayDownlink, "Queue a display's latest state again (the way out of a dead letter)", nf, cf)
+	httpapi.Get(displays, "/api/v1/parking/display-policy", "get-display-policy", admin(""),
+		s.handleGetDisplayPolicy, "The tenant's display policy")
+	httpapi.Put(displays, "/api/v1/parking/display-policy", "update-display-policy", admin(""),
+		s.handleUpdateDisplayPolicy, "Replace the tenant's display policy")
+	httpapi.Get(displays, "/api/v1/parking/chirpstack", "get-chirpstack-settings", admin(""),
+		s.handleGetChirpStack, "The tenant's ChirpStack downlink settings (the token is never shown)")
+	httpapi.Put(displays, "/api/v1/parking/chirpstack", "update-chirpstack-settings", owner(""),
+		s.handleUpdateChirpStack, "Replace the tenant's ChirpStack downlink settings")
 
 	httpapi.Post(resv, "/api/v1/reservations", "create-reservation", operator("reservations:write"),
 		s.handleCreateReservation, "Reserve a space (idempotent by request_id)", 201, nf, cf)

@@ -13,6 +13,8 @@ func Scopes() []tenancy.ScopeInfo {
 		{Name: "spaces:override", MinRole: tenancy.RoleOperator, Doc: "put a space under maintenance or block it, and lift it"},
 		{Name: "devices:read", MinRole: tenancy.RoleViewer, Default: true, Doc: "read devices and the orphan inbox"},
 		{Name: "devices:write", MinRole: tenancy.RoleAdmin, Doc: "register, assign and retire devices"},
+		{Name: "displays:read", MinRole: tenancy.RoleViewer, Default: true, Doc: "read displays and their downlinks"},
+		{Name: "displays:write", MinRole: tenancy.RoleAdmin, Doc: "register and change displays, retry their downlinks"},
 		{Name: "reservations:read", MinRole: tenancy.RoleViewer, Default: true, Doc: "read reservations"},
 		{Name: "reservations:write", MinRole: tenancy.RoleOperator, Doc: "create, cancel and check in reservations"},
 		{Name: "telemetry:read", MinRole: tenancy.RoleViewer, Default: true, Doc: "read sensor readings, state history and utilisation"},

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/tenantry/tenantry/internal/platform/audit"
+	"github.com/tenantry/tenantry/internal/platform/secretbox"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/parking/store"
 	"github.com/tenantry/tenantry/internal/tenancy"
@@ -20,12 +22,15 @@ type Service struct {
 	db     *postgres.DB
 	log    *slog.Logger
 	now    func() time.Time
-	stream *hub // the live occupancy stream's listener and subscribers (stream.go)
+	box    *secretbox.Box // seals the tenants' ChirpStack API tokens (UseSecretKey)
+	httpc  *http.Client   // talks to the tenants' ChirpStack servers (display downlinks)
+	stream *hub           // the live occupancy stream's listener and subscribers (stream.go)
 }
 
 // New returns the parking service.
 func New(db *postgres.DB, log *slog.Logger) *Service {
-	return &Service{db: db, log: log, now: time.Now, stream: newHub(db, log)}
+	return &Service{db: db, log: log, now: time.Now, httpc: &http.Client{Timeout: 10 * time.Second},
+		stream: newHub(db, log)}
 }
 
 // scopeOf returns the request's tenant scope.

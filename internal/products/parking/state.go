@@ -62,6 +62,9 @@ func transitionAt(ctx context.Context, q postgres.Querier, tenant, space uuid.UU
 	}
 	err = st.InsertStateChange(ctx, store.InsertStateChangeParams{TenantID: tenant, ID: tenancy.NewID(), SpaceID: space, OccurredAt: at,
 		PreviousState: before.State, NewState: after.State, Occupancy: after.Occupancy, Source: source, Detail: detail})
+	if err == nil && before.State != after.State { // the space's display shows the new state (downlink.go)
+		err = queueSpaceDisplays(ctx, q, tenant, space)
+	}
 	return State(after.State), err
 }
 

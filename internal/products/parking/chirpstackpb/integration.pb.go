@@ -327,6 +327,8 @@ type AckEvent struct {
 	Time            *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
 	DeviceInfo      *DeviceInfo            `protobuf:"bytes,3,opt,name=device_info,json=deviceInfo,proto3" json:"device_info,omitempty"`
 	QueueItemId     string                 `protobuf:"bytes,4,opt,name=queue_item_id,json=queueItemId,proto3" json:"queue_item_id,omitempty"`
+	Acknowledged    bool                   `protobuf:"varint,5,opt,name=acknowledged,proto3" json:"acknowledged,omitempty"`
+	FCntDown        uint32                 `protobuf:"varint,6,opt,name=f_cnt_down,json=fCntDown,proto3" json:"f_cnt_down,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -389,6 +391,20 @@ func (x *AckEvent) GetQueueItemId() string {
 	return ""
 }
 
+func (x *AckEvent) GetAcknowledged() bool {
+	if x != nil {
+		return x.Acknowledged
+	}
+	return false
+}
+
+func (x *AckEvent) GetFCntDown() uint32 {
+	if x != nil {
+		return x.FCntDown
+	}
+	return 0
+}
+
 // TxAckEvent is integration.TxAckEvent (event=txack).
 type TxAckEvent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -396,6 +412,7 @@ type TxAckEvent struct {
 	Time          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
 	DeviceInfo    *DeviceInfo            `protobuf:"bytes,3,opt,name=device_info,json=deviceInfo,proto3" json:"device_info,omitempty"`
 	QueueItemId   string                 `protobuf:"bytes,4,opt,name=queue_item_id,json=queueItemId,proto3" json:"queue_item_id,omitempty"`
+	FCntDown      uint32                 `protobuf:"varint,5,opt,name=f_cnt_down,json=fCntDown,proto3" json:"f_cnt_down,omitempty"`
 	GatewayId     string                 `protobuf:"bytes,6,opt,name=gateway_id,json=gatewayId,proto3" json:"gateway_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -457,6 +474,13 @@ func (x *TxAckEvent) GetQueueItemId() string {
 		return x.QueueItemId
 	}
 	return ""
+}
+
+func (x *TxAckEvent) GetFCntDown() uint32 {
+	if x != nil {
+		return x.FCntDown
+	}
+	return 0
 }
 
 func (x *TxAckEvent) GetGatewayId() string {
@@ -590,13 +614,16 @@ const file_internal_products_parking_chirpstackpb_integration_proto_rawDesc = ""
 	"\x10deduplication_id\x18\x01 \x01(\tR\x0fdeduplicationId\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12C\n" +
 	"\vdevice_info\x18\x03 \x01(\v2\".tenantry.chirpstack.v4.DeviceInfoR\n" +
-	"deviceInfo\"\xce\x01\n" +
+	"deviceInfo\"\x90\x02\n" +
 	"\bAckEvent\x12)\n" +
 	"\x10deduplication_id\x18\x01 \x01(\tR\x0fdeduplicationId\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12C\n" +
 	"\vdevice_info\x18\x03 \x01(\v2\".tenantry.chirpstack.v4.DeviceInfoR\n" +
 	"deviceInfo\x12\"\n" +
-	"\rqueue_item_id\x18\x04 \x01(\tR\vqueueItemId\"\xe5\x01\n" +
+	"\rqueue_item_id\x18\x04 \x01(\tR\vqueueItemId\x12\"\n" +
+	"\facknowledged\x18\x05 \x01(\bR\facknowledged\x12\x1c\n" +
+	"\n" +
+	"f_cnt_down\x18\x06 \x01(\rR\bfCntDown\"\x83\x02\n" +
 	"\n" +
 	"TxAckEvent\x12\x1f\n" +
 	"\vdownlink_id\x18\x01 \x01(\rR\n" +
@@ -604,7 +631,9 @@ const file_internal_products_parking_chirpstackpb_integration_proto_rawDesc = ""
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12C\n" +
 	"\vdevice_info\x18\x03 \x01(\v2\".tenantry.chirpstack.v4.DeviceInfoR\n" +
 	"deviceInfo\x12\"\n" +
-	"\rqueue_item_id\x18\x04 \x01(\tR\vqueueItemId\x12\x1d\n" +
+	"\rqueue_item_id\x18\x04 \x01(\tR\vqueueItemId\x12\x1c\n" +
+	"\n" +
+	"f_cnt_down\x18\x05 \x01(\rR\bfCntDown\x12\x1d\n" +
 	"\n" +
 	"gateway_id\x18\x06 \x01(\tR\tgatewayId\"\xda\x02\n" +
 	"\vStatusEvent\x12)\n" +
