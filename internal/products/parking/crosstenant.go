@@ -41,6 +41,15 @@ var tenantsForRetention = postgres.Register(postgres.CrossTenant{
 	Reads: map[string][]string{"tenants": {"id"}},
 })
 
+var tenantsWithDisplays = postgres.Register(postgres.CrossTenant{
+	Name: "parking.tenants_with_displays",
+	Why:  "the display refresh sweep runs once per tenant with placed displays, each in that tenant's own transaction",
+	SQL: `SELECT DISTINCT tenant_id FROM devices
+WHERE kind = 'display' AND status = 'active' AND space_id IS NOT NULL
+ORDER BY tenant_id LIMIT 100000`,
+	Reads: map[string][]string{"devices": {"tenant_id", "kind", "status", "space_id"}},
+})
+
 // Due is an item a sweep found: a reservation and its tenant.
 type Due struct {
 	Tenant tenancy.TenantID
@@ -85,21 +94,30 @@ func (s *Service) due(ctx context.Context, q postgres.CrossTenant) ([]Due, error
 
 // Tenants lists every tenant, for the per-tenant retention jobs.
 func (s *Service) Tenants(ctx context.Context) ([]tenancy.TenantID, error) {
-	rows, err := s.db.CrossTenantQuery(ctx, tenantsForRetention)
+	return s.tenants(ctx, tenantsForRetention)
+}
+
+// TenantsWithDisplays lists the tenants with at least one display placed on a space.
+func (s *Service) TenantsWithDisplays(ctx context.Context) ([]tenancy.TenantID, error) {
+	return s.tenants(ctx, tenantsWithDisplays)
+}
+
+func (s *Service) tenants(ctx context.Context, q postgres.CrossTenant) ([]tenancy.TenantID, error) {
+	rows, err := s.db.CrossTenantQuery(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("parking: tenants: %w", err)
+		return nil, fmt.Errorf("parking: %s: %w", q.Name, err)
 	}
 	defer rows.Close()
 	var out []tenancy.TenantID
 	for rows.Next() {
 		var id uuid.UUID
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("parking: tenants: %w", err)
+			return nil, fmt.Errorf("parking: %s: %w", q.Name, err)
 		}
 		out = append(out, tenancy.TenantID(id))
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("parking: tenants: %w", err)
+		return nil, fmt.Errorf("parking: %s: %w", q.Name, err)
 	}
 	return out, nil
 }

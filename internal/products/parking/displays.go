@@ -120,8 +120,8 @@ func (s *Service) GetDisplayPolicy(ctx context.Context) (DisplayPolicy, error) {
 	return out, nil
 }
 
-// UpdateDisplayPolicy replaces the tenant's display policy. Displays show it from their next
-// downlink on.
+// UpdateDisplayPolicy replaces the tenant's display policy and queues a downlink for every placed
+// display, so each shows the new policy.
 func (s *Service) UpdateDisplayPolicy(ctx context.Context, in DisplayPolicy) (DisplayPolicy, error) {
 	if err := in.validate(); err != nil {
 		return DisplayPolicy{}, err
@@ -144,6 +144,10 @@ func (s *Service) UpdateDisplayPolicy(ctx context.Context, in DisplayPolicy) (Di
 			"colour_maintenance": in.ColourMaintenance, "reserved_soon_minutes": in.ReservedSoonMinutes, "quiet_start": in.QuietStart,
 			"quiet_end": in.QuietEnd, "quiet_brightness": in.QuietBrightness}
 		if err := record(ctx, q, "parking.display_policy_update", "tenant", tenant, details); err != nil {
+			return err
+		}
+		// Every placed display shows the new policy from its next downlink: queue it now.
+		if err := queueDisplayDownlinks(ctx, q, tenant, uuid.NullUUID{}, uuid.NullUUID{}); err != nil {
 			return err
 		}
 		out, _, err = displaySettingsOf(ctx, st, tenant)

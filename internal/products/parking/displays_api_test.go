@@ -10,10 +10,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tenantry/tenantry/internal/app"
+	"github.com/tenantry/tenantry/internal/jobs"
+	"github.com/tenantry/tenantry/internal/products/parking"
 	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
 
@@ -380,5 +385,88 @@ func TestDisplayPolicyAndSettingsValidation(t *testing.T) {
 	}
 	if g := s.Must(200, "GET", "/api/v1/parking/display-policy", a.Access, nil); g["quiet_end"] != "06:30" || g["reserved_soon_minutes"] != 10.0 {
 		t.Errorf("policy read back: %v", g)
+	}
+}
+
+// refreshDisplays runs the display refresh of p's tenant (what the minute's sweep inserts) and
+// waits until that job is done.
+func (s server) refreshDisplays(p parkingTenant) {
+	s.T.Helper()
+	ctx := s.T.Context()
+	if err := s.App.Jobs.Insert(ctx, parking.DisplayRefreshArgs{TenantArgs: jobs.TenantArgs{TenantID: p.TenantID}, Slot: time.Now().UnixNano()}); err != nil {
+		s.T.Fatal(err)
+	}
+	apitest.WaitFor(s.T, "the display refresh", func() bool {
+		res, err := s.App.Jobs.Client().JobList(ctx, river.NewJobListParams().Kinds("parking.display_refresh").
+			States(rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled, rivertype.JobStatePending))
+		return err == nil && len(res.Jobs) == 0
+	})
+}
+
+// TestDisplaysFollowTime: a display follows the clock without a state change of its space. A
+// reservation starting within the policy's threshold makes the free space's display blink at the
+// next refresh, once (a second refresh sends nothing); a policy change reaches every placed
+// display at once (quiet hours dim it); a cancelled reservation stops the blinking. Another
+// tenant's display gets none of it.
+func TestDisplaysFollowTime(t *testing.T) {
+	t.Parallel()
+	s := startDisplayServer(t, encodings[0])
+	cs := startChirpStack(t)
+	a, space := s.displayTenant("time-a", cs)
+	b, spaceB := s.displayTenant("time-b", cs)
+	display, eui := s.display(a, space, "")
+	_, euiB := s.display(b, spaceB, "")
+	s.runJobs()
+	s.waitDownlink(a, display, "sent")
+	mine := func() []queuedDownlink {
+		q, _ := cs.got()
+		var out []queuedDownlink
+		for _, d := range q {
+			switch d.EUI {
+			case strings.ToLower(eui):
+				out = append(out, d)
+			case strings.ToLower(euiB):
+			default:
+				t.Errorf("a downlink to %s", d.EUI)
+			}
+		}
+		return out
+	}
+	look := func(n int, want byte) {
+		t.Helper()
+		apitest.WaitFor(t, fmt.Sprintf("downlink %d", n), func() bool { return len(mine()) >= n })
+		q := mine()
+		if len(q) != n || q[n-1].Data[1] != 0x00 || q[n-1].Data[5] != want {
+			t.Errorf("downlinks %d, the last %x; want %d, FREE with blink and brightness %#x", len(q), q[len(q)-1].Data, n, want)
+		}
+	}
+	look(1, 0x64)
+
+	// Nothing to refresh yet: no downlink.
+	s.refreshDisplays(a)
+	look(1, 0x64)
+
+	start := time.Now().Add(5 * time.Minute).UTC()
+	res := s.Must(201, "POST", "/api/v1/reservations", a.Access, map[string]any{"request_id": uuid.NewString(), "space_id": space,
+		"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339)})
+	s.refreshDisplays(a)
+	look(2, 0x80|0x64)
+	s.waitDownlink(a, display, "sent")
+	s.refreshDisplays(a)
+	look(2, 0x80|0x64)
+
+	now := time.Now().UTC()
+	s.Must(200, "PUT", "/api/v1/parking/display-policy", a.Access, map[string]any{"colour_free": "#00C800", "colour_occupied": "#FF0000",
+		"colour_reserved": "#0050FF", "colour_maintenance": "#FFA000", "reserved_soon_minutes": 15,
+		"quiet_start": now.Add(-time.Hour).Format("15:04"), "quiet_end": now.Add(time.Hour).Format("15:04"), "quiet_brightness": 20})
+	look(3, 0x80|20)
+	s.waitDownlink(a, display, "sent")
+
+	s.Must(200, "POST", "/api/v1/reservations/"+res["id"].(string)+"/cancel", a.Access, map[string]any{"reason": "plans changed"})
+	s.refreshDisplays(a)
+	look(4, 20)
+
+	if q, _ := cs.got(); len(q)-len(mine()) != 1 {
+		t.Errorf("tenant B's display got %d downlinks, want its first only", len(q)-len(mine()))
 	}
 }

@@ -104,6 +104,7 @@ type downlink struct {
 	eui, state, serverURL, token string
 	data                         []byte
 	fPort                        uint32
+	frame                        displayformat.Frame
 }
 
 // sendDownlink is the worker of DownlinkArgs. No transaction is held while ChirpStack is talked
@@ -127,7 +128,8 @@ func (s *Service) sendDownlink(ctx context.Context, a DownlinkArgs) error {
 				LastError: ptrTo(clip(serr.Error(), 500)), Dead: jobs.LastAttempt(ctx)})
 		}
 		return st.MarkDisplaySent(ctx, store.MarkDisplaySentParams{TenantID: tenant, DeviceID: a.DisplayID, Generation: a.Generation,
-			State: &dl.state, Payload: dl.data, QueueItemID: nonEmpty(queueID), FCntDown: fCnt})
+			State: &dl.state, Payload: dl.data, Blink: &dl.frame.Blink, Brightness: ptrTo(int16(dl.frame.Brightness)),
+			QueueItemID: nonEmpty(queueID), FCntDown: fCnt})
 	})
 	if serr != nil {
 		if jobs.LastAttempt(ctx) {
@@ -188,8 +190,49 @@ func (s *Service) prepareDownlink(ctx context.Context, tenant uuid.UUID, a Downl
 	if !ok {
 		format, _ = displayformat.Lookup(displayformat.Default)
 	}
-	dl.data, dl.fPort = format.Encode(frameOf(policy, State(dl.state), row.ReservedSoon, row.Timezone, a.Generation, s.now()))
+	dl.frame = frameOf(policy, State(dl.state), row.ReservedSoon, row.Timezone, a.Generation, s.now())
+	dl.data, dl.fPort = format.Encode(dl.frame)
 	return dl, false, nil
+}
+
+// RefreshDisplays queues a downlink for each display of the tenant in the scope whose look the
+// clock has changed since it was last sent: a reservation of its free space now starts within
+// the policy's threshold (or no longer does), or quiet hours began or ended on its site's clock.
+// A display with a downlink pending or a dead letter is left to that. It returns how many it
+// queued; the refresh sweep runs it for every tenant with displays once a minute.
+func (s *Service) RefreshDisplays(ctx context.Context) (int, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return 0, err
+	}
+	queued := 0
+	err = s.db.Tx(ctx, func(q postgres.Querier) error {
+		st := store.New(q)
+		policy, _, err := displaySettingsOf(ctx, st, tenant)
+		if err != nil {
+			return err
+		}
+		rows, err := st.DisplaysToRefresh(ctx, store.DisplaysToRefreshParams{TenantID: tenant, ReservedSoonMinutes: policy.ReservedSoonMinutes})
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		for _, r := range rows {
+			want := frameOf(policy, State(deref(r.SentState)), r.ReservedSoon, r.Timezone, 0, now)
+			if r.SentBlink != nil && r.SentBrightness != nil && *r.SentBlink == want.Blink && *r.SentBrightness == int16(want.Brightness) {
+				continue
+			}
+			if err := queueDisplayDownlinks(ctx, q, tenant, uuid.NullUUID{}, uuid.NullUUID{UUID: r.DeviceID, Valid: true}); err != nil {
+				return err
+			}
+			queued++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("parking: refresh displays: %w", err)
+	}
+	return queued, nil
 }
 
 // failNow records a failure that is not ChirpStack's and returns it for River to retry.

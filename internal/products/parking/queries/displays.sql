@@ -92,7 +92,7 @@ SELECT ds.chirpstack_url, ds.chirpstack_token FROM display_settings ds WHERE ds.
 
 -- name: MarkDisplaySent :exec
 UPDATE displays x SET sent_generation = sqlc.arg(generation), sent_state = sqlc.arg(state), sent_payload = sqlc.arg(payload),
-    sent_at = now(), queue_item_id = sqlc.narg(queue_item_id), f_cnt_down = sqlc.narg(f_cnt_down), transmitted_at = NULL,
+    sent_blink = sqlc.arg(blink), sent_brightness = sqlc.arg(brightness), sent_at = now(), queue_item_id = sqlc.narg(queue_item_id), f_cnt_down = sqlc.narg(f_cnt_down), transmitted_at = NULL,
     acknowledged = NULL, acked_at = NULL, attempts = 0, last_error = NULL, dead_at = NULL, updated_at = now()
 WHERE x.tenant_id = sqlc.arg(tenant_id) AND x.device_id = sqlc.arg(device_id) AND x.sent_generation < sqlc.arg(generation);
 
@@ -110,3 +110,21 @@ UPDATE displays x SET
     transmitted_at = coalesce(x.transmitted_at, now()),
     f_cnt_down = coalesce(sqlc.narg(f_cnt_down), x.f_cnt_down), updated_at = now()
 WHERE x.tenant_id = sqlc.arg(tenant_id) AND x.device_id = sqlc.arg(device_id) AND x.queue_item_id = sqlc.arg(queue_item_id);
+
+-- name: DisplaysToRefresh :many
+-- The active displays that show their space's latest state (nothing pending, no dead letter),
+-- with how they were last sent to look, the site's timezone and whether a reservation of the
+-- space starts within the policy's threshold: the refresh sweep sends again those whose look the
+-- clock has changed (reserved soon, quiet hours).
+SELECT x.device_id, x.sent_state, x.sent_blink, x.sent_brightness, coalesce(si.timezone, 'UTC')::text AS timezone,
+       EXISTS (SELECT 1 FROM reservations r WHERE r.tenant_id = x.tenant_id AND r.space_id = d.space_id
+            AND r.status IN ('pending', 'confirmed') AND r.starts_at > now()
+            AND r.starts_at <= now() + make_interval(mins => sqlc.arg(reserved_soon_minutes)::int))::bool AS reserved_soon
+FROM displays x
+JOIN devices d ON d.tenant_id = x.tenant_id AND d.id = x.device_id
+JOIN spaces sp ON sp.tenant_id = d.tenant_id AND sp.id = d.space_id
+LEFT JOIN sites si ON si.tenant_id = sp.tenant_id AND si.id = sp.site_id
+WHERE x.tenant_id = sqlc.arg(tenant_id) AND d.kind = 'display' AND d.status = 'active'
+  AND x.generation = x.sent_generation AND x.sent_generation > 0 AND x.sent_state IS NOT NULL AND x.dead_at IS NULL
+ORDER BY x.device_id
+LIMIT 10000;

@@ -110,6 +110,66 @@ func (q *Queries) DisplayForSend(ctx context.Context, arg DisplayForSendParams) 
 	return i, err
 }
 
+const displaysToRefresh = `-- name: DisplaysToRefresh :many
+SELECT x.device_id, x.sent_state, x.sent_blink, x.sent_brightness, coalesce(si.timezone, 'UTC')::text AS timezone,
+       EXISTS (SELECT 1 FROM reservations r WHERE r.tenant_id = x.tenant_id AND r.space_id = d.space_id
+            AND r.status IN ('pending', 'confirmed') AND r.starts_at > now()
+            AND r.starts_at <= now() + make_interval(mins => $1::int))::bool AS reserved_soon
+FROM displays x
+JOIN devices d ON d.tenant_id = x.tenant_id AND d.id = x.device_id
+JOIN spaces sp ON sp.tenant_id = d.tenant_id AND sp.id = d.space_id
+LEFT JOIN sites si ON si.tenant_id = sp.tenant_id AND si.id = sp.site_id
+WHERE x.tenant_id = $2 AND d.kind = 'display' AND d.status = 'active'
+  AND x.generation = x.sent_generation AND x.sent_generation > 0 AND x.sent_state IS NOT NULL AND x.dead_at IS NULL
+ORDER BY x.device_id
+LIMIT 10000
+`
+
+type DisplaysToRefreshParams struct {
+	ReservedSoonMinutes int32
+	TenantID            uuid.UUID
+}
+
+type DisplaysToRefreshRow struct {
+	DeviceID       uuid.UUID
+	SentState      *string
+	SentBlink      *bool
+	SentBrightness *int16
+	Timezone       string
+	ReservedSoon   bool
+}
+
+// The active displays that show their space's latest state (nothing pending, no dead letter),
+// with how they were last sent to look, the site's timezone and whether a reservation of the
+// space starts within the policy's threshold: the refresh sweep sends again those whose look the
+// clock has changed (reserved soon, quiet hours).
+func (q *Queries) DisplaysToRefresh(ctx context.Context, arg DisplaysToRefreshParams) ([]DisplaysToRefreshRow, error) {
+	rows, err := q.db.Query(ctx, displaysToRefresh, arg.ReservedSoonMinutes, arg.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []DisplaysToRefreshRow
+	for rows.Next() {
+		var i DisplaysToRefreshRow
+		if err := rows.Scan(
+			&i.DeviceID,
+			&i.SentState,
+			&i.SentBlink,
+			&i.SentBrightness,
+			&i.Timezone,
+			&i.ReservedSoon,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const getDisplay = `-- name: GetDisplay :one
 SELECT d.id, d.dev_eui, d.name, d.status, d.space_id, d.created_at, d.updated_at,
        coalesce(x.format, 'tnr-rgb')::text AS format, coalesce(x.generation, 0)::bigint AS generation, x.desired_state,
@@ -366,15 +426,17 @@ func (q *Queries) MarkDisplayFailed(ctx context.Context, arg MarkDisplayFailedPa
 
 const markDisplaySent = `-- name: MarkDisplaySent :exec
 UPDATE displays x SET sent_generation = $1, sent_state = $2, sent_payload = $3,
-    sent_at = now(), queue_item_id = $4, f_cnt_down = $5, transmitted_at = NULL,
+    sent_blink = $4, sent_brightness = $5, sent_at = now(), queue_item_id = $6, f_cnt_down = $7, transmitted_at = NULL,
     acknowledged = NULL, acked_at = NULL, attempts = 0, last_error = NULL, dead_at = NULL, updated_at = now()
-WHERE x.tenant_id = $6 AND x.device_id = $7 AND x.sent_generation < $1
+WHERE x.tenant_id = $8 AND x.device_id = $9 AND x.sent_generation < $1
 `
 
 type MarkDisplaySentParams struct {
 	Generation  int64
 	State       *string
 	Payload     []byte
+	Blink       *bool
+	Brightness  *int16
 	QueueItemID *string
 	FCntDown    *int64
 	TenantID    uuid.UUID
@@ -386,6 +448,8 @@ func (q *Queries) MarkDisplaySent(ctx context.Context, arg MarkDisplaySentParams
 		arg.Generation,
 		arg.State,
 		arg.Payload,
+		arg.Blink,
+		arg.Brightness,
 		arg.QueueItemID,
 		arg.FCntDown,
 		arg.TenantID,
