@@ -115,6 +115,11 @@ func TestSweepsRunPerTenant(t *testing.T) {
 	done := make(chan struct{})
 	go func() { r.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
+	// The display refresh sweep's cross-tenant list runs as the system role: neither tenant has a
+	// placed display.
+	if ts, err := svc.TenantsWithDisplays(t.Context()); err != nil || len(ts) != 0 {
+		t.Errorf("tenants with displays: %v %v", ts, err)
+	}
 	for _, f := range []fixture{a, b} {
 		eventually(t, "expiry and no-show", func() bool {
 			return status(t, svc, f, f.ended) == parking.ReservationExpired && status(t, svc, f, f.noShow) == parking.ReservationNoShow
