@@ -178,9 +178,11 @@ func securityOf(a Access) []map[string][]string {
 	case a.Class == Public && a.Viewer: // an access token is optional
 		return []map[string][]string{{}, {"bearer": {}}}
 	case a.Class == Public:
-		return nil
+		return []map[string][]string{} // security: [], no credentials (not the document's default)
 	case a.Scope != "":
-		return []map[string][]string{{"bearer": {}}, {"apiKey": {a.Scope}}}
+		// The scope is in AccessExtension and the description: OpenAPI lists scopes only for
+		// OAuth 2 flows, so the API-key scheme's own list is an extension (ScopesExtension).
+		return []map[string][]string{{"bearer": {}}, {"apiKey": {}}}
 	}
 	return []map[string][]string{{"bearer": {}}}
 }

@@ -63,10 +63,10 @@ type FieldProblem struct {
 // so two errors of the same kind and message are byte-identical.
 type Problem struct {
 	Type   string         `json:"type" doc:"A URI reference naming the problem kind" example:"about:blank"`
-	Title  string         `json:"title" doc:"The status text" example:"Not Found"`
-	Status int            `json:"status" doc:"The HTTP status" example:"404"`
-	Detail string         `json:"detail,omitempty" doc:"What went wrong, safe to show" example:"not found"`
-	Kind   string         `json:"kind" doc:"The error kind: invalid, unauthorized, forbidden, not_found, conflict, gone, rate_limited, internal" example:"not_found"`
+	Title  string         `json:"title" doc:"The status text"`
+	Status int            `json:"status" doc:"The HTTP status"`
+	Detail string         `json:"detail,omitempty" doc:"What went wrong, safe to show"`
+	Kind   string         `json:"kind" doc:"The error kind: invalid, unauthorized, forbidden, not_found, conflict, gone, rate_limited, internal, unavailable"`
 	Errors []FieldProblem `json:"errors,omitempty" doc:"For invalid requests: which fields failed"`
 
 	headers http.Header
@@ -182,6 +182,9 @@ var installProblems sync.Once
 // exposes this hook only as a package variable; it is set once, to a pure function.
 func useProblems() {
 	installProblems.Do(func() {
+		// Lists are never null: every list the server sends is an empty array at least (Page
+		// makes sure), so generated clients get []T rather than *[]T.
+		huma.DefaultArrayNullable = false
 		huma.NewError = func(status int, msg string, errList ...error) huma.StatusError {
 			p := newProblem(kindOfStatus(status), status, msg)
 			if status >= 500 {

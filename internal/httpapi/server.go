@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +43,7 @@ type Server struct {
 	ping     func(context.Context) error
 	scopes   tenancy.ScopeCatalogue
 	secret   map[string]bool // operations whose responses carry a secret (no-store); set by Handler
+	finish   sync.Once       // completes the OpenAPI document (finishDocument), in the first Handler call
 }
 
 // New builds the server with the platform's own endpoints; products add theirs with Register on API().
@@ -56,6 +58,15 @@ func New(o Options) *Server {
 		"in the `" + AccessExtension + "` extension: class, minimum role and API-key scope. Errors are application/problem+json."
 	cfg.CreateHooks = nil // no $schema links in bodies: responses stay byte-identical across hosts
 	cfg.DocsPath = ""     // served below from embedded assets, so the page works without internet access
+	cfg.Info.License = &huma.License{Name: "Apache-2.0", Identifier: "Apache-2.0"}
+	cfg.Info.Contact = &huma.Contact{Name: "Tenantry", URL: "https://github.com/tenantry/tenantry"}
+	cfg.Servers = []*huma.Server{{
+		URL: "{scheme}://{host}", Description: "A Tenantry server; `make dev` starts one on 127.0.0.1:8080",
+		Variables: map[string]*huma.ServerVariable{
+			"scheme": {Default: "http", Enum: []string{"http", "https"}, Description: "https behind a TLS-terminating proxy"},
+			"host":   {Default: "127.0.0.1:8080", Description: "The host and port the server listens on (TENANTRY_ADDR)"},
+		},
+	}}
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "Access token from /api/v1/auth/login."},
 		"apiKey": {Type: "apiKey", In: "header", Name: "X-API-Key", Description: "A tenant API key; its scopes limit what it may do."},
@@ -67,6 +78,7 @@ func New(o Options) *Server {
 		s.api.UseMiddleware(admission(s.api, o.Logger, a))
 	}
 	s.metrics.reg.MustRegister(o.Collectors...)
+	DescribeTag(s.api, "Health", "Liveness and readiness, for load balancers and orchestrators; public.")
 	s.registerHealth()
 	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.Handle("GET /docs", docsHandler())
@@ -90,6 +102,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	if err := CheckScopes(s.api, s.scopes); err != nil {
 		return nil, err
 	}
+	s.finish.Do(func() { finishDocument(s.api.OpenAPI(), s.scopes) })
 	s.secret = secretOperations(s.api.OpenAPI())
 	h := s.handler
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

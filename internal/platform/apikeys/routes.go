@@ -17,6 +17,7 @@ import (
 // admits no API key at all; listing and revoking admit a key with the dedicated api-keys:manage
 // scope, which no default includes.
 func (s *Service) Routes(api huma.API, log *slog.Logger) {
+	httpapi.DescribeTag(api, "API keys", "Tenant API keys for machines: created by owners, limited by scopes (see the apiKey security scheme).")
 	keys := httpapi.NewRoutes(api, log).Tag("API keys")
 	const nf, cf = http.StatusNotFound, http.StatusConflict
 

@@ -26,6 +26,7 @@ func NewLog(db *postgres.DB) *Log { return &Log{db: db} }
 
 // Routes registers GET /api/v1/audit-log (a table of one row: see httpapi.Routes).
 func (l *Log) Routes(api huma.API, log *slog.Logger) {
+	httpapi.DescribeTag(api, "Audit", "The tenant's audit log: who did what, when, from where, and whether it was allowed.")
 	httpapi.Get(httpapi.NewRoutes(api, log).Tag("Audit"), "/api/v1/audit-log", "list-audit-events", httpapi.Admin("audit:read"),
 		l.handleList, "List the tenant's audit events, newest first")
 }

@@ -18,6 +18,11 @@ import (
 // Routes registers identity's operations: one table, two lines a row (see httpapi.Routes). Admins
 // manage members below owner; no API key can change members or invitations.
 func (s *Service) Routes(api huma.API, log *slog.Logger, hooks ...TenantCreated) {
+	httpapi.DescribeTag(api, "Identity", "Accounts and sessions: sign-up, e-mail verification, sign-in (password, second factor, single sign-on), tokens, password recovery and the signed-in user's own settings.")
+	httpapi.DescribeTag(api, "Tenant", "The signed-in tenant: its details, security settings, switching tenants, creating and deleting tenants.")
+	httpapi.DescribeTag(api, "Members", "The tenant's members and invitations; admins manage members below owner.")
+	httpapi.DescribeTag(api, "Teams", "Teams of members within a tenant; objects shared with a team are visible to its members.")
+	httpapi.DescribeTag(api, "Single sign-on", "The tenant's OpenID Connect provider, managed by its owner.")
 	rt := httpapi.NewRoutes(api, log)
 	identity, tenant, members := rt.Tag("Identity"), rt.Tag("Tenant"), rt.Tag("Members")
 	public, signedIn := httpapi.Access{Class: httpapi.Public}, httpapi.Access{Class: httpapi.Authenticated}

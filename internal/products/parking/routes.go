@@ -14,6 +14,18 @@ import (
 // reservations, maintenance, the orphan inbox, device health and display dead letters; admins manage sites, spaces,
 // devices, displays and the display policy; owners the settings, ingest secret and ChirpStack credentials.
 func (s *Service) Routes(api huma.API, log *slog.Logger) {
+	for _, t := range [][2]string{
+		{"Sites", "Parking sites: a car park or a street area with its time zone; spaces belong to a site."},
+		{"Spaces", "Parking spaces: their state (free, occupied, reserved, maintenance), history, overrides and utilisation."},
+		{"Devices", "Occupancy sensors: assignment to spaces, health, readings and the inbox of readings from unknown sensors."},
+		{"Reservations", "Reservations of spaces for a time window, with their lifecycle (active, cancelled, expired)."},
+		{"Telemetry", "Occupancy and state history of sites, and the live stream of state changes."},
+		{"Parking settings", "The tenant's parking settings, ingest secret and ChirpStack credentials."},
+		{"Displays", "Bay displays that show a space's state, their downlink queue and the display policy."},
+		{"Ingest", "Sensor uplinks from a ChirpStack network server (HTTP integration), authenticated by the tenant's ingest secret."},
+	} {
+		httpapi.DescribeTag(api, t[0], t[1])
+	}
 	rt := httpapi.NewRoutes(api, log)
 	sites, spaces, devices, resv := rt.Tag("Sites"), rt.Tag("Spaces"), rt.Tag("Devices"), rt.Tag("Reservations")
 	telemetry, settings, displays := rt.Tag("Telemetry"), rt.Tag("Parking settings"), rt.Tag("Displays")

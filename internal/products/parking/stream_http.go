@@ -34,9 +34,11 @@ type StreamInput struct {
 // streamOperation is the live stream's operation: its response is text/event-stream, declared
 // here because Huma cannot infer it from a streamed body.
 func streamOperation(api huma.API) huma.Operation {
-	api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[StreamEvent](), true, "")
+	// The JSON of a state event's data line, inline in the x-event-data extension of the media
+	// type (OpenAPI 3.1 has no item schema for streams; an unreferenced component would be unused).
+	data := huma.NewMapRegistry("#/components/schemas/", huma.DefaultSchemaNamer).Schema(reflect.TypeFor[StreamEvent](), false, "")
 	ev := huma.Schema{Type: huma.TypeString, Description: "Server-sent events (text/event-stream). `event: state` with " +
-		"`id:` the change's id and `data:` a JSON state change (schema StreamEvent); `event: reset` (data `{\"reason\": …}`) when " +
+		"`id:` the change's id and `data:` a JSON state change (schema: x-event-data); `event: reset` (data `{\"reason\": …}`) when " +
 		"more changes were missed than a resume replays; comment lines (`: heartbeat`) at an interval."}
 	return huma.Operation{
 		OperationID: "site-stream", Method: http.MethodGet, Path: "/api/v1/sites/{id}/stream",
@@ -46,7 +48,8 @@ func streamOperation(api huma.API) huma.Operation {
 			"tenant are bounded (429 with Retry-After). See docs/parking.md, \"Live stream\".",
 		Errors: []int{http.StatusNotFound, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 		Responses: map[string]*huma.Response{"200": {Description: "An event stream",
-			Content: map[string]*huma.MediaType{"text/event-stream": {Schema: &ev}}}},
+			Content: map[string]*huma.MediaType{"text/event-stream": {Schema: &ev,
+				Extensions: map[string]any{"x-event-data": data}}}}},
 	}
 }
 
