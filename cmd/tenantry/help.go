@@ -85,10 +85,14 @@ func helpAsked(args []string) bool {
 	return false
 }
 
-// printVars lists the named variables with their meaning and default.
+// printVars lists the named variables with their meaning and default, names in one column.
 func printVars(w io.Writer, names []string) {
 	fmt.Fprintln(w, "Environment:")
 	all := append(append([]configVar(nil), vars...), toolVars...)
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
 	for _, n := range names {
 		for _, v := range all {
 			if v.name != n {
@@ -98,14 +102,15 @@ func printVars(w io.Writer, names []string) {
 			if def == "" {
 				def = "(unset)"
 			}
-			fmt.Fprintf(w, "  %-26s %s [default %s]\n", v.name, v.doc, def)
+			fmt.Fprintf(w, "  %-*s  %s [default %s]\n", width, v.name, v.doc, def)
 		}
 	}
 }
 
-// version is set at build time with -ldflags "-X main.version=..."; without it the module
-// version the binary was built from (go install …@v1.2.3) or "dev".
-var version = ""
+// version and revision are set at build time (make release: -ldflags "-X main.version=1.2.3
+// -X main.revision=<commit>"). Without them: the module version the binary was built from
+// (go install …@v1.2.3) or "dev", and the VCS revision the Go toolchain recorded, if any.
+var version, revision = "", ""
 
 // buildVersion is the version the binary reports (banner, OpenAPI document, `version`).
 func buildVersion() string {
@@ -119,33 +124,46 @@ func buildVersion() string {
 }
 
 // versionLine is what `tenantry version` and `--version` print: the version, the VCS revision
-// and time when the build recorded them (builds with -buildvcs=false do not), and the Go version.
+// (stamped by make release, or recorded by the Go toolchain unless built with -buildvcs=false),
+// the commit time when recorded, and the Go version.
 func versionLine() string {
-	v := buildVersion()
 	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		info = nil
+	}
+	return formatVersion(buildVersion(), revision, info)
+}
+
+// formatVersion is versionLine's text for a version, a stamped revision (may be empty) and the
+// binary's build information (nil when there is none).
+func formatVersion(v, rev string, info *debug.BuildInfo) string {
 	parts := []string{}
-	if ok {
-		var rev, at, modified string
+	at, modified := "", ""
+	if info != nil {
 		for _, s := range info.Settings {
 			switch s.Key {
 			case "vcs.revision":
-				rev = s.Value
+				if rev == "" {
+					rev = s.Value
+				}
 			case "vcs.time":
 				at = s.Value
 			case "vcs.modified":
 				modified = s.Value
 			}
 		}
-		if rev != "" {
-			r := "revision " + rev
-			if modified == "true" {
-				r += " (modified)"
-			}
-			parts = append(parts, r)
+	}
+	if rev != "" {
+		r := "revision " + rev
+		if modified == "true" {
+			r += " (modified)"
 		}
-		if at != "" {
-			parts = append(parts, at)
-		}
+		parts = append(parts, r)
+	}
+	if at != "" {
+		parts = append(parts, at)
+	}
+	if info != nil {
 		parts = append(parts, info.GoVersion)
 	}
 	if len(parts) == 0 {

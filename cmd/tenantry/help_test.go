@@ -4,21 +4,35 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
 )
 
-// TestHelpGolden: `tenantry -h` and `tenantry <command> -h` (and each staff action's) exit 0,
-// print to stdout only, start with the command's own usage line and match testdata/help/
-// (go test ./cmd/tenantry -run HelpGolden -update rewrites them after a deliberate change).
+// TestHelpGolden: `tenantry -h` and `tenantry <command> -h`, and that of every action of
+// migrate and staff, exit 0, print to stdout only, start with the command's own usage line and
+// match testdata/help/ (go test ./cmd/tenantry -run HelpGolden -update rewrites them after a
+// deliberate change). `tenantry help <command>` prints the same text.
 func TestHelpGolden(t *testing.T) {
 	t.Parallel()
 	cases := [][]string{{"-h"}}
 	for _, c := range commands() {
 		cases = append(cases, []string{c.name, "-h"})
 	}
-	cases = append(cases, []string{"staff", "create", "-h"}, []string{"staff", "grant", "-h"}, []string{"staff", "revoke", "-h"})
+	for _, a := range migrateActions {
+		cases = append(cases, []string{"migrate", a.name, "-h"})
+	}
+	for _, a := range staffActions {
+		cases = append(cases, []string{"staff", a.name, "-h"})
+	}
+	goldens, err := filepath.Glob(filepath.Join("testdata", "help", "*.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(goldens) != len(cases) && !*update {
+		t.Errorf("%d help goldens for %d help texts: remove the stale ones", len(goldens), len(cases))
+	}
 	none := func(string) string { return "" }
 	for _, args := range cases {
 		var out, errOut bytes.Buffer
@@ -52,6 +66,12 @@ func TestHelpGolden(t *testing.T) {
 		if !bytes.Equal(out.Bytes(), want) {
 			t.Errorf("%v: help differs from %s (run with -update after a deliberate change):\n%s", args, golden, out.String())
 		}
+		if name != "tenantry" {
+			var viaHelp bytes.Buffer
+			if err := run(t.Context(), append([]string{"help"}, args[:len(args)-1]...), none, &viaHelp, &errOut); err != nil || !bytes.Equal(viaHelp.Bytes(), out.Bytes()) {
+				t.Errorf("tenantry help %v differs from %v (err %v)", args[:len(args)-1], args, err)
+			}
+		}
 	}
 }
 
@@ -69,6 +89,26 @@ func TestHelpListsOnlyWhatACommandReads(t *testing.T) {
 				t.Errorf("%s -h lists %s, which it does not read", c, v)
 			}
 		}
+	}
+}
+
+// TestVersionStamped: the version and revision make release stamps with -ldflags -X come first;
+// without a stamped revision, the one the Go toolchain recorded.
+func TestVersionStamped(t *testing.T) {
+	t.Parallel()
+	info := &debug.BuildInfo{GoVersion: "go1.26.0", Settings: []debug.BuildSetting{
+		{Key: "vcs.revision", Value: "0123abc"}, {Key: "vcs.time", Value: "2026-12-05T21:00:00Z"}, {Key: "vcs.modified", Value: "true"},
+	}}
+	for _, c := range []struct{ version, revision, want string }{
+		{"1.4.0", "fedcba9876", "tenantry 1.4.0 (revision fedcba9876 (modified), 2026-12-05T21:00:00Z, go1.26.0)"},
+		{"dev", "", "tenantry dev (revision 0123abc (modified), 2026-12-05T21:00:00Z, go1.26.0)"},
+	} {
+		if got := formatVersion(c.version, c.revision, info); got != c.want {
+			t.Errorf("formatVersion(%q, %q) = %q, want %q", c.version, c.revision, got, c.want)
+		}
+	}
+	if got := formatVersion("1.4.0", "fedcba9876", &debug.BuildInfo{GoVersion: "go1.26.0"}); got != "tenantry 1.4.0 (revision fedcba9876, go1.26.0)" {
+		t.Errorf("built with -buildvcs=false: %q", got)
 	}
 }
 

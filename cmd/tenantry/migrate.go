@@ -9,22 +9,41 @@ import (
 	"github.com/tenantry/tenantry/internal/postgres"
 )
 
+// migrateActions are the actions of `tenantry migrate`, each with its own help.
+var migrateActions = []struct{ name, about string }{
+	{"up", "Applies every pending migration as DATABASE_OWNER_URL and lists what it applied."},
+	{"down", "Reverts the latest applied migration as DATABASE_OWNER_URL."},
+	{"status", "Lists every migration with its state (applied or pending)."},
+}
+
+const migrateAbout = "Applies (up), reverts the latest (down) or lists (status) migrations as\n" +
+	"DATABASE_OWNER_URL; without DATABASE_URL it uses the private database of `tenantry dev`.\n\n" +
+	"Actions:\n" +
+	"  up        apply every pending migration\n" +
+	"  down      revert the latest migration\n" +
+	"  status    list the migrations and their state"
+
 func cmdMigrate(ctx context.Context, env *environment, args []string) error {
-	fs := flagSet(env, "migrate up|down|status", "Applies (up), reverts the latest (down) or lists (status) migrations as\n"+
-		"DATABASE_OWNER_URL; without DATABASE_URL it uses the private database of `tenantry dev`.", migrateEnv)
-	if len(args) > 0 && helpAsked(args[:1]) {
+	if len(args) == 0 || helpAsked(args[:1]) {
+		fs := flagSet(env, "migrate up|down|status   (tenantry migrate <action> -h for its help)", migrateAbout, migrateEnv)
+		if len(args) == 0 {
+			fs.Usage()
+			return errUsage{"migrate needs up, down or status"}
+		}
 		return parseFlags(env, fs, args[:1])
 	}
-	if len(args) == 0 {
-		fs.Usage()
-		return errUsage{"migrate needs up, down or status"}
+	sub, about := args[0], ""
+	for _, a := range migrateActions {
+		if a.name == sub {
+			about = a.about
+		}
 	}
-	sub := args[0]
-	if err := parseFlags(env, fs, args[1:]); err != nil || helpAsked(args) {
-		return err
-	}
-	if sub != "up" && sub != "down" && sub != "status" {
+	if about == "" {
 		return errUsage{fmt.Sprintf("migrate: unknown action %q (want up, down or status)", sub)}
+	}
+	fs := flagSet(env, "migrate "+sub, about+"\nWithout DATABASE_URL it uses the private database of `tenantry dev`.", migrateEnv)
+	if err := parseFlags(env, fs, args[1:]); err != nil || helpAsked(args[1:]) {
+		return err
 	}
 	cfg, _, stop, err := prepare(ctx, env)
 	if err != nil {

@@ -54,7 +54,10 @@ type environment struct {
 // run is the whole program: it parses args (without the program name) and runs one command.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	env := &environment{getenv: getenv, stdout: stdout, stderr: stderr}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) > 1 && args[0] == "help" {
+		args = append(args[1:len(args):len(args)], "-h") // tenantry help migrate up: migrate up -h
+	}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
 		usage(stdout)
 		return nil
 	}

@@ -11,37 +11,73 @@ import (
 	"github.com/tenantry/tenantry/internal/postgres"
 )
 
+// staffActions are the actions of `tenantry staff`, each with its own usage line, help and flags.
+var staffActions = []struct {
+	name, usage, about string
+}{
+	{"create", "staff create --email EMAIL --name NAME", "Creates a platform staff account. A staff member reaches a tenant only through a grant."},
+	{"grant", "staff grant --email EMAIL --tenant SLUG --reason TEXT --ticket REF [--ttl 1h] [--write]",
+		"Grants a staff member time-limited access to one tenant and prints the grant's token once.\n" +
+			"The grant and every request made with its token are written to the tenant's audit log."},
+	{"revoke", "staff revoke --tenant SLUG --grant ID", "Revokes a grant before it expires."},
+}
+
+const staffUsage = "Usage: tenantry staff create|grant|revoke [flags]   (tenantry staff <action> -h for its flags)\n\n" +
+	"Platform staff reach a tenant only through a grant: one tenant, a reason and a ticket,\n" +
+	"at most one hour, read-only unless --write. The grant and every request made with its\n" +
+	"token are written to the tenant's audit log.\n\nActions:\n" +
+	"  create    create a staff account\n" +
+	"  grant     grant time-limited access to one tenant\n" +
+	"  revoke    revoke a grant\n"
+
 // cmdStaff runs the staff tools: create an account, grant access to a tenant, revoke a grant.
 func cmdStaff(ctx context.Context, env *environment, args []string) error {
-	if len(args) == 0 || (args[0] != "create" && args[0] != "grant" && args[0] != "revoke") {
-		w := env.stderr
-		if len(args) > 0 && helpAsked(args[:1]) {
-			w = env.stdout
+	if len(args) == 0 || helpAsked(args[:1]) {
+		if len(args) == 0 {
+			fmt.Fprint(env.stderr, staffUsage)
+			return errUsage{"staff needs create, grant or revoke"}
 		}
-		fmt.Fprint(w, "Usage: tenantry staff create|grant|revoke [flags]   (tenantry staff <action> -h for its flags)\n\n"+
-			"Platform staff reach a tenant only through a grant: one tenant, a reason and a ticket,\n"+
-			"at most one hour, read-only unless --write. The grant and every request made with its\n"+
-			"token are written to the tenant's audit log.\n")
-		if w == env.stdout {
-			return nil
-		}
-		return errUsage{"staff needs create, grant or revoke"}
+		_, err := fmt.Fprint(env.stdout, staffUsage)
+		return err
 	}
-	fs := flagSet(env, "staff "+args[0]+" [flags]", "Manages platform staff access (uses DATABASE_URL and DATABASE_SYSTEM_URL, or the dev database).", staffEnv)
-	email := fs.String("email", "", "staff member's e-mail address")
-	name := fs.String("name", "", "create: the staff member's name")
-	slug := fs.String("tenant", "", "grant, revoke: the tenant's slug")
-	reason := fs.String("reason", "", "grant: why access is needed (at least 10 characters)")
-	ticket := fs.String("ticket", "", "grant: the support ticket reference")
-	ttl := fs.Duration("ttl", time.Hour, "grant: how long the grant lasts (at most 1h)")
-	write := fs.Bool("write", false, "grant: allow changes (default: read-only)")
-	grantID := fs.String("grant", "", "revoke: the grant id")
-	if err := parseFlags(env, fs, args[1:]); err != nil || helpAsked(args) {
+	action := -1
+	for i, a := range staffActions {
+		if a.name == args[0] {
+			action = i
+		}
+	}
+	if action < 0 {
+		fmt.Fprint(env.stderr, staffUsage)
+		return errUsage{fmt.Sprintf("staff: unknown action %q (want create, grant or revoke)", args[0])}
+	}
+	a := staffActions[action]
+	fs := flagSet(env, a.usage, a.about, staffEnv)
+	var (
+		email, name, slug, reason, ticket, grantID *string
+		ttl                                        *time.Duration
+		write                                      *bool
+	)
+	switch a.name {
+	case "create":
+		email = fs.String("email", "", "the staff member's e-mail address (required)")
+		name = fs.String("name", "", "the staff member's name (required)")
+	case "grant":
+		email = fs.String("email", "", "the staff member's e-mail address (required)")
+		slug = fs.String("tenant", "", "the tenant's slug (required)")
+		reason = fs.String("reason", "", "why access is needed, at least 10 characters (required)")
+		ticket = fs.String("ticket", "", "the support ticket reference (required)")
+		ttl = fs.Duration("ttl", time.Hour, "how long the grant lasts, at most 1h")
+		write = fs.Bool("write", false, "allow changes (default: read-only)")
+	default:
+		slug = fs.String("tenant", "", "the tenant's slug (required)")
+		grantID = fs.String("grant", "", "the grant id (required)")
+	}
+	if err := parseFlags(env, fs, args[1:]); err != nil || helpAsked(args[1:]) {
 		return err
 	}
 	return withDB(ctx, env, func(db *postgres.DB) error {
 		svc := staff.New(db, newLogger(env.stderr, 0))
-		switch args[0] {
+		switch a.name {
 		case "create":
 			return staffCreate(ctx, env, svc, *email, *name)
 		case "grant":

@@ -173,7 +173,8 @@ func (c *Cluster) DSN(user, dbname string) string {
 func (c *Cluster) SocketDir() string { return c.sockDir }
 
 // Stop shuts the server down if this process started it: a fast shutdown (SIGINT), escalated to
-// an immediate one and then SIGKILL on timeout. An ephemeral cluster's directory is removed.
+// an immediate one and then SIGKILL on timeout. A postgres that was restarted behind our back on
+// the same data directory (a new postmaster pid in postmaster.pid) is stopped the same way. An ephemeral cluster's directory is removed.
 // Stop on an attached cluster does nothing. Stop is idempotent and safe after the server exited.
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() { c.stopErr = c.stop() })
@@ -186,6 +187,9 @@ func (c *Cluster) stop() error {
 	}
 	start := time.Now()
 	err := c.srv.shutdown()
+	// A postgres restarted behind our back (pg_ctl restart, a crash and a manual start) serves our
+	// data directory under a new pid that is not our child: stop that one too.
+	err = errors.Join(err, stopSuccessor(c.dataDir, c.srv.pid()))
 	if c.tmpSock {
 		_ = os.Remove(c.sockDir) // empty once the server is gone; a leftover is harmless
 	}

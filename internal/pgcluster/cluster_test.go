@@ -161,6 +161,43 @@ func TestStopAfterServerExit(t *testing.T) {
 	}
 }
 
+// TestStopAfterRestartBehindUs: the postgres we started is stopped and another one is started on
+// the same data directory behind our back (as `pg_ctl restart` does), under a new pid; Stop must
+// stop that one too.
+func TestStopAfterRestartBehindUs(t *testing.T) {
+	t.Parallel()
+	o := Options{Dir: newDir(t), Ephemeral: true}
+	c := start(t, o)
+	if err := c.srv.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	<-c.srv.done
+	bin, err := c.binaries(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct, err := runAccount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := startServer(t.Context(), bin, acct, c.dataDir, c.settings(o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = other.shutdown() })
+	if other.pid() == c.srv.pid() || !alive(other.pid()) {
+		t.Fatalf("the restarted postgres: pid %d (ours was %d)", other.pid(), c.srv.pid())
+	}
+	if err := c.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	select {
+	case <-other.done:
+	case <-time.After(time.Minute):
+		t.Fatalf("the restarted postgres pid %d still runs after Stop", other.pid())
+	}
+}
+
 func TestBadSetting(t *testing.T) {
 	t.Parallel()
 	dir := newDir(t)

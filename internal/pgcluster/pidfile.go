@@ -12,10 +12,12 @@ import (
 	"time"
 )
 
-// pidFile is what postgres records in postmaster.pid while it runs: line 1 the pid, line 4 the
-// port, line 5 the first socket directory, line 8 the status ("starting", "ready", "stopping").
+// pidFile is what postgres records in postmaster.pid while it runs: line 1 the pid, line 2 the
+// data directory, line 4 the port, line 5 the first socket directory, line 8 the status
+// ("starting", "ready", "stopping").
 type pidFile struct {
 	pid     int
+	dataDir string
 	port    int
 	sockDir string
 	status  string
@@ -38,6 +40,7 @@ func readPidFile(dataDir string) (pidFile, error) {
 	if pf.pid, err = strconv.Atoi(line(1)); err != nil || pf.pid <= 0 {
 		return pidFile{}, fmt.Errorf("read postmaster.pid: bad pid %q", line(1))
 	}
+	pf.dataDir = line(2)
 	pf.port, _ = strconv.Atoi(line(4))
 	pf.sockDir, pf.status = line(5), line(8)
 	return pf, nil
@@ -96,4 +99,36 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// stopSuccessor stops the postgres that postmaster.pid names for dataDir, unless that is ours
+// (pid, stopped already) or none runs: a server restarted on our data directory behind our back.
+// It is not our child, so it is signalled by pid and watched until it is gone.
+func stopSuccessor(dataDir string, ours int) error {
+	pf, err := readPidFile(dataDir)
+	if err != nil || pf.pid == ours || !postgresAlive(pf.pid) {
+		return nil //nolint:nilerr // no readable pid file: no postgres serves the directory
+	}
+	if pf.dataDir != "" && filepath.Clean(pf.dataDir) != filepath.Clean(dataDir) {
+		return nil // the file names another directory: not a server of ours
+	}
+	steps := []struct {
+		sig   syscall.Signal
+		grace time.Duration
+	}{{syscall.SIGINT, stopGrace}, {syscall.SIGQUIT, killGrace}, {syscall.SIGKILL, killGrace}}
+	for _, st := range steps {
+		if err := syscall.Kill(pf.pid, st.sig); err != nil {
+			if errors.Is(err, syscall.ESRCH) {
+				return nil
+			}
+			return fmt.Errorf("signal the restarted postgres pid %d: %w", pf.pid, err)
+		}
+		for deadline := time.Now().Add(st.grace); time.Now().Before(deadline); {
+			if !postgresAlive(pf.pid) {
+				return nil
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return fmt.Errorf("the restarted postgres pid %d did not exit after SIGKILL", pf.pid)
 }
