@@ -1988,6 +1988,8 @@ type CreateCategoryInputBody struct {
 // CreateDeviceInputBody defines model for CreateDeviceInputBody.
 type CreateDeviceInputBody struct {
 	// DevEui 16 hex digits (for gateways: the gateway id); stored upper-case
+	//
+	// Examples: A84041000181C2D7
 	DevEui string                    `json:"dev_eui"`
 	Kind   CreateDeviceInputBodyKind `json:"kind"`
 	Model  *string                   `json:"model,omitempty"`
@@ -2009,6 +2011,8 @@ type CreateDeviceInputBodyPayloadFormat string
 // CreateDisplayInputBody defines model for CreateDisplayInputBody.
 type CreateDisplayInputBody struct {
 	// DevEui 16 hex digits; stored upper-case
+	//
+	// Examples: 70B3D57ED0061A2C
 	DevEui string `json:"dev_eui"`
 
 	// Format The display's byte format; default tnr-rgb
@@ -2195,6 +2199,8 @@ type Device struct {
 	CreatedAt    time.Time `json:"created_at"`
 
 	// DevEui 16 upper-case hex digits (for gateways: the gateway id)
+	//
+	// Examples: A84041000181C2D7
 	DevEui        string             `json:"dev_eui"`
 	ExternalPower *bool              `json:"external_power"`
 	Id            openapi_types.UUID `json:"id"`
@@ -2239,14 +2245,16 @@ type Display struct {
 
 	// CurrentState The space's derived state now
 	CurrentState *DisplayCurrentState `json:"current_state"`
-	DevEui       string               `json:"dev_eui"`
-	Downlink     Downlink             `json:"downlink"`
-	Format       DisplayFormat        `json:"format"`
-	Id           openapi_types.UUID   `json:"id"`
-	Name         string               `json:"name"`
-	SpaceId      *openapi_types.UUID  `json:"space_id"`
-	Status       DisplayStatus        `json:"status"`
-	UpdatedAt    time.Time            `json:"updated_at"`
+
+	// DevEui Examples: 70B3D57ED0061A2C
+	DevEui    string              `json:"dev_eui"`
+	Downlink  Downlink            `json:"downlink"`
+	Format    DisplayFormat       `json:"format"`
+	Id        openapi_types.UUID  `json:"id"`
+	Name      string              `json:"name"`
+	SpaceId   *openapi_types.UUID `json:"space_id"`
+	Status    DisplayStatus       `json:"status"`
+	UpdatedAt time.Time           `json:"updated_at"`
 }
 
 // DisplayCurrentState The space's derived state now
@@ -2261,15 +2269,23 @@ type DisplayStatus string
 // DisplayPolicy defines model for DisplayPolicy.
 type DisplayPolicy struct {
 	// ColourFree #RRGGBB; default #00C800
+	//
+	// Examples: #00C800
 	ColourFree string `json:"colour_free"`
 
 	// ColourMaintenance Default #FFA000
+	//
+	// Examples: #FFA000
 	ColourMaintenance string `json:"colour_maintenance"`
 
 	// ColourOccupied Default #FF0000
+	//
+	// Examples: #FF0000
 	ColourOccupied string `json:"colour_occupied"`
 
 	// ColourReserved Default #0050FF
+	//
+	// Examples: #0050FF
 	ColourReserved string `json:"colour_reserved"`
 
 	// QuietBrightness Brightness in percent during quiet hours (100 outside them); default 20
@@ -3719,10 +3735,17 @@ type UpdateDisplayInputBodyFormat string
 
 // UpdateDisplayPolicyInputBody defines model for UpdateDisplayPolicyInputBody.
 type UpdateDisplayPolicyInputBody struct {
-	ColourFree        string `json:"colour_free"`
+	// ColourFree Examples: #00C800
+	ColourFree string `json:"colour_free"`
+
+	// ColourMaintenance Examples: #FFA000
 	ColourMaintenance string `json:"colour_maintenance"`
-	ColourOccupied    string `json:"colour_occupied"`
-	ColourReserved    string `json:"colour_reserved"`
+
+	// ColourOccupied Examples: #FF0000
+	ColourOccupied string `json:"colour_occupied"`
+
+	// ColourReserved Examples: #0050FF
+	ColourReserved string `json:"colour_reserved"`
 
 	// QuietBrightness Default 20
 	QuietBrightness *int32 `json:"quiet_brightness,omitempty"`
