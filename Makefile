@@ -18,6 +18,11 @@ GENERATED := $(shell sed -n 's/.*out: *\([^,}]*\).*/\1/p' sqlc.yaml)
 # are committed next to their .proto.
 PROTOS    := $(shell find internal -name '*.proto')
 GENERATED += $(dir $(PROTOS))
+# The Go client of the API (pkg/client), generated from the OpenAPI document's golden file by
+# oapi-codegen, pinned in tools/oapi-codegen/go.mod.
+OAPI_CODEGEN := $(GO) tool -modfile=tools/oapi-codegen/go.mod oapi-codegen
+OPENAPI_DOC  := cmd/tenantry/testdata/openapi.golden.json
+GENERATED    += pkg/client
 # rawdb: the default allowlist plus internal/bench, the load harness, which holds one superuser connection
 # to the throwaway cluster it starts (to create its BYPASSRLS baseline role and VACUUM); it writes
 # tenant data only through postgres.DB.Tx; and internal/testkit/apitest, for those superuser assertions.
@@ -51,11 +56,12 @@ build: ## build bin/tenantry
 	$(GO) build -o bin/tenantry ./cmd/tenantry
 
 .PHONY: generate
-generate: ## regenerate sqlc code from the .sql files and protobuf code from the .proto files (tools pinned in tools/go.mod)
+generate: ## regenerate sqlc code (.sql), protobuf code (.proto) and the API client pkg/client (OpenAPI golden file); tools pinned under tools/
 	$(SQLC) generate
 	@scripts/deps.sh generate
 	$(GO) build -modfile=tools/go.mod -o bin/protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go
 	protoc --plugin=protoc-gen-go=bin/protoc-gen-go --go_out=. --go_opt=paths=source_relative $(PROTOS)
+	$(OAPI_CODEGEN) -config pkg/client/oapi-codegen.yaml $(OPENAPI_DOC)
 
 .PHONY: check-generated
 check-generated: generate ## fail if the committed generated code is out of date
@@ -69,6 +75,16 @@ lint: check-generated ## gofmt, go vet, golangci-lint (.golangci.yaml) and the t
 	$(GO) tool -modfile=tools/golangci/go.mod golangci-lint run $(PKGS)
 	$(GO) build -o $(LINT) ./cmd/tenantlint
 	$(GO) vet -vettool=$(CURDIR)/$(LINT) $(LINTFLAGS) $(PKGS)
+
+# The OpenAPI linters (npm packages pinned by tools/openapi/package-lock.json, installed by npm ci
+# when node_modules is missing) over the document the golden test keeps (TestOpenAPIGolden):
+# Spectral's spectral:oas and Redocly's recommended rules; any error or warning fails.
+OPENAPI_TOOLS := tools/openapi
+
+.PHONY: lint-openapi
+lint-openapi: ## lint the OpenAPI document with Spectral (spectral:oas) and Redocly (recommended): 0 errors and 0 warnings
+	@test -d $(OPENAPI_TOOLS)/node_modules || (cd $(OPENAPI_TOOLS) && npm ci --no-audit --no-fund)
+	$(OPENAPI_TOOLS)/lint.sh $(OPENAPI_DOC)
 
 .PHONY: verify
 verify: ## migrate the `make dev` database (starting it if needed) and check it against the isolation contract

@@ -81,10 +81,7 @@ type openAPIOp struct {
 	} `json:"x-tenantry-access"`
 	Responses map[string]struct {
 		Content map[string]struct {
-			Example *struct {
-				Status int    `json:"status"`
-				Kind   string `json:"kind"`
-			} `json:"example"`
+			Example json.RawMessage `json:"example"`
 		} `json:"content"`
 	} `json:"responses"`
 }
@@ -126,8 +123,15 @@ func (d openAPIDoc) gaps() []string {
 					continue
 				}
 				for ct, mt := range r.Content {
-					if status >= 400 && (mt.Example == nil || mt.Example.Status != status || mt.Example.Kind == "") {
+					var problem struct {
+						Status int    `json:"status"`
+						Kind   string `json:"kind"`
+					}
+					if status >= 400 && (json.Unmarshal(mt.Example, &problem) != nil || problem.Status != status || problem.Kind == "") {
 						gap("%d %s has no example problem of status %d", status, ct, status)
+					}
+					if status < 300 && strings.Contains(ct, "json") && len(mt.Example) == 0 {
+						gap("%d %s has no example (give the fields with a pattern an example tag)", status, ct)
 					}
 				}
 			}

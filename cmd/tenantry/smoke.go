@@ -10,10 +10,15 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
 	"github.com/tenantry/tenantry/internal/proof/probe"
+	"github.com/tenantry/tenantry/pkg/client"
 )
 
 func cmdSmoke(ctx context.Context, env *environment, args []string) error {
@@ -34,6 +39,11 @@ func cmdSmoke(ctx context.Context, env *environment, args []string) error {
 	}
 	s := &smoke{base: strings.TrimRight(*url, "/"), http: &http.Client{Timeout: 30 * time.Second}, out: env.stdout,
 		color: colorful(env.stdout, env.getenv), tag: randomTag()}
+	api, err := client.New(s.base, s.http)
+	if err != nil {
+		return errUsage{"smoke: --url: " + err.Error()}
+	}
+	s.api = api
 	if *mailDir == "" {
 		*mailDir = devMailDir(env.getenv)
 	}
@@ -71,6 +81,7 @@ func randomTag() string {
 type smoke struct {
 	base                    string
 	http                    *http.Client
+	api                     *client.ClientWithResponses // the client generated from the OpenAPI document
 	out                     io.Writer
 	color                   bool
 	tag                     string
@@ -83,8 +94,9 @@ type smoke struct {
 
 // smokeTenant is a tenant the run registered.
 type smokeTenant struct {
-	name, id, token string
-	site, space     string
+	name, token string
+	id          string
+	site, space uuid.UUID
 }
 
 func (s *smoke) line(status, what, detail string) {
@@ -130,18 +142,36 @@ func (r smokeResponse) String() string {
 	return fmt.Sprintf("%d %s", r.status, b)
 }
 
-func (r smokeResponse) field(path ...string) string {
-	var v any
-	_ = json.Unmarshal(r.body, &v)
-	for _, k := range path {
-		m, _ := v.(map[string]any)
-		v = m[k]
+// answer is the status and body of what a call of the generated client returned (a
+// *client.XxxResponse, whose raw Body and HTTPResponse every operation's answer has).
+func answer(res any, err error) smokeResponse {
+	if err != nil {
+		return smokeResponse{status: -1, body: []byte(err.Error())}
 	}
-	s, _ := v.(string)
-	return s
+	v := reflect.ValueOf(res)
+	if v.IsNil() {
+		return smokeResponse{status: -1, body: []byte("no response")}
+	}
+	hr, _ := v.Elem().FieldByName("HTTPResponse").Interface().(*http.Response)
+	if hr == nil {
+		return smokeResponse{status: -1, body: []byte("no response")}
+	}
+	return smokeResponse{status: hr.StatusCode, body: v.Elem().FieldByName("Body").Bytes()}
 }
 
-// do sends a request with a bearer token ("key:..." sends an API key instead).
+// as returns the request editors that send a credential: a bearer token, or an API key for
+// "key:..."; none for "".
+func as(cred string) []client.RequestEditorFn {
+	if key, ok := strings.CutPrefix(cred, "key:"); ok {
+		return []client.RequestEditorFn{client.APIKey(key)}
+	} else if cred != "" {
+		return []client.RequestEditorFn{client.Bearer(cred)}
+	}
+	return nil
+}
+
+// do sends a request outside the generated client (the OpenAPI document itself), with a bearer
+// token ("key:..." sends an API key instead).
 func (s *smoke) do(ctx context.Context, method, path, cred string, body any) smokeResponse {
 	var rd io.Reader
 	if body != nil {
@@ -170,10 +200,10 @@ func (s *smoke) do(ctx context.Context, method, path, cred string, body any) smo
 }
 
 func (s *smoke) run(ctx context.Context) {
-	for _, path := range []string{"/health/live", "/health/ready"} {
-		r := s.do(ctx, "GET", path, "", nil)
-		s.check(r.status == 200, "health "+path+" answers 200", r.String())
-	}
+	r := answer(s.api.HealthLiveWithResponse(ctx))
+	s.check(r.status == 200, "health /health/live answers 200", r.String())
+	r = answer(s.api.HealthReadyWithResponse(ctx))
+	s.check(r.status == 200, "health /health/ready answers 200", r.String())
 	s.ops = s.document(ctx)
 	a, b := s.register(ctx, "a"), s.register(ctx, "b")
 	if a == nil || b == nil {
@@ -204,23 +234,28 @@ func (s *smoke) document(ctx context.Context) map[string]bool {
 
 func (s *smoke) register(ctx context.Context, name string) *smokeTenant {
 	slug := "smoke-" + name + "-" + s.tag
-	r := s.do(ctx, "POST", "/api/v1/auth/register", "", map[string]any{
-		"user":   map[string]any{"email": slug + "@example.com", "name": "Smoke " + name, "password": "smoke test password " + s.tag},
-		"tenant": map[string]any{"name": "Smoke tenant " + name, "slug": slug},
+	email := slug + "@example.com"
+	password := "smoke test password " + s.tag
+	res, err := s.api.RegisterWithResponse(ctx, client.RegisterJSONRequestBody{
+		User:   client.UserStruct{Email: openapi_types.Email(email), Name: "Smoke " + name, Password: &password},
+		Tenant: client.TenantStruct{Name: "Smoke tenant " + name, Slug: slug},
 	})
+	r := answer(res, err)
 	t := &smokeTenant{name: strings.ToUpper(name)}
 	if s.invitationToken == nil {
 		s.check(false, "register tenant "+t.name, "no mail directory: the verification link cannot be read (--mail-dir)")
 		return nil
 	}
 	if r.status == http.StatusAccepted {
-		token, err := s.invitationToken(ctx, slug+"@example.com")
+		token, err := s.invitationToken(ctx, email)
 		if err != nil {
 			s.check(false, "register tenant "+t.name, err.Error())
 			return nil
 		}
-		r = s.do(ctx, "POST", "/api/v1/auth/verify-email", "", map[string]any{"token": token})
-		t.id, t.token = r.field("tenant_id"), r.field("access_token")
+		res, err := s.api.VerifyEmailWithResponse(ctx, client.VerifyEmailJSONRequestBody{Token: &token})
+		if r = answer(res, err); res != nil && res.JSON200 != nil && res.JSON200.TenantId != nil {
+			t.id, t.token = *res.JSON200.TenantId, res.JSON200.AccessToken
+		}
 	}
 	if !s.check(r.status == 200 && t.id != "" && t.token != "", "register tenant "+t.name, r.String()) {
 		return nil
@@ -234,20 +269,16 @@ func (s *smoke) members(ctx context.Context, a, b *smokeTenant) {
 		s.line("SKIP", "B cannot see A's members", "the server has no member operations")
 		return
 	}
-	list := s.do(ctx, "GET", "/api/v1/members", a.token, nil)
-	var page struct {
-		Items []struct {
-			ID string `json:"id"`
-		} `json:"items"`
-	}
-	if err := json.Unmarshal(list.body, &page); err != nil || len(page.Items) == 0 {
-		s.check(false, "A lists its members", list.String())
+	list, err := s.api.ListMembersWithResponse(ctx, nil, as(a.token)...)
+	if err != nil || list.JSON200 == nil || len(list.JSON200.Items) == 0 {
+		s.check(false, "A lists its members", answer(list, err).String())
 		return
 	}
-	r := s.do(ctx, "GET", "/api/v1/members/"+page.Items[0].ID, b.token, nil)
+	member := list.JSON200.Items[0].Id
+	r := answer(s.api.GetMemberWithResponse(ctx, member, as(b.token)...))
 	s.check(r.status == 404, "B gets 404 for A's member", r.String())
-	r = s.do(ctx, "GET", "/api/v1/members", b.token, nil)
-	s.check(r.status == 200 && !bytes.Contains(r.body, []byte(page.Items[0].ID)), "B's member list does not show A's member", r.String())
+	r = answer(s.api.ListMembersWithResponse(ctx, nil, as(b.token)...))
+	s.check(r.status == 200 && !bytes.Contains(r.body, []byte(member.String())), "B's member list does not show A's member", r.String())
 }
 
 // parking: each tenant makes a site and a space with the same code; B cannot see A's.
@@ -258,27 +289,33 @@ func (s *smoke) parking(ctx context.Context, a, b *smokeTenant) {
 		return
 	}
 	code := "SMOKE-" + strings.ToUpper(s.tag[:4])
+	zone, spaceName := "Europe/Lisbon", "Smoke space"
 	for _, t := range []*smokeTenant{a, b} {
-		r := s.do(ctx, "POST", "/api/v1/sites", t.token, map[string]any{"name": "Smoke site " + s.tag, "timezone": "Europe/Lisbon"})
-		t.site = r.field("id")
-		if !s.check(r.status == 201 && t.site != "", t.name+" creates a site", r.String()) {
+		site, err := s.api.CreateSiteWithResponse(ctx, client.CreateSiteJSONRequestBody{Name: "Smoke site " + s.tag, Timezone: &zone}, as(t.token)...)
+		if !s.check(err == nil && site.JSON201 != nil, t.name+" creates a site", answer(site, err).String()) {
 			return
 		}
-		r = s.do(ctx, "POST", "/api/v1/spaces", t.token, map[string]any{"site_id": t.site, "code": code, "name": "Smoke space"})
-		t.space = r.field("id")
-		if !s.check(r.status == 201 && t.space != "", t.name+" creates space "+code, r.String()) {
+		t.site = site.JSON201.Id
+		space, err := s.api.CreateSpaceWithResponse(ctx, client.CreateSpaceJSONRequestBody{SiteId: t.site, Code: code, Name: &spaceName}, as(t.token)...)
+		if !s.check(err == nil && space.JSON201 != nil, t.name+" creates space "+code, answer(space, err).String()) {
 			return
 		}
+		t.space = space.JSON201.Id
 	}
 	s.line("PASS", "both tenants can use the same space code "+code, "")
-	r := s.do(ctx, "GET", "/api/v1/spaces/"+a.space, b.token, nil)
+	r := answer(s.api.GetSpaceWithResponse(ctx, a.space, as(b.token)...))
 	s.check(r.status == 404, "B gets 404 for A's space", r.String())
-	r = s.do(ctx, "GET", "/api/v1/sites/"+a.site, b.token, nil)
+	r = answer(s.api.GetSiteWithResponse(ctx, a.site, as(b.token)...))
 	s.check(r.status == 404, "B gets 404 for A's site", r.String())
-	r = s.do(ctx, "GET", "/api/v1/spaces", b.token, nil)
-	s.check(r.status == 200 && bytes.Contains(r.body, []byte(b.space)) && !bytes.Contains(r.body, []byte(a.space)),
-		"B's space list shows B's space and not A's", r.String())
-	r = s.do(ctx, "POST", "/api/v1/spaces", b.token, map[string]any{"site_id": a.site, "code": code + "-X"})
+	spaces, err := s.api.ListSpacesWithResponse(ctx, nil, as(b.token)...)
+	listed := map[uuid.UUID]bool{}
+	if err == nil && spaces.JSON200 != nil {
+		for _, sp := range spaces.JSON200.Items {
+			listed[sp.Id] = true
+		}
+	}
+	s.check(listed[b.space] && !listed[a.space], "B's space list shows B's space and not A's", answer(spaces, err).String())
+	r = answer(s.api.CreateSpaceWithResponse(ctx, client.CreateSpaceJSONRequestBody{SiteId: a.site, Code: code + "-X"}, as(b.token)...))
 	s.check(r.status == 404 || r.status == 422, "B cannot create a space on A's site", r.String())
 }
 
@@ -288,25 +325,34 @@ func (s *smoke) apiKeys(ctx context.Context, a, b *smokeTenant) {
 		s.line("SKIP", "API keys work within their scopes", "the server has no API-key operations")
 		return
 	}
-	read, write, probePath := "tenant:read", "POST /api/v1/api-keys", "/api/v1/tenant"
-	if b.space != "" {
-		read, probePath = "spaces:read", "/api/v1/spaces"
+	read, write, probePath := client.TenantRead, "POST /api/v1/api-keys", "/api/v1/tenant"
+	hasSpaces := b.space != uuid.Nil
+	if hasSpaces {
+		read, probePath = client.SpacesRead, "/api/v1/spaces"
 	}
-	r := s.do(ctx, "POST", "/api/v1/api-keys", b.token, map[string]any{"name": "smoke " + s.tag, "scopes": []string{read}})
-	key := r.field("key")
-	if !s.check(r.status == 201 && key != "", "B creates an API key with scope "+read, r.String()) {
+	probe := func(cred string) smokeResponse {
+		if hasSpaces {
+			return answer(s.api.ListSpacesWithResponse(ctx, nil, as(cred)...))
+		}
+		return answer(s.api.GetTenantWithResponse(ctx, as(cred)...))
+	}
+	scopes := []client.CreateInputBodyScopes{read}
+	created, err := s.api.CreateApiKeyWithResponse(ctx, client.CreateApiKeyJSONRequestBody{Name: "smoke " + s.tag, Scopes: &scopes}, as(b.token)...)
+	if !s.check(err == nil && created.JSON201 != nil && created.JSON201.Key != "", "B creates an API key with scope "+string(read),
+		answer(created, err).String()) {
 		return
 	}
-	r = s.do(ctx, "GET", probePath, "key:"+key, nil)
+	key := "key:" + created.JSON201.Key
+	r := probe(key)
 	s.check(r.status == 200, "the key reads "+probePath, r.String())
-	r = s.do(ctx, "POST", "/api/v1/api-keys", "key:"+key, map[string]any{"name": "escalate " + s.tag, "scopes": []string{read}})
+	r = answer(s.api.CreateApiKeyWithResponse(ctx, client.CreateApiKeyJSONRequestBody{Name: "escalate " + s.tag, Scopes: &scopes}, as(key)...))
 	s.check(r.status == 403, "the key is refused "+write+" (403)", r.String())
-	if b.site != "" {
-		r = s.do(ctx, "POST", "/api/v1/sites", "key:"+key, map[string]any{"name": "not allowed " + s.tag})
+	if hasSpaces {
+		r = answer(s.api.CreateSiteWithResponse(ctx, client.CreateSiteJSONRequestBody{Name: "not allowed " + s.tag}, as(key)...))
 		s.check(r.status == 403, "the key is refused POST /api/v1/sites without sites:write (403)", r.String())
-		r = s.do(ctx, "GET", "/api/v1/spaces/"+a.space, "key:"+key, nil)
+		r = answer(s.api.GetSpaceWithResponse(ctx, a.space, as(key)...))
 		s.check(r.status == 404, "B's key gets 404 for A's space", r.String())
 	}
-	r = s.do(ctx, "GET", probePath, "key:tnr_key_not-a-real-key", nil)
+	r = probe("key:tnr_key_not-a-real-key")
 	s.check(r.status == 401, "a malformed key gets 401", r.String())
 }

@@ -72,6 +72,7 @@ func finishDocument(doc *huma.OpenAPI, scopes tenancy.ScopeCatalogue) {
 			continue // CheckDeclared refuses the document
 		}
 		op.Description = strings.TrimSpace(strings.TrimSpace(op.Description) + "\n\n" + a.describe())
+		exampleSuccess(doc.Components.Schemas, op)
 		for code, r := range op.Responses {
 			status, err := strconv.Atoi(code)
 			if err != nil || status < 400 {
@@ -170,4 +171,133 @@ func exampleProblem(status int) *Problem {
 		p.Errors = []FieldProblem{{Location: "body.name", Message: "expected length <= 200"}}
 	}
 	return p
+}
+
+// exampleDepth bounds how deep exampleOf descends (recursive schemas: a graph's nodes).
+const exampleDepth = 8
+
+// exampleOf builds an example value of schema s: the field's own example (an `example` tag) or
+// default where it has one, else a value of its type and format within its bounds. It reports
+// false where it cannot make one (a pattern without an example).
+func exampleOf(reg huma.Registry, s *huma.Schema, depth int) (any, bool) {
+	if s == nil || depth > exampleDepth {
+		return nil, false
+	}
+	if s.Ref != "" {
+		return exampleOf(reg, reg.SchemaFromRef(s.Ref), depth+1)
+	}
+	switch {
+	case len(s.Examples) > 0:
+		return s.Examples[0], true
+	case s.Default != nil:
+		return s.Default, true
+	case len(s.Enum) > 0:
+		return s.Enum[0], true
+	case len(s.OneOf) > 0:
+		return exampleOf(reg, s.OneOf[0], depth+1)
+	case len(s.AnyOf) > 0:
+		return exampleOf(reg, s.AnyOf[0], depth+1)
+	}
+	switch s.Type {
+	case huma.TypeObject:
+		return exampleObject(reg, s, depth)
+	case huma.TypeArray:
+		item, ok := exampleOf(reg, s.Items, depth+1)
+		if !ok {
+			return nil, false
+		}
+		return []any{item}, true
+	case huma.TypeString:
+		return exampleString(s)
+	case huma.TypeInteger, huma.TypeNumber:
+		n := 1.0
+		if s.Minimum != nil && n < *s.Minimum {
+			n = *s.Minimum
+		}
+		if s.ExclusiveMinimum != nil && n <= *s.ExclusiveMinimum {
+			n = *s.ExclusiveMinimum + 1
+		}
+		if s.Maximum != nil && n > *s.Maximum {
+			n = *s.Maximum
+		}
+		return n, true
+	case huma.TypeBoolean:
+		return true, true
+	case "": // any JSON value (json.RawMessage)
+		return map[string]any{}, true
+	}
+	return nil, false
+}
+
+func exampleObject(reg huma.Registry, s *huma.Schema, depth int) (any, bool) {
+	obj := map[string]any{}
+	for name, p := range s.Properties {
+		if (name == "default" || name == "example") && !slices.Contains(s.Required, name) {
+			// Spectral takes an object with type and default (a flow node's) for a schema
+			// wherever it is, examples included; the optional field is left out of the example.
+			continue
+		}
+		v, ok := exampleOf(reg, p, depth+1)
+		if !ok {
+			if slices.Contains(s.Required, name) {
+				return nil, false
+			}
+			continue
+		}
+		obj[name] = v
+	}
+	return obj, true
+}
+
+// exampleFormats are the example values of string formats.
+var exampleFormats = map[string]string{
+	"uuid":      "0193a4f2-6c1e-7b3d-9a52-5e8c1f2d3b4a",
+	"date-time": "2026-03-14T09:30:00Z",
+	"date":      "2026-03-14",
+	"email":     "ana@example.com",
+	"uri":       "https://example.com/",
+	"ipv4":      "192.0.2.10",
+	"ip":        "192.0.2.10",
+	"duration":  "PT15M",
+}
+
+func exampleString(s *huma.Schema) (any, bool) {
+	if v, ok := exampleFormats[s.Format]; ok {
+		return v, true
+	}
+	if s.Pattern != "" {
+		return nil, false
+	}
+	v := "text"
+	if s.MinLength != nil && len(v) < *s.MinLength {
+		v = strings.Repeat("x", *s.MinLength)
+	}
+	if s.MaxLength != nil && len(v) > *s.MaxLength {
+		v = v[:*s.MaxLength]
+	}
+	return v, true
+}
+
+// exampleSuccess sets the example of each JSON success response of op that has none, when one
+// can be made that the schema accepts.
+func exampleSuccess(reg huma.Registry, op *huma.Operation) {
+	for code, r := range op.Responses {
+		if !strings.HasPrefix(code, "2") {
+			continue
+		}
+		for ct, mt := range r.Content {
+			if !strings.Contains(ct, "json") || mt.Schema == nil || mt.Example != nil || len(mt.Examples) > 0 {
+				continue
+			}
+			v, ok := exampleOf(reg, mt.Schema, 0)
+			if !ok {
+				continue
+			}
+			res := &huma.ValidateResult{}
+			huma.Validate(reg, mt.Schema, huma.NewPathBuffer(nil, 0), huma.ModeReadFromServer, v, res)
+			if len(res.Errors) == 0 {
+				mt.Example = v
+			}
+		}
+	}
 }

@@ -3,6 +3,7 @@ package identity_test
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -291,6 +292,24 @@ func TestSSOSignIn(t *testing.T) {
 			len(q.Get("code_challenge")) != 43 || len(q.Get("nonce")) < 32 || !strings.HasPrefix(q.Get("state"), "tnr_oidc_") ||
 			!strings.Contains(q.Get("scope"), "openid") || q.Get("client_secret") != "" {
 			t.Errorf("authorization URL %s", u)
+		}
+	})
+
+	t.Run("a client asking for JSON gets the URL in a 200", func(t *testing.T) {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, s.URL+"/api/v1/auth/oidc/start?tenant=t-ssoa", nil)
+		req.Header.Set("Accept", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var body struct {
+			AuthorizationURL string `json:"authorization_url"`
+		}
+		err = json.NewDecoder(res.Body).Decode(&body)
+		if res.StatusCode != http.StatusOK || err != nil || !strings.HasPrefix(body.AuthorizationURL, idp.issuer()+"/") ||
+			res.Header.Get("Location") != "" || res.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("JSON start: %d %v %q, Location %q", res.StatusCode, err, body.AuthorizationURL, res.Header.Get("Location"))
 		}
 	})
 

@@ -2,8 +2,11 @@ package identity
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -30,9 +33,7 @@ func (s *Service) ssoRoutes(api huma.API, log *slog.Logger) {
 		s.handlePutSSO, "Set the tenant's OpenID Connect provider")
 	httpapi.Delete(sso, "/api/v1/sso/oidc", "delete-sso-oidc", httpapi.Owner(""),
 		s.handleDeleteSSO, "Remove the tenant's OpenID Connect provider", 204, nf)
-	httpapi.Add(identity, huma.Operation{OperationID: "start-sso-oidc", Method: http.MethodGet, Path: "/api/v1/auth/oidc/start",
-		Summary:       "Start signing in to a tenant with its OpenID Connect provider: a redirect to the provider",
-		DefaultStatus: http.StatusFound, Errors: []int{nf}}, public, s.handleStartSSO)
+	httpapi.Add(identity, startSSOOperation(api, nf), public, s.handleStartSSO)
 	httpapi.Get(identity, "/api/v1/auth/oidc/callback", "sso-oidc-callback", public,
 		s.handleSSOCallback, "Finish an OpenID Connect sign-in: the provider sends the browser here with a code",
 		http.StatusUnauthorized, http.StatusForbidden, http.StatusConflict)
@@ -102,20 +103,69 @@ func (s *Service) handleDeleteSSO(ctx context.Context, _ *struct{}) (*httpapi.No
 // SSOStartInput names the tenant to sign in to.
 type SSOStartInput struct {
 	Tenant string `query:"tenant" required:"true" minLength:"1" maxLength:"63" pattern:"^[a-z0-9-]+$" example:"harbour-parking" doc:"The tenant's slug"`
+	Accept string `header:"Accept" maxLength:"1024" doc:"application/json for the 200 answer with the URL; otherwise a 302 to it"`
 }
 
-// SSORedirect sends the browser to the provider.
-type SSORedirect struct {
-	Location     string `header:"Location" doc:"The provider's authorization endpoint, with state, nonce and the PKCE challenge"`
-	CacheControl string `header:"Cache-Control"`
+// SSOStart is the JSON answer of start-sso-oidc, for an application that navigates by itself.
+type SSOStart struct {
+	AuthorizationURL string `json:"authorization_url" format:"uri" doc:"The provider's authorization endpoint, with state, nonce and the PKCE challenge: send the browser there"`
 }
 
-func (s *Service) handleStartSSO(ctx context.Context, in *SSOStartInput) (*SSORedirect, error) {
+// SSOStartOutput is either answer of start-sso-oidc: it writes its own status and headers, since
+// the two answers differ in both (see startSSOOperation).
+type SSOStartOutput struct {
+	Body func(huma.Context)
+}
+
+// startSSOOperation declares start-sso-oidc's two answers: a browser (any Accept without
+// application/json) gets the 302 to the provider; a client that asks for JSON gets 200 with the
+// same URL, and sends its browser there itself.
+func startSSOOperation(api huma.API, errs ...int) huma.Operation {
+	str := &huma.Schema{Type: huma.TypeString}
+	body := api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[SSOStart](), true, "")
+	noStore := &huma.Param{Description: "no-store", Schema: str}
+	return huma.Operation{OperationID: "start-sso-oidc", Method: http.MethodGet, Path: "/api/v1/auth/oidc/start",
+		Summary: "Start signing in to a tenant with its OpenID Connect provider: a redirect to the provider",
+		Description: "A browser is redirected (302) to the provider's authorization endpoint. A client that sends " +
+			"`Accept: application/json` gets 200 with that URL instead, and sends its browser there itself.",
+		DefaultStatus: http.StatusOK, Errors: errs,
+		Responses: map[string]*huma.Response{
+			"200": {Description: "The provider's authorization URL (Accept: application/json)",
+				Headers: map[string]*huma.Param{"Cache-Control": noStore},
+				Content: map[string]*huma.MediaType{"application/json": {Schema: body}}},
+			"302": {Description: "A redirect to the provider's authorization endpoint (browsers)",
+				Headers: map[string]*huma.Param{"Cache-Control": noStore, "Location": {Schema: str,
+					Description: "The provider's authorization endpoint, with state, nonce and the PKCE challenge"}}},
+		}}
+}
+
+func (s *Service) handleStartSSO(ctx context.Context, in *SSOStartInput) (*SSOStartOutput, error) {
 	to, err := s.StartSSO(ctx, in.Tenant)
 	if err != nil {
 		return nil, err
 	}
-	return &SSORedirect{Location: to, CacheControl: "no-store"}, nil
+	return &SSOStartOutput{Body: func(hc huma.Context) {
+		hc.SetHeader("Cache-Control", "no-store")
+		if !acceptsJSON(in.Accept) {
+			hc.SetHeader("Location", to)
+			hc.SetStatus(http.StatusFound)
+			return
+		}
+		hc.SetHeader("Content-Type", "application/json")
+		hc.SetStatus(http.StatusOK)
+		_ = json.NewEncoder(hc.BodyWriter()).Encode(SSOStart{AuthorizationURL: to})
+	}}, nil
+}
+
+// acceptsJSON reports whether an Accept header names application/json (a browser's does not).
+func acceptsJSON(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		mt, _, _ := strings.Cut(part, ";")
+		if strings.EqualFold(strings.TrimSpace(mt), "application/json") {
+			return true
+		}
+	}
+	return false
 }
 
 // SSOCallbackInput is what the provider sends back (RFC 6749 §4.1.2).

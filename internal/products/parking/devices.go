@@ -26,7 +26,7 @@ const (
 // Device is a registered sensor, display or gateway.
 type Device struct {
 	ID            string     `json:"id" format:"uuid"`
-	DevEUI        string     `json:"dev_eui" pattern:"^[0-9A-F]{16}$" doc:"16 upper-case hex digits (for gateways: the gateway id)"`
+	DevEUI        string     `json:"dev_eui" pattern:"^[0-9A-F]{16}$" example:"A84041000181C2D7" doc:"16 upper-case hex digits (for gateways: the gateway id)"`
 	Kind          string     `json:"kind" enum:"sensor,display,gateway"`
 	Name          string     `json:"name"`
 	Model         string     `json:"model"`

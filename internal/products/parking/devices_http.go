@@ -11,7 +11,7 @@ import (
 // CreateDeviceInput registers a device.
 type CreateDeviceInput struct {
 	Body struct {
-		DevEUI        string `json:"dev_eui" pattern:"^[0-9A-Fa-f]{16}$" doc:"16 hex digits (for gateways: the gateway id); stored upper-case"`
+		DevEUI        string `json:"dev_eui" pattern:"^[0-9A-Fa-f]{16}$" example:"A84041000181C2D7" doc:"16 hex digits (for gateways: the gateway id); stored upper-case"`
 		Kind          string `json:"kind" enum:"sensor,display,gateway"`
 		Name          string `json:"name,omitempty" maxLength:"200"`
 		Model         string `json:"model,omitempty" maxLength:"100"`

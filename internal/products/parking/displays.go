@@ -20,10 +20,10 @@ import (
 
 // DisplayPolicy is how a tenant's bay displays show the derived states (docs/parking.md, "Displays").
 type DisplayPolicy struct {
-	ColourFree          string     `json:"colour_free" pattern:"^#[0-9A-F]{6}$" doc:"#RRGGBB; default #00C800"`
-	ColourOccupied      string     `json:"colour_occupied" pattern:"^#[0-9A-F]{6}$" doc:"Default #FF0000"`
-	ColourReserved      string     `json:"colour_reserved" pattern:"^#[0-9A-F]{6}$" doc:"Default #0050FF"`
-	ColourMaintenance   string     `json:"colour_maintenance" pattern:"^#[0-9A-F]{6}$" doc:"Default #FFA000"`
+	ColourFree          string     `json:"colour_free" pattern:"^#[0-9A-F]{6}$" example:"#00C800" doc:"#RRGGBB; default #00C800"`
+	ColourOccupied      string     `json:"colour_occupied" pattern:"^#[0-9A-F]{6}$" example:"#FF0000" doc:"Default #FF0000"`
+	ColourReserved      string     `json:"colour_reserved" pattern:"^#[0-9A-F]{6}$" example:"#0050FF" doc:"Default #0050FF"`
+	ColourMaintenance   string     `json:"colour_maintenance" pattern:"^#[0-9A-F]{6}$" example:"#FFA000" doc:"Default #FFA000"`
 	ReservedSoonMinutes int32      `json:"reserved_soon_minutes" minimum:"0" maximum:"1440" doc:"A free space whose next reservation starts within this many minutes blinks; 0 turns it off; default 15"`
 	QuietStart          string     `json:"quiet_start" doc:"HH:MM in the site's timezone, or empty for no quiet hours"`
 	QuietEnd            string     `json:"quiet_end" doc:"HH:MM in the site's timezone (may be before quiet_start: over midnight)"`
@@ -237,7 +237,7 @@ func (s *Service) UpdateChirpStack(ctx context.Context, in ChirpStackUpdate) (Ch
 // its downlinks.
 type Display struct {
 	ID           string    `json:"id" format:"uuid"`
-	DevEUI       string    `json:"dev_eui" pattern:"^[0-9A-F]{16}$"`
+	DevEUI       string    `json:"dev_eui" pattern:"^[0-9A-F]{16}$" example:"70B3D57ED0061A2C"`
 	Name         string    `json:"name"`
 	Format       string    `json:"format" enum:"tnr-rgb,tnr-compact"`
 	Status       string    `json:"status" enum:"active,inactive,decommissioned"`

@@ -21,10 +21,10 @@ func (s *Service) handleGetDisplayPolicy(ctx context.Context, _ *struct{}) (*Dis
 // UpdateDisplayPolicyInput replaces the display policy.
 type UpdateDisplayPolicyInput struct {
 	Body struct {
-		ColourFree          string `json:"colour_free" pattern:"^#[0-9A-Fa-f]{6}$"`
-		ColourOccupied      string `json:"colour_occupied" pattern:"^#[0-9A-Fa-f]{6}$"`
-		ColourReserved      string `json:"colour_reserved" pattern:"^#[0-9A-Fa-f]{6}$"`
-		ColourMaintenance   string `json:"colour_maintenance" pattern:"^#[0-9A-Fa-f]{6}$"`
+		ColourFree          string `json:"colour_free" pattern:"^#[0-9A-Fa-f]{6}$" example:"#00C800"`
+		ColourOccupied      string `json:"colour_occupied" pattern:"^#[0-9A-Fa-f]{6}$" example:"#FF0000"`
+		ColourReserved      string `json:"colour_reserved" pattern:"^#[0-9A-Fa-f]{6}$" example:"#0050FF"`
+		ColourMaintenance   string `json:"colour_maintenance" pattern:"^#[0-9A-Fa-f]{6}$" example:"#FFA000"`
 		ReservedSoonMinutes int32  `json:"reserved_soon_minutes" minimum:"0" maximum:"1440"`
 		QuietStart          string `json:"quiet_start,omitempty" maxLength:"5" doc:"HH:MM in the site's timezone; with quiet_end, or neither"`
 		QuietEnd            string `json:"quiet_end,omitempty" maxLength:"5" doc:"HH:MM in the site's timezone"`
@@ -67,7 +67,7 @@ func (s *Service) handleUpdateChirpStack(ctx context.Context, in *UpdateChirpSta
 // CreateDisplayInput registers a display.
 type CreateDisplayInput struct {
 	Body struct {
-		DevEUI  string `json:"dev_eui" pattern:"^[0-9A-Fa-f]{16}$" doc:"16 hex digits; stored upper-case"`
+		DevEUI  string `json:"dev_eui" pattern:"^[0-9A-Fa-f]{16}$" example:"70B3D57ED0061A2C" doc:"16 hex digits; stored upper-case"`
 		Name    string `json:"name,omitempty" maxLength:"200"`
 		Format  string `json:"format,omitempty" enum:"tnr-rgb,tnr-compact" doc:"The display's byte format; default tnr-rgb"`
 		SpaceID string `json:"space_id,omitempty" format:"uuid" doc:"Assign at once: the display gets the space's state"`
