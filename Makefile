@@ -29,6 +29,14 @@ GENERATED    += pkg/client
 RAWDB_ALLOW := $(MOD)/internal/postgres,$(MOD)/internal/pgcluster,$(MOD)/internal/testkit/pgtest,$(MOD)/internal/proof/verify,$(MOD)/cmd/tenantlint,$(MOD)/internal/bench,$(MOD)/internal/testkit/apitest
 LINTFLAGS := -tenantsql.dynamic=$(MOD)/internal/postgres,$(MOD)/internal/testkit/pgtest,$(MOD)/internal/proof/verify,$(MOD)/internal/testkit/apitest -rawdb.allow=$(RAWDB_ALLOW)
 
+# How the project's packages are compiled by every target that compiles them (test, vet, build,
+# dev, verify, release): the release configuration, static (no cgo) with trimmed paths. One
+# configuration means one compiled copy of each package in the Go build cache: `make release`
+# after `make test` only compiles the main package and links. Only the tenantlint vet tool is built
+# with cgo (libpg_query parses far faster than its WebAssembly build, which CGO_ENABLED=0 selects).
+BUILDENV := CGO_ENABLED=0 GOFLAGS='$(strip $(shell $(GO) env GOFLAGS) -trimpath)'
+BUILDGO  := $(BUILDENV) $(GO)
+
 .DEFAULT_GOAL := help
 
 .PHONY: help
@@ -37,7 +45,7 @@ help: ## list the targets
 
 .PHONY: dev
 dev: ## start the API on 127.0.0.1:8080 with a private PostgreSQL under ./.tenantry (Ctrl-C stops both)
-	$(GO) run ./cmd/tenantry dev
+	$(BUILDGO) run ./cmd/tenantry dev
 
 .PHONY: deps
 deps: ## install the system packages the tests need (PostgreSQL server, redis-server, curl, jq) when missing
@@ -45,15 +53,32 @@ deps: ## install the system packages the tests need (PostgreSQL server, redis-se
 
 .PHONY: demo
 demo: ## like dev, plus a demo parking tenant (sensors driven by a ChirpStack simulator) and a flows tenant with a shared session (prints credentials and the link)
-	$(GO) run ./cmd/tenantry demo
+	$(BUILDGO) run ./cmd/tenantry demo
 
 .PHONY: test
 test: deps ## run every test against real, throwaway PostgreSQL clusters (and a private Redis)
-	$(GO) test -count=1 -timeout 20m $(PKGS)
+	$(BUILDGO) test -count=1 -timeout 20m $(PKGS)
 
 .PHONY: build
 build: ## build bin/tenantry
-	$(GO) build -o bin/tenantry ./cmd/tenantry
+	$(BUILDGO) build -o bin/tenantry ./cmd/tenantry
+
+# The release: one static build, stamped with the version (scripts/version.sh: from the latest
+# vX.Y.Z tag, else 0.0.0+git.DATE.HASH) and the commit, packaged twice by scripts/package.sh.
+ifndef VERSION
+VERSION := $(shell scripts/version.sh)
+endif
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+RELEASE_LDFLAGS := -s -w -X main.version=$(VERSION) -X main.revision=$(REVISION)
+
+.PHONY: release
+release: ## dist/: the static linux/amd64 binary as a .tar.gz (with LICENSE, README, systemd unit, example env file) and a .deb
+	GOOS=linux GOARCH=amd64 $(BUILDGO) build -ldflags '$(RELEASE_LDFLAGS)' -o dist/tenantry ./cmd/tenantry
+	scripts/package.sh '$(VERSION)' dist/tenantry dist
+
+.PHONY: release-check
+release-check: release ## as root: install the .deb here, run it as its systemd unit would against a private PostgreSQL, call the API, purge it
+	scripts/release-check.sh 'dist/tenantry_$(VERSION)_amd64.deb' '$(VERSION)' '$(REVISION)'
 
 .PHONY: generate
 generate: ## regenerate sqlc code (.sql), protobuf code (.proto) and the API client pkg/client (OpenAPI golden file); tools pinned under tools/
@@ -71,10 +96,10 @@ check-generated: generate ## fail if the committed generated code is out of date
 .PHONY: lint
 lint: check-generated ## gofmt, go vet, golangci-lint (.golangci.yaml) and the tenant-isolation analyzers (blocking)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet $(PKGS)
+	$(BUILDGO) vet $(PKGS)
 	$(GO) tool -modfile=tools/golangci/go.mod golangci-lint run $(PKGS)
 	$(GO) build -o $(LINT) ./cmd/tenantlint
-	$(GO) vet -vettool=$(CURDIR)/$(LINT) $(LINTFLAGS) $(PKGS)
+	$(BUILDGO) vet -vettool=$(CURDIR)/$(LINT) $(LINTFLAGS) $(PKGS)
 
 # The OpenAPI linters (npm packages pinned by tools/openapi/package-lock.json, installed by npm ci
 # when node_modules is missing) over the document the golden test keeps (TestOpenAPIGolden):
@@ -88,8 +113,8 @@ lint-openapi: ## lint the OpenAPI document with Spectral (spectral:oas) and Redo
 
 .PHONY: verify
 verify: ## migrate the `make dev` database (starting it if needed) and check it against the isolation contract
-	$(GO) run ./cmd/tenantry migrate up
-	$(GO) run ./cmd/tenantry verify
+	$(BUILDGO) run ./cmd/tenantry migrate up
+	$(BUILDGO) run ./cmd/tenantry verify
 
 # The isolation proofs that need no running server (all are also part of `make test`): the
 # every-tenant-table tests, the mutation check and the pool leak check (internal/app, over every
@@ -101,15 +126,15 @@ URL ?= http://127.0.0.1:8080
 
 .PHONY: isolation
 isolation: ## the isolation proofs: DB tests as the app role, mutation check, pool leak check, the probe against a test server
-	$(GO) test -count=1 -run '$(ISOLATION_TESTS)' $(ISOLATION_PKGS)
+	$(BUILDGO) test -count=1 -run '$(ISOLATION_TESTS)' $(ISOLATION_PKGS)
 
 .PHONY: probe
 probe: ## cross-tenant probe of a running server (URL=http://127.0.0.1:8080, what `make dev` starts)
-	$(GO) run ./cmd/tenantry probe --url $(URL)
+	$(BUILDGO) run ./cmd/tenantry probe --url $(URL)
 
 .PHONY: smoke
 smoke: ## smoke test of a running server (URL=http://127.0.0.1:8080)
-	$(GO) run ./cmd/tenantry smoke --url $(URL)
+	$(BUILDGO) run ./cmd/tenantry smoke --url $(URL)
 
 # The load harness (internal/bench, docs/performance.md): a private PostgreSQL, the data set, the server
 # binary, the scenarios and the pgbench baselines. BENCHFLAGS passes flags to it, e.g. the
@@ -138,5 +163,5 @@ bench-deps:
 	@scripts/deps.sh bench
 
 .PHONY: clean
-clean: ## remove build output (the dev database in ./.tenantry stays; delete it by hand)
-	rm -rf bin bench.out bench/results
+clean: ## remove build output, dist/ included (the dev database in ./.tenantry stays; delete it by hand)
+	rm -rf bin dist bench.out bench/results
