@@ -16,6 +16,7 @@ import (
 
 	"github.com/tenantry/tenantry/internal/app"
 	"github.com/tenantry/tenantry/internal/auth"
+	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/platform/mail"
 	"github.com/tenantry/tenantry/internal/platform/ratelimit"
 	"github.com/tenantry/tenantry/internal/platform/secretbox"
@@ -46,6 +47,7 @@ type config struct {
 	SMTPFrom        string        // TENANTRY_SMTP_FROM
 	SMTPUsername    string        // TENANTRY_SMTP_USERNAME
 	SMTPPassword    string        // TENANTRY_SMTP_PASSWORD
+	CORSOrigins     []string      // TENANTRY_CORS_ORIGINS
 
 	RedisURL   string                     // REDIS_URL: the shared rate-limit store; unset: per instance
 	RateLimits map[string]ratelimit.Limit // TENANTRY_RATE_LIMITS: limits by policy
@@ -78,6 +80,7 @@ var vars = []configVar{
 	{"TENANTRY_SMTP_FROM", "tenantry@localhost", "sender address of e-mail"},
 	{"TENANTRY_SMTP_USERNAME", "", "SMTP PLAIN authentication user (optional)"},
 	{"TENANTRY_SMTP_PASSWORD", "", "SMTP PLAIN authentication password (optional)"},
+	{"TENANTRY_CORS_ORIGINS", "", "origins (scheme://host[:port], comma-separated) whose browser pages may call the API; unset: no CORS headers"},
 	{"REDIS_URL", "", "Redis for rate limits shared by all instances (redis://, rediss:// or unix:///path); unset: each instance limits on its own"},
 	{"TENANTRY_STREAM_MAX_PER_TENANT", "20", "open live occupancy streams (`/api/v1/sites/{id}/stream`) per tenant on one instance; more answer 429"},
 	{"TENANTRY_STREAM_HEARTBEAT", "15s", "interval of the live stream's heartbeat comment lines"},
@@ -146,6 +149,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 		errList = append(errList, errors.New("TENANTRY_LOG_LEVEL: want debug, info, warn or error"))
 	}
 	c.RedisURL = get("REDIS_URL")
+	for _, o := range strings.Split(get("TENANTRY_CORS_ORIGINS"), ",") {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+			c.CORSOrigins = append(c.CORSOrigins, o)
+		}
+	}
+	if err := httpapi.CheckOrigins(c.CORSOrigins); err != nil {
+		errList = append(errList, fmt.Errorf("TENANTRY_CORS_ORIGINS: %w", err))
+	}
 	var err error
 	if c.RateLimits, err = ratelimit.ParseLimits(get("TENANTRY_RATE_LIMITS")); err != nil {
 		errList = append(errList, fmt.Errorf("TENANTRY_RATE_LIMITS: %w", err))
@@ -258,7 +269,7 @@ func (c config) appConfig() (app.Config, error) {
 		Keys: keys, AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL, MaxBodyBytes: c.MaxBodyBytes,
 		DataDir: c.DataDir, PublicURL: c.PublicURL, Version: buildVersion(),
 		SMTP:     mail.SMTPSender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword},
-		RedisURL: c.RedisURL, RateLimits: c.RateLimits, SecretKey: secret,
+		RedisURL: c.RedisURL, RateLimits: c.RateLimits, SecretKey: secret, CORSOrigins: c.CORSOrigins,
 		Stream: parking.StreamConfig{MaxPerTenant: c.StreamMaxPerTenant, Heartbeat: c.StreamHeartbeat},
 	}, nil
 }

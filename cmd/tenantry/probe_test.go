@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -26,7 +29,8 @@ func TestProbe(t *testing.T) {
 	t.Parallel()
 	s := apitest.StartWith(t, apitest.Options{MaxConns: 4, Unlimited: true, Quiet: true})
 	var out strings.Builder
-	rep, err := probe.Run(t.Context(), probe.Options{URL: s.URL, RowHashes: rowHashes(s.Env.SuperURL), InvitationToken: outboxTokens(s)})
+	rep, err := probe.Run(t.Context(), probe.Options{URL: s.URL, RowHashes: rowHashes(s.Env.SuperURL), InvitationToken: outboxTokens(s),
+		Duplicates: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,6 +38,10 @@ func TestProbe(t *testing.T) {
 	t.Log("\n" + out.String())
 	if rep.Failed() || len(rep.Missing) > 0 {
 		t.Errorf("the probe failed or could not build everything:\n%s", out.String())
+	}
+	// Every create of the document (a POST answering 201) passed the idempotency checks.
+	if creates := createOperations(t, s.URL); !slices.Equal(creates, sorted(rep.Idempotent)) || len(creates) < 21 {
+		t.Errorf("idempotent creates %v, want every create of the document %v", rep.Idempotent, creates)
 	}
 	principals := strings.Join(rep.Principals, ", ")
 	for _, want := range []string{"another member", "sees but did not write", "anonymous holder", "foreign holder"} {
@@ -123,4 +131,37 @@ func (m *memorySender) tokenFor(email string) string {
 		}
 	}
 	return ""
+}
+
+// createOperations returns the ids of the served document's operations that create: a POST
+// whose documented success is 201.
+func createOperations(t *testing.T, base string) []string {
+	t.Helper()
+	res, err := http.Get(base + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string                     `json:"operationId"`
+			Responses   map[string]json.RawMessage `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, item := range doc.Paths {
+		if op, ok := item["post"]; ok && op.Responses["201"] != nil {
+			out = append(out, op.OperationID)
+		}
+	}
+	return sorted(out)
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/tenantry/tenantry/internal/jobs"
 	"github.com/tenantry/tenantry/internal/platform/apikeys"
 	"github.com/tenantry/tenantry/internal/platform/audit"
+	"github.com/tenantry/tenantry/internal/platform/idempotency"
 	"github.com/tenantry/tenantry/internal/platform/identity"
 	"github.com/tenantry/tenantry/internal/platform/mail"
 	"github.com/tenantry/tenantry/internal/platform/ratelimit"
@@ -48,6 +49,7 @@ type Config struct {
 	RateLimits   map[string]ratelimit.Limit // limits by policy
 	Jobs         jobs.Config                // the background job runner
 	Stream       parking.StreamConfig       // the live occupancy stream's bounds (zero: defaults)
+	CORSOrigins  []string                   // origins allowed to call the API from a browser (none: no CORS)
 }
 
 // App is the assembled service.
@@ -92,10 +94,15 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	apiKeys := apikeys.New(db, log, scopes)
+	keys, err := idempotency.New(db, log, cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
 	srv := httpapi.New(httpapi.Options{
 		Logger: log, Authenticator: httpapi.Dispatch{Bearer: ids, APIKey: apiKeys, Staff: staff.New(db, log)}, Ping: db.Ping, Pools: db.Stats,
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: cfg.Version, Collectors: limits.metrics.Collectors(),
 		Admission: []httpapi.Admission{limits.service.Middleware, ids.TwoFactorAdmission}, Failures: limits.service, Scopes: scopes,
+		Idempotency: keys, CORSOrigins: cfg.CORSOrigins,
 		Denied: func(ctx context.Context, c httpapi.Caller, op string) {
 			audit.RecordDenial(ctx, db, log, c.Tenant, c.Principal, c.Role, op)
 		},

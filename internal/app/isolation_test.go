@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tenantry/tenantry/internal/platform/apikeys"
+	"github.com/tenantry/tenantry/internal/platform/idempotency"
 	"github.com/tenantry/tenantry/internal/platform/identity"
 	"github.com/tenantry/tenantry/internal/platform/mail"
 	"github.com/tenantry/tenantry/internal/platform/staff"
@@ -26,7 +27,7 @@ import (
 // app.Migrations (a row may refer to rows of the packages before it). A package whose tables are
 // missing here fails the positive control of TestIsolationEveryTenantTable.
 var seeders = []func(tenancy.TenantID, tenancy.UserID) []postgres.Seed{
-	postgres.IsolationSeeds, apikeys.IsolationSeeds, identity.IsolationSeeds, mail.IsolationSeeds, staff.IsolationSeeds,
+	postgres.IsolationSeeds, apikeys.IsolationSeeds, identity.IsolationSeeds, mail.IsolationSeeds, staff.IsolationSeeds, idempotency.IsolationSeeds,
 	parking.IsolationSeeds, flows.IsolationSeeds,
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/tenantry/tenantry/internal/jobs"
 	"github.com/tenantry/tenantry/internal/platform/apikeys"
+	"github.com/tenantry/tenantry/internal/platform/idempotency"
 	"github.com/tenantry/tenantry/internal/platform/identity"
 	"github.com/tenantry/tenantry/internal/platform/mail"
 	"github.com/tenantry/tenantry/internal/platform/staff"
@@ -17,5 +18,5 @@ import (
 // kit and the load harness; a product that adds tables adds its migrations here. Versions are timestamps, so their union sorts in
 // the order they were written.
 func Migrations() []fs.FS {
-	return []fs.FS{postgres.CoreMigrations(), apikeys.Migrations(), identity.Migrations(), mail.Migrations(), staff.Migrations(), parking.Migrations(), flows.Migrations(), jobs.Migrations()}
+	return []fs.FS{postgres.CoreMigrations(), apikeys.Migrations(), identity.Migrations(), mail.Migrations(), staff.Migrations(), idempotency.Migrations(), parking.Migrations(), flows.Migrations(), jobs.Migrations()}
 }

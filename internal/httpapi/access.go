@@ -162,6 +162,12 @@ func Register[I, O any](api huma.API, log *slog.Logger, op huma.Operation, a Acc
 	op.Metadata[accessKey] = a
 	op.Security = securityOf(a)
 	op.Errors = errorStatuses(a, op.Errors)
+	if Creates(&op) {
+		documentCreate(&op)
+	}
+	if readsOne(&op) {
+		documentRead(&op)
+	}
 	huma.Register(api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		if err != nil {
@@ -172,6 +178,41 @@ func Register[I, O any](api huma.API, log *slog.Logger, op huma.Operation, a Acc
 }
 
 const accessKey = "tenantry.access"
+
+// locationKey holds a create's Location template in its operation's metadata (Routes.Location).
+const locationKey = "tenantry.location"
+
+// documentCreate declares what every create takes and answers besides its own input and output:
+// the Idempotency-Key header, and the Location and Idempotent-Replayed headers of its 201. A
+// create without a Location template cannot be registered.
+func documentCreate(op *huma.Operation) {
+	if loc, _ := op.Metadata[locationKey].(string); loc == "" {
+		panic(fmt.Sprintf("httpapi: operation %s creates (201) but declares no Location (Routes.Location)", op.OperationID))
+	}
+	one, most := 1, 255
+	op.Parameters = append(op.Parameters, &huma.Param{
+		Name: IdempotencyKeyHeader, In: "header",
+		Description: "A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, " +
+			"the same key with the same request answers the original response (with " + ReplayedHeader + ": true) " +
+			"instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.",
+		Schema: &huma.Schema{Type: huma.TypeString, MinLength: &one, MaxLength: &most},
+	})
+	if op.Responses == nil {
+		op.Responses = map[string]*huma.Response{}
+	}
+	created := op.Responses["201"]
+	if created == nil {
+		created = &huma.Response{}
+		op.Responses["201"] = created
+	}
+	if created.Headers == nil {
+		created.Headers = map[string]*huma.Header{}
+	}
+	created.Headers["Location"] = &huma.Header{Description: "The URL of the created object",
+		Schema: &huma.Schema{Type: huma.TypeString, Format: "uri-reference"}}
+	created.Headers[ReplayedHeader] = &huma.Header{Description: "true when this is the stored response of an earlier request with the same Idempotency-Key",
+		Schema: &huma.Schema{Type: huma.TypeString, Enum: []any{"true"}}}
+}
 
 func securityOf(a Access) []map[string][]string {
 	switch {

@@ -22,9 +22,10 @@ import (
 // the others are the errors the operation documents besides those its access class implies. Rows
 // are functions, not methods, because Go methods cannot take the handler's type parameters.
 type Routes struct {
-	api  huma.API
-	log  *slog.Logger
-	tags []string
+	api      huma.API
+	log      *slog.Logger
+	tags     []string
+	location string
 }
 
 // HandlerFunc is an operation's handler: it gets the parsed and validated input and returns the
@@ -38,6 +39,25 @@ func NewRoutes(api huma.API, log *slog.Logger) Routes { return Routes{api: api, 
 func (r Routes) Tag(tag string) Routes {
 	r.tags = []string{tag}
 	return r
+}
+
+// Location returns the table for a create (a POST answering 201) whose created object lives at
+// tmpl: each {name} in it is the response body's top-level field name, or else the request's
+// path parameter name ("/api/v1/sites/{id}"). Every create must declare one; the 201 carries it
+// in its Location header.
+func (r Routes) Location(tmpl string) Routes {
+	r.location = tmpl
+	return r
+}
+
+// WithLocation returns op declaring the Location template of a create (see Routes.Location), for
+// operations registered with Register directly.
+func WithLocation(op huma.Operation, tmpl string) huma.Operation {
+	if op.Metadata == nil {
+		op.Metadata = map[string]any{}
+	}
+	op.Metadata[locationKey] = tmpl
+	return op
 }
 
 // Get registers a GET operation on r.
@@ -70,6 +90,9 @@ func Delete[I, O any](r Routes, path, id string, a Access, h HandlerFunc[I, O], 
 func Add[I, O any](r Routes, op huma.Operation, a Access, h HandlerFunc[I, O]) {
 	if op.Tags == nil {
 		op.Tags = r.tags
+	}
+	if r.location != "" {
+		op = WithLocation(op, r.location)
 	}
 	Register(r.api, r.log, op, a, h)
 }

@@ -29,6 +29,8 @@ type Options struct {
 	Admission     []Admission            // checks run in order right after authentication (the rate limiter's)
 	Collectors    []prometheus.Collector // more figures for /metrics (e.g. the rate limiter's)
 	Scopes        tenancy.ScopeCatalogue // the API-key scopes operations may name (checked by Handler)
+	Idempotency   Idempotency            // keeps the responses of creates by Idempotency-Key; nil ignores the header
+	CORSOrigins   []string               // origins whose browser pages may call the API (CORS); none by default
 }
 
 // Server is the HTTP side of Tenantry: the Huma API, health, metrics and docs on one mux.
@@ -77,13 +79,15 @@ func New(o Options) *Server {
 	for _, a := range o.Admission {
 		s.api.UseMiddleware(admission(s.api, o.Logger, a))
 	}
+	s.api.UseMiddleware(creates(s.api, o.Logger, o.Idempotency))
+	s.api.UseMiddleware(etags)
 	s.metrics.reg.MustRegister(o.Collectors...)
 	DescribeTag(s.api, "Health", "Liveness and readiness, for load balancers and orchestrators; public.")
 	s.registerHealth()
 	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.Handle("GET /docs", docsHandler())
 	s.mux.Handle("GET /docs/", docsHandler())
-	s.handler = observe(o.Logger, s.metrics, o.MaxBodyBytes, s.mux)
+	s.handler = observe(o.Logger, s.metrics, o.MaxBodyBytes, cors(o.CORSOrigins, s.mux))
 	return s
 }
 

@@ -104,6 +104,9 @@ func (db *DB) Tx(ctx context.Context, fn func(Querier) error) error {
 	if err != nil {
 		return err
 	}
+	if h := db.joined(ctx, b); h != nil { // under Hold: join its transaction
+		return h.nested(ctx, fn)
+	}
 	return db.runTx(ctx, b, fn)
 }
 
@@ -115,6 +118,9 @@ func (db *DB) Read(ctx context.Context, fn func(Querier) error) error {
 	b, err := scopeBinding(ctx, true)
 	if err != nil {
 		return err
+	}
+	if h := db.joined(ctx, b); h != nil { // under Hold: read in its transaction, seeing its writes
+		return h.nested(ctx, fn)
 	}
 	conn, err := db.app.Acquire(ctx)
 	if err != nil {

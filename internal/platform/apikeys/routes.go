@@ -21,7 +21,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger) {
 	keys := httpapi.NewRoutes(api, log).Tag("API keys")
 	const nf, cf = http.StatusNotFound, http.StatusConflict
 
-	httpapi.Post(keys, "/api/v1/api-keys", "create-api-key", httpapi.Owner(""),
+	httpapi.Post(keys.Location("/api/v1/api-keys/{id}"), "/api/v1/api-keys", "create-api-key", httpapi.Owner(""),
 		s.handleCreate, "Create an API key (the secret is shown once)", 201, cf)
 	httpapi.Get(keys, "/api/v1/api-keys", "list-api-keys", httpapi.Owner("api-keys:manage"),
 		s.handleList, "List API keys, newest first")

@@ -54,7 +54,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger, hooks ...TenantCreated)
 		s.handleRemoveMember, "Remove a member", 204, nf, cf)
 	httpapi.Post(members, "/api/v1/members/{id}/transfer-ownership", "transfer-ownership", owner(""),
 		s.handleTransfer, "Make a member owner; you become admin", nf)
-	httpapi.Post(members, "/api/v1/invitations", "create-invitation", admin(""),
+	httpapi.Post(members.Location("/api/v1/invitations/{id}"), "/api/v1/invitations", "create-invitation", admin(""),
 		s.handleInvite, "Invite someone by e-mail", 201, cf)
 	httpapi.Get(members, "/api/v1/invitations", "list-invitations", admin("members:read"),
 		s.handleListInvitations, "List invitations, newest first")

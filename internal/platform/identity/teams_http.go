@@ -21,7 +21,7 @@ func (s *Service) teamRoutes(api huma.API, log *slog.Logger) {
 
 	httpapi.Get(teams, "/api/v1/teams", "list-teams", read,
 		s.handleListTeams, "List teams by name")
-	httpapi.Post(teams, "/api/v1/teams", "create-team", write,
+	httpapi.Post(teams.Location("/api/v1/teams/{id}"), "/api/v1/teams", "create-team", write,
 		s.handleCreateTeam, "Create a team", 201, cf)
 	httpapi.Get(teams, "/api/v1/teams/{id}", "get-team", read,
 		s.handleGetTeam, "Get a team", nf)
@@ -31,7 +31,7 @@ func (s *Service) teamRoutes(api huma.API, log *slog.Logger) {
 		s.handleDeleteTeam, "Delete a team (409 while flows or library steps use it)", 204, nf, cf)
 	httpapi.Get(teams, "/api/v1/teams/{id}/members", "list-team-members", read,
 		s.handleListTeamMembers, "List a team's members by name", nf)
-	httpapi.Post(teams, "/api/v1/teams/{id}/members", "add-team-member", write,
+	httpapi.Post(teams.Location("/api/v1/teams/{id}/members"), "/api/v1/teams/{id}/members", "add-team-member", write,
 		s.handleAddTeamMember, "Add a member of the tenant to a team", 201, nf)
 	httpapi.Delete(teams, "/api/v1/teams/{id}/members/{user_id}", "remove-team-member", write,
 		s.handleRemoveTeamMember, "Take a member out of a team", 204, nf)

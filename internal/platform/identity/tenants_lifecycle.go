@@ -26,7 +26,7 @@ import (
 func (s *Service) tenantRoutes(api huma.API, log *slog.Logger, hooks []TenantCreated) {
 	rt := httpapi.NewRoutes(api, log).Tag("Tenant")
 	const cf = http.StatusConflict
-	httpapi.Post(rt, "/api/v1/tenants", "create-tenant", httpapi.Access{Class: httpapi.Authenticated},
+	httpapi.Post(rt.Location("/api/v1/tenant"), "/api/v1/tenants", "create-tenant", httpapi.Access{Class: httpapi.Authenticated},
 		s.handleCreateTenant(hooks), "Create another tenant, which you own; answers a session in it", 201, cf, 403)
 	httpapi.Patch(rt, "/api/v1/tenant", "update-tenant", httpapi.Owner(""),
 		s.handleUpdateTenant, "Rename the current tenant or change its slug", cf)

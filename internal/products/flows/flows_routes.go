@@ -25,7 +25,7 @@ func (s *Service) flowRoutes(api huma.API, log *slog.Logger) {
 			DefaultStatus: status, Errors: errors, MaxBodyBytes: 2 * maxGraphBytes}
 	}
 
-	httpapi.Add(flows, withExample(graphBody("create-flow", http.MethodPost, "/api/v1/flows",
+	httpapi.Add(flows.Location("/api/v1/flows/{id}"), withExample(graphBody("create-flow", http.MethodPost, "/api/v1/flows",
 		"Create a flow with its first draft", 201), exampleFlow), operator, s.handleCreateFlow)
 	httpapi.Get(flows, "/api/v1/flows", "list-flows", viewer,
 		s.handleListFlows, "List the flows you can see, most recently changed first")
@@ -37,14 +37,14 @@ func (s *Service) flowRoutes(api huma.API, log *slog.Logger) {
 		s.handleSetVisibility, "Make a flow private, a team flow or visible to the tenant", nf)
 	httpapi.Delete(flows, "/api/v1/flows/{id}", "delete-flow", operator.Needs(edit),
 		s.handleDeleteFlow, "Soft-delete a flow", 204, nf)
-	httpapi.Post(flows, "/api/v1/flows/{id}/fork", "fork-flow", operator.Needs(see),
+	httpapi.Post(flows.Location("/api/v1/flows/{id}"), "/api/v1/flows/{id}/fork", "fork-flow", operator.Needs(see),
 		s.handleFork, "Copy a flow into a new private flow of yours", 201, nf)
 
 	httpapi.Get(versions, "/api/v1/flows/{id}/draft", "get-flow-draft", viewer.Needs(see),
 		s.handleGetDraft, "Get a flow's draft and its problems", nf)
 	httpapi.Add(versions, graphBody("save-flow-draft", http.MethodPut, "/api/v1/flows/{id}/draft",
 		"Replace a flow's draft (saved as is; the response lists its problems)", 200, nf), operator.Needs(edit), s.handleSaveDraft)
-	httpapi.Post(versions, "/api/v1/flows/{id}/publish", "publish-flow", operator.Needs(edit),
+	httpapi.Post(versions.Location("/api/v1/flows/{flow_id}/versions/{version}"), "/api/v1/flows/{id}/publish", "publish-flow", operator.Needs(edit),
 		s.handlePublish, "Publish the draft as the next version (422 names the nodes at fault)", 201, nf)
 	httpapi.Get(versions, "/api/v1/flows/{id}/versions", "list-flow-versions", viewer.Needs(see),
 		s.handleListVersions, "List a flow's published versions, newest first", nf)
@@ -53,7 +53,7 @@ func (s *Service) flowRoutes(api huma.API, log *slog.Logger) {
 
 	httpapi.Get(catalogue, "/api/v1/flow-categories", "list-flow-categories", viewer,
 		s.handleListCategories, "List global and tenant categories")
-	httpapi.Post(catalogue, "/api/v1/flow-categories", "create-flow-category", admin,
+	httpapi.Post(catalogue.Location("/api/v1/flow-categories/{id}"), "/api/v1/flow-categories", "create-flow-category", admin,
 		s.handleCreateCategory, "Create a category of the tenant", 201, cf)
 	httpapi.Get(catalogue, "/api/v1/flow-categories/{id}", "get-flow-category", viewer,
 		s.handleGetCategory, "Get a category with the number of your tenant's flows in it", nf)
@@ -63,7 +63,7 @@ func (s *Service) flowRoutes(api huma.API, log *slog.Logger) {
 		s.handleDeleteCategory, "Delete a category of the tenant; its flows lose it", 204, nf)
 	httpapi.Get(catalogue, "/api/v1/flow-tags", "list-flow-tags", viewer,
 		s.handleListTags, "List global and tenant tags")
-	httpapi.Post(catalogue, "/api/v1/flow-tags", "create-flow-tag", admin,
+	httpapi.Post(catalogue.Location("/api/v1/flow-tags/{id}"), "/api/v1/flow-tags", "create-flow-tag", admin,
 		s.handleCreateTag, "Create a tag of the tenant", 201, cf)
 	httpapi.Get(catalogue, "/api/v1/flow-tags/{id}", "get-flow-tag", viewer,
 		s.handleGetTag, "Get a tag with the number of your tenant's flows with it", nf)

@@ -24,9 +24,9 @@ func (s *Service) sessionRoutes(api huma.API, log *slog.Logger) {
 	const nf, cf = http.StatusNotFound, http.StatusConflict
 	const sid = "/api/v1/sessions/{id}"
 
-	httpapi.Post(sessions, "/api/v1/sessions", "create-session", own,
+	httpapi.Post(sessions.Location("/api/v1/sessions/{id}"), "/api/v1/sessions", "create-session", own,
 		s.handleCreateSession, "Start a session on a flow's published version", 201, nf)
-	httpapi.Post(sessions, "/api/v1/sessions/prepare", "prepare-session", own,
+	httpapi.Post(sessions.Location("/api/v1/sessions/{id}"), "/api/v1/sessions/prepare", "prepare-session", own,
 		s.handlePrepareSession, "Prepare a session, optionally for another member", 201, nf)
 	httpapi.Get(sessions, "/api/v1/sessions", "list-sessions", own,
 		s.handleListSessions, "Your sessions and those assigned to you, newest first")
@@ -61,7 +61,7 @@ func (s *Service) sessionRoutes(api huma.API, log *slog.Logger) {
 
 	httpapi.Get(library, "/api/v1/steps", "list-library-steps", read,
 		s.handleListLibrarySteps, "Library steps you can see, most recently changed first")
-	httpapi.Post(library, "/api/v1/steps", "create-library-step", write,
+	httpapi.Post(library.Location("/api/v1/steps/{id}"), "/api/v1/steps", "create-library-step", write,
 		s.handleCreateLibraryStep, "Add a step to the library", 201)
 	httpapi.Get(library, "/api/v1/steps/{id}", "get-library-step", read.Needs(see),
 		s.handleGetLibraryStep, "Get a library step", nf)
@@ -69,7 +69,7 @@ func (s *Service) sessionRoutes(api huma.API, log *slog.Logger) {
 		s.handleUpdateLibraryStep, "Change a library step", nf)
 	httpapi.Delete(library, "/api/v1/steps/{id}", "delete-library-step", write.Needs(edit),
 		s.handleDeleteLibraryStep, "Delete a library step", 204, nf)
-	httpapi.Post(library, "/api/v1/steps/{id}/save-to-library", "save-library-step", write.Needs(see),
+	httpapi.Post(library.Location("/api/v1/steps/{id}"), "/api/v1/steps/{id}/save-to-library", "save-library-step", write.Needs(see),
 		s.handleSaveLibraryStep, "Save a private copy to your library", 201, nf)
 	httpapi.Put(library, "/api/v1/steps/{id}/rating", "rate-library-step", read.Needs(see),
 		s.handleRateLibraryStep, "Rate a library step (one rating per user)", nf)

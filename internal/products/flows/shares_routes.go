@@ -24,7 +24,7 @@ func (s *Service) shareRoutes(api huma.API, log *slog.Logger) {
 	owner := func(r tenancy.Role) httpapi.Access { return httpapi.Access{Class: httpapi.OwnerOnly, Role: r} }
 	const nf = http.StatusNotFound
 
-	httpapi.Post(shares, "/api/v1/sessions/{id}/shares", "create-session-share", owner(tenancy.RoleOperator),
+	httpapi.Post(shares.Location("/api/v1/share/{token}"), "/api/v1/sessions/{id}/shares", "create-session-share", owner(tenancy.RoleOperator),
 		s.handleCreateShare, "Create a share link of one of your sessions (the token is shown once)", 201, nf)
 	httpapi.Get(shares, "/api/v1/shares/mine", "list-my-shares", owner(tenancy.RoleViewer),
 		s.handleListMyShares, "Your share links that are not revoked, newest first")

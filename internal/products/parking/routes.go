@@ -32,7 +32,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger) {
 	viewer, operator, admin, owner := httpapi.Viewer, httpapi.Operator, httpapi.Admin, httpapi.Owner
 	const nf, cf = http.StatusNotFound, http.StatusConflict
 
-	httpapi.Post(sites, "/api/v1/sites", "create-site", admin("sites:write"),
+	httpapi.Post(sites.Location("/api/v1/sites/{id}"), "/api/v1/sites", "create-site", admin("sites:write"),
 		s.handleCreateSite, "Create a site", 201, cf)
 	httpapi.Get(sites, "/api/v1/sites", "list-sites", viewer("sites:read"),
 		s.handleListSites, "List sites by name")
@@ -50,7 +50,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger) {
 	httpapi.Get(telemetry, "/api/v1/sites/{id}/utilisation", "site-utilisation", viewer("telemetry:read"),
 		s.handleSiteUtilisation, "A site's occupied share per hour", nf)
 
-	httpapi.Post(spaces, "/api/v1/spaces", "create-space", admin("spaces:write"),
+	httpapi.Post(spaces.Location("/api/v1/spaces/{id}"), "/api/v1/spaces", "create-space", admin("spaces:write"),
 		s.handleCreateSpace, "Create a space on a site", 201, nf, cf)
 	httpapi.Get(spaces, "/api/v1/spaces", "list-spaces", viewer("spaces:read"),
 		s.handleListSpaces, "List spaces by code, with their state")
@@ -71,7 +71,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger) {
 	httpapi.Get(resv, "/api/v1/spaces/{id}/availability", "space-availability", viewer("reservations:read"),
 		s.handleAvailability, "A space's held windows in a time range", nf)
 
-	httpapi.Post(devices, "/api/v1/devices", "create-device", admin("devices:write"),
+	httpapi.Post(devices.Location("/api/v1/devices/{id}"), "/api/v1/devices", "create-device", admin("devices:write"),
 		s.handleCreateDevice, "Register a sensor, display or gateway", 201, nf, cf)
 	httpapi.Get(devices, "/api/v1/devices", "list-devices", viewer("devices:read"),
 		s.handleListDevices, "List devices by EUI")
@@ -97,7 +97,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger) {
 		s.handleListLowBatteryDevices, "Sensors and displays whose last battery report is below the tenant's threshold, by EUI")
 
 	// Displays are devices: assign-device, unassign-device and decommission-device place and retire them.
-	httpapi.Post(displays, "/api/v1/displays", "create-display", admin("displays:write"),
+	httpapi.Post(displays.Location("/api/v1/displays/{id}"), "/api/v1/displays", "create-display", admin("displays:write"),
 		s.handleCreateDisplay, "Register a bay display with its byte format", 201, nf, cf)
 	httpapi.Get(displays, "/api/v1/displays", "list-displays", viewer("displays:read"),
 		s.handleListDisplays, "List displays by EUI with their downlink state (dead=true: the dead letters)")
@@ -116,7 +116,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger) {
 	httpapi.Put(displays, "/api/v1/parking/chirpstack", "update-chirpstack-settings", owner(""),
 		s.handleUpdateChirpStack, "Replace the tenant's ChirpStack downlink settings")
 
-	httpapi.Post(resv, "/api/v1/reservations", "create-reservation", operator("reservations:write"),
+	httpapi.Post(resv.Location("/api/v1/reservations/{id}"), "/api/v1/reservations", "create-reservation", operator("reservations:write"),
 		s.handleCreateReservation, "Reserve a space (idempotent by request_id)", 201, nf, cf)
 	httpapi.Get(resv, "/api/v1/reservations", "list-reservations", viewer("reservations:read"),
 		s.handleListReservations, "List reservations by start")
@@ -141,7 +141,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger) {
 		s.handleGetSettings, "The tenant's parking settings")
 	httpapi.Put(settings, "/api/v1/parking/settings", "update-parking-settings", owner(""),
 		s.handleUpdateSettings, "Replace the tenant's parking settings")
-	httpapi.Post(settings, "/api/v1/parking/ingest-secret", "rotate-ingest-secret", owner(""),
+	httpapi.Post(settings.Location("/api/v1/parking/settings"), "/api/v1/parking/ingest-secret", "rotate-ingest-secret", owner(""),
 		s.handleRotateIngestSecret, "Make a new ingest signing secret (shown once)", 201)
 	httpapi.Delete(settings, "/api/v1/parking/ingest-secret", "remove-ingest-secret", owner(""),
 		s.handleRemoveIngestSecret, "Stop requiring signed ingest requests", 204)

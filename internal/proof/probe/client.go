@@ -60,7 +60,8 @@ type Request struct {
 	Method string
 	Path   string // with parameters substituted
 	Query  url.Values
-	Body   any // JSON-encoded when not nil
+	Body   any         // JSON-encoded when not nil
+	Header http.Header // more request headers (an Idempotency-Key)
 }
 
 func (r Request) String() string {
@@ -97,6 +98,9 @@ func (c *client) do(ctx context.Context, p *Principal, keyHeader string, r Reque
 		}
 		if raw != nil {
 			req.Header.Set("Content-Type", "application/json")
+		}
+		for k, vs := range r.Header {
+			req.Header[k] = vs
 		}
 		if p != nil && p.Bearer != "" {
 			req.Header.Set("Authorization", "Bearer "+p.Bearer)

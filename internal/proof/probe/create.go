@@ -252,7 +252,14 @@ func (w *World) create(ctx context.Context, op *Operation, t *Tenant, inst int) 
 		var err error
 		tp.body = w.placeVisibility(op, t, inst, tp.body)
 		req := tp.request(values)
-		if res, err = w.send(ctx, t.Owner, op, req); err != nil {
+		if w.dup > 1 {
+			req.Body = withoutStrayTeam(req.Body)
+		}
+		send := w.send
+		if w.dup > 1 {
+			send = w.sendDuplicates
+		}
+		if res, err = send(ctx, t.Owner, op, req); err != nil {
 			return err
 		}
 		if res.ok() {

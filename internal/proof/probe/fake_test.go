@@ -104,7 +104,11 @@ func (f *fakeAPI) handler(t *testing.T) http.Handler {
 		return httpapi.Access{Class: httpapi.Tenant, Role: r, Scope: scope}
 	}
 	op := func(id, method, path string) huma.Operation {
-		return huma.Operation{OperationID: id, Method: method, Path: path, DefaultStatus: map[string]int{"POST": 201, "DELETE": 204}[method]}
+		o := huma.Operation{OperationID: id, Method: method, Path: path, DefaultStatus: map[string]int{"POST": 201, "DELETE": 204}[method]}
+		if method == "POST" {
+			o = httpapi.WithLocation(o, path+"/{id}")
+		}
+		return o
 	}
 	httpapi.Register(api, log, op("register", "POST", "/api/v1/auth/register"), httpapi.Access{Class: httpapi.Public}, f.register)
 	httpapi.Register(api, log, op("create-api-key", "POST", "/api/v1/api-keys"), role(tenancy.RoleOwner, ""), f.createKey)

@@ -26,6 +26,9 @@ type Options struct {
 	// LinkExpiry is how long after it is made the expiring share link the probe makes expires
 	// (default 2 s); the probe opens it once expired.
 	LinkExpiry time.Duration
+	// Duplicates, when above 1, adds the idempotency checks of every create operation, once the
+	// probe is done, each with this many concurrent requests on one key (see idempotency).
+	Duplicates int
 }
 
 // Run builds the world on the server at o.URL and probes every operation of its document.
@@ -62,6 +65,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if p.progress != nil {
 			fmt.Fprintln(p.progress, r.line())
 		}
+	}
+	if o.Duplicates > 1 {
+		p.idempotency(ctx, o.Duplicates)
 	}
 	p.report.Missing = w.Missing
 	p.report.Requests = int(c.sent.Load())

@@ -47,8 +47,9 @@ func (r OpResult) line() string {
 type Report struct {
 	Ops        []OpResult    `json:"operations"`
 	Findings   []Finding     `json:"findings"`
-	Missing    []string      `json:"missing"`    // what the world could not build
-	Principals []string      `json:"principals"` // B's principals
+	Missing    []string      `json:"missing"`              // what the world could not build
+	Principals []string      `json:"principals"`           // B's principals
+	Idempotent []string      `json:"idempotent,omitempty"` // the create operations whose idempotency checks passed (Options.Duplicates)
 	Requests   int           `json:"requests"`
 	Duration   time.Duration `json:"duration_ns"`
 }

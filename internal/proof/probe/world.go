@@ -73,6 +73,14 @@ type World struct {
 	expiring   map[string]*Object  // by kind of credential: a link of B's that expires at expiresAt
 	expiresAt  time.Time
 	revoked    map[string]*Object // by kind of credential: a revoked link of B's
+
+	// The idempotency checks (Options.Duplicates): creates send dup concurrent requests per key.
+	dup        int
+	dupFailed  error    // what the duplicates showed wrong
+	dupReq     *Request // the request of the last successful create, with its key
+	dupRes     Response // its fresh answer
+	dupLastReq Request  // the last request sent as duplicates, and an answer, for the findings
+	dupLastRes Response
 }
 
 // canaryPrefix is the start of every canary of this run.
