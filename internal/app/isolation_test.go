@@ -14,6 +14,7 @@ import (
 	"github.com/tenantry/tenantry/internal/platform/identity"
 	"github.com/tenantry/tenantry/internal/platform/mail"
 	"github.com/tenantry/tenantry/internal/platform/staff"
+	"github.com/tenantry/tenantry/internal/platform/webhooks"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/flows"
 	"github.com/tenantry/tenantry/internal/products/parking"
@@ -26,7 +27,7 @@ import (
 // app.Migrations (a row may refer to rows of the packages before it). A package whose tables are
 // missing here fails the positive control of TestIsolationEveryTenantTable.
 var seeders = []func(tenancy.TenantID, tenancy.UserID) []postgres.Seed{
-	postgres.IsolationSeeds, apikeys.IsolationSeeds, identity.IsolationSeeds, mail.IsolationSeeds, staff.IsolationSeeds,
+	postgres.IsolationSeeds, apikeys.IsolationSeeds, identity.IsolationSeeds, mail.IsolationSeeds, staff.IsolationSeeds, webhooks.IsolationSeeds,
 	parking.IsolationSeeds, flows.IsolationSeeds,
 }
 
