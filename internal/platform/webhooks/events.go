@@ -22,6 +22,7 @@ const (
 	ReservationCreated   = "parking.reservation.created"
 	ReservationCancelled = "parking.reservation.cancelled"
 	ReservationExpired   = "parking.reservation.expired"
+	ReservationNoShow    = "parking.reservation.no_show"
 	SessionCompleted     = "flows.session.completed"
 	MemberAdded          = "member.added"
 	MemberRemoved        = "member.removed"
@@ -33,7 +34,7 @@ const (
 
 // EventTypes lists the subscribable event types, in documentation order.
 var EventTypes = []string{SpaceStateChanged, ReservationCreated, ReservationCancelled, ReservationExpired,
-	SessionCompleted, MemberAdded, MemberRemoved, AuditEvent}
+	ReservationNoShow, SessionCompleted, MemberAdded, MemberRemoved, AuditEvent}
 
 // IsEventType reports whether t is a subscribable event type.
 func IsEventType(t string) bool { return slices.Contains(EventTypes, t) }

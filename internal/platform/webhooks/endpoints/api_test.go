@@ -146,7 +146,7 @@ func TestWebhooks(t *testing.T) {
 			t.Fatalf("the retry is not scheduled %s after the attempt", backoff)
 		}
 		next, _ := time.Parse(time.RFC3339Nano, d["next_attempt_at"].(string))
-		if next.Before(time.Now().Add(backoff/2)) {
+		if next.Before(time.Now().Add(backoff / 2)) {
 			t.Errorf("next_attempt_at %s is not about %s ahead", next, backoff)
 		}
 		r.set("")
