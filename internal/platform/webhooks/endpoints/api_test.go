@@ -225,6 +225,29 @@ func TestWebhooks(t *testing.T) {
 		}
 	})
 
+	// A reservation made and cancelled reaches the endpoint as two events with the reservation.
+	srv.Run(t, "reservation events", func(t *testing.T, s *apitest.Server) {
+		owner := s.Register("ida")
+		r := newReceiver(t)
+		_, secret := endpoint(s, owner, r, webhooks.ReservationCreated, webhooks.ReservationCancelled)
+		site := s.Must(200, "GET", "/api/v1/sites", owner.Access, nil)["items"].([]any)[0].(map[string]any)["id"].(string)
+		space := s.Must(201, "POST", "/api/v1/spaces", owner.Access, map[string]any{"site_id": site, "code": "W1"})["id"].(string)
+		start := time.Now().Add(2 * time.Hour).UTC().Truncate(time.Minute)
+		res := s.Must(201, "POST", "/api/v1/reservations", owner.Access, map[string]any{"request_id": uuid.NewString(), "space_id": space,
+			"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339)})["id"].(string)
+		s.Must(200, "POST", "/api/v1/reservations/"+res+"/cancel", owner.Access, map[string]any{"reason": "plans changed"})
+		for _, typ := range []string{webhooks.ReservationCreated, webhooks.ReservationCancelled} {
+			apitest.WaitFor(t, typ, func() bool {
+				for _, h := range r.verified(secret, typ) {
+					if bytes.Contains(h.event.Data, []byte(`"id":"`+res+`"`)) && h.event.TenantID == owner.TenantID {
+						return true
+					}
+				}
+				return false
+			})
+		}
+	})
+
 	// Registration validates the URL and the event types; the roles and scopes hold.
 	srv.Run(t, "validation and access", func(t *testing.T, s *apitest.Server) {
 		owner := s.Register("fay")
