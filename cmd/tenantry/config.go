@@ -20,6 +20,7 @@ import (
 	"github.com/tenantry/tenantry/internal/platform/mail"
 	"github.com/tenantry/tenantry/internal/platform/ratelimit"
 	"github.com/tenantry/tenantry/internal/platform/secretbox"
+	"github.com/tenantry/tenantry/internal/platform/webhooks/endpoints"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/parking"
 )
@@ -54,6 +55,10 @@ type config struct {
 
 	StreamMaxPerTenant int           // TENANTRY_STREAM_MAX_PER_TENANT: open live streams per tenant and instance
 	StreamHeartbeat    time.Duration // TENANTRY_STREAM_HEARTBEAT: comment-line interval of the live stream
+
+	WebhookAllowPrivate bool          // TENANTRY_WEBHOOK_ALLOW_PRIVATE: endpoints on loopback and private addresses
+	WebhookTimeout      time.Duration // TENANTRY_WEBHOOK_TIMEOUT: one delivery attempt
+	WebhookDisableAfter int           // TENANTRY_WEBHOOK_DISABLE_AFTER: consecutive failures that disable an endpoint
 }
 
 // configVar documents one environment variable.
@@ -84,6 +89,9 @@ var vars = []configVar{
 	{"REDIS_URL", "", "Redis for rate limits shared by all instances (redis://, rediss:// or unix:///path); unset: each instance limits on its own"},
 	{"TENANTRY_STREAM_MAX_PER_TENANT", "20", "open live occupancy streams (`/api/v1/sites/{id}/stream`) per tenant on one instance; more answer 429"},
 	{"TENANTRY_STREAM_HEARTBEAT", "15s", "interval of the live stream's heartbeat comment lines"},
+	{"TENANTRY_WEBHOOK_ALLOW_PRIVATE", "false", "`true` lets webhook endpoints use loopback, private and reserved addresses (and http:// to loopback): development and tests only"},
+	{"TENANTRY_WEBHOOK_TIMEOUT", "10s", "how long one webhook delivery attempt may take, connection to response"},
+	{"TENANTRY_WEBHOOK_DISABLE_AFTER", "20", "consecutive failed delivery attempts after which a webhook endpoint is disabled"},
 	{"TENANTRY_RATE_LIMITS", defaultRateLimits(), "rate limits, POLICY=RATE/PERIOD[:BURST] separated by commas; policies left out keep their default"},
 }
 
@@ -130,6 +138,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 	dur("TENANTRY_DRAIN_DELAY", &c.DrainDelay)
 	dur("TENANTRY_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
 	dur("TENANTRY_STREAM_HEARTBEAT", &c.StreamHeartbeat)
+	dur("TENANTRY_WEBHOOK_TIMEOUT", &c.WebhookTimeout)
+	if b, err := strconv.ParseBool(get("TENANTRY_WEBHOOK_ALLOW_PRIVATE")); err != nil {
+		errList = append(errList, errors.New("TENANTRY_WEBHOOK_ALLOW_PRIVATE: want true or false"))
+	} else {
+		c.WebhookAllowPrivate = b
+	}
+	if n, err := strconv.Atoi(get("TENANTRY_WEBHOOK_DISABLE_AFTER")); err != nil || n < 1 {
+		errList = append(errList, errors.New("TENANTRY_WEBHOOK_DISABLE_AFTER: want a whole number >= 1"))
+	} else {
+		c.WebhookDisableAfter = n
+	}
 	if n, err := strconv.Atoi(get("TENANTRY_STREAM_MAX_PER_TENANT")); err != nil || n < 1 {
 		errList = append(errList, errors.New("TENANTRY_STREAM_MAX_PER_TENANT: want a whole number >= 1"))
 	} else {
@@ -270,7 +289,8 @@ func (c config) appConfig() (app.Config, error) {
 		DataDir: c.DataDir, PublicURL: c.PublicURL, Version: buildVersion(),
 		SMTP:     mail.SMTPSender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword},
 		RedisURL: c.RedisURL, RateLimits: c.RateLimits, SecretKey: secret, CORSOrigins: c.CORSOrigins,
-		Stream: parking.StreamConfig{MaxPerTenant: c.StreamMaxPerTenant, Heartbeat: c.StreamHeartbeat},
+		Stream:   parking.StreamConfig{MaxPerTenant: c.StreamMaxPerTenant, Heartbeat: c.StreamHeartbeat},
+		Webhooks: endpoints.Config{AllowPrivate: c.WebhookAllowPrivate, Timeout: c.WebhookTimeout, DisableAfter: c.WebhookDisableAfter},
 	}, nil
 }
 

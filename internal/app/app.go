@@ -22,6 +22,7 @@ import (
 	"github.com/tenantry/tenantry/internal/platform/mail"
 	"github.com/tenantry/tenantry/internal/platform/ratelimit"
 	"github.com/tenantry/tenantry/internal/platform/staff"
+	"github.com/tenantry/tenantry/internal/platform/webhooks/endpoints"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/flows"
 	"github.com/tenantry/tenantry/internal/products/parking"
@@ -50,6 +51,7 @@ type Config struct {
 	Jobs         jobs.Config                // the background job runner
 	Stream       parking.StreamConfig       // the live occupancy stream's bounds (zero: defaults)
 	CORSOrigins  []string                   // origins allowed to call the API from a browser (none: no CORS)
+	Webhooks     endpoints.Config           // outbound webhook delivery (zero: defaults, public addresses only)
 }
 
 // App is the assembled service.
@@ -117,11 +119,16 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	flows.New(db, log).Routes(srv.API(), log)
 	apiKeys.Routes(srv.API(), log)
 	audit.NewLog(db).Routes(srv.API(), log)
+	hooks, err := endpoints.New(db, log, cfg.SecretKey, cfg.Webhooks)
+	if err != nil {
+		return nil, err
+	}
+	hooks.Routes(srv.API(), log)
 	h, err := srv.Handler()
 	if err != nil {
 		return nil, err
 	}
-	runner, err := newJobs(cfg, db, log, parkingSvc)
+	runner, err := newJobs(cfg, db, log, parkingSvc, hooks)
 	if err != nil {
 		return nil, err
 	}
@@ -146,9 +153,10 @@ func together(workers ...func(context.Context)) func(context.Context) {
 }
 
 // newJobs registers the background jobs of the platform and the products and builds their runner.
-func newJobs(cfg Config, db *postgres.DB, log *slog.Logger, parkingSvc *parking.Service) (*jobs.Runner, error) {
+func newJobs(cfg Config, db *postgres.DB, log *slog.Logger, parkingSvc *parking.Service, hooks *endpoints.Service) (*jobs.Runner, error) {
 	reg := jobs.NewRegistry(log)
 	mail.NewDelivery(db, mailSender(cfg, log), log).Jobs(reg)
+	hooks.Jobs(reg)
 	parkingSvc.Jobs(reg, parking.Schedule{})
 	return jobs.New(db, log, reg, cfg.Jobs)
 }
@@ -160,7 +168,7 @@ func scopeCatalogue() (tenancy.ScopeCatalogue, error) {
 	return tenancy.NewScopeCatalogue(
 		identity.ProfileScopes(),
 		parking.Scopes(),
-		identity.TeamScopes(), identity.MemberScopes(), audit.Scopes(), apikeys.Scopes(),
+		identity.TeamScopes(), identity.MemberScopes(), audit.Scopes(), endpoints.Scopes(), apikeys.Scopes(),
 	)
 }
 

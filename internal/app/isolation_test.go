@@ -15,6 +15,7 @@ import (
 	"github.com/tenantry/tenantry/internal/platform/identity"
 	"github.com/tenantry/tenantry/internal/platform/mail"
 	"github.com/tenantry/tenantry/internal/platform/staff"
+	"github.com/tenantry/tenantry/internal/platform/webhooks"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/flows"
 	"github.com/tenantry/tenantry/internal/products/parking"
@@ -27,7 +28,7 @@ import (
 // app.Migrations (a row may refer to rows of the packages before it). A package whose tables are
 // missing here fails the positive control of TestIsolationEveryTenantTable.
 var seeders = []func(tenancy.TenantID, tenancy.UserID) []postgres.Seed{
-	postgres.IsolationSeeds, apikeys.IsolationSeeds, identity.IsolationSeeds, mail.IsolationSeeds, staff.IsolationSeeds, idempotency.IsolationSeeds,
+	postgres.IsolationSeeds, apikeys.IsolationSeeds, identity.IsolationSeeds, mail.IsolationSeeds, staff.IsolationSeeds, idempotency.IsolationSeeds, webhooks.IsolationSeeds,
 	parking.IsolationSeeds, flows.IsolationSeeds,
 }
 

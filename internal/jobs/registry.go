@@ -61,10 +61,36 @@ func (w *tenantWorker[A]) Work(ctx context.Context, job *river.Job[A]) error {
 		w.log.ErrorContext(ctx, "jobs: refused", "kind", job.Kind, "job", job.ID, "err", err)
 		return err
 	}
+	sctx = context.WithValue(sctx, attemptKey{}, job.Attempt)
 	return w.work(context.WithValue(sctx, lastAttemptKey{}, job.Attempt >= job.MaxAttempts), job.Args)
 }
 
+// RetryBackoff is implemented by the arguments of a tenant job kind with its own retry schedule
+// (webhook deliveries back off exponentially): how long to wait after failed attempt n (1-based).
+// Other kinds keep River's default.
+type RetryBackoff interface {
+	RetryAfter(attempt int) time.Duration
+}
+
+// NextRetry schedules the next attempt of a job whose arguments implement RetryBackoff; the zero
+// time leaves the job to River's default policy.
+func (w *tenantWorker[A]) NextRetry(job *river.Job[A]) time.Time {
+	if b, ok := any(job.Args).(RetryBackoff); ok {
+		return time.Now().Add(b.RetryAfter(job.Attempt))
+	}
+	return time.Time{}
+}
+
 type lastAttemptKey struct{}
+
+type attemptKey struct{}
+
+// Attempt returns the number of the attempt of the tenant job running in ctx: 1 for the first,
+// 0 outside a job.
+func Attempt(ctx context.Context) int {
+	n, _ := ctx.Value(attemptKey{}).(int)
+	return n
+}
 
 // LastAttempt reports whether the tenant job running in ctx is on its last attempt: if it fails
 // now, River gives it up (state discarded). A worker that keeps its own record of failures (the

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tenantry/tenantry/internal/platform/audit/store"
+	"github.com/tenantry/tenantry/internal/platform/webhooks"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
@@ -51,12 +52,21 @@ func Record(ctx context.Context, q postgres.Querier, e Event) error {
 		return fmt.Errorf("audit: record %s: %w", e.Action, err)
 	}
 	req := tenancy.RequestFrom(ctx)
-	err = store.New(q).InsertEvent(ctx, store.InsertEventParams{
+	row := store.InsertEventParams{
 		TenantID: s.Tenant.UUID(), ID: tenancy.NewID(), PrincipalKind: string(s.Principal.Kind),
 		ActorID: actorOf(s.Principal), Action: e.Action, TargetType: e.TargetType, TargetID: e.TargetID,
 		Outcome: string(outcomeOr(e.Outcome)), RequestID: req.ID, Ip: addr(req.IP), Details: details,
-	})
-	if err != nil {
+	}
+	if err := store.New(q).InsertEvent(ctx, row); err != nil {
+		return fmt.Errorf("audit: record %s: %w", e.Action, err)
+	}
+	// The tenant's endpoints subscribed to audit.event get the event as the audit log shows it.
+	v := EventView{ID: row.ID.String(), OccurredAt: time.Now().UTC(), PrincipalKind: row.PrincipalKind, ActorID: row.ActorID,
+		Action: row.Action, TargetType: row.TargetType, TargetID: row.TargetID, Outcome: row.Outcome, RequestID: row.RequestID, Details: details}
+	if row.Ip != nil {
+		v.IP = row.Ip.String()
+	}
+	if err := webhooks.Emit(ctx, q, webhooks.AuditEvent, v); err != nil {
 		return fmt.Errorf("audit: record %s: %w", e.Action, err)
 	}
 	return nil

@@ -24,11 +24,14 @@ type Log struct {
 // NewLog returns the audit-log service.
 func NewLog(db *postgres.DB) *Log { return &Log{db: db} }
 
-// Routes registers GET /api/v1/audit-log (a table of one row: see httpapi.Routes).
+// Routes registers GET /api/v1/audit-log and its export (two lines a row: see httpapi.Routes).
 func (l *Log) Routes(api huma.API, log *slog.Logger) {
 	httpapi.DescribeTag(api, "Audit", "The tenant's audit log: who did what, when, from where, and whether it was allowed.")
-	httpapi.Get(httpapi.NewRoutes(api, log).Tag("Audit"), "/api/v1/audit-log", "list-audit-events", httpapi.Admin("audit:read"),
+	rt := httpapi.NewRoutes(api, log).Tag("Audit")
+	httpapi.Get(rt, "/api/v1/audit-log", "list-audit-events", httpapi.Admin("audit:read"),
 		l.handleList, "List the tenant's audit events, newest first")
+	httpapi.Add(rt, exportOperation(), httpapi.Admin("audit:read"),
+		l.handleExport(log))
 }
 
 // EventView is one audit event.
@@ -49,6 +52,11 @@ type EventView struct {
 // ListInput filters and pages the audit log.
 type ListInput struct {
 	httpapi.PageInput
+	AuditFilter
+}
+
+// AuditFilter selects audit events; the list and the export take the same.
+type AuditFilter struct {
 	Action     string    `query:"action" maxLength:"100" doc:"Only this action"`
 	Actor      string    `query:"actor" maxLength:"100" doc:"Only this actor id"`
 	TargetType string    `query:"target_type" maxLength:"100"`
@@ -71,13 +79,13 @@ type eventKey struct {
 func (l *Log) handleList(ctx context.Context, in *ListInput) (*ListOutput, error) {
 	key := func(e EventView) eventKey { return eventKey{e.OccurredAt, uuid.MustParse(e.ID)} }
 	page, err := httpapi.List(in.PageInput, key, func(size int, after *eventKey) ([]EventView, error) {
-		return l.list(ctx, in, size, after)
+		return l.list(ctx, in.AuditFilter, size, after)
 	})
 	return &ListOutput{Body: page}, err
 }
 
 // list reads up to size+1 events after the event after (nil: from the newest).
-func (l *Log) list(ctx context.Context, in *ListInput, size int, after *eventKey) ([]EventView, error) {
+func (l *Log) list(ctx context.Context, in AuditFilter, size int, after *eventKey) ([]EventView, error) {
 	sc, err := tenancy.FromContext(ctx)
 	if err != nil {
 		return nil, err

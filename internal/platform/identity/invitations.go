@@ -13,6 +13,7 @@ import (
 	"github.com/tenantry/tenantry/internal/platform/audit"
 	"github.com/tenantry/tenantry/internal/platform/identity/store"
 	"github.com/tenantry/tenantry/internal/platform/mail"
+	"github.com/tenantry/tenantry/internal/platform/webhooks"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
@@ -199,7 +200,8 @@ func (s *Service) AcceptInvitation(ctx context.Context, a Acceptance) (Session, 
 		if n, err := st.AcceptInvitation(sctx, store.AcceptInvitationParams{TenantID: tid, ID: id}); err != nil || n == 0 {
 			return firstErr(err, errUsedInvitation)
 		}
-		err := st.InsertMembership(sctx, store.InsertMembershipParams{TenantID: tid, ID: tenancy.NewID(), UserID: user.UUID(), Role: string(inv.Role)})
+		member := tenancy.NewID()
+		err := st.InsertMembership(sctx, store.InsertMembershipParams{TenantID: tid, ID: member, UserID: user.UUID(), Role: string(inv.Role)})
 		if postgres.IsCode(err, "23505") {
 			return errs.E(errs.Conflict, "you are already a member of this tenant")
 		} else if err != nil {
@@ -208,8 +210,11 @@ func (s *Service) AcceptInvitation(ctx context.Context, a Acceptance) (Session, 
 		if sess, err = s.issue(sctx, q, tenant, user, inv.Role, tenancy.NewID(), uuid.Nil); err != nil {
 			return err
 		}
-		return audit.Record(sctx, q, audit.Event{Action: "member.join", TargetType: "invitation", TargetID: id.String(),
-			Details: map[string]any{"role": inv.Role}})
+		if err := audit.Record(sctx, q, audit.Event{Action: "member.join", TargetType: "invitation", TargetID: id.String(),
+			Details: map[string]any{"role": inv.Role}}); err != nil {
+			return err
+		}
+		return webhooks.Emit(sctx, q, webhooks.MemberAdded, MemberEvent{MemberID: member.String(), UserID: user.String(), Role: string(inv.Role), Via: "invitation"})
 	})
 	if err != nil {
 		return Session{}, fmt.Errorf("identity: accept invitation: %w", err)

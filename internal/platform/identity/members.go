@@ -11,6 +11,7 @@ import (
 	"github.com/tenantry/tenantry/internal/errs"
 	"github.com/tenantry/tenantry/internal/platform/audit"
 	"github.com/tenantry/tenantry/internal/platform/identity/store"
+	"github.com/tenantry/tenantry/internal/platform/webhooks"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
@@ -116,6 +117,14 @@ func (s *Service) ChangeRole(ctx context.Context, id uuid.UUID, role tenancy.Rol
 	return m, nil
 }
 
+// MemberEvent is the data of the member.added and member.removed webhooks.
+type MemberEvent struct {
+	MemberID string `json:"member_id"`
+	UserID   string `json:"user_id"`
+	Role     string `json:"role,omitempty"`
+	Via      string `json:"via,omitempty" doc:"How the member joined: invitation or oidc"`
+}
+
 // RemoveMember ends a membership (with its sessions, from the member's next request, and the API
 // keys it created) and revokes the pending invitations the member sent; an admin may invite those
 // addresses again. Admins remove members below owner; the last owner cannot be removed.
@@ -145,8 +154,11 @@ func (s *Service) RemoveMember(ctx context.Context, id uuid.UUID) error {
 			return err
 		}
 		user = target.UserID
-		return audit.Record(ctx, q, audit.Event{Action: "member.remove", TargetType: "member", TargetID: id.String(),
-			Details: map[string]any{"invitations_revoked": revoked}})
+		if err := audit.Record(ctx, q, audit.Event{Action: "member.remove", TargetType: "member", TargetID: id.String(),
+			Details: map[string]any{"invitations_revoked": revoked}}); err != nil {
+			return err
+		}
+		return webhooks.Emit(ctx, q, webhooks.MemberRemoved, MemberEvent{MemberID: id.String(), UserID: target.UserID.String()})
 	})
 	if err != nil {
 		return fmt.Errorf("identity: remove member: %w", err)

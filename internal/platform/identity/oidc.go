@@ -20,6 +20,7 @@ import (
 	"github.com/tenantry/tenantry/internal/errs"
 	"github.com/tenantry/tenantry/internal/platform/audit"
 	"github.com/tenantry/tenantry/internal/platform/identity/store"
+	"github.com/tenantry/tenantry/internal/platform/webhooks"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
@@ -445,8 +446,12 @@ func (s *Service) joinSSO(ctx context.Context, tenant tenancy.TenantID, user ten
 				return concurrentSignIn(err)
 			}
 		}
-		if err := st.InsertMembership(sctx, store.InsertMembershipParams{TenantID: tenant.UUID(), ID: tenancy.NewID(), UserID: user.UUID(), Role: string(role)}); err != nil {
+		member := tenancy.NewID()
+		if err := st.InsertMembership(sctx, store.InsertMembershipParams{TenantID: tenant.UUID(), ID: member, UserID: user.UUID(), Role: string(role)}); err != nil {
 			return concurrentSignIn(err)
+		}
+		if err := webhooks.Emit(sctx, q, webhooks.MemberAdded, MemberEvent{MemberID: member.String(), UserID: user.String(), Role: string(role), Via: "oidc"}); err != nil {
+			return err
 		}
 		family := tenancy.NewID()
 		if sess, err = s.issueReach(sctx, q, tenant, user, role, family, uuid.Nil, thisTenantOnly); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tenantry/tenantry/internal/errs"
 	"github.com/tenantry/tenantry/internal/platform/audit"
+	"github.com/tenantry/tenantry/internal/platform/webhooks"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/flows/graph"
 	"github.com/tenantry/tenantry/internal/products/flows/store"
@@ -216,6 +217,7 @@ func (s *Service) changeSession(ctx context.Context, op string, id uuid.UUID, ch
 		if err != nil {
 			return err
 		}
+		wasCompleted := st.row.Status == StatusCompleted
 		if err := change(ctx, q, st, now); err != nil {
 			return err
 		}
@@ -223,12 +225,35 @@ func (s *Service) changeSession(ctx context.Context, op string, id uuid.UUID, ch
 			return err
 		}
 		out = st.view()
+		if !wasCompleted && out.Status == StatusCompleted {
+			return webhooks.Emit(ctx, q, webhooks.SessionCompleted, completedSession(out))
+		}
 		return nil
 	})
 	if err != nil {
 		return FlowSession{}, fmt.Errorf("flows: %s: %w", op, err)
 	}
 	return out, nil
+}
+
+// SessionCompletedEvent is the data of a flows.session.completed webhook: the session's identity
+// and outcome, never its content (notes, variables, scratchpad), which only its owner and
+// assignee may read.
+type SessionCompletedEvent struct {
+	ID          uuid.UUID  `json:"id"`
+	FlowID      *uuid.UUID `json:"flow_id"`
+	FlowVersion *int32     `json:"flow_version"`
+	Title       string     `json:"title"`
+	Outcome     *string    `json:"outcome"`
+	OwnerID     uuid.UUID  `json:"owner_id"`
+	AssignedTo  *uuid.UUID `json:"assigned_to"`
+	StartedAt   *time.Time `json:"started_at"`
+	CompletedAt *time.Time `json:"completed_at"`
+}
+
+func completedSession(s FlowSession) SessionCompletedEvent {
+	return SessionCompletedEvent{ID: s.ID, FlowID: s.FlowID, FlowVersion: s.FlowVersion, Title: s.Title, Outcome: s.Outcome,
+		OwnerID: s.OwnerID, AssignedTo: s.AssignedTo, StartedAt: s.StartedAt, CompletedAt: s.CompletedAt}
 }
 
 // auditSession writes a session's audit row in the change's transaction. Details never carry the

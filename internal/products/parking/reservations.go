@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tenantry/tenantry/internal/errs"
+	"github.com/tenantry/tenantry/internal/platform/webhooks"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/parking/store"
 	"github.com/tenantry/tenantry/internal/tenancy"
@@ -134,7 +135,20 @@ func (s *Service) reserve(ctx context.Context, q postgres.Querier, tenant uuid.U
 		return Reservation{}, false, err
 	}
 	out, err := getReservation(ctx, st, tenant, id)
-	return out, true, err
+	if err != nil {
+		return Reservation{}, false, err
+	}
+	return out, true, webhooks.Emit(ctx, q, webhooks.ReservationCreated, out)
+}
+
+// emitReservation sends a reservation, as the API shows it now, to the tenant's endpoints
+// subscribed to eventType, in the change's transaction q.
+func emitReservation(ctx context.Context, q postgres.Querier, tenant, id uuid.UUID, eventType string) error {
+	r, err := getReservation(ctx, store.New(q), tenant, id)
+	if err != nil {
+		return err
+	}
+	return webhooks.Emit(ctx, q, eventType, r)
 }
 
 // replay answers a retried request_id: the original reservation for the same body (the retry is

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tenantry/tenantry/internal/errs"
 	"github.com/tenantry/tenantry/internal/httpapi"
+	"github.com/tenantry/tenantry/internal/platform/webhooks"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/parking/store"
 )
@@ -69,7 +70,10 @@ func (s *Service) CancelReservation(ctx context.Context, id uuid.UUID, reason st
 		if err != nil {
 			return err
 		}
-		return record(ctx, q, "reservation.cancel", "reservation", id, map[string]any{"reason": reason})
+		if err := record(ctx, q, "reservation.cancel", "reservation", id, map[string]any{"reason": reason}); err != nil {
+			return err
+		}
+		return emitReservation(ctx, q, tenant, id, webhooks.ReservationCancelled)
 	})
 	if err != nil {
 		return Reservation{}, fmt.Errorf("parking: cancel reservation: %w", err)

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tenantry/tenantry/internal/httpapi"
+	"github.com/tenantry/tenantry/internal/platform/webhooks"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/parking/store"
 	"github.com/tenantry/tenantry/internal/tenancy"
@@ -60,10 +61,19 @@ func transitionAt(ctx context.Context, q postgres.Querier, tenant, space uuid.UU
 	if before == after {
 		return State(after.State), nil
 	}
-	err = st.InsertStateChange(ctx, store.InsertStateChangeParams{TenantID: tenant, ID: tenancy.NewID(), SpaceID: space, OccurredAt: at,
+	id := tenancy.NewID()
+	err = st.InsertStateChange(ctx, store.InsertStateChangeParams{TenantID: tenant, ID: id, SpaceID: space, OccurredAt: at,
 		PreviousState: before.State, NewState: after.State, Occupancy: after.Occupancy, Source: source, Detail: detail})
 	if err == nil && before.State != after.State { // the space's display shows the new state (downlink.go)
 		err = queueSpaceDisplays(ctx, q, tenant, space)
+	}
+	if err == nil && before.State != after.State { // and the tenant's webhooks hear of it
+		when := time.Now().UTC()
+		if at != nil {
+			when = *at
+		}
+		err = webhooks.Emit(ctx, q, webhooks.SpaceStateChanged, StateChange{ID: id.String(), SpaceID: space.String(), OccurredAt: when,
+			PreviousState: State(before.State), NewState: State(after.State), Occupancy: after.Occupancy, Source: source, Detail: detail})
 	}
 	return State(after.State), err
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantry/tenantry/internal/platform/webhooks"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/parking/store"
 )
@@ -58,7 +59,14 @@ func (s *Service) endReservation(ctx context.Context, id uuid.UUID, action strin
 			return err
 		}
 		done = true
-		return record(ctx, q, action, "reservation", id, map[string]any{"space_id": space.String()})
+		if err := record(ctx, q, action, "reservation", id, map[string]any{"space_id": space.String()}); err != nil {
+			return err
+		}
+		event := webhooks.ReservationExpired
+		if action == "reservation.no_show" {
+			event = webhooks.ReservationNoShow
+		}
+		return emitReservation(ctx, q, tenant, id, event)
 	})
 	return done, err
 }

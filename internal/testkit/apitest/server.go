@@ -15,6 +15,7 @@ import (
 	"github.com/tenantry/tenantry/internal/auth"
 	"github.com/tenantry/tenantry/internal/platform/mail"
 	"github.com/tenantry/tenantry/internal/platform/ratelimit"
+	"github.com/tenantry/tenantry/internal/platform/webhooks/endpoints"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/parking"
 	"github.com/tenantry/tenantry/internal/testkit/testenv"
@@ -102,7 +103,8 @@ func Config(t testing.TB) app.Config {
 		Keys: keys, SecretKey: secret, AccessTTL: 10 * time.Minute, RefreshTTL: 720 * time.Hour, MaxBodyBytes: 1 << 20,
 		DataDir: t.TempDir(), PublicURL: "http://127.0.0.1:8080", Version: "dev",
 		SMTP: mail.SMTPSender{From: "tenantry@localhost"}, RateLimits: ratelimit.Defaults(),
-		Stream: parking.StreamConfig{MaxPerTenant: parking.DefaultStreamMaxPerTenant, Heartbeat: parking.DefaultStreamHeartbeat},
+		Stream:   parking.StreamConfig{MaxPerTenant: parking.DefaultStreamMaxPerTenant, Heartbeat: parking.DefaultStreamHeartbeat},
+		Webhooks: endpoints.Config{Timeout: endpoints.DefaultTimeout, DisableAfter: endpoints.DefaultDisableAfter},
 	}
 }
 
