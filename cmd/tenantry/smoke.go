@@ -275,7 +275,7 @@ func (s *smoke) members(ctx context.Context, a, b *smokeTenant) {
 		return
 	}
 	member := list.JSON200.Items[0].Id
-	r := answer(s.api.GetMemberWithResponse(ctx, member, as(b.token)...))
+	r := answer(s.api.GetMemberWithResponse(ctx, member, nil, as(b.token)...))
 	s.check(r.status == 404, "B gets 404 for A's member", r.String())
 	r = answer(s.api.ListMembersWithResponse(ctx, nil, as(b.token)...))
 	s.check(r.status == 200 && !bytes.Contains(r.body, []byte(member.String())), "B's member list does not show A's member", r.String())
@@ -291,21 +291,21 @@ func (s *smoke) parking(ctx context.Context, a, b *smokeTenant) {
 	code := "SMOKE-" + strings.ToUpper(s.tag[:4])
 	zone, spaceName := "Europe/Lisbon", "Smoke space"
 	for _, t := range []*smokeTenant{a, b} {
-		site, err := s.api.CreateSiteWithResponse(ctx, client.CreateSiteJSONRequestBody{Name: "Smoke site " + s.tag, Timezone: &zone}, as(t.token)...)
+		site, err := s.api.CreateSiteWithResponse(ctx, nil, client.CreateSiteJSONRequestBody{Name: "Smoke site " + s.tag, Timezone: &zone}, as(t.token)...)
 		if !s.check(err == nil && site.JSON201 != nil, t.name+" creates a site", answer(site, err).String()) {
 			return
 		}
 		t.site = site.JSON201.Id
-		space, err := s.api.CreateSpaceWithResponse(ctx, client.CreateSpaceJSONRequestBody{SiteId: t.site, Code: code, Name: &spaceName}, as(t.token)...)
+		space, err := s.api.CreateSpaceWithResponse(ctx, nil, client.CreateSpaceJSONRequestBody{SiteId: t.site, Code: code, Name: &spaceName}, as(t.token)...)
 		if !s.check(err == nil && space.JSON201 != nil, t.name+" creates space "+code, answer(space, err).String()) {
 			return
 		}
 		t.space = space.JSON201.Id
 	}
 	s.line("PASS", "both tenants can use the same space code "+code, "")
-	r := answer(s.api.GetSpaceWithResponse(ctx, a.space, as(b.token)...))
+	r := answer(s.api.GetSpaceWithResponse(ctx, a.space, nil, as(b.token)...))
 	s.check(r.status == 404, "B gets 404 for A's space", r.String())
-	r = answer(s.api.GetSiteWithResponse(ctx, a.site, as(b.token)...))
+	r = answer(s.api.GetSiteWithResponse(ctx, a.site, nil, as(b.token)...))
 	s.check(r.status == 404, "B gets 404 for A's site", r.String())
 	spaces, err := s.api.ListSpacesWithResponse(ctx, nil, as(b.token)...)
 	listed := map[uuid.UUID]bool{}
@@ -315,7 +315,7 @@ func (s *smoke) parking(ctx context.Context, a, b *smokeTenant) {
 		}
 	}
 	s.check(listed[b.space] && !listed[a.space], "B's space list shows B's space and not A's", answer(spaces, err).String())
-	r = answer(s.api.CreateSpaceWithResponse(ctx, client.CreateSpaceJSONRequestBody{SiteId: a.site, Code: code + "-X"}, as(b.token)...))
+	r = answer(s.api.CreateSpaceWithResponse(ctx, nil, client.CreateSpaceJSONRequestBody{SiteId: a.site, Code: code + "-X"}, as(b.token)...))
 	s.check(r.status == 404 || r.status == 422, "B cannot create a space on A's site", r.String())
 }
 
@@ -337,7 +337,7 @@ func (s *smoke) apiKeys(ctx context.Context, a, b *smokeTenant) {
 		return answer(s.api.GetTenantWithResponse(ctx, as(cred)...))
 	}
 	scopes := []client.CreateInputBodyScopes{read}
-	created, err := s.api.CreateApiKeyWithResponse(ctx, client.CreateApiKeyJSONRequestBody{Name: "smoke " + s.tag, Scopes: &scopes}, as(b.token)...)
+	created, err := s.api.CreateApiKeyWithResponse(ctx, nil, client.CreateApiKeyJSONRequestBody{Name: "smoke " + s.tag, Scopes: &scopes}, as(b.token)...)
 	if !s.check(err == nil && created.JSON201 != nil && created.JSON201.Key != "", "B creates an API key with scope "+string(read),
 		answer(created, err).String()) {
 		return
@@ -345,12 +345,12 @@ func (s *smoke) apiKeys(ctx context.Context, a, b *smokeTenant) {
 	key := "key:" + created.JSON201.Key
 	r := probe(key)
 	s.check(r.status == 200, "the key reads "+probePath, r.String())
-	r = answer(s.api.CreateApiKeyWithResponse(ctx, client.CreateApiKeyJSONRequestBody{Name: "escalate " + s.tag, Scopes: &scopes}, as(key)...))
+	r = answer(s.api.CreateApiKeyWithResponse(ctx, nil, client.CreateApiKeyJSONRequestBody{Name: "escalate " + s.tag, Scopes: &scopes}, as(key)...))
 	s.check(r.status == 403, "the key is refused "+write+" (403)", r.String())
 	if hasSpaces {
-		r = answer(s.api.CreateSiteWithResponse(ctx, client.CreateSiteJSONRequestBody{Name: "not allowed " + s.tag}, as(key)...))
+		r = answer(s.api.CreateSiteWithResponse(ctx, nil, client.CreateSiteJSONRequestBody{Name: "not allowed " + s.tag}, as(key)...))
 		s.check(r.status == 403, "the key is refused POST /api/v1/sites without sites:write (403)", r.String())
-		r = answer(s.api.GetSpaceWithResponse(ctx, a.space, as(key)...))
+		r = answer(s.api.GetSpaceWithResponse(ctx, a.space, nil, as(key)...))
 		s.check(r.status == 404, "B's key gets 404 for A's space", r.String())
 	}
 	r = probe("key:tnr_key_not-a-real-key")

@@ -42,11 +42,11 @@ func (s *smoke) flows(ctx context.Context, a, b *smokeTenant) {
 	if !ok {
 		return
 	}
-	r := answer(s.api.GetFlowWithResponse(ctx, flow, as(b.token)...))
-	random := answer(s.api.GetFlowWithResponse(ctx, uuid.New(), as(b.token)...))
+	r := answer(s.api.GetFlowWithResponse(ctx, flow, nil, as(b.token)...))
+	random := answer(s.api.GetFlowWithResponse(ctx, uuid.New(), nil, as(b.token)...))
 	s.check(r.status == 404 && bytes.Equal(r.body, random.body), "B gets 404 for A's flow, identical to a random id's",
 		r.String()+" vs "+random.String())
-	r = answer(s.api.GetSessionWithResponse(ctx, session, as(b.token)...))
+	r = answer(s.api.GetSessionWithResponse(ctx, session, nil, as(b.token)...))
 	s.check(r.status == 404, "B gets 404 for A's session", r.String())
 	s.otherMember(ctx, a, flow, session)
 	s.shares(ctx, a, session)
@@ -55,13 +55,13 @@ func (s *smoke) flows(ctx context.Context, a, b *smokeTenant) {
 // publishFlow creates the smoke flow in t, visible to the tenant, and publishes it.
 func (s *smoke) publishFlow(ctx context.Context, t *smokeTenant) (uuid.UUID, bool) {
 	visibility := client.CreateFlowInputBodyVisibilityAccount
-	created, err := s.api.CreateFlowWithResponse(ctx, client.CreateFlowJSONRequestBody{Kind: client.CreateFlowInputBodyKindTroubleshooting,
+	created, err := s.api.CreateFlowWithResponse(ctx, nil, client.CreateFlowJSONRequestBody{Kind: client.CreateFlowInputBodyKindTroubleshooting,
 		Title: "Smoke flow " + s.tag, Visibility: &visibility, Graph: smokeGraph()}, as(t.token)...)
 	if !s.check(err == nil && created.JSON201 != nil, t.name+" creates a flow", answer(created, err).String()) {
 		return uuid.Nil, false
 	}
 	id := created.JSON201.Id
-	published, err := s.api.PublishFlowWithResponse(ctx, id, as(t.token)...)
+	published, err := s.api.PublishFlowWithResponse(ctx, id, nil, as(t.token)...)
 	if !s.check(err == nil && published.JSON201 != nil && published.JSON201.FlowId == id, t.name+" publishes its flow",
 		answer(published, err).String()) {
 		return uuid.Nil, false
@@ -72,7 +72,7 @@ func (s *smoke) publishFlow(ctx context.Context, t *smokeTenant) (uuid.UUID, boo
 // runSession starts a session on the flow and takes it to its resolution.
 func (s *smoke) runSession(ctx context.Context, t *smokeTenant, flow uuid.UUID) (uuid.UUID, bool) {
 	ticket, note := "SMOKE-"+s.tag, "smoke"
-	started, err := s.api.CreateSessionWithResponse(ctx, client.CreateSessionJSONRequestBody{FlowId: flow, TicketNumber: &ticket}, as(t.token)...)
+	started, err := s.api.CreateSessionWithResponse(ctx, nil, client.CreateSessionJSONRequestBody{FlowId: flow, TicketNumber: &ticket}, as(t.token)...)
 	if !s.check(err == nil && started.JSON201 != nil, t.name+" starts a session on its flow", answer(started, err).String()) {
 		return uuid.Nil, false
 	}
@@ -95,7 +95,7 @@ func (s *smoke) otherMember(ctx context.Context, t *smokeTenant, flow, session u
 		return
 	}
 	email := "smoke-member-" + s.tag + "@example.com"
-	r := answer(s.api.CreateInvitationWithResponse(ctx, client.CreateInvitationJSONRequestBody{Email: openapi_types.Email(email),
+	r := answer(s.api.CreateInvitationWithResponse(ctx, nil, client.CreateInvitationJSONRequestBody{Email: openapi_types.Email(email),
 		Role: client.InviteInputBodyRoleOperator}, as(t.token)...))
 	if !s.check(r.status == 201, t.name+" invites a second member", r.String()) {
 		return
@@ -112,8 +112,8 @@ func (s *smoke) otherMember(ctx context.Context, t *smokeTenant, flow, session u
 		return
 	}
 	member := accepted.JSON200.AccessToken
-	f := answer(s.api.GetFlowWithResponse(ctx, flow, as(member)...))
-	r = answer(s.api.GetSessionWithResponse(ctx, session, as(member)...))
+	f := answer(s.api.GetFlowWithResponse(ctx, flow, nil, as(member)...))
+	r = answer(s.api.GetSessionWithResponse(ctx, session, nil, as(member)...))
 	s.check(f.status == 200 && r.status == 404, what, "flow: "+f.String()+"; session: "+r.String())
 }
 
@@ -121,7 +121,7 @@ func (s *smoke) otherMember(ctx context.Context, t *smokeTenant, flow, session u
 // until the tenant allows them, then opens anonymously; revoked, it answers 404.
 func (s *smoke) shares(ctx context.Context, t *smokeTenant, session uuid.UUID) {
 	share := func(v client.CreateShareInputBodyVisibility) (*client.CreateSessionShareResponse, error) {
-		return s.api.CreateSessionShareWithResponse(ctx, session, client.CreateSessionShareJSONRequestBody{Visibility: v}, as(t.token)...)
+		return s.api.CreateSessionShareWithResponse(ctx, session, nil, client.CreateSessionShareJSONRequestBody{Visibility: v}, as(t.token)...)
 	}
 	account, err := share(client.CreateShareInputBodyVisibilityAccount)
 	if !s.check(err == nil && account.JSON201 != nil && account.JSON201.Token != "", t.name+" shares its session with its tenant",

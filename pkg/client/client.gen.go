@@ -183,6 +183,45 @@ func (e CreateDisplayInputBodyFormat) Valid() bool {
 	}
 }
 
+// Defines values for CreateEndpointInputBodyEventTypes.
+const (
+	CreateEndpointInputBodyEventTypesAuditEvent                  CreateEndpointInputBodyEventTypes = "audit.event"
+	CreateEndpointInputBodyEventTypesFlowsSessionCompleted       CreateEndpointInputBodyEventTypes = "flows.session.completed"
+	CreateEndpointInputBodyEventTypesMemberAdded                 CreateEndpointInputBodyEventTypes = "member.added"
+	CreateEndpointInputBodyEventTypesMemberRemoved               CreateEndpointInputBodyEventTypes = "member.removed"
+	CreateEndpointInputBodyEventTypesParkingReservationCancelled CreateEndpointInputBodyEventTypes = "parking.reservation.cancelled"
+	CreateEndpointInputBodyEventTypesParkingReservationCreated   CreateEndpointInputBodyEventTypes = "parking.reservation.created"
+	CreateEndpointInputBodyEventTypesParkingReservationExpired   CreateEndpointInputBodyEventTypes = "parking.reservation.expired"
+	CreateEndpointInputBodyEventTypesParkingReservationNoShow    CreateEndpointInputBodyEventTypes = "parking.reservation.no_show"
+	CreateEndpointInputBodyEventTypesParkingSpaceStateChanged    CreateEndpointInputBodyEventTypes = "parking.space.state_changed"
+)
+
+// Valid indicates whether the value is a known member of the CreateEndpointInputBodyEventTypes enum.
+func (e CreateEndpointInputBodyEventTypes) Valid() bool {
+	switch e {
+	case CreateEndpointInputBodyEventTypesAuditEvent:
+		return true
+	case CreateEndpointInputBodyEventTypesFlowsSessionCompleted:
+		return true
+	case CreateEndpointInputBodyEventTypesMemberAdded:
+		return true
+	case CreateEndpointInputBodyEventTypesMemberRemoved:
+		return true
+	case CreateEndpointInputBodyEventTypesParkingReservationCancelled:
+		return true
+	case CreateEndpointInputBodyEventTypesParkingReservationCreated:
+		return true
+	case CreateEndpointInputBodyEventTypesParkingReservationExpired:
+		return true
+	case CreateEndpointInputBodyEventTypesParkingReservationNoShow:
+		return true
+	case CreateEndpointInputBodyEventTypesParkingSpaceStateChanged:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateFlowInputBodyKind.
 const (
 	CreateFlowInputBodyKindMaintenance     CreateFlowInputBodyKind = "maintenance"
@@ -270,6 +309,8 @@ const (
 	TelemetryRead     CreateInputBodyScopes = "telemetry:read"
 	TenantRead        CreateInputBodyScopes = "tenant:read"
 	WebhookIngest     CreateInputBodyScopes = "webhook:ingest"
+	WebhooksRead      CreateInputBodyScopes = "webhooks:read"
+	WebhooksWrite     CreateInputBodyScopes = "webhooks:write"
 )
 
 // Valid indicates whether the value is a known member of the CreateInputBodyScopes enum.
@@ -312,6 +353,10 @@ func (e CreateInputBodyScopes) Valid() bool {
 	case TenantRead:
 		return true
 	case WebhookIngest:
+		return true
+	case WebhooksRead:
+		return true
+	case WebhooksWrite:
 		return true
 	default:
 		return false
@@ -1464,6 +1509,45 @@ func (e UpdateDisplayInputBodyFormat) Valid() bool {
 	}
 }
 
+// Defines values for UpdateEndpointInputBodyEventTypes.
+const (
+	UpdateEndpointInputBodyEventTypesAuditEvent                  UpdateEndpointInputBodyEventTypes = "audit.event"
+	UpdateEndpointInputBodyEventTypesFlowsSessionCompleted       UpdateEndpointInputBodyEventTypes = "flows.session.completed"
+	UpdateEndpointInputBodyEventTypesMemberAdded                 UpdateEndpointInputBodyEventTypes = "member.added"
+	UpdateEndpointInputBodyEventTypesMemberRemoved               UpdateEndpointInputBodyEventTypes = "member.removed"
+	UpdateEndpointInputBodyEventTypesParkingReservationCancelled UpdateEndpointInputBodyEventTypes = "parking.reservation.cancelled"
+	UpdateEndpointInputBodyEventTypesParkingReservationCreated   UpdateEndpointInputBodyEventTypes = "parking.reservation.created"
+	UpdateEndpointInputBodyEventTypesParkingReservationExpired   UpdateEndpointInputBodyEventTypes = "parking.reservation.expired"
+	UpdateEndpointInputBodyEventTypesParkingReservationNoShow    UpdateEndpointInputBodyEventTypes = "parking.reservation.no_show"
+	UpdateEndpointInputBodyEventTypesParkingSpaceStateChanged    UpdateEndpointInputBodyEventTypes = "parking.space.state_changed"
+)
+
+// Valid indicates whether the value is a known member of the UpdateEndpointInputBodyEventTypes enum.
+func (e UpdateEndpointInputBodyEventTypes) Valid() bool {
+	switch e {
+	case UpdateEndpointInputBodyEventTypesAuditEvent:
+		return true
+	case UpdateEndpointInputBodyEventTypesFlowsSessionCompleted:
+		return true
+	case UpdateEndpointInputBodyEventTypesMemberAdded:
+		return true
+	case UpdateEndpointInputBodyEventTypesMemberRemoved:
+		return true
+	case UpdateEndpointInputBodyEventTypesParkingReservationCancelled:
+		return true
+	case UpdateEndpointInputBodyEventTypesParkingReservationCreated:
+		return true
+	case UpdateEndpointInputBodyEventTypesParkingReservationExpired:
+		return true
+	case UpdateEndpointInputBodyEventTypesParkingReservationNoShow:
+		return true
+	case UpdateEndpointInputBodyEventTypesParkingSpaceStateChanged:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UpdateFlowInputBodyKind.
 const (
 	UpdateFlowInputBodyKindMaintenance     UpdateFlowInputBodyKind = "maintenance"
@@ -1578,6 +1662,45 @@ func (e VersionKind) Valid() bool {
 	case VersionKindProcedural:
 		return true
 	case VersionKindTroubleshooting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookDeliveryStatus.
+const (
+	WebhookDeliveryStatusFailed    WebhookDeliveryStatus = "failed"
+	WebhookDeliveryStatusPending   WebhookDeliveryStatus = "pending"
+	WebhookDeliveryStatusSucceeded WebhookDeliveryStatus = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryStatus enum.
+func (e WebhookDeliveryStatus) Valid() bool {
+	switch e {
+	case WebhookDeliveryStatusFailed:
+		return true
+	case WebhookDeliveryStatusPending:
+		return true
+	case WebhookDeliveryStatusSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportAuditEventsParamsFormat.
+const (
+	Csv   ExportAuditEventsParamsFormat = "csv"
+	Jsonl ExportAuditEventsParamsFormat = "jsonl"
+)
+
+// Valid indicates whether the value is a known member of the ExportAuditEventsParamsFormat enum.
+func (e ExportAuditEventsParamsFormat) Valid() bool {
+	switch e {
+	case Csv:
+		return true
+	case Jsonl:
 		return true
 	default:
 		return false
@@ -1818,6 +1941,27 @@ func (e ListSpacesParamsState) Valid() bool {
 	}
 }
 
+// Defines values for ListWebhookDeliveriesParamsStatus.
+const (
+	ListWebhookDeliveriesParamsStatusFailed    ListWebhookDeliveriesParamsStatus = "failed"
+	ListWebhookDeliveriesParamsStatusPending   ListWebhookDeliveriesParamsStatus = "pending"
+	ListWebhookDeliveriesParamsStatusSucceeded ListWebhookDeliveriesParamsStatus = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the ListWebhookDeliveriesParamsStatus enum.
+func (e ListWebhookDeliveriesParamsStatus) Valid() bool {
+	switch e {
+	case ListWebhookDeliveriesParamsStatusFailed:
+		return true
+	case ListWebhookDeliveriesParamsStatusPending:
+		return true
+	case ListWebhookDeliveriesParamsStatusSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
 // AcceptInputBody defines model for AcceptInputBody.
 type AcceptInputBody struct {
 	// Name Your name, when you have no account yet
@@ -2025,6 +2169,25 @@ type CreateDisplayInputBody struct {
 
 // CreateDisplayInputBodyFormat The display's byte format; default tnr-rgb
 type CreateDisplayInputBodyFormat string
+
+// CreateEndpointInputBody defines model for CreateEndpointInputBody.
+type CreateEndpointInputBody struct {
+	// Description Examples: SIEM feed
+	Description *string `json:"description,omitempty"`
+
+	// EventTypes Event types the endpoint receives; see docs/webhooks.md
+	//
+	// Examples: ["parking.reservation.created"]
+	EventTypes []CreateEndpointInputBodyEventTypes `json:"event_types"`
+
+	// Url https; http only to a loopback host where the server allows private addresses
+	//
+	// Examples: https://hooks.example.com/tenantry
+	Url string `json:"url"`
+}
+
+// CreateEndpointInputBodyEventTypes defines model for CreateEndpointInputBody.EventTypes.
+type CreateEndpointInputBodyEventTypes string
 
 // CreateFlowInputBody defines model for CreateFlowInputBody.
 type CreateFlowInputBody struct {
@@ -2372,6 +2535,32 @@ type EmailChangeInputBody struct {
 
 	// NewEmail Examples: ana@example.org
 	NewEmail openapi_types.Email `json:"new_email"`
+}
+
+// EndpointSecretOutputBody defines model for EndpointSecretOutputBody.
+type EndpointSecretOutputBody struct {
+	// ConsecutiveFailures Failed attempts since the last success
+	ConsecutiveFailures int32      `json:"consecutive_failures"`
+	CreatedAt           time.Time  `json:"created_at"`
+	Description         string     `json:"description"`
+	DisabledAt          *time.Time `json:"disabled_at,omitempty"`
+	DisabledReason      *string    `json:"disabled_reason,omitempty"`
+
+	// Enabled False once disabled by a member or by consecutive failures
+	Enabled bool `json:"enabled"`
+
+	// EventTypes Examples: ["parking.reservation.created"]
+	EventTypes []string           `json:"event_types"`
+	Id         openapi_types.UUID `json:"id"`
+
+	// Secret The signing secret, shown only in this response; verify the Tenantry-Signature header with it
+	//
+	// Examples: whsec_3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+	Secret    string    `json:"secret"`
+	UpdatedAt time.Time `json:"updated_at"`
+
+	// Url Examples: https://hooks.example.com/tenantry
+	Url string `json:"url"`
 }
 
 // EventView defines model for EventView.
@@ -3117,6 +3306,22 @@ type PageVersion struct {
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
+// PageWebhookDelivery defines model for PageWebhookDelivery.
+type PageWebhookDelivery struct {
+	Items []WebhookDelivery `json:"items"`
+
+	// NextCursor Pass as cursor to get the next page; absent on the last page
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// PageWebhookEndpoint defines model for PageWebhookEndpoint.
+type PageWebhookEndpoint struct {
+	Items []WebhookEndpoint `json:"items"`
+
+	// NextCursor Pass as cursor to get the next page; absent on the last page
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
 // PathStep defines model for PathStep.
 type PathStep struct {
 	NodeId string `json:"node_id"`
@@ -3758,6 +3963,25 @@ type UpdateDisplayPolicyInputBody struct {
 	ReservedSoonMinutes int32   `json:"reserved_soon_minutes"`
 }
 
+// UpdateEndpointInputBody defines model for UpdateEndpointInputBody.
+type UpdateEndpointInputBody struct {
+	Description *string `json:"description,omitempty"`
+
+	// Enabled false disables the endpoint; true re-enables it and forgets its failures
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// EventTypes Event types the endpoint receives; see docs/webhooks.md
+	//
+	// Examples: ["parking.reservation.created"]
+	EventTypes *[]UpdateEndpointInputBodyEventTypes `json:"event_types,omitempty"`
+
+	// Url Examples: https://hooks.example.com/tenantry
+	Url *string `json:"url,omitempty"`
+}
+
+// UpdateEndpointInputBodyEventTypes defines model for UpdateEndpointInputBody.EventTypes.
+type UpdateEndpointInputBodyEventTypes string
+
 // UpdateFlowInputBody defines model for UpdateFlowInputBody.
 type UpdateFlowInputBody struct {
 	// CategoryId A global or tenant category id; an empty string removes the category
@@ -3890,6 +4114,62 @@ type Version struct {
 // VersionKind defines model for Version.Kind.
 type VersionKind string
 
+// WebhookDelivery defines model for WebhookDelivery.
+type WebhookDelivery struct {
+	Attempts    int32      `json:"attempts"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+
+	// DurationMs The last attempt's duration in milliseconds
+	DurationMs *int32 `json:"duration_ms,omitempty"`
+
+	// EventId The event's id; the same in every retry and replay
+	EventId openapi_types.UUID `json:"event_id"`
+
+	// EventType Examples: parking.reservation.created
+	EventType string             `json:"event_type"`
+	Id        openapi_types.UUID `json:"id"`
+	LastError *string            `json:"last_error,omitempty"`
+
+	// NextAttemptAt When a pending delivery is tried again
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
+
+	// Payload The body sent (one delivery only): the event envelope
+	Payload interface{} `json:"payload,omitempty"`
+
+	// ReplayOf The delivery this one replays
+	ReplayOf *openapi_types.UUID `json:"replay_of,omitempty"`
+
+	// ResponseStatus The HTTP status of the last attempt's answer
+	ResponseStatus    *int32                `json:"response_status,omitempty"`
+	Status            WebhookDeliveryStatus `json:"status"`
+	WebhookEndpointId openapi_types.UUID    `json:"webhook_endpoint_id"`
+}
+
+// WebhookDeliveryStatus defines model for WebhookDelivery.Status.
+type WebhookDeliveryStatus string
+
+// WebhookEndpoint defines model for WebhookEndpoint.
+type WebhookEndpoint struct {
+	// ConsecutiveFailures Failed attempts since the last success
+	ConsecutiveFailures int32      `json:"consecutive_failures"`
+	CreatedAt           time.Time  `json:"created_at"`
+	Description         string     `json:"description"`
+	DisabledAt          *time.Time `json:"disabled_at,omitempty"`
+	DisabledReason      *string    `json:"disabled_reason,omitempty"`
+
+	// Enabled False once disabled by a member or by consecutive failures
+	Enabled bool `json:"enabled"`
+
+	// EventTypes Examples: ["parking.reservation.created"]
+	EventTypes []string           `json:"event_types"`
+	Id         openapi_types.UUID `json:"id"`
+	UpdatedAt  time.Time          `json:"updated_at"`
+
+	// Url Examples: https://hooks.example.com/tenantry
+	Url string `json:"url"`
+}
+
 // FlowAnalyticsParams defines parameters for FlowAnalytics.
 type FlowAnalyticsParams struct {
 	// From Sessions that started at or after this time (RFC 3339); default 30 days before to
@@ -3897,6 +4177,9 @@ type FlowAnalyticsParams struct {
 
 	// To Sessions that started before this time (RFC 3339); default now
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
 }
 
 // ListApiKeysParams defines parameters for ListApiKeys.
@@ -3906,6 +4189,18 @@ type ListApiKeysParams struct {
 
 	// Cursor The next_cursor of the previous page; omit for the first page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateApiKeyParams defines parameters for CreateApiKey.
+type CreateApiKeyParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// GetApiKeyParams defines parameters for GetApiKey.
+type GetApiKeyParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
 }
 
 // ListAuditEventsParams defines parameters for ListAuditEvents.
@@ -3931,6 +4226,30 @@ type ListAuditEventsParams struct {
 	// Until Events before this time (RFC 3339)
 	Until *time.Time `form:"until,omitempty" json:"until,omitempty"`
 }
+
+// ExportAuditEventsParams defines parameters for ExportAuditEvents.
+type ExportAuditEventsParams struct {
+	// Action Only this action
+	Action *string `form:"action,omitempty" json:"action,omitempty"`
+
+	// Actor Only this actor id
+	Actor      *string `form:"actor,omitempty" json:"actor,omitempty"`
+	TargetType *string `form:"target_type,omitempty" json:"target_type,omitempty"`
+	TargetId   *string `form:"target_id,omitempty" json:"target_id,omitempty"`
+	RequestId  *string `form:"request_id,omitempty" json:"request_id,omitempty"`
+
+	// Since Events at or after this time (RFC 3339)
+	Since *time.Time `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until Events before this time (RFC 3339)
+	Until *time.Time `form:"until,omitempty" json:"until,omitempty"`
+
+	// Format csv (a header row, then one event a row) or jsonl (one JSON event a line)
+	Format *ExportAuditEventsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// ExportAuditEventsParamsFormat defines parameters for ExportAuditEvents.
+type ExportAuditEventsParamsFormat string
 
 // SsoOidcCallbackParams defines parameters for SsoOidcCallback.
 type SsoOidcCallbackParams struct {
@@ -3990,6 +4309,18 @@ type ListDevicesParamsKind string
 // ListDevicesParamsStatus defines parameters for ListDevices.
 type ListDevicesParamsStatus string
 
+// CreateDeviceParams defines parameters for CreateDevice.
+type CreateDeviceParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// GetDeviceParams defines parameters for GetDevice.
+type GetDeviceParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
 // ListDisplaysParams defines parameters for ListDisplays.
 type ListDisplaysParams struct {
 	// Limit Page size, 1 to 100; larger values are reduced to 100
@@ -4000,6 +4331,18 @@ type ListDisplaysParams struct {
 
 	// Dead Only the dead letters: displays whose last downlink attempt failed
 	Dead *bool `form:"dead,omitempty" json:"dead,omitempty"`
+}
+
+// CreateDisplayParams defines parameters for CreateDisplay.
+type CreateDisplayParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// GetDisplayParams defines parameters for GetDisplay.
+type GetDisplayParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
 }
 
 // ListFlowCategoriesParams defines parameters for ListFlowCategories.
@@ -4014,6 +4357,18 @@ type ListFlowCategoriesParams struct {
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 }
 
+// CreateFlowCategoryParams defines parameters for CreateFlowCategory.
+type CreateFlowCategoryParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// GetFlowCategoryParams defines parameters for GetFlowCategory.
+type GetFlowCategoryParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
 // ListFlowTagsParams defines parameters for ListFlowTags.
 type ListFlowTagsParams struct {
 	// Limit Page size, 1 to 100; larger values are reduced to 100
@@ -4024,6 +4379,18 @@ type ListFlowTagsParams struct {
 
 	// Q A part of the name, any case
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
+}
+
+// CreateFlowTagParams defines parameters for CreateFlowTag.
+type CreateFlowTagParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// GetFlowTagParams defines parameters for GetFlowTag.
+type GetFlowTagParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
 }
 
 // ListFlowsParams defines parameters for ListFlows.
@@ -4052,6 +4419,30 @@ type ListFlowsParamsKind string
 // ListFlowsParamsVisibility defines parameters for ListFlows.
 type ListFlowsParamsVisibility string
 
+// CreateFlowParams defines parameters for CreateFlow.
+type CreateFlowParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// GetFlowParams defines parameters for GetFlow.
+type GetFlowParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// ForkFlowParams defines parameters for ForkFlow.
+type ForkFlowParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// PublishFlowParams defines parameters for PublishFlow.
+type PublishFlowParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // ListFlowVersionsParams defines parameters for ListFlowVersions.
 type ListFlowVersionsParams struct {
 	// Limit Page size, 1 to 100; larger values are reduced to 100
@@ -4059,6 +4450,12 @@ type ListFlowVersionsParams struct {
 
 	// Cursor The next_cursor of the previous page; omit for the first page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetFlowVersionParams defines parameters for GetFlowVersion.
+type GetFlowVersionParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
 }
 
 // IngestChirpstackParams defines parameters for IngestChirpstack.
@@ -4085,6 +4482,18 @@ type ListInvitationsParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// CreateInvitationParams defines parameters for CreateInvitation.
+type CreateInvitationParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// GetInvitationParams defines parameters for GetInvitation.
+type GetInvitationParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
 // ListMembersParams defines parameters for ListMembers.
 type ListMembersParams struct {
 	// Limit Page size, 1 to 100; larger values are reduced to 100
@@ -4094,6 +4503,12 @@ type ListMembersParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// GetMemberParams defines parameters for GetMember.
+type GetMemberParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
 // ListOrphanDevicesParams defines parameters for ListOrphanDevices.
 type ListOrphanDevicesParams struct {
 	// Limit Page size, 1 to 100; larger values are reduced to 100
@@ -4101,6 +4516,12 @@ type ListOrphanDevicesParams struct {
 
 	// Cursor The next_cursor of the previous page; omit for the first page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// RotateIngestSecretParams defines parameters for RotateIngestSecret.
+type RotateIngestSecretParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // ListReservationsParams defines parameters for ListReservations.
@@ -4122,6 +4543,18 @@ type ListReservationsParams struct {
 
 // ListReservationsParamsStatus defines parameters for ListReservations.
 type ListReservationsParamsStatus string
+
+// CreateReservationParams defines parameters for CreateReservation.
+type CreateReservationParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// GetReservationParams defines parameters for GetReservation.
+type GetReservationParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
 
 // ListSessionsParams defines parameters for ListSessions.
 type ListSessionsParams struct {
@@ -4147,6 +4580,24 @@ type ListSessionsParamsStatus string
 // ListSessionsParamsScope defines parameters for ListSessions.
 type ListSessionsParamsScope string
 
+// CreateSessionParams defines parameters for CreateSession.
+type CreateSessionParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// PrepareSessionParams defines parameters for PrepareSession.
+type PrepareSessionParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// GetSessionParams defines parameters for GetSession.
+type GetSessionParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
 // ExportSessionParams defines parameters for ExportSession.
 type ExportSessionParams struct {
 	// Format md: Markdown; txt: plain text; html: a self-contained HTML document
@@ -4156,8 +4607,17 @@ type ExportSessionParams struct {
 // ExportSessionParamsFormat defines parameters for ExportSession.
 type ExportSessionParamsFormat string
 
+// CreateSessionShareParams defines parameters for CreateSessionShare.
+type CreateSessionShareParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // OpenShareParams defines parameters for OpenShare.
 type OpenShareParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+
 	// UserAgent Recorded with the view
 	UserAgent *string `json:"User-Agent,omitempty"`
 }
@@ -4186,10 +4646,22 @@ type ListSitesParams struct {
 	IncludeDeleted *bool `form:"include_deleted,omitempty" json:"include_deleted,omitempty"`
 }
 
+// CreateSiteParams defines parameters for CreateSite.
+type CreateSiteParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // DeleteSiteParams defines parameters for DeleteSite.
 type DeleteSiteParams struct {
 	// Force Also delete what depends on it (a site's spaces; a space's open reservations are cancelled)
 	Force *bool `form:"force,omitempty" json:"force,omitempty"`
+}
+
+// GetSiteParams defines parameters for GetSite.
+type GetSiteParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
 }
 
 // SiteStreamParams defines parameters for SiteStream.
@@ -4230,10 +4702,22 @@ type ListSpacesParams struct {
 // ListSpacesParamsState defines parameters for ListSpaces.
 type ListSpacesParamsState string
 
+// CreateSpaceParams defines parameters for CreateSpace.
+type CreateSpaceParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // DeleteSpaceParams defines parameters for DeleteSpace.
 type DeleteSpaceParams struct {
 	// Force Also delete what depends on it (a site's spaces; a space's open reservations are cancelled)
 	Force *bool `form:"force,omitempty" json:"force,omitempty"`
+}
+
+// GetSpaceParams defines parameters for GetSpace.
+type GetSpaceParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
 }
 
 // SpaceAvailabilityParams defines parameters for SpaceAvailability.
@@ -4272,6 +4756,24 @@ type ListLibraryStepsParams struct {
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 }
 
+// CreateLibraryStepParams defines parameters for CreateLibraryStep.
+type CreateLibraryStepParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// GetLibraryStepParams defines parameters for GetLibraryStep.
+type GetLibraryStepParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// SaveLibraryStepParams defines parameters for SaveLibraryStep.
+type SaveLibraryStepParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // ListTeamsParams defines parameters for ListTeams.
 type ListTeamsParams struct {
 	// Limit Page size, 1 to 100; larger values are reduced to 100
@@ -4281,6 +4783,18 @@ type ListTeamsParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// CreateTeamParams defines parameters for CreateTeam.
+type CreateTeamParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// GetTeamParams defines parameters for GetTeam.
+type GetTeamParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
 // ListTeamMembersParams defines parameters for ListTeamMembers.
 type ListTeamMembersParams struct {
 	// Limit Page size, 1 to 100; larger values are reduced to 100
@@ -4288,6 +4802,12 @@ type ListTeamMembersParams struct {
 
 	// Cursor The next_cursor of the previous page; omit for the first page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// AddTeamMemberParams defines parameters for AddTeamMember.
+type AddTeamMemberParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // ListReadingsParams defines parameters for ListReadings.
@@ -4321,6 +4841,60 @@ type ListStateChangesParams struct {
 	// To Only items before this time (RFC 3339)
 	To      *time.Time          `form:"to,omitempty" json:"to,omitempty"`
 	SpaceId *openapi_types.UUID `form:"space_id,omitempty" json:"space_id,omitempty"`
+}
+
+// CreateTenantParams defines parameters for CreateTenant.
+type CreateTenantParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// Limit Page size, 1 to 100; larger values are reduced to 100
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page; omit for the first page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// WebhookEndpointId Only deliveries to this endpoint (its delivery log)
+	WebhookEndpointId *openapi_types.UUID `form:"webhook_endpoint_id,omitempty" json:"webhook_endpoint_id,omitempty"`
+
+	// Status Only deliveries in this state
+	Status *ListWebhookDeliveriesParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// EventType Only this event type
+	EventType *string `form:"event_type,omitempty" json:"event_type,omitempty"`
+}
+
+// ListWebhookDeliveriesParamsStatus defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParamsStatus string
+
+// GetWebhookDeliveryParams defines parameters for GetWebhookDelivery.
+type GetWebhookDeliveryParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// ListWebhookEndpointsParams defines parameters for ListWebhookEndpoints.
+type ListWebhookEndpointsParams struct {
+	// Limit Page size, 1 to 100; larger values are reduced to 100
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page; omit for the first page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateWebhookEndpointParams defines parameters for CreateWebhookEndpoint.
+type CreateWebhookEndpointParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// GetWebhookEndpointParams defines parameters for GetWebhookEndpoint.
+type GetWebhookEndpointParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
 }
 
 // CreateApiKeyJSONRequestBody defines body for CreateApiKey for application/json ContentType.
@@ -4521,6 +5095,12 @@ type SetTenantSecurityJSONRequestBody = TenantSecurity
 // CreateTenantJSONRequestBody defines body for CreateTenant for application/json ContentType.
 type CreateTenantJSONRequestBody = CreateTenantInputBody
 
+// CreateWebhookEndpointJSONRequestBody defines body for CreateWebhookEndpoint for application/json ContentType.
+type CreateWebhookEndpointJSONRequestBody = CreateEndpointInputBody
+
+// UpdateWebhookEndpointJSONRequestBody defines body for UpdateWebhookEndpoint for application/json ContentType.
+type UpdateWebhookEndpointJSONRequestBody = UpdateEndpointInputBody
+
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
 
@@ -4616,7 +5196,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/api-keys (the `CreateApiKey` operationId).
-	CreateApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateApiKeyWithBody(ctx context.Context, params *CreateApiKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateApiKey Create an API key (the secret is shown once)
 	//
@@ -4625,7 +5205,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/api-keys (the `CreateApiKey` operationId).
-	CreateApiKey(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateApiKey(ctx context.Context, params *CreateApiKeyParams, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeApiKey Revoke an API key; it stops working on the next request
 	//
@@ -4639,7 +5219,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role owner or higher; API keys with scope `api-keys:manage`. Errors are application/problem+json.
 	//
 	// Corresponds with GET /api/v1/api-keys/{id} (the `GetApiKey` operationId).
-	GetApiKey(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetApiKey(ctx context.Context, id openapi_types.UUID, params *GetApiKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAuditEvents List the tenant's audit events, newest first
 	//
@@ -4647,6 +5227,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/audit-log (the `ListAuditEvents` operationId).
 	ListAuditEvents(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportAuditEvents Export the tenant's audit events (CSV or JSON lines), newest first
+	//
+	// Streams every audit event that matches the filters of the audit-log list, newest first, without paging: `format=jsonl` (default) writes one event a line, as the list shows it; `format=csv` writes a header row, then one event a row (columns id, occurred_at, principal_kind, actor_id, action, target_type, target_id, outcome, request_id, ip, details; details as JSON). The response is an attachment (Content-Disposition) read in batches from the database as it is written.
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `audit:read`. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/audit-log/export (the `ExportAuditEvents` operationId).
+	ExportAuditEvents(ctx context.Context, params *ExportAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CompleteEmailChangeWithBody Confirm a new address with the token mailed to it; ends every session
 	//
@@ -4872,7 +5461,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/devices (the `CreateDevice` operationId).
-	CreateDeviceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateDeviceWithBody(ctx context.Context, params *CreateDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateDevice Register a sensor, display or gateway
 	//
@@ -4881,7 +5470,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/devices (the `CreateDevice` operationId).
-	CreateDevice(ctx context.Context, body CreateDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateDevice(ctx context.Context, params *CreateDeviceParams, body CreateDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DecommissionDevice Decommission a device
 	//
@@ -4895,7 +5484,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role viewer or higher; API keys with scope `devices:read`. Errors are application/problem+json.
 	//
 	// Corresponds with GET /api/v1/devices/{id} (the `GetDevice` operationId).
-	GetDevice(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetDevice(ctx context.Context, id openapi_types.UUID, params *GetDeviceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateDeviceWithBody Change a device's name, model or payload format
 	//
@@ -4954,7 +5543,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/displays (the `CreateDisplay` operationId).
-	CreateDisplayWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateDisplayWithBody(ctx context.Context, params *CreateDisplayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateDisplay Register a bay display with its byte format
 	//
@@ -4963,14 +5552,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/displays (the `CreateDisplay` operationId).
-	CreateDisplay(ctx context.Context, body CreateDisplayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateDisplay(ctx context.Context, params *CreateDisplayParams, body CreateDisplayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDisplay Get a display and its downlink state
 	//
 	// **Access:** members of the tenant with role viewer or higher; API keys with scope `displays:read`. Errors are application/problem+json.
 	//
 	// Corresponds with GET /api/v1/displays/{id} (the `GetDisplay` operationId).
-	GetDisplay(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetDisplay(ctx context.Context, id openapi_types.UUID, params *GetDisplayParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateDisplayWithBody Change a display's name or byte format
 	//
@@ -5011,7 +5600,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/flow-categories (the `CreateFlowCategory` operationId).
-	CreateFlowCategoryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateFlowCategoryWithBody(ctx context.Context, params *CreateFlowCategoryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateFlowCategory Create a category of the tenant
 	//
@@ -5020,7 +5609,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/flow-categories (the `CreateFlowCategory` operationId).
-	CreateFlowCategory(ctx context.Context, body CreateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateFlowCategory(ctx context.Context, params *CreateFlowCategoryParams, body CreateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteFlowCategory Delete a category of the tenant; its flows lose it
 	//
@@ -5034,7 +5623,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role viewer or higher; API keys are refused. Errors are application/problem+json.
 	//
 	// Corresponds with GET /api/v1/flow-categories/{id} (the `GetFlowCategory` operationId).
-	GetFlowCategory(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetFlowCategory(ctx context.Context, id openapi_types.UUID, params *GetFlowCategoryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateFlowCategoryWithBody Change a category of the tenant (global ones are read-only)
 	//
@@ -5068,7 +5657,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/flow-tags (the `CreateFlowTag` operationId).
-	CreateFlowTagWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateFlowTagWithBody(ctx context.Context, params *CreateFlowTagParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateFlowTag Create a tag of the tenant
 	//
@@ -5077,7 +5666,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/flow-tags (the `CreateFlowTag` operationId).
-	CreateFlowTag(ctx context.Context, body CreateFlowTagJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateFlowTag(ctx context.Context, params *CreateFlowTagParams, body CreateFlowTagJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteFlowTag Delete a tag of the tenant; its flows lose it
 	//
@@ -5091,7 +5680,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role viewer or higher; API keys are refused. Errors are application/problem+json.
 	//
 	// Corresponds with GET /api/v1/flow-tags/{id} (the `GetFlowTag` operationId).
-	GetFlowTag(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetFlowTag(ctx context.Context, id openapi_types.UUID, params *GetFlowTagParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RenameFlowTagWithBody Rename a tag of the tenant (global ones are read-only)
 	//
@@ -5125,7 +5714,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/flows (the `CreateFlow` operationId).
-	CreateFlowWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateFlowWithBody(ctx context.Context, params *CreateFlowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateFlow Create a flow with its first draft
 	//
@@ -5134,7 +5723,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/flows (the `CreateFlow` operationId).
-	CreateFlow(ctx context.Context, body CreateFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateFlow(ctx context.Context, params *CreateFlowParams, body CreateFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetFlowsSettings The tenant's flows settings
 	//
@@ -5173,7 +5762,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role viewer or higher; API keys are refused. The object must be visible to the caller (else 404). Errors are application/problem+json.
 	//
 	// Corresponds with GET /api/v1/flows/{id} (the `GetFlow` operationId).
-	GetFlow(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetFlow(ctx context.Context, id openapi_types.UUID, params *GetFlowParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateFlowWithBody Change a flow's title, description, kind, category or tags
 	//
@@ -5225,7 +5814,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/flows/{id}/fork (the `ForkFlow` operationId).
-	ForkFlowWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ForkFlowWithBody(ctx context.Context, id openapi_types.UUID, params *ForkFlowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ForkFlow Copy a flow into a new private flow of yours
 	//
@@ -5234,14 +5823,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/flows/{id}/fork (the `ForkFlow` operationId).
-	ForkFlow(ctx context.Context, id openapi_types.UUID, body ForkFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ForkFlow(ctx context.Context, id openapi_types.UUID, params *ForkFlowParams, body ForkFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PublishFlow Publish the draft as the next version (422 names the nodes at fault)
 	//
 	// **Access:** members of the tenant with role operator or higher; API keys are refused. The caller must see the object (else 404) and may change it (else 403). Errors are application/problem+json.
 	//
 	// Corresponds with POST /api/v1/flows/{id}/publish (the `PublishFlow` operationId).
-	PublishFlow(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PublishFlow(ctx context.Context, id openapi_types.UUID, params *PublishFlowParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListFlowVersions List a flow's published versions, newest first
 	//
@@ -5255,7 +5844,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role viewer or higher; API keys are refused. The object must be visible to the caller (else 404). Errors are application/problem+json.
 	//
 	// Corresponds with GET /api/v1/flows/{id}/versions/{version} (the `GetFlowVersion` operationId).
-	GetFlowVersion(ctx context.Context, id openapi_types.UUID, version int32, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetFlowVersion(ctx context.Context, id openapi_types.UUID, version int32, params *GetFlowVersionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetFlowVisibilityWithBody Make a flow private, a team flow or visible to the tenant
 	//
@@ -5307,7 +5896,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/invitations (the `CreateInvitation` operationId).
-	CreateInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateInvitationWithBody(ctx context.Context, params *CreateInvitationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateInvitation Invite someone by e-mail
 	//
@@ -5316,7 +5905,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/invitations (the `CreateInvitation` operationId).
-	CreateInvitation(ctx context.Context, body CreateInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateInvitation(ctx context.Context, params *CreateInvitationParams, body CreateInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AcceptInvitationWithBody Accept an invitation (new account, or your existing one with its password)
 	//
@@ -5348,7 +5937,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role admin or higher; API keys with scope `members:read`. Errors are application/problem+json.
 	//
 	// Corresponds with GET /api/v1/invitations/{id} (the `GetInvitation` operationId).
-	GetInvitation(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetInvitation(ctx context.Context, id openapi_types.UUID, params *GetInvitationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe The calling user, the current tenant and role, and all memberships
 	//
@@ -5455,7 +6044,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role admin or higher; API keys with scope `members:read`. Errors are application/problem+json.
 	//
 	// Corresponds with GET /api/v1/members/{id} (the `GetMember` operationId).
-	GetMember(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetMember(ctx context.Context, id openapi_types.UUID, params *GetMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateMemberWithBody Change a member's role
 	//
@@ -5576,7 +6165,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role owner or higher; API keys are refused. Errors are application/problem+json.
 	//
 	// Corresponds with POST /api/v1/parking/ingest-secret (the `RotateIngestSecret` operationId).
-	RotateIngestSecret(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RotateIngestSecret(ctx context.Context, params *RotateIngestSecretParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetParkingSettings The tenant's parking settings
 	//
@@ -5617,7 +6206,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/reservations (the `CreateReservation` operationId).
-	CreateReservationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateReservationWithBody(ctx context.Context, params *CreateReservationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateReservation Reserve a space (idempotent by request_id)
 	//
@@ -5626,14 +6215,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/reservations (the `CreateReservation` operationId).
-	CreateReservation(ctx context.Context, body CreateReservationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateReservation(ctx context.Context, params *CreateReservationParams, body CreateReservationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetReservation Get a reservation
 	//
 	// **Access:** members of the tenant with role viewer or higher; API keys with scope `reservations:read`. Errors are application/problem+json.
 	//
 	// Corresponds with GET /api/v1/reservations/{id} (the `GetReservation` operationId).
-	GetReservation(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetReservation(ctx context.Context, id openapi_types.UUID, params *GetReservationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CancelReservationWithBody Cancel a pending or confirmed reservation
 	//
@@ -5674,7 +6263,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/sessions (the `CreateSession` operationId).
-	CreateSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateSessionWithBody(ctx context.Context, params *CreateSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSession Start a session on a flow's published version
 	//
@@ -5683,7 +6272,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/sessions (the `CreateSession` operationId).
-	CreateSession(ctx context.Context, body CreateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateSession(ctx context.Context, params *CreateSessionParams, body CreateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PrepareSessionWithBody Prepare a session, optionally for another member
 	//
@@ -5692,7 +6281,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/sessions/prepare (the `PrepareSession` operationId).
-	PrepareSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PrepareSessionWithBody(ctx context.Context, params *PrepareSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PrepareSession Prepare a session, optionally for another member
 	//
@@ -5701,14 +6290,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/sessions/prepare (the `PrepareSession` operationId).
-	PrepareSession(ctx context.Context, body PrepareSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PrepareSession(ctx context.Context, params *PrepareSessionParams, body PrepareSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetSession Get a session's state
 	//
 	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
 	//
 	// Corresponds with GET /api/v1/sessions/{id} (the `GetSession` operationId).
-	GetSession(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetSession(ctx context.Context, id openapi_types.UUID, params *GetSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateSessionWithBody Change a session's ticket number or client
 	//
@@ -5853,7 +6442,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/sessions/{id}/shares (the `CreateSessionShare` operationId).
-	CreateSessionShareWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateSessionShareWithBody(ctx context.Context, id openapi_types.UUID, params *CreateSessionShareParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSessionShare Create a share link of one of your sessions (the token is shown once)
 	//
@@ -5862,7 +6451,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/sessions/{id}/shares (the `CreateSessionShare` operationId).
-	CreateSessionShare(ctx context.Context, id openapi_types.UUID, body CreateSessionShareJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateSessionShare(ctx context.Context, id openapi_types.UUID, params *CreateSessionShareParams, body CreateSessionShareJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StartSession Start a prepared session
 	//
@@ -5924,7 +6513,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/sites (the `CreateSite` operationId).
-	CreateSiteWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateSiteWithBody(ctx context.Context, params *CreateSiteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSite Create a site
 	//
@@ -5933,7 +6522,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/sites (the `CreateSite` operationId).
-	CreateSite(ctx context.Context, body CreateSiteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateSite(ctx context.Context, params *CreateSiteParams, body CreateSiteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteSite Soft-delete a site (409 while it has live spaces, unless force)
 	//
@@ -5947,7 +6536,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role viewer or higher; API keys with scope `sites:read`. Errors are application/problem+json.
 	//
 	// Corresponds with GET /api/v1/sites/{id} (the `GetSite` operationId).
-	GetSite(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetSite(ctx context.Context, id openapi_types.UUID, params *GetSiteParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateSiteWithBody Change a site
 	//
@@ -6011,7 +6600,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/spaces (the `CreateSpace` operationId).
-	CreateSpaceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateSpaceWithBody(ctx context.Context, params *CreateSpaceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSpace Create a space on a site
 	//
@@ -6020,7 +6609,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/spaces (the `CreateSpace` operationId).
-	CreateSpace(ctx context.Context, body CreateSpaceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateSpace(ctx context.Context, params *CreateSpaceParams, body CreateSpaceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteSpace Soft-delete a space (409 while it has open reservations, unless force)
 	//
@@ -6034,7 +6623,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role viewer or higher; API keys with scope `spaces:read`. Errors are application/problem+json.
 	//
 	// Corresponds with GET /api/v1/spaces/{id} (the `GetSpace` operationId).
-	GetSpace(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetSpace(ctx context.Context, id openapi_types.UUID, params *GetSpaceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateSpaceWithBody Change a space
 	//
@@ -6146,7 +6735,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/steps (the `CreateLibraryStep` operationId).
-	CreateLibraryStepWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateLibraryStepWithBody(ctx context.Context, params *CreateLibraryStepParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateLibraryStep Add a step to the library
 	//
@@ -6155,7 +6744,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/steps (the `CreateLibraryStep` operationId).
-	CreateLibraryStep(ctx context.Context, body CreateLibraryStepJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateLibraryStep(ctx context.Context, params *CreateLibraryStepParams, body CreateLibraryStepJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteLibraryStep Delete a library step
 	//
@@ -6169,7 +6758,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role viewer or higher; API keys are refused. The object must be visible to the caller (else 404). Errors are application/problem+json.
 	//
 	// Corresponds with GET /api/v1/steps/{id} (the `GetLibraryStep` operationId).
-	GetLibraryStep(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetLibraryStep(ctx context.Context, id openapi_types.UUID, params *GetLibraryStepParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateLibraryStepWithBody Change a library step
 	//
@@ -6212,7 +6801,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role operator or higher; API keys are refused. The object must be visible to the caller (else 404). Errors are application/problem+json.
 	//
 	// Corresponds with POST /api/v1/steps/{id}/save-to-library (the `SaveLibraryStep` operationId).
-	SaveLibraryStep(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SaveLibraryStep(ctx context.Context, id openapi_types.UUID, params *SaveLibraryStepParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListTeams List teams by name
 	//
@@ -6228,7 +6817,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/teams (the `CreateTeam` operationId).
-	CreateTeamWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateTeamWithBody(ctx context.Context, params *CreateTeamParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateTeam Create a team
 	//
@@ -6237,7 +6826,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/teams (the `CreateTeam` operationId).
-	CreateTeam(ctx context.Context, body CreateTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateTeam(ctx context.Context, params *CreateTeamParams, body CreateTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteTeam Delete a team (409 while flows or library steps use it)
 	//
@@ -6251,7 +6840,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role viewer or higher; API keys with scope `teams:read`. Errors are application/problem+json.
 	//
 	// Corresponds with GET /api/v1/teams/{id} (the `GetTeam` operationId).
-	GetTeam(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetTeam(ctx context.Context, id openapi_types.UUID, params *GetTeamParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RenameTeamWithBody Rename a team
 	//
@@ -6285,7 +6874,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/teams/{id}/members (the `AddTeamMember` operationId).
-	AddTeamMemberWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AddTeamMemberWithBody(ctx context.Context, id openapi_types.UUID, params *AddTeamMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddTeamMember Add a member of the tenant to a team
 	//
@@ -6294,7 +6883,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/teams/{id}/members (the `AddTeamMember` operationId).
-	AddTeamMember(ctx context.Context, id openapi_types.UUID, body AddTeamMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AddTeamMember(ctx context.Context, id openapi_types.UUID, params *AddTeamMemberParams, body AddTeamMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RemoveTeamMember Take a member out of a team
 	//
@@ -6392,7 +6981,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/tenants (the `CreateTenant` operationId).
-	CreateTenantWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateTenantWithBody(ctx context.Context, params *CreateTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateTenant Create another tenant, which you own; answers a session in it
 	//
@@ -6401,7 +6990,99 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/tenants (the `CreateTenant` operationId).
-	CreateTenant(ctx context.Context, body CreateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateTenant(ctx context.Context, params *CreateTenantParams, body CreateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhookDeliveries List webhook deliveries (the delivery log), newest first
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:read`. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/webhook-deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveries(ctx context.Context, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWebhookDelivery Get a webhook delivery with the body it sends
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:read`. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/webhook-deliveries/{id} (the `GetWebhookDelivery` operationId).
+	GetWebhookDelivery(ctx context.Context, id openapi_types.UUID, params *GetWebhookDeliveryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplayWebhookDelivery Send a delivery's event again, as a new delivery to the same endpoint
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+	//
+	// Corresponds with POST /api/v1/webhook-deliveries/{id}/replay (the `ReplayWebhookDelivery` operationId).
+	ReplayWebhookDelivery(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhookEndpoints List webhook endpoints, newest first
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:read`. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/webhook-endpoints (the `ListWebhookEndpoints` operationId).
+	ListWebhookEndpoints(ctx context.Context, params *ListWebhookEndpointsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWebhookEndpointWithBody Register a webhook endpoint (its signing secret is shown once; a ping is sent to it)
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/webhook-endpoints (the `CreateWebhookEndpoint` operationId).
+	CreateWebhookEndpointWithBody(ctx context.Context, params *CreateWebhookEndpointParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWebhookEndpoint Register a webhook endpoint (its signing secret is shown once; a ping is sent to it)
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/webhook-endpoints (the `CreateWebhookEndpoint` operationId).
+	CreateWebhookEndpoint(ctx context.Context, params *CreateWebhookEndpointParams, body CreateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteWebhookEndpoint Delete a webhook endpoint and its delivery log
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+	//
+	// Corresponds with DELETE /api/v1/webhook-endpoints/{id} (the `DeleteWebhookEndpoint` operationId).
+	DeleteWebhookEndpoint(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWebhookEndpoint Get a webhook endpoint
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:read`. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/webhook-endpoints/{id} (the `GetWebhookEndpoint` operationId).
+	GetWebhookEndpoint(ctx context.Context, id openapi_types.UUID, params *GetWebhookEndpointParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateWebhookEndpointWithBody Change a webhook endpoint's URL, description or event types, or disable or re-enable it
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/webhook-endpoints/{id} (the `UpdateWebhookEndpoint` operationId).
+	UpdateWebhookEndpointWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateWebhookEndpoint Change a webhook endpoint's URL, description or event types, or disable or re-enable it
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/webhook-endpoints/{id} (the `UpdateWebhookEndpoint` operationId).
+	UpdateWebhookEndpoint(ctx context.Context, id openapi_types.UUID, body UpdateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PingWebhookEndpoint Queue a webhook.ping delivery to an endpoint
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+	//
+	// Corresponds with POST /api/v1/webhook-endpoints/{id}/ping (the `PingWebhookEndpoint` operationId).
+	PingWebhookEndpoint(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RotateWebhookEndpointSecret Give a webhook endpoint a new signing secret (shown once); the old one stops at once
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+	//
+	// Corresponds with POST /api/v1/webhook-endpoints/{id}/rotate-secret (the `RotateWebhookEndpointSecret` operationId).
+	RotateWebhookEndpointSecret(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// HealthLive Liveness: the process is up
 	//
@@ -6459,8 +7140,8 @@ func (c *Client) ListApiKeys(ctx context.Context, params *ListApiKeysParams, req
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/api-keys (the `CreateApiKey` operationId).
-func (c *Client) CreateApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateApiKeyRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateApiKeyWithBody(ctx context.Context, params *CreateApiKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateApiKeyRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6478,8 +7159,8 @@ func (c *Client) CreateApiKeyWithBody(ctx context.Context, contentType string, b
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/api-keys (the `CreateApiKey` operationId).
-func (c *Client) CreateApiKey(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateApiKeyRequest(c.Server, body)
+func (c *Client) CreateApiKey(ctx context.Context, params *CreateApiKeyParams, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateApiKeyRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6512,8 +7193,8 @@ func (c *Client) RevokeApiKey(ctx context.Context, id openapi_types.UUID, reqEdi
 // **Access:** members of the tenant with role owner or higher; API keys with scope `api-keys:manage`. Errors are application/problem+json.
 //
 // Corresponds with GET /api/v1/api-keys/{id} (the `GetApiKey` operationId).
-func (c *Client) GetApiKey(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetApiKeyRequest(c.Server, id)
+func (c *Client) GetApiKey(ctx context.Context, id openapi_types.UUID, params *GetApiKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiKeyRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6531,6 +7212,25 @@ func (c *Client) GetApiKey(ctx context.Context, id openapi_types.UUID, reqEditor
 // Corresponds with GET /api/v1/audit-log (the `ListAuditEvents` operationId).
 func (c *Client) ListAuditEvents(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListAuditEventsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportAuditEvents Export the tenant's audit events (CSV or JSON lines), newest first
+//
+// Streams every audit event that matches the filters of the audit-log list, newest first, without paging: `format=jsonl` (default) writes one event a line, as the list shows it; `format=csv` writes a header row, then one event a row (columns id, occurred_at, principal_kind, actor_id, action, target_type, target_id, outcome, request_id, ip, details; details as JSON). The response is an attachment (Content-Disposition) read in batches from the database as it is written.
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `audit:read`. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/audit-log/export (the `ExportAuditEvents` operationId).
+func (c *Client) ExportAuditEvents(ctx context.Context, params *ExportAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportAuditEventsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7015,8 +7715,8 @@ func (c *Client) ListDevices(ctx context.Context, params *ListDevicesParams, req
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/devices (the `CreateDevice` operationId).
-func (c *Client) CreateDeviceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateDeviceRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateDeviceWithBody(ctx context.Context, params *CreateDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDeviceRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7034,8 +7734,8 @@ func (c *Client) CreateDeviceWithBody(ctx context.Context, contentType string, b
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/devices (the `CreateDevice` operationId).
-func (c *Client) CreateDevice(ctx context.Context, body CreateDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateDeviceRequest(c.Server, body)
+func (c *Client) CreateDevice(ctx context.Context, params *CreateDeviceParams, body CreateDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDeviceRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7068,8 +7768,8 @@ func (c *Client) DecommissionDevice(ctx context.Context, id openapi_types.UUID, 
 // **Access:** members of the tenant with role viewer or higher; API keys with scope `devices:read`. Errors are application/problem+json.
 //
 // Corresponds with GET /api/v1/devices/{id} (the `GetDevice` operationId).
-func (c *Client) GetDevice(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetDeviceRequest(c.Server, id)
+func (c *Client) GetDevice(ctx context.Context, id openapi_types.UUID, params *GetDeviceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDeviceRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7197,8 +7897,8 @@ func (c *Client) ListDisplays(ctx context.Context, params *ListDisplaysParams, r
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/displays (the `CreateDisplay` operationId).
-func (c *Client) CreateDisplayWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateDisplayRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateDisplayWithBody(ctx context.Context, params *CreateDisplayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDisplayRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7216,8 +7916,8 @@ func (c *Client) CreateDisplayWithBody(ctx context.Context, contentType string, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/displays (the `CreateDisplay` operationId).
-func (c *Client) CreateDisplay(ctx context.Context, body CreateDisplayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateDisplayRequest(c.Server, body)
+func (c *Client) CreateDisplay(ctx context.Context, params *CreateDisplayParams, body CreateDisplayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDisplayRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7233,8 +7933,8 @@ func (c *Client) CreateDisplay(ctx context.Context, body CreateDisplayJSONReques
 // **Access:** members of the tenant with role viewer or higher; API keys with scope `displays:read`. Errors are application/problem+json.
 //
 // Corresponds with GET /api/v1/displays/{id} (the `GetDisplay` operationId).
-func (c *Client) GetDisplay(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetDisplayRequest(c.Server, id)
+func (c *Client) GetDisplay(ctx context.Context, id openapi_types.UUID, params *GetDisplayParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDisplayRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7324,8 +8024,8 @@ func (c *Client) ListFlowCategories(ctx context.Context, params *ListFlowCategor
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/flow-categories (the `CreateFlowCategory` operationId).
-func (c *Client) CreateFlowCategoryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateFlowCategoryRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateFlowCategoryWithBody(ctx context.Context, params *CreateFlowCategoryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFlowCategoryRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7343,8 +8043,8 @@ func (c *Client) CreateFlowCategoryWithBody(ctx context.Context, contentType str
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/flow-categories (the `CreateFlowCategory` operationId).
-func (c *Client) CreateFlowCategory(ctx context.Context, body CreateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateFlowCategoryRequest(c.Server, body)
+func (c *Client) CreateFlowCategory(ctx context.Context, params *CreateFlowCategoryParams, body CreateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFlowCategoryRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7377,8 +8077,8 @@ func (c *Client) DeleteFlowCategory(ctx context.Context, id openapi_types.UUID, 
 // **Access:** members of the tenant with role viewer or higher; API keys are refused. Errors are application/problem+json.
 //
 // Corresponds with GET /api/v1/flow-categories/{id} (the `GetFlowCategory` operationId).
-func (c *Client) GetFlowCategory(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetFlowCategoryRequest(c.Server, id)
+func (c *Client) GetFlowCategory(ctx context.Context, id openapi_types.UUID, params *GetFlowCategoryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetFlowCategoryRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7451,8 +8151,8 @@ func (c *Client) ListFlowTags(ctx context.Context, params *ListFlowTagsParams, r
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/flow-tags (the `CreateFlowTag` operationId).
-func (c *Client) CreateFlowTagWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateFlowTagRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateFlowTagWithBody(ctx context.Context, params *CreateFlowTagParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFlowTagRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7470,8 +8170,8 @@ func (c *Client) CreateFlowTagWithBody(ctx context.Context, contentType string, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/flow-tags (the `CreateFlowTag` operationId).
-func (c *Client) CreateFlowTag(ctx context.Context, body CreateFlowTagJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateFlowTagRequest(c.Server, body)
+func (c *Client) CreateFlowTag(ctx context.Context, params *CreateFlowTagParams, body CreateFlowTagJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFlowTagRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7504,8 +8204,8 @@ func (c *Client) DeleteFlowTag(ctx context.Context, id openapi_types.UUID, reqEd
 // **Access:** members of the tenant with role viewer or higher; API keys are refused. Errors are application/problem+json.
 //
 // Corresponds with GET /api/v1/flow-tags/{id} (the `GetFlowTag` operationId).
-func (c *Client) GetFlowTag(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetFlowTagRequest(c.Server, id)
+func (c *Client) GetFlowTag(ctx context.Context, id openapi_types.UUID, params *GetFlowTagParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetFlowTagRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7578,8 +8278,8 @@ func (c *Client) ListFlows(ctx context.Context, params *ListFlowsParams, reqEdit
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/flows (the `CreateFlow` operationId).
-func (c *Client) CreateFlowWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateFlowRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateFlowWithBody(ctx context.Context, params *CreateFlowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFlowRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7597,8 +8297,8 @@ func (c *Client) CreateFlowWithBody(ctx context.Context, contentType string, bod
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/flows (the `CreateFlow` operationId).
-func (c *Client) CreateFlow(ctx context.Context, body CreateFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateFlowRequest(c.Server, body)
+func (c *Client) CreateFlow(ctx context.Context, params *CreateFlowParams, body CreateFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFlowRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7686,8 +8386,8 @@ func (c *Client) DeleteFlow(ctx context.Context, id openapi_types.UUID, reqEdito
 // **Access:** members of the tenant with role viewer or higher; API keys are refused. The object must be visible to the caller (else 404). Errors are application/problem+json.
 //
 // Corresponds with GET /api/v1/flows/{id} (the `GetFlow` operationId).
-func (c *Client) GetFlow(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetFlowRequest(c.Server, id)
+func (c *Client) GetFlow(ctx context.Context, id openapi_types.UUID, params *GetFlowParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetFlowRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7798,8 +8498,8 @@ func (c *Client) SaveFlowDraft(ctx context.Context, id openapi_types.UUID, body 
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/flows/{id}/fork (the `ForkFlow` operationId).
-func (c *Client) ForkFlowWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewForkFlowRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) ForkFlowWithBody(ctx context.Context, id openapi_types.UUID, params *ForkFlowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewForkFlowRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7817,8 +8517,8 @@ func (c *Client) ForkFlowWithBody(ctx context.Context, id openapi_types.UUID, co
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/flows/{id}/fork (the `ForkFlow` operationId).
-func (c *Client) ForkFlow(ctx context.Context, id openapi_types.UUID, body ForkFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewForkFlowRequest(c.Server, id, body)
+func (c *Client) ForkFlow(ctx context.Context, id openapi_types.UUID, params *ForkFlowParams, body ForkFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewForkFlowRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7834,8 +8534,8 @@ func (c *Client) ForkFlow(ctx context.Context, id openapi_types.UUID, body ForkF
 // **Access:** members of the tenant with role operator or higher; API keys are refused. The caller must see the object (else 404) and may change it (else 403). Errors are application/problem+json.
 //
 // Corresponds with POST /api/v1/flows/{id}/publish (the `PublishFlow` operationId).
-func (c *Client) PublishFlow(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPublishFlowRequest(c.Server, id)
+func (c *Client) PublishFlow(ctx context.Context, id openapi_types.UUID, params *PublishFlowParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPublishFlowRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7868,8 +8568,8 @@ func (c *Client) ListFlowVersions(ctx context.Context, id openapi_types.UUID, pa
 // **Access:** members of the tenant with role viewer or higher; API keys are refused. The object must be visible to the caller (else 404). Errors are application/problem+json.
 //
 // Corresponds with GET /api/v1/flows/{id}/versions/{version} (the `GetFlowVersion` operationId).
-func (c *Client) GetFlowVersion(ctx context.Context, id openapi_types.UUID, version int32, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetFlowVersionRequest(c.Server, id, version)
+func (c *Client) GetFlowVersion(ctx context.Context, id openapi_types.UUID, version int32, params *GetFlowVersionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetFlowVersionRequest(c.Server, id, version, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7980,8 +8680,8 @@ func (c *Client) ListInvitations(ctx context.Context, params *ListInvitationsPar
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/invitations (the `CreateInvitation` operationId).
-func (c *Client) CreateInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateInvitationRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateInvitationWithBody(ctx context.Context, params *CreateInvitationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInvitationRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7999,8 +8699,8 @@ func (c *Client) CreateInvitationWithBody(ctx context.Context, contentType strin
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/invitations (the `CreateInvitation` operationId).
-func (c *Client) CreateInvitation(ctx context.Context, body CreateInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateInvitationRequest(c.Server, body)
+func (c *Client) CreateInvitation(ctx context.Context, params *CreateInvitationParams, body CreateInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInvitationRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8071,8 +8771,8 @@ func (c *Client) RevokeInvitation(ctx context.Context, id openapi_types.UUID, re
 // **Access:** members of the tenant with role admin or higher; API keys with scope `members:read`. Errors are application/problem+json.
 //
 // Corresponds with GET /api/v1/invitations/{id} (the `GetInvitation` operationId).
-func (c *Client) GetInvitation(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetInvitationRequest(c.Server, id)
+func (c *Client) GetInvitation(ctx context.Context, id openapi_types.UUID, params *GetInvitationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInvitationRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8308,8 +9008,8 @@ func (c *Client) RemoveMember(ctx context.Context, id openapi_types.UUID, reqEdi
 // **Access:** members of the tenant with role admin or higher; API keys with scope `members:read`. Errors are application/problem+json.
 //
 // Corresponds with GET /api/v1/members/{id} (the `GetMember` operationId).
-func (c *Client) GetMember(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetMemberRequest(c.Server, id)
+func (c *Client) GetMember(ctx context.Context, id openapi_types.UUID, params *GetMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMemberRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8579,8 +9279,8 @@ func (c *Client) RemoveIngestSecret(ctx context.Context, reqEditors ...RequestEd
 // **Access:** members of the tenant with role owner or higher; API keys are refused. Errors are application/problem+json.
 //
 // Corresponds with POST /api/v1/parking/ingest-secret (the `RotateIngestSecret` operationId).
-func (c *Client) RotateIngestSecret(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRotateIngestSecretRequest(c.Server)
+func (c *Client) RotateIngestSecret(ctx context.Context, params *RotateIngestSecretParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateIngestSecretRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8670,8 +9370,8 @@ func (c *Client) ListReservations(ctx context.Context, params *ListReservationsP
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/reservations (the `CreateReservation` operationId).
-func (c *Client) CreateReservationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateReservationRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateReservationWithBody(ctx context.Context, params *CreateReservationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateReservationRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8689,8 +9389,8 @@ func (c *Client) CreateReservationWithBody(ctx context.Context, contentType stri
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/reservations (the `CreateReservation` operationId).
-func (c *Client) CreateReservation(ctx context.Context, body CreateReservationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateReservationRequest(c.Server, body)
+func (c *Client) CreateReservation(ctx context.Context, params *CreateReservationParams, body CreateReservationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateReservationRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8706,8 +9406,8 @@ func (c *Client) CreateReservation(ctx context.Context, body CreateReservationJS
 // **Access:** members of the tenant with role viewer or higher; API keys with scope `reservations:read`. Errors are application/problem+json.
 //
 // Corresponds with GET /api/v1/reservations/{id} (the `GetReservation` operationId).
-func (c *Client) GetReservation(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetReservationRequest(c.Server, id)
+func (c *Client) GetReservation(ctx context.Context, id openapi_types.UUID, params *GetReservationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReservationRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8797,8 +9497,8 @@ func (c *Client) ListSessions(ctx context.Context, params *ListSessionsParams, r
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/sessions (the `CreateSession` operationId).
-func (c *Client) CreateSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateSessionRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateSessionWithBody(ctx context.Context, params *CreateSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSessionRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8816,8 +9516,8 @@ func (c *Client) CreateSessionWithBody(ctx context.Context, contentType string, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/sessions (the `CreateSession` operationId).
-func (c *Client) CreateSession(ctx context.Context, body CreateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateSessionRequest(c.Server, body)
+func (c *Client) CreateSession(ctx context.Context, params *CreateSessionParams, body CreateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSessionRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8835,8 +9535,8 @@ func (c *Client) CreateSession(ctx context.Context, body CreateSessionJSONReques
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/sessions/prepare (the `PrepareSession` operationId).
-func (c *Client) PrepareSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPrepareSessionRequestWithBody(c.Server, contentType, body)
+func (c *Client) PrepareSessionWithBody(ctx context.Context, params *PrepareSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPrepareSessionRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8854,8 +9554,8 @@ func (c *Client) PrepareSessionWithBody(ctx context.Context, contentType string,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/sessions/prepare (the `PrepareSession` operationId).
-func (c *Client) PrepareSession(ctx context.Context, body PrepareSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPrepareSessionRequest(c.Server, body)
+func (c *Client) PrepareSession(ctx context.Context, params *PrepareSessionParams, body PrepareSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPrepareSessionRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8871,8 +9571,8 @@ func (c *Client) PrepareSession(ctx context.Context, body PrepareSessionJSONRequ
 // **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
 //
 // Corresponds with GET /api/v1/sessions/{id} (the `GetSession` operationId).
-func (c *Client) GetSession(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetSessionRequest(c.Server, id)
+func (c *Client) GetSession(ctx context.Context, id openapi_types.UUID, params *GetSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSessionRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9186,8 +9886,8 @@ func (c *Client) SetSessionScratchpad(ctx context.Context, id openapi_types.UUID
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/sessions/{id}/shares (the `CreateSessionShare` operationId).
-func (c *Client) CreateSessionShareWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateSessionShareRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) CreateSessionShareWithBody(ctx context.Context, id openapi_types.UUID, params *CreateSessionShareParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSessionShareRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9205,8 +9905,8 @@ func (c *Client) CreateSessionShareWithBody(ctx context.Context, id openapi_type
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/sessions/{id}/shares (the `CreateSessionShare` operationId).
-func (c *Client) CreateSessionShare(ctx context.Context, id openapi_types.UUID, body CreateSessionShareJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateSessionShareRequest(c.Server, id, body)
+func (c *Client) CreateSessionShare(ctx context.Context, id openapi_types.UUID, params *CreateSessionShareParams, body CreateSessionShareJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSessionShareRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9347,8 +10047,8 @@ func (c *Client) ListSites(ctx context.Context, params *ListSitesParams, reqEdit
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/sites (the `CreateSite` operationId).
-func (c *Client) CreateSiteWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateSiteRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateSiteWithBody(ctx context.Context, params *CreateSiteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSiteRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9366,8 +10066,8 @@ func (c *Client) CreateSiteWithBody(ctx context.Context, contentType string, bod
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/sites (the `CreateSite` operationId).
-func (c *Client) CreateSite(ctx context.Context, body CreateSiteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateSiteRequest(c.Server, body)
+func (c *Client) CreateSite(ctx context.Context, params *CreateSiteParams, body CreateSiteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSiteRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9400,8 +10100,8 @@ func (c *Client) DeleteSite(ctx context.Context, id openapi_types.UUID, params *
 // **Access:** members of the tenant with role viewer or higher; API keys with scope `sites:read`. Errors are application/problem+json.
 //
 // Corresponds with GET /api/v1/sites/{id} (the `GetSite` operationId).
-func (c *Client) GetSite(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetSiteRequest(c.Server, id)
+func (c *Client) GetSite(ctx context.Context, id openapi_types.UUID, params *GetSiteParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSiteRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9544,8 +10244,8 @@ func (c *Client) ListSpaces(ctx context.Context, params *ListSpacesParams, reqEd
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/spaces (the `CreateSpace` operationId).
-func (c *Client) CreateSpaceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateSpaceRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateSpaceWithBody(ctx context.Context, params *CreateSpaceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSpaceRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9563,8 +10263,8 @@ func (c *Client) CreateSpaceWithBody(ctx context.Context, contentType string, bo
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/spaces (the `CreateSpace` operationId).
-func (c *Client) CreateSpace(ctx context.Context, body CreateSpaceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateSpaceRequest(c.Server, body)
+func (c *Client) CreateSpace(ctx context.Context, params *CreateSpaceParams, body CreateSpaceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSpaceRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9597,8 +10297,8 @@ func (c *Client) DeleteSpace(ctx context.Context, id openapi_types.UUID, params 
 // **Access:** members of the tenant with role viewer or higher; API keys with scope `spaces:read`. Errors are application/problem+json.
 //
 // Corresponds with GET /api/v1/spaces/{id} (the `GetSpace` operationId).
-func (c *Client) GetSpace(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetSpaceRequest(c.Server, id)
+func (c *Client) GetSpace(ctx context.Context, id openapi_types.UUID, params *GetSpaceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSpaceRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9849,8 +10549,8 @@ func (c *Client) ListLibrarySteps(ctx context.Context, params *ListLibraryStepsP
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/steps (the `CreateLibraryStep` operationId).
-func (c *Client) CreateLibraryStepWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateLibraryStepRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateLibraryStepWithBody(ctx context.Context, params *CreateLibraryStepParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateLibraryStepRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9868,8 +10568,8 @@ func (c *Client) CreateLibraryStepWithBody(ctx context.Context, contentType stri
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/steps (the `CreateLibraryStep` operationId).
-func (c *Client) CreateLibraryStep(ctx context.Context, body CreateLibraryStepJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateLibraryStepRequest(c.Server, body)
+func (c *Client) CreateLibraryStep(ctx context.Context, params *CreateLibraryStepParams, body CreateLibraryStepJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateLibraryStepRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9902,8 +10602,8 @@ func (c *Client) DeleteLibraryStep(ctx context.Context, id openapi_types.UUID, r
 // **Access:** members of the tenant with role viewer or higher; API keys are refused. The object must be visible to the caller (else 404). Errors are application/problem+json.
 //
 // Corresponds with GET /api/v1/steps/{id} (the `GetLibraryStep` operationId).
-func (c *Client) GetLibraryStep(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetLibraryStepRequest(c.Server, id)
+func (c *Client) GetLibraryStep(ctx context.Context, id openapi_types.UUID, params *GetLibraryStepParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetLibraryStepRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9995,8 +10695,8 @@ func (c *Client) RateLibraryStep(ctx context.Context, id openapi_types.UUID, bod
 // **Access:** members of the tenant with role operator or higher; API keys are refused. The object must be visible to the caller (else 404). Errors are application/problem+json.
 //
 // Corresponds with POST /api/v1/steps/{id}/save-to-library (the `SaveLibraryStep` operationId).
-func (c *Client) SaveLibraryStep(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSaveLibraryStepRequest(c.Server, id)
+func (c *Client) SaveLibraryStep(ctx context.Context, id openapi_types.UUID, params *SaveLibraryStepParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSaveLibraryStepRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -10031,8 +10731,8 @@ func (c *Client) ListTeams(ctx context.Context, params *ListTeamsParams, reqEdit
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/teams (the `CreateTeam` operationId).
-func (c *Client) CreateTeamWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateTeamRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateTeamWithBody(ctx context.Context, params *CreateTeamParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTeamRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10050,8 +10750,8 @@ func (c *Client) CreateTeamWithBody(ctx context.Context, contentType string, bod
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/teams (the `CreateTeam` operationId).
-func (c *Client) CreateTeam(ctx context.Context, body CreateTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateTeamRequest(c.Server, body)
+func (c *Client) CreateTeam(ctx context.Context, params *CreateTeamParams, body CreateTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTeamRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10084,8 +10784,8 @@ func (c *Client) DeleteTeam(ctx context.Context, id openapi_types.UUID, reqEdito
 // **Access:** members of the tenant with role viewer or higher; API keys with scope `teams:read`. Errors are application/problem+json.
 //
 // Corresponds with GET /api/v1/teams/{id} (the `GetTeam` operationId).
-func (c *Client) GetTeam(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetTeamRequest(c.Server, id)
+func (c *Client) GetTeam(ctx context.Context, id openapi_types.UUID, params *GetTeamParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTeamRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -10158,8 +10858,8 @@ func (c *Client) ListTeamMembers(ctx context.Context, id openapi_types.UUID, par
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/teams/{id}/members (the `AddTeamMember` operationId).
-func (c *Client) AddTeamMemberWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAddTeamMemberRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) AddTeamMemberWithBody(ctx context.Context, id openapi_types.UUID, params *AddTeamMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddTeamMemberRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10177,8 +10877,8 @@ func (c *Client) AddTeamMemberWithBody(ctx context.Context, id openapi_types.UUI
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/teams/{id}/members (the `AddTeamMember` operationId).
-func (c *Client) AddTeamMember(ctx context.Context, id openapi_types.UUID, body AddTeamMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAddTeamMemberRequest(c.Server, id, body)
+func (c *Client) AddTeamMember(ctx context.Context, id openapi_types.UUID, params *AddTeamMemberParams, body AddTeamMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddTeamMemberRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10395,8 +11095,8 @@ func (c *Client) SetTenantSecurity(ctx context.Context, body SetTenantSecurityJS
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/tenants (the `CreateTenant` operationId).
-func (c *Client) CreateTenantWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateTenantRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateTenantWithBody(ctx context.Context, params *CreateTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTenantRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10414,8 +11114,220 @@ func (c *Client) CreateTenantWithBody(ctx context.Context, contentType string, b
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/tenants (the `CreateTenant` operationId).
-func (c *Client) CreateTenant(ctx context.Context, body CreateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateTenantRequest(c.Server, body)
+func (c *Client) CreateTenant(ctx context.Context, params *CreateTenantParams, body CreateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTenantRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhookDeliveries List webhook deliveries (the delivery log), newest first
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:read`. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/webhook-deliveries (the `ListWebhookDeliveries` operationId).
+func (c *Client) ListWebhookDeliveries(ctx context.Context, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookDeliveriesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWebhookDelivery Get a webhook delivery with the body it sends
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:read`. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/webhook-deliveries/{id} (the `GetWebhookDelivery` operationId).
+func (c *Client) GetWebhookDelivery(ctx context.Context, id openapi_types.UUID, params *GetWebhookDeliveryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWebhookDeliveryRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplayWebhookDelivery Send a delivery's event again, as a new delivery to the same endpoint
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+//
+// Corresponds with POST /api/v1/webhook-deliveries/{id}/replay (the `ReplayWebhookDelivery` operationId).
+func (c *Client) ReplayWebhookDelivery(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplayWebhookDeliveryRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhookEndpoints List webhook endpoints, newest first
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:read`. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/webhook-endpoints (the `ListWebhookEndpoints` operationId).
+func (c *Client) ListWebhookEndpoints(ctx context.Context, params *ListWebhookEndpointsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookEndpointsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWebhookEndpointWithBody Register a webhook endpoint (its signing secret is shown once; a ping is sent to it)
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/webhook-endpoints (the `CreateWebhookEndpoint` operationId).
+func (c *Client) CreateWebhookEndpointWithBody(ctx context.Context, params *CreateWebhookEndpointParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWebhookEndpointRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWebhookEndpoint Register a webhook endpoint (its signing secret is shown once; a ping is sent to it)
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/webhook-endpoints (the `CreateWebhookEndpoint` operationId).
+func (c *Client) CreateWebhookEndpoint(ctx context.Context, params *CreateWebhookEndpointParams, body CreateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWebhookEndpointRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteWebhookEndpoint Delete a webhook endpoint and its delivery log
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+//
+// Corresponds with DELETE /api/v1/webhook-endpoints/{id} (the `DeleteWebhookEndpoint` operationId).
+func (c *Client) DeleteWebhookEndpoint(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteWebhookEndpointRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWebhookEndpoint Get a webhook endpoint
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:read`. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/webhook-endpoints/{id} (the `GetWebhookEndpoint` operationId).
+func (c *Client) GetWebhookEndpoint(ctx context.Context, id openapi_types.UUID, params *GetWebhookEndpointParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWebhookEndpointRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateWebhookEndpointWithBody Change a webhook endpoint's URL, description or event types, or disable or re-enable it
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/webhook-endpoints/{id} (the `UpdateWebhookEndpoint` operationId).
+func (c *Client) UpdateWebhookEndpointWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateWebhookEndpointRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateWebhookEndpoint Change a webhook endpoint's URL, description or event types, or disable or re-enable it
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/webhook-endpoints/{id} (the `UpdateWebhookEndpoint` operationId).
+func (c *Client) UpdateWebhookEndpoint(ctx context.Context, id openapi_types.UUID, body UpdateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateWebhookEndpointRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PingWebhookEndpoint Queue a webhook.ping delivery to an endpoint
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+//
+// Corresponds with POST /api/v1/webhook-endpoints/{id}/ping (the `PingWebhookEndpoint` operationId).
+func (c *Client) PingWebhookEndpoint(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPingWebhookEndpointRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RotateWebhookEndpointSecret Give a webhook endpoint a new signing secret (shown once); the old one stops at once
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+//
+// Corresponds with POST /api/v1/webhook-endpoints/{id}/rotate-secret (the `RotateWebhookEndpointSecret` operationId).
+func (c *Client) RotateWebhookEndpointSecret(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateWebhookEndpointSecretRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -10530,6 +11442,21 @@ func NewFlowAnalyticsRequest(server string, flowId openapi_types.UUID, params *F
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -10600,18 +11527,18 @@ func NewListApiKeysRequest(server string, params *ListApiKeysParams) (*http.Requ
 }
 
 // NewCreateApiKeyRequest calls the generic CreateApiKey builder with application/json body
-func NewCreateApiKeyRequest(server string, body CreateApiKeyJSONRequestBody) (*http.Request, error) {
+func NewCreateApiKeyRequest(server string, params *CreateApiKeyParams, body CreateApiKeyJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateApiKeyRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateApiKeyRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateApiKeyRequestWithBody constructs an http.Request for the CreateApiKey method, with any body, and a specified content type
-func NewCreateApiKeyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateApiKeyRequestWithBody(server string, params *CreateApiKeyParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -10635,6 +11562,21 @@ func NewCreateApiKeyRequestWithBody(server string, contentType string, body io.R
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -10674,7 +11616,7 @@ func NewRevokeApiKeyRequest(server string, id openapi_types.UUID) (*http.Request
 }
 
 // NewGetApiKeyRequest constructs an http.Request for the GetApiKey method
-func NewGetApiKeyRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewGetApiKeyRequest(server string, id openapi_types.UUID, params *GetApiKeyParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10702,6 +11644,21 @@ func NewGetApiKeyRequest(server string, id openapi_types.UUID) (*http.Request, e
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -10834,6 +11791,144 @@ func NewListAuditEventsRequest(server string, params *ListAuditEventsParams) (*h
 		if params.Until != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "until", *params.Until, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportAuditEventsRequest constructs an http.Request for the ExportAuditEvents method
+func NewExportAuditEventsRequest(server string, params *ExportAuditEventsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/audit-log/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Action != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "action", *params.Action, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Actor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "actor", *params.Actor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.TargetType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "target_type", *params.TargetType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.TargetId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "target_id", *params.TargetId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.RequestId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "request_id", *params.RequestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Until != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "until", *params.Until, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -11643,18 +12738,18 @@ func NewListDevicesRequest(server string, params *ListDevicesParams) (*http.Requ
 }
 
 // NewCreateDeviceRequest calls the generic CreateDevice builder with application/json body
-func NewCreateDeviceRequest(server string, body CreateDeviceJSONRequestBody) (*http.Request, error) {
+func NewCreateDeviceRequest(server string, params *CreateDeviceParams, body CreateDeviceJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateDeviceRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateDeviceRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateDeviceRequestWithBody constructs an http.Request for the CreateDevice method, with any body, and a specified content type
-func NewCreateDeviceRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateDeviceRequestWithBody(server string, params *CreateDeviceParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -11678,6 +12773,21 @@ func NewCreateDeviceRequestWithBody(server string, contentType string, body io.R
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -11717,7 +12827,7 @@ func NewDecommissionDeviceRequest(server string, id openapi_types.UUID) (*http.R
 }
 
 // NewGetDeviceRequest constructs an http.Request for the GetDevice method
-func NewGetDeviceRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewGetDeviceRequest(server string, id openapi_types.UUID, params *GetDeviceParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11745,6 +12855,21 @@ func NewGetDeviceRequest(server string, id openapi_types.UUID) (*http.Request, e
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -11957,18 +13082,18 @@ func NewListDisplaysRequest(server string, params *ListDisplaysParams) (*http.Re
 }
 
 // NewCreateDisplayRequest calls the generic CreateDisplay builder with application/json body
-func NewCreateDisplayRequest(server string, body CreateDisplayJSONRequestBody) (*http.Request, error) {
+func NewCreateDisplayRequest(server string, params *CreateDisplayParams, body CreateDisplayJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateDisplayRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateDisplayRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateDisplayRequestWithBody constructs an http.Request for the CreateDisplay method, with any body, and a specified content type
-func NewCreateDisplayRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateDisplayRequestWithBody(server string, params *CreateDisplayParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -11993,11 +13118,26 @@ func NewCreateDisplayRequestWithBody(server string, contentType string, body io.
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewGetDisplayRequest constructs an http.Request for the GetDisplay method
-func NewGetDisplayRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewGetDisplayRequest(server string, id openapi_types.UUID, params *GetDisplayParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12025,6 +13165,21 @@ func NewGetDisplayRequest(server string, id openapi_types.UUID) (*http.Request, 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -12190,18 +13345,18 @@ func NewListFlowCategoriesRequest(server string, params *ListFlowCategoriesParam
 }
 
 // NewCreateFlowCategoryRequest calls the generic CreateFlowCategory builder with application/json body
-func NewCreateFlowCategoryRequest(server string, body CreateFlowCategoryJSONRequestBody) (*http.Request, error) {
+func NewCreateFlowCategoryRequest(server string, params *CreateFlowCategoryParams, body CreateFlowCategoryJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateFlowCategoryRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateFlowCategoryRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateFlowCategoryRequestWithBody constructs an http.Request for the CreateFlowCategory method, with any body, and a specified content type
-func NewCreateFlowCategoryRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateFlowCategoryRequestWithBody(server string, params *CreateFlowCategoryParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -12225,6 +13380,21 @@ func NewCreateFlowCategoryRequestWithBody(server string, contentType string, bod
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -12264,7 +13434,7 @@ func NewDeleteFlowCategoryRequest(server string, id openapi_types.UUID) (*http.R
 }
 
 // NewGetFlowCategoryRequest constructs an http.Request for the GetFlowCategory method
-func NewGetFlowCategoryRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewGetFlowCategoryRequest(server string, id openapi_types.UUID, params *GetFlowCategoryParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12292,6 +13462,21 @@ func NewGetFlowCategoryRequest(server string, id openapi_types.UUID) (*http.Requ
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -12423,18 +13608,18 @@ func NewListFlowTagsRequest(server string, params *ListFlowTagsParams) (*http.Re
 }
 
 // NewCreateFlowTagRequest calls the generic CreateFlowTag builder with application/json body
-func NewCreateFlowTagRequest(server string, body CreateFlowTagJSONRequestBody) (*http.Request, error) {
+func NewCreateFlowTagRequest(server string, params *CreateFlowTagParams, body CreateFlowTagJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateFlowTagRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateFlowTagRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateFlowTagRequestWithBody constructs an http.Request for the CreateFlowTag method, with any body, and a specified content type
-func NewCreateFlowTagRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateFlowTagRequestWithBody(server string, params *CreateFlowTagParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -12458,6 +13643,21 @@ func NewCreateFlowTagRequestWithBody(server string, contentType string, body io.
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -12497,7 +13697,7 @@ func NewDeleteFlowTagRequest(server string, id openapi_types.UUID) (*http.Reques
 }
 
 // NewGetFlowTagRequest constructs an http.Request for the GetFlowTag method
-func NewGetFlowTagRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewGetFlowTagRequest(server string, id openapi_types.UUID, params *GetFlowTagParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12525,6 +13725,21 @@ func NewGetFlowTagRequest(server string, id openapi_types.UUID) (*http.Request, 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -12704,18 +13919,18 @@ func NewListFlowsRequest(server string, params *ListFlowsParams) (*http.Request,
 }
 
 // NewCreateFlowRequest calls the generic CreateFlow builder with application/json body
-func NewCreateFlowRequest(server string, body CreateFlowJSONRequestBody) (*http.Request, error) {
+func NewCreateFlowRequest(server string, params *CreateFlowParams, body CreateFlowJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateFlowRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateFlowRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateFlowRequestWithBody constructs an http.Request for the CreateFlow method, with any body, and a specified content type
-func NewCreateFlowRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateFlowRequestWithBody(server string, params *CreateFlowParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -12739,6 +13954,21 @@ func NewCreateFlowRequestWithBody(server string, contentType string, body io.Rea
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -12845,7 +14075,7 @@ func NewDeleteFlowRequest(server string, id openapi_types.UUID) (*http.Request, 
 }
 
 // NewGetFlowRequest constructs an http.Request for the GetFlow method
-func NewGetFlowRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewGetFlowRequest(server string, id openapi_types.UUID, params *GetFlowParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12873,6 +14103,21 @@ func NewGetFlowRequest(server string, id openapi_types.UUID) (*http.Request, err
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -13007,18 +14252,18 @@ func NewSaveFlowDraftRequestWithBody(server string, id openapi_types.UUID, conte
 }
 
 // NewForkFlowRequest calls the generic ForkFlow builder with application/json body
-func NewForkFlowRequest(server string, id openapi_types.UUID, body ForkFlowJSONRequestBody) (*http.Request, error) {
+func NewForkFlowRequest(server string, id openapi_types.UUID, params *ForkFlowParams, body ForkFlowJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewForkFlowRequestWithBody(server, id, "application/json", bodyReader)
+	return NewForkFlowRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewForkFlowRequestWithBody constructs an http.Request for the ForkFlow method, with any body, and a specified content type
-func NewForkFlowRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewForkFlowRequestWithBody(server string, id openapi_types.UUID, params *ForkFlowParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13050,11 +14295,26 @@ func NewForkFlowRequestWithBody(server string, id openapi_types.UUID, contentTyp
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewPublishFlowRequest constructs an http.Request for the PublishFlow method
-func NewPublishFlowRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewPublishFlowRequest(server string, id openapi_types.UUID, params *PublishFlowParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13082,6 +14342,21 @@ func NewPublishFlowRequest(server string, id openapi_types.UUID) (*http.Request,
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -13161,7 +14436,7 @@ func NewListFlowVersionsRequest(server string, id openapi_types.UUID, params *Li
 }
 
 // NewGetFlowVersionRequest constructs an http.Request for the GetFlowVersion method
-func NewGetFlowVersionRequest(server string, id openapi_types.UUID, version int32) (*http.Request, error) {
+func NewGetFlowVersionRequest(server string, id openapi_types.UUID, version int32, params *GetFlowVersionParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13196,6 +14471,21 @@ func NewGetFlowVersionRequest(server string, id openapi_types.UUID, version int3
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -13404,18 +14694,18 @@ func NewListInvitationsRequest(server string, params *ListInvitationsParams) (*h
 }
 
 // NewCreateInvitationRequest calls the generic CreateInvitation builder with application/json body
-func NewCreateInvitationRequest(server string, body CreateInvitationJSONRequestBody) (*http.Request, error) {
+func NewCreateInvitationRequest(server string, params *CreateInvitationParams, body CreateInvitationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateInvitationRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateInvitationRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateInvitationRequestWithBody constructs an http.Request for the CreateInvitation method, with any body, and a specified content type
-func NewCreateInvitationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateInvitationRequestWithBody(server string, params *CreateInvitationParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -13439,6 +14729,21 @@ func NewCreateInvitationRequestWithBody(server string, contentType string, body 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -13518,7 +14823,7 @@ func NewRevokeInvitationRequest(server string, id openapi_types.UUID) (*http.Req
 }
 
 // NewGetInvitationRequest constructs an http.Request for the GetInvitation method
-func NewGetInvitationRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewGetInvitationRequest(server string, id openapi_types.UUID, params *GetInvitationParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13546,6 +14851,21 @@ func NewGetInvitationRequest(server string, id openapi_types.UUID) (*http.Reques
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -13866,7 +15186,7 @@ func NewRemoveMemberRequest(server string, id openapi_types.UUID) (*http.Request
 }
 
 // NewGetMemberRequest constructs an http.Request for the GetMember method
-func NewGetMemberRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewGetMemberRequest(server string, id openapi_types.UUID, params *GetMemberParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13894,6 +15214,21 @@ func NewGetMemberRequest(server string, id openapi_types.UUID) (*http.Request, e
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -14289,7 +15624,7 @@ func NewRemoveIngestSecretRequest(server string) (*http.Request, error) {
 }
 
 // NewRotateIngestSecretRequest constructs an http.Request for the RotateIngestSecret method
-func NewRotateIngestSecretRequest(server string) (*http.Request, error) {
+func NewRotateIngestSecretRequest(server string, params *RotateIngestSecretParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -14310,6 +15645,21 @@ func NewRotateIngestSecretRequest(server string) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -14497,18 +15847,18 @@ func NewListReservationsRequest(server string, params *ListReservationsParams) (
 }
 
 // NewCreateReservationRequest calls the generic CreateReservation builder with application/json body
-func NewCreateReservationRequest(server string, body CreateReservationJSONRequestBody) (*http.Request, error) {
+func NewCreateReservationRequest(server string, params *CreateReservationParams, body CreateReservationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateReservationRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateReservationRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateReservationRequestWithBody constructs an http.Request for the CreateReservation method, with any body, and a specified content type
-func NewCreateReservationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateReservationRequestWithBody(server string, params *CreateReservationParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -14533,11 +15883,26 @@ func NewCreateReservationRequestWithBody(server string, contentType string, body
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewGetReservationRequest constructs an http.Request for the GetReservation method
-func NewGetReservationRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewGetReservationRequest(server string, id openapi_types.UUID, params *GetReservationParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -14565,6 +15930,21 @@ func NewGetReservationRequest(server string, id openapi_types.UUID) (*http.Reque
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -14754,18 +16134,18 @@ func NewListSessionsRequest(server string, params *ListSessionsParams) (*http.Re
 }
 
 // NewCreateSessionRequest calls the generic CreateSession builder with application/json body
-func NewCreateSessionRequest(server string, body CreateSessionJSONRequestBody) (*http.Request, error) {
+func NewCreateSessionRequest(server string, params *CreateSessionParams, body CreateSessionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateSessionRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateSessionRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateSessionRequestWithBody constructs an http.Request for the CreateSession method, with any body, and a specified content type
-func NewCreateSessionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateSessionRequestWithBody(server string, params *CreateSessionParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -14790,22 +16170,37 @@ func NewCreateSessionRequestWithBody(server string, contentType string, body io.
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewPrepareSessionRequest calls the generic PrepareSession builder with application/json body
-func NewPrepareSessionRequest(server string, body PrepareSessionJSONRequestBody) (*http.Request, error) {
+func NewPrepareSessionRequest(server string, params *PrepareSessionParams, body PrepareSessionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewPrepareSessionRequestWithBody(server, "application/json", bodyReader)
+	return NewPrepareSessionRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewPrepareSessionRequestWithBody constructs an http.Request for the PrepareSession method, with any body, and a specified content type
-func NewPrepareSessionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewPrepareSessionRequestWithBody(server string, params *PrepareSessionParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -14830,11 +16225,26 @@ func NewPrepareSessionRequestWithBody(server string, contentType string, body io
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewGetSessionRequest constructs an http.Request for the GetSession method
-func NewGetSessionRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewGetSessionRequest(server string, id openapi_types.UUID, params *GetSessionParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -14862,6 +16272,21 @@ func NewGetSessionRequest(server string, id openapi_types.UUID) (*http.Request, 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -15327,18 +16752,18 @@ func NewSetSessionScratchpadRequestWithBody(server string, id openapi_types.UUID
 }
 
 // NewCreateSessionShareRequest calls the generic CreateSessionShare builder with application/json body
-func NewCreateSessionShareRequest(server string, id openapi_types.UUID, body CreateSessionShareJSONRequestBody) (*http.Request, error) {
+func NewCreateSessionShareRequest(server string, id openapi_types.UUID, params *CreateSessionShareParams, body CreateSessionShareJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateSessionShareRequestWithBody(server, id, "application/json", bodyReader)
+	return NewCreateSessionShareRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewCreateSessionShareRequestWithBody constructs an http.Request for the CreateSessionShare method, with any body, and a specified content type
-func NewCreateSessionShareRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateSessionShareRequestWithBody(server string, id openapi_types.UUID, params *CreateSessionShareParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15369,6 +16794,21 @@ func NewCreateSessionShareRequestWithBody(server string, id openapi_types.UUID, 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -15487,15 +16927,26 @@ func NewOpenShareRequest(server string, token string, params *OpenShareParams) (
 
 	if params != nil {
 
-		if params.UserAgent != nil {
+		if params.IfNoneMatch != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "User-Agent", *params.UserAgent, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("User-Agent", headerParam0)
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+		if params.UserAgent != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "User-Agent", *params.UserAgent, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("User-Agent", headerParam1)
 		}
 
 	}
@@ -15694,18 +17145,18 @@ func NewListSitesRequest(server string, params *ListSitesParams) (*http.Request,
 }
 
 // NewCreateSiteRequest calls the generic CreateSite builder with application/json body
-func NewCreateSiteRequest(server string, body CreateSiteJSONRequestBody) (*http.Request, error) {
+func NewCreateSiteRequest(server string, params *CreateSiteParams, body CreateSiteJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateSiteRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateSiteRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateSiteRequestWithBody constructs an http.Request for the CreateSite method, with any body, and a specified content type
-func NewCreateSiteRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateSiteRequestWithBody(server string, params *CreateSiteParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -15729,6 +17180,21 @@ func NewCreateSiteRequestWithBody(server string, contentType string, body io.Rea
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -15795,7 +17261,7 @@ func NewDeleteSiteRequest(server string, id openapi_types.UUID, params *DeleteSi
 }
 
 // NewGetSiteRequest constructs an http.Request for the GetSite method
-func NewGetSiteRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewGetSiteRequest(server string, id openapi_types.UUID, params *GetSiteParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15823,6 +17289,21 @@ func NewGetSiteRequest(server string, id openapi_types.UUID) (*http.Request, err
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -16208,18 +17689,18 @@ func NewListSpacesRequest(server string, params *ListSpacesParams) (*http.Reques
 }
 
 // NewCreateSpaceRequest calls the generic CreateSpace builder with application/json body
-func NewCreateSpaceRequest(server string, body CreateSpaceJSONRequestBody) (*http.Request, error) {
+func NewCreateSpaceRequest(server string, params *CreateSpaceParams, body CreateSpaceJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateSpaceRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateSpaceRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateSpaceRequestWithBody constructs an http.Request for the CreateSpace method, with any body, and a specified content type
-func NewCreateSpaceRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateSpaceRequestWithBody(server string, params *CreateSpaceParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -16243,6 +17724,21 @@ func NewCreateSpaceRequestWithBody(server string, contentType string, body io.Re
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -16309,7 +17805,7 @@ func NewDeleteSpaceRequest(server string, id openapi_types.UUID, params *DeleteS
 }
 
 // NewGetSpaceRequest constructs an http.Request for the GetSpace method
-func NewGetSpaceRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewGetSpaceRequest(server string, id openapi_types.UUID, params *GetSpaceParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16337,6 +17833,21 @@ func NewGetSpaceRequest(server string, id openapi_types.UUID) (*http.Request, er
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -16839,18 +18350,18 @@ func NewListLibraryStepsRequest(server string, params *ListLibraryStepsParams) (
 }
 
 // NewCreateLibraryStepRequest calls the generic CreateLibraryStep builder with application/json body
-func NewCreateLibraryStepRequest(server string, body CreateLibraryStepJSONRequestBody) (*http.Request, error) {
+func NewCreateLibraryStepRequest(server string, params *CreateLibraryStepParams, body CreateLibraryStepJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateLibraryStepRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateLibraryStepRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateLibraryStepRequestWithBody constructs an http.Request for the CreateLibraryStep method, with any body, and a specified content type
-func NewCreateLibraryStepRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateLibraryStepRequestWithBody(server string, params *CreateLibraryStepParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -16874,6 +18385,21 @@ func NewCreateLibraryStepRequestWithBody(server string, contentType string, body
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -16913,7 +18439,7 @@ func NewDeleteLibraryStepRequest(server string, id openapi_types.UUID) (*http.Re
 }
 
 // NewGetLibraryStepRequest constructs an http.Request for the GetLibraryStep method
-func NewGetLibraryStepRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewGetLibraryStepRequest(server string, id openapi_types.UUID, params *GetLibraryStepParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16941,6 +18467,21 @@ func NewGetLibraryStepRequest(server string, id openapi_types.UUID) (*http.Reque
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -17041,7 +18582,7 @@ func NewRateLibraryStepRequestWithBody(server string, id openapi_types.UUID, con
 }
 
 // NewSaveLibraryStepRequest constructs an http.Request for the SaveLibraryStep method
-func NewSaveLibraryStepRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewSaveLibraryStepRequest(server string, id openapi_types.UUID, params *SaveLibraryStepParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17069,6 +18610,21 @@ func NewSaveLibraryStepRequest(server string, id openapi_types.UUID) (*http.Requ
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -17141,18 +18697,18 @@ func NewListTeamsRequest(server string, params *ListTeamsParams) (*http.Request,
 }
 
 // NewCreateTeamRequest calls the generic CreateTeam builder with application/json body
-func NewCreateTeamRequest(server string, body CreateTeamJSONRequestBody) (*http.Request, error) {
+func NewCreateTeamRequest(server string, params *CreateTeamParams, body CreateTeamJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateTeamRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateTeamRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateTeamRequestWithBody constructs an http.Request for the CreateTeam method, with any body, and a specified content type
-func NewCreateTeamRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateTeamRequestWithBody(server string, params *CreateTeamParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -17176,6 +18732,21 @@ func NewCreateTeamRequestWithBody(server string, contentType string, body io.Rea
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -17215,7 +18786,7 @@ func NewDeleteTeamRequest(server string, id openapi_types.UUID) (*http.Request, 
 }
 
 // NewGetTeamRequest constructs an http.Request for the GetTeam method
-func NewGetTeamRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewGetTeamRequest(server string, id openapi_types.UUID, params *GetTeamParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17243,6 +18814,21 @@ func NewGetTeamRequest(server string, id openapi_types.UUID) (*http.Request, err
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -17369,18 +18955,18 @@ func NewListTeamMembersRequest(server string, id openapi_types.UUID, params *Lis
 }
 
 // NewAddTeamMemberRequest calls the generic AddTeamMember builder with application/json body
-func NewAddTeamMemberRequest(server string, id openapi_types.UUID, body AddTeamMemberJSONRequestBody) (*http.Request, error) {
+func NewAddTeamMemberRequest(server string, id openapi_types.UUID, params *AddTeamMemberParams, body AddTeamMemberJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewAddTeamMemberRequestWithBody(server, id, "application/json", bodyReader)
+	return NewAddTeamMemberRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewAddTeamMemberRequestWithBody constructs an http.Request for the AddTeamMember method, with any body, and a specified content type
-func NewAddTeamMemberRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewAddTeamMemberRequestWithBody(server string, id openapi_types.UUID, params *AddTeamMemberParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17411,6 +18997,21 @@ func NewAddTeamMemberRequestWithBody(server string, id openapi_types.UUID, conte
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -17847,18 +19448,18 @@ func NewSetTenantSecurityRequestWithBody(server string, contentType string, body
 }
 
 // NewCreateTenantRequest calls the generic CreateTenant builder with application/json body
-func NewCreateTenantRequest(server string, body CreateTenantJSONRequestBody) (*http.Request, error) {
+func NewCreateTenantRequest(server string, params *CreateTenantParams, body CreateTenantJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateTenantRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateTenantRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateTenantRequestWithBody constructs an http.Request for the CreateTenant method, with any body, and a specified content type
-func NewCreateTenantRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateTenantRequestWithBody(server string, params *CreateTenantParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -17882,6 +19483,525 @@ func NewCreateTenantRequestWithBody(server string, contentType string, body io.R
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListWebhookDeliveriesRequest constructs an http.Request for the ListWebhookDeliveries method
+func NewListWebhookDeliveriesRequest(server string, params *ListWebhookDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhook-deliveries")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.WebhookEndpointId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "webhook_endpoint_id", *params.WebhookEndpointId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EventType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "event_type", *params.EventType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetWebhookDeliveryRequest constructs an http.Request for the GetWebhookDelivery method
+func NewGetWebhookDeliveryRequest(server string, id openapi_types.UUID, params *GetWebhookDeliveryParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhook-deliveries/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplayWebhookDeliveryRequest constructs an http.Request for the ReplayWebhookDelivery method
+func NewReplayWebhookDeliveryRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhook-deliveries/%s/replay", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListWebhookEndpointsRequest constructs an http.Request for the ListWebhookEndpoints method
+func NewListWebhookEndpointsRequest(server string, params *ListWebhookEndpointsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhook-endpoints")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateWebhookEndpointRequest calls the generic CreateWebhookEndpoint builder with application/json body
+func NewCreateWebhookEndpointRequest(server string, params *CreateWebhookEndpointParams, body CreateWebhookEndpointJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateWebhookEndpointRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateWebhookEndpointRequestWithBody constructs an http.Request for the CreateWebhookEndpoint method, with any body, and a specified content type
+func NewCreateWebhookEndpointRequestWithBody(server string, params *CreateWebhookEndpointParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhook-endpoints")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteWebhookEndpointRequest constructs an http.Request for the DeleteWebhookEndpoint method
+func NewDeleteWebhookEndpointRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhook-endpoints/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetWebhookEndpointRequest constructs an http.Request for the GetWebhookEndpoint method
+func NewGetWebhookEndpointRequest(server string, id openapi_types.UUID, params *GetWebhookEndpointParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhook-endpoints/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateWebhookEndpointRequest calls the generic UpdateWebhookEndpoint builder with application/json body
+func NewUpdateWebhookEndpointRequest(server string, id openapi_types.UUID, body UpdateWebhookEndpointJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateWebhookEndpointRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateWebhookEndpointRequestWithBody constructs an http.Request for the UpdateWebhookEndpoint method, with any body, and a specified content type
+func NewUpdateWebhookEndpointRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhook-endpoints/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPingWebhookEndpointRequest constructs an http.Request for the PingWebhookEndpoint method
+func NewPingWebhookEndpointRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhook-endpoints/%s/ping", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRotateWebhookEndpointSecretRequest constructs an http.Request for the RotateWebhookEndpointSecret method
+func NewRotateWebhookEndpointSecretRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhook-endpoints/%s/rotate-secret", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -18009,7 +20129,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/api-keys (the `CreateApiKey` operationId).
-	CreateApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
+	CreateApiKeyWithBodyWithResponse(ctx context.Context, params *CreateApiKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
 
 	// CreateApiKeyWithResponse Create an API key (the secret is shown once)
 	//
@@ -18018,7 +20138,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/api-keys (the `CreateApiKey` operationId).
-	CreateApiKeyWithResponse(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
+	CreateApiKeyWithResponse(ctx context.Context, params *CreateApiKeyParams, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
 
 	// RevokeApiKeyWithResponse Revoke an API key; it stops working on the next request
 	//
@@ -18036,7 +20156,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/api-keys/{id} (the `GetApiKey` operationId).
-	GetApiKeyWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetApiKeyResponse, error)
+	GetApiKeyWithResponse(ctx context.Context, id openapi_types.UUID, params *GetApiKeyParams, reqEditors ...RequestEditorFn) (*GetApiKeyResponse, error)
 
 	// ListAuditEventsWithResponse List the tenant's audit events, newest first
 	//
@@ -18046,6 +20166,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/audit-log (the `ListAuditEvents` operationId).
 	ListAuditEventsWithResponse(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*ListAuditEventsResponse, error)
+
+	// ExportAuditEventsWithResponse Export the tenant's audit events (CSV or JSON lines), newest first
+	//
+	// Streams every audit event that matches the filters of the audit-log list, newest first, without paging: `format=jsonl` (default) writes one event a line, as the list shows it; `format=csv` writes a header row, then one event a row (columns id, occurred_at, principal_kind, actor_id, action, target_type, target_id, outcome, request_id, ip, details; details as JSON). The response is an attachment (Content-Disposition) read in batches from the database as it is written.
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `audit:read`. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/audit-log/export (the `ExportAuditEvents` operationId).
+	ExportAuditEventsWithResponse(ctx context.Context, params *ExportAuditEventsParams, reqEditors ...RequestEditorFn) (*ExportAuditEventsResponse, error)
 
 	// CompleteEmailChangeWithBodyWithResponse Confirm a new address with the token mailed to it; ends every session
 	//
@@ -18281,7 +20412,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/devices (the `CreateDevice` operationId).
-	CreateDeviceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDeviceResponse, error)
+	CreateDeviceWithBodyWithResponse(ctx context.Context, params *CreateDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDeviceResponse, error)
 
 	// CreateDeviceWithResponse Register a sensor, display or gateway
 	//
@@ -18290,7 +20421,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/devices (the `CreateDevice` operationId).
-	CreateDeviceWithResponse(ctx context.Context, body CreateDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDeviceResponse, error)
+	CreateDeviceWithResponse(ctx context.Context, params *CreateDeviceParams, body CreateDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDeviceResponse, error)
 
 	// DecommissionDeviceWithResponse Decommission a device
 	//
@@ -18308,7 +20439,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/devices/{id} (the `GetDevice` operationId).
-	GetDeviceWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetDeviceResponse, error)
+	GetDeviceWithResponse(ctx context.Context, id openapi_types.UUID, params *GetDeviceParams, reqEditors ...RequestEditorFn) (*GetDeviceResponse, error)
 
 	// UpdateDeviceWithBodyWithResponse Change a device's name, model or payload format
 	//
@@ -18371,7 +20502,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/displays (the `CreateDisplay` operationId).
-	CreateDisplayWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDisplayResponse, error)
+	CreateDisplayWithBodyWithResponse(ctx context.Context, params *CreateDisplayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDisplayResponse, error)
 
 	// CreateDisplayWithResponse Register a bay display with its byte format
 	//
@@ -18380,7 +20511,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/displays (the `CreateDisplay` operationId).
-	CreateDisplayWithResponse(ctx context.Context, body CreateDisplayJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDisplayResponse, error)
+	CreateDisplayWithResponse(ctx context.Context, params *CreateDisplayParams, body CreateDisplayJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDisplayResponse, error)
 
 	// GetDisplayWithResponse Get a display and its downlink state
 	//
@@ -18389,7 +20520,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/displays/{id} (the `GetDisplay` operationId).
-	GetDisplayWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetDisplayResponse, error)
+	GetDisplayWithResponse(ctx context.Context, id openapi_types.UUID, params *GetDisplayParams, reqEditors ...RequestEditorFn) (*GetDisplayResponse, error)
 
 	// UpdateDisplayWithBodyWithResponse Change a display's name or byte format
 	//
@@ -18434,7 +20565,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/flow-categories (the `CreateFlowCategory` operationId).
-	CreateFlowCategoryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFlowCategoryResponse, error)
+	CreateFlowCategoryWithBodyWithResponse(ctx context.Context, params *CreateFlowCategoryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFlowCategoryResponse, error)
 
 	// CreateFlowCategoryWithResponse Create a category of the tenant
 	//
@@ -18443,7 +20574,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/flow-categories (the `CreateFlowCategory` operationId).
-	CreateFlowCategoryWithResponse(ctx context.Context, body CreateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFlowCategoryResponse, error)
+	CreateFlowCategoryWithResponse(ctx context.Context, params *CreateFlowCategoryParams, body CreateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFlowCategoryResponse, error)
 
 	// DeleteFlowCategoryWithResponse Delete a category of the tenant; its flows lose it
 	//
@@ -18461,7 +20592,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/flow-categories/{id} (the `GetFlowCategory` operationId).
-	GetFlowCategoryWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetFlowCategoryResponse, error)
+	GetFlowCategoryWithResponse(ctx context.Context, id openapi_types.UUID, params *GetFlowCategoryParams, reqEditors ...RequestEditorFn) (*GetFlowCategoryResponse, error)
 
 	// UpdateFlowCategoryWithBodyWithResponse Change a category of the tenant (global ones are read-only)
 	//
@@ -18497,7 +20628,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/flow-tags (the `CreateFlowTag` operationId).
-	CreateFlowTagWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFlowTagResponse, error)
+	CreateFlowTagWithBodyWithResponse(ctx context.Context, params *CreateFlowTagParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFlowTagResponse, error)
 
 	// CreateFlowTagWithResponse Create a tag of the tenant
 	//
@@ -18506,7 +20637,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/flow-tags (the `CreateFlowTag` operationId).
-	CreateFlowTagWithResponse(ctx context.Context, body CreateFlowTagJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFlowTagResponse, error)
+	CreateFlowTagWithResponse(ctx context.Context, params *CreateFlowTagParams, body CreateFlowTagJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFlowTagResponse, error)
 
 	// DeleteFlowTagWithResponse Delete a tag of the tenant; its flows lose it
 	//
@@ -18524,7 +20655,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/flow-tags/{id} (the `GetFlowTag` operationId).
-	GetFlowTagWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetFlowTagResponse, error)
+	GetFlowTagWithResponse(ctx context.Context, id openapi_types.UUID, params *GetFlowTagParams, reqEditors ...RequestEditorFn) (*GetFlowTagResponse, error)
 
 	// RenameFlowTagWithBodyWithResponse Rename a tag of the tenant (global ones are read-only)
 	//
@@ -18560,7 +20691,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/flows (the `CreateFlow` operationId).
-	CreateFlowWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFlowResponse, error)
+	CreateFlowWithBodyWithResponse(ctx context.Context, params *CreateFlowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFlowResponse, error)
 
 	// CreateFlowWithResponse Create a flow with its first draft
 	//
@@ -18569,7 +20700,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/flows (the `CreateFlow` operationId).
-	CreateFlowWithResponse(ctx context.Context, body CreateFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFlowResponse, error)
+	CreateFlowWithResponse(ctx context.Context, params *CreateFlowParams, body CreateFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFlowResponse, error)
 
 	// GetFlowsSettingsWithResponse The tenant's flows settings
 	//
@@ -18614,7 +20745,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/flows/{id} (the `GetFlow` operationId).
-	GetFlowWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetFlowResponse, error)
+	GetFlowWithResponse(ctx context.Context, id openapi_types.UUID, params *GetFlowParams, reqEditors ...RequestEditorFn) (*GetFlowResponse, error)
 
 	// UpdateFlowWithBodyWithResponse Change a flow's title, description, kind, category or tags
 	//
@@ -18668,7 +20799,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/flows/{id}/fork (the `ForkFlow` operationId).
-	ForkFlowWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForkFlowResponse, error)
+	ForkFlowWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *ForkFlowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForkFlowResponse, error)
 
 	// ForkFlowWithResponse Copy a flow into a new private flow of yours
 	//
@@ -18677,7 +20808,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/flows/{id}/fork (the `ForkFlow` operationId).
-	ForkFlowWithResponse(ctx context.Context, id openapi_types.UUID, body ForkFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*ForkFlowResponse, error)
+	ForkFlowWithResponse(ctx context.Context, id openapi_types.UUID, params *ForkFlowParams, body ForkFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*ForkFlowResponse, error)
 
 	// PublishFlowWithResponse Publish the draft as the next version (422 names the nodes at fault)
 	//
@@ -18686,7 +20817,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/flows/{id}/publish (the `PublishFlow` operationId).
-	PublishFlowWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*PublishFlowResponse, error)
+	PublishFlowWithResponse(ctx context.Context, id openapi_types.UUID, params *PublishFlowParams, reqEditors ...RequestEditorFn) (*PublishFlowResponse, error)
 
 	// ListFlowVersionsWithResponse List a flow's published versions, newest first
 	//
@@ -18704,7 +20835,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/flows/{id}/versions/{version} (the `GetFlowVersion` operationId).
-	GetFlowVersionWithResponse(ctx context.Context, id openapi_types.UUID, version int32, reqEditors ...RequestEditorFn) (*GetFlowVersionResponse, error)
+	GetFlowVersionWithResponse(ctx context.Context, id openapi_types.UUID, version int32, params *GetFlowVersionParams, reqEditors ...RequestEditorFn) (*GetFlowVersionResponse, error)
 
 	// SetFlowVisibilityWithBodyWithResponse Make a flow private, a team flow or visible to the tenant
 	//
@@ -18758,7 +20889,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/invitations (the `CreateInvitation` operationId).
-	CreateInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInvitationResponse, error)
+	CreateInvitationWithBodyWithResponse(ctx context.Context, params *CreateInvitationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInvitationResponse, error)
 
 	// CreateInvitationWithResponse Invite someone by e-mail
 	//
@@ -18767,7 +20898,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/invitations (the `CreateInvitation` operationId).
-	CreateInvitationWithResponse(ctx context.Context, body CreateInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInvitationResponse, error)
+	CreateInvitationWithResponse(ctx context.Context, params *CreateInvitationParams, body CreateInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInvitationResponse, error)
 
 	// AcceptInvitationWithBodyWithResponse Accept an invitation (new account, or your existing one with its password)
 	//
@@ -18803,7 +20934,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/invitations/{id} (the `GetInvitation` operationId).
-	GetInvitationWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetInvitationResponse, error)
+	GetInvitationWithResponse(ctx context.Context, id openapi_types.UUID, params *GetInvitationParams, reqEditors ...RequestEditorFn) (*GetInvitationResponse, error)
 
 	// GetMeWithResponse The calling user, the current tenant and role, and all memberships
 	//
@@ -18920,7 +21051,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/members/{id} (the `GetMember` operationId).
-	GetMemberWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetMemberResponse, error)
+	GetMemberWithResponse(ctx context.Context, id openapi_types.UUID, params *GetMemberParams, reqEditors ...RequestEditorFn) (*GetMemberResponse, error)
 
 	// UpdateMemberWithBodyWithResponse Change a member's role
 	//
@@ -19055,7 +21186,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/parking/ingest-secret (the `RotateIngestSecret` operationId).
-	RotateIngestSecretWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RotateIngestSecretResponse, error)
+	RotateIngestSecretWithResponse(ctx context.Context, params *RotateIngestSecretParams, reqEditors ...RequestEditorFn) (*RotateIngestSecretResponse, error)
 
 	// GetParkingSettingsWithResponse The tenant's parking settings
 	//
@@ -19100,7 +21231,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/reservations (the `CreateReservation` operationId).
-	CreateReservationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateReservationResponse, error)
+	CreateReservationWithBodyWithResponse(ctx context.Context, params *CreateReservationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateReservationResponse, error)
 
 	// CreateReservationWithResponse Reserve a space (idempotent by request_id)
 	//
@@ -19109,7 +21240,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/reservations (the `CreateReservation` operationId).
-	CreateReservationWithResponse(ctx context.Context, body CreateReservationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateReservationResponse, error)
+	CreateReservationWithResponse(ctx context.Context, params *CreateReservationParams, body CreateReservationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateReservationResponse, error)
 
 	// GetReservationWithResponse Get a reservation
 	//
@@ -19118,7 +21249,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/reservations/{id} (the `GetReservation` operationId).
-	GetReservationWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetReservationResponse, error)
+	GetReservationWithResponse(ctx context.Context, id openapi_types.UUID, params *GetReservationParams, reqEditors ...RequestEditorFn) (*GetReservationResponse, error)
 
 	// CancelReservationWithBodyWithResponse Cancel a pending or confirmed reservation
 	//
@@ -19163,7 +21294,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/sessions (the `CreateSession` operationId).
-	CreateSessionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSessionResponse, error)
+	CreateSessionWithBodyWithResponse(ctx context.Context, params *CreateSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSessionResponse, error)
 
 	// CreateSessionWithResponse Start a session on a flow's published version
 	//
@@ -19172,7 +21303,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/sessions (the `CreateSession` operationId).
-	CreateSessionWithResponse(ctx context.Context, body CreateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSessionResponse, error)
+	CreateSessionWithResponse(ctx context.Context, params *CreateSessionParams, body CreateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSessionResponse, error)
 
 	// PrepareSessionWithBodyWithResponse Prepare a session, optionally for another member
 	//
@@ -19181,7 +21312,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/sessions/prepare (the `PrepareSession` operationId).
-	PrepareSessionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PrepareSessionResponse, error)
+	PrepareSessionWithBodyWithResponse(ctx context.Context, params *PrepareSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PrepareSessionResponse, error)
 
 	// PrepareSessionWithResponse Prepare a session, optionally for another member
 	//
@@ -19190,7 +21321,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/sessions/prepare (the `PrepareSession` operationId).
-	PrepareSessionWithResponse(ctx context.Context, body PrepareSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*PrepareSessionResponse, error)
+	PrepareSessionWithResponse(ctx context.Context, params *PrepareSessionParams, body PrepareSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*PrepareSessionResponse, error)
 
 	// GetSessionWithResponse Get a session's state
 	//
@@ -19199,7 +21330,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/sessions/{id} (the `GetSession` operationId).
-	GetSessionWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetSessionResponse, error)
+	GetSessionWithResponse(ctx context.Context, id openapi_types.UUID, params *GetSessionParams, reqEditors ...RequestEditorFn) (*GetSessionResponse, error)
 
 	// UpdateSessionWithBodyWithResponse Change a session's ticket number or client
 	//
@@ -19352,7 +21483,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/sessions/{id}/shares (the `CreateSessionShare` operationId).
-	CreateSessionShareWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSessionShareResponse, error)
+	CreateSessionShareWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *CreateSessionShareParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSessionShareResponse, error)
 
 	// CreateSessionShareWithResponse Create a share link of one of your sessions (the token is shown once)
 	//
@@ -19361,7 +21492,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/sessions/{id}/shares (the `CreateSessionShare` operationId).
-	CreateSessionShareWithResponse(ctx context.Context, id openapi_types.UUID, body CreateSessionShareJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSessionShareResponse, error)
+	CreateSessionShareWithResponse(ctx context.Context, id openapi_types.UUID, params *CreateSessionShareParams, body CreateSessionShareJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSessionShareResponse, error)
 
 	// StartSessionWithResponse Start a prepared session
 	//
@@ -19433,7 +21564,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/sites (the `CreateSite` operationId).
-	CreateSiteWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSiteResponse, error)
+	CreateSiteWithBodyWithResponse(ctx context.Context, params *CreateSiteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSiteResponse, error)
 
 	// CreateSiteWithResponse Create a site
 	//
@@ -19442,7 +21573,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/sites (the `CreateSite` operationId).
-	CreateSiteWithResponse(ctx context.Context, body CreateSiteJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSiteResponse, error)
+	CreateSiteWithResponse(ctx context.Context, params *CreateSiteParams, body CreateSiteJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSiteResponse, error)
 
 	// DeleteSiteWithResponse Soft-delete a site (409 while it has live spaces, unless force)
 	//
@@ -19460,7 +21591,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/sites/{id} (the `GetSite` operationId).
-	GetSiteWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetSiteResponse, error)
+	GetSiteWithResponse(ctx context.Context, id openapi_types.UUID, params *GetSiteParams, reqEditors ...RequestEditorFn) (*GetSiteResponse, error)
 
 	// UpdateSiteWithBodyWithResponse Change a site
 	//
@@ -19534,7 +21665,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/spaces (the `CreateSpace` operationId).
-	CreateSpaceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSpaceResponse, error)
+	CreateSpaceWithBodyWithResponse(ctx context.Context, params *CreateSpaceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSpaceResponse, error)
 
 	// CreateSpaceWithResponse Create a space on a site
 	//
@@ -19543,7 +21674,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/spaces (the `CreateSpace` operationId).
-	CreateSpaceWithResponse(ctx context.Context, body CreateSpaceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSpaceResponse, error)
+	CreateSpaceWithResponse(ctx context.Context, params *CreateSpaceParams, body CreateSpaceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSpaceResponse, error)
 
 	// DeleteSpaceWithResponse Soft-delete a space (409 while it has open reservations, unless force)
 	//
@@ -19561,7 +21692,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/spaces/{id} (the `GetSpace` operationId).
-	GetSpaceWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetSpaceResponse, error)
+	GetSpaceWithResponse(ctx context.Context, id openapi_types.UUID, params *GetSpaceParams, reqEditors ...RequestEditorFn) (*GetSpaceResponse, error)
 
 	// UpdateSpaceWithBodyWithResponse Change a space
 	//
@@ -19687,7 +21818,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/steps (the `CreateLibraryStep` operationId).
-	CreateLibraryStepWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLibraryStepResponse, error)
+	CreateLibraryStepWithBodyWithResponse(ctx context.Context, params *CreateLibraryStepParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLibraryStepResponse, error)
 
 	// CreateLibraryStepWithResponse Add a step to the library
 	//
@@ -19696,7 +21827,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/steps (the `CreateLibraryStep` operationId).
-	CreateLibraryStepWithResponse(ctx context.Context, body CreateLibraryStepJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLibraryStepResponse, error)
+	CreateLibraryStepWithResponse(ctx context.Context, params *CreateLibraryStepParams, body CreateLibraryStepJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLibraryStepResponse, error)
 
 	// DeleteLibraryStepWithResponse Delete a library step
 	//
@@ -19714,7 +21845,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/steps/{id} (the `GetLibraryStep` operationId).
-	GetLibraryStepWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetLibraryStepResponse, error)
+	GetLibraryStepWithResponse(ctx context.Context, id openapi_types.UUID, params *GetLibraryStepParams, reqEditors ...RequestEditorFn) (*GetLibraryStepResponse, error)
 
 	// UpdateLibraryStepWithBodyWithResponse Change a library step
 	//
@@ -19759,7 +21890,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/steps/{id}/save-to-library (the `SaveLibraryStep` operationId).
-	SaveLibraryStepWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*SaveLibraryStepResponse, error)
+	SaveLibraryStepWithResponse(ctx context.Context, id openapi_types.UUID, params *SaveLibraryStepParams, reqEditors ...RequestEditorFn) (*SaveLibraryStepResponse, error)
 
 	// ListTeamsWithResponse List teams by name
 	//
@@ -19777,7 +21908,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/teams (the `CreateTeam` operationId).
-	CreateTeamWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTeamResponse, error)
+	CreateTeamWithBodyWithResponse(ctx context.Context, params *CreateTeamParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTeamResponse, error)
 
 	// CreateTeamWithResponse Create a team
 	//
@@ -19786,7 +21917,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/teams (the `CreateTeam` operationId).
-	CreateTeamWithResponse(ctx context.Context, body CreateTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTeamResponse, error)
+	CreateTeamWithResponse(ctx context.Context, params *CreateTeamParams, body CreateTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTeamResponse, error)
 
 	// DeleteTeamWithResponse Delete a team (409 while flows or library steps use it)
 	//
@@ -19804,7 +21935,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/teams/{id} (the `GetTeam` operationId).
-	GetTeamWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetTeamResponse, error)
+	GetTeamWithResponse(ctx context.Context, id openapi_types.UUID, params *GetTeamParams, reqEditors ...RequestEditorFn) (*GetTeamResponse, error)
 
 	// RenameTeamWithBodyWithResponse Rename a team
 	//
@@ -19840,7 +21971,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/teams/{id}/members (the `AddTeamMember` operationId).
-	AddTeamMemberWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddTeamMemberResponse, error)
+	AddTeamMemberWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *AddTeamMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddTeamMemberResponse, error)
 
 	// AddTeamMemberWithResponse Add a member of the tenant to a team
 	//
@@ -19849,7 +21980,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/teams/{id}/members (the `AddTeamMember` operationId).
-	AddTeamMemberWithResponse(ctx context.Context, id openapi_types.UUID, body AddTeamMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*AddTeamMemberResponse, error)
+	AddTeamMemberWithResponse(ctx context.Context, id openapi_types.UUID, params *AddTeamMemberParams, body AddTeamMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*AddTeamMemberResponse, error)
 
 	// RemoveTeamMemberWithResponse Take a member out of a team
 	//
@@ -19957,7 +22088,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/tenants (the `CreateTenant` operationId).
-	CreateTenantWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTenantResponse, error)
+	CreateTenantWithBodyWithResponse(ctx context.Context, params *CreateTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTenantResponse, error)
 
 	// CreateTenantWithResponse Create another tenant, which you own; answers a session in it
 	//
@@ -19966,7 +22097,115 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/tenants (the `CreateTenant` operationId).
-	CreateTenantWithResponse(ctx context.Context, body CreateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTenantResponse, error)
+	CreateTenantWithResponse(ctx context.Context, params *CreateTenantParams, body CreateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTenantResponse, error)
+
+	// ListWebhookDeliveriesWithResponse List webhook deliveries (the delivery log), newest first
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:read`. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/webhook-deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveriesWithResponse(ctx context.Context, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error)
+
+	// GetWebhookDeliveryWithResponse Get a webhook delivery with the body it sends
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:read`. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/webhook-deliveries/{id} (the `GetWebhookDelivery` operationId).
+	GetWebhookDeliveryWithResponse(ctx context.Context, id openapi_types.UUID, params *GetWebhookDeliveryParams, reqEditors ...RequestEditorFn) (*GetWebhookDeliveryResponse, error)
+
+	// ReplayWebhookDeliveryWithResponse Send a delivery's event again, as a new delivery to the same endpoint
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/webhook-deliveries/{id}/replay (the `ReplayWebhookDelivery` operationId).
+	ReplayWebhookDeliveryWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ReplayWebhookDeliveryResponse, error)
+
+	// ListWebhookEndpointsWithResponse List webhook endpoints, newest first
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:read`. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/webhook-endpoints (the `ListWebhookEndpoints` operationId).
+	ListWebhookEndpointsWithResponse(ctx context.Context, params *ListWebhookEndpointsParams, reqEditors ...RequestEditorFn) (*ListWebhookEndpointsResponse, error)
+
+	// CreateWebhookEndpointWithBodyWithResponse Register a webhook endpoint (its signing secret is shown once; a ping is sent to it)
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/webhook-endpoints (the `CreateWebhookEndpoint` operationId).
+	CreateWebhookEndpointWithBodyWithResponse(ctx context.Context, params *CreateWebhookEndpointParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWebhookEndpointResponse, error)
+
+	// CreateWebhookEndpointWithResponse Register a webhook endpoint (its signing secret is shown once; a ping is sent to it)
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/webhook-endpoints (the `CreateWebhookEndpoint` operationId).
+	CreateWebhookEndpointWithResponse(ctx context.Context, params *CreateWebhookEndpointParams, body CreateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookEndpointResponse, error)
+
+	// DeleteWebhookEndpointWithResponse Delete a webhook endpoint and its delivery log
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/webhook-endpoints/{id} (the `DeleteWebhookEndpoint` operationId).
+	DeleteWebhookEndpointWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteWebhookEndpointResponse, error)
+
+	// GetWebhookEndpointWithResponse Get a webhook endpoint
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:read`. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/webhook-endpoints/{id} (the `GetWebhookEndpoint` operationId).
+	GetWebhookEndpointWithResponse(ctx context.Context, id openapi_types.UUID, params *GetWebhookEndpointParams, reqEditors ...RequestEditorFn) (*GetWebhookEndpointResponse, error)
+
+	// UpdateWebhookEndpointWithBodyWithResponse Change a webhook endpoint's URL, description or event types, or disable or re-enable it
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/webhook-endpoints/{id} (the `UpdateWebhookEndpoint` operationId).
+	UpdateWebhookEndpointWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWebhookEndpointResponse, error)
+
+	// UpdateWebhookEndpointWithResponse Change a webhook endpoint's URL, description or event types, or disable or re-enable it
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/webhook-endpoints/{id} (the `UpdateWebhookEndpoint` operationId).
+	UpdateWebhookEndpointWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookEndpointResponse, error)
+
+	// PingWebhookEndpointWithResponse Queue a webhook.ping delivery to an endpoint
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/webhook-endpoints/{id}/ping (the `PingWebhookEndpoint` operationId).
+	PingWebhookEndpointWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*PingWebhookEndpointResponse, error)
+
+	// RotateWebhookEndpointSecretWithResponse Give a webhook endpoint a new signing secret (shown once); the old one stops at once
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/webhook-endpoints/{id}/rotate-secret (the `RotateWebhookEndpointSecret` operationId).
+	RotateWebhookEndpointSecretWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RotateWebhookEndpointSecretResponse, error)
 
 	// HealthLiveWithResponse Liveness: the process is up
 	//
@@ -19987,6 +22226,11 @@ type ClientWithResponsesInterface interface {
 	HealthReadyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HealthReadyResponse, error)
 }
 
+// FlowAnalyticsResponse200Headers the declared response headers of an HTTP 200 response for FlowAnalytics
+type FlowAnalyticsResponse200Headers struct {
+	ETag *string
+}
+
 type FlowAnalyticsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20004,6 +22248,8 @@ type FlowAnalyticsResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *FlowAnalyticsResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -20146,6 +22392,12 @@ func (r ListApiKeysResponse) ContentType() string {
 	return ""
 }
 
+// CreateApiKeyResponse201Headers the declared response headers of an HTTP 201 response for CreateApiKey
+type CreateApiKeyResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type CreateApiKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20163,6 +22415,8 @@ type CreateApiKeyResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateApiKeyResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -20305,6 +22559,11 @@ func (r RevokeApiKeyResponse) ContentType() string {
 	return ""
 }
 
+// GetApiKeyResponse200Headers the declared response headers of an HTTP 200 response for GetApiKey
+type GetApiKeyResponse200Headers struct {
+	ETag *string
+}
+
 type GetApiKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20322,6 +22581,8 @@ type GetApiKeyResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetApiKeyResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -20458,6 +22719,75 @@ func (r ListAuditEventsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListAuditEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExportAuditEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportAuditEventsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportAuditEventsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ExportAuditEventsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ExportAuditEventsResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ExportAuditEventsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportAuditEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportAuditEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportAuditEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportAuditEventsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21535,6 +23865,12 @@ func (r ListDevicesResponse) ContentType() string {
 	return ""
 }
 
+// CreateDeviceResponse201Headers the declared response headers of an HTTP 201 response for CreateDevice
+type CreateDeviceResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type CreateDeviceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21554,6 +23890,8 @@ type CreateDeviceResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateDeviceResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -21701,6 +24039,11 @@ func (r DecommissionDeviceResponse) ContentType() string {
 	return ""
 }
 
+// GetDeviceResponse200Headers the declared response headers of an HTTP 200 response for GetDevice
+type GetDeviceResponse200Headers struct {
+	ETag *string
+}
+
 type GetDeviceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21718,6 +24061,8 @@ type GetDeviceResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetDeviceResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -22116,6 +24461,12 @@ func (r ListDisplaysResponse) ContentType() string {
 	return ""
 }
 
+// CreateDisplayResponse201Headers the declared response headers of an HTTP 201 response for CreateDisplay
+type CreateDisplayResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type CreateDisplayResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22135,6 +24486,8 @@ type CreateDisplayResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateDisplayResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -22206,6 +24559,11 @@ func (r CreateDisplayResponse) ContentType() string {
 	return ""
 }
 
+// GetDisplayResponse200Headers the declared response headers of an HTTP 200 response for GetDisplay
+type GetDisplayResponse200Headers struct {
+	ETag *string
+}
+
 type GetDisplayResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22223,6 +24581,8 @@ type GetDisplayResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetDisplayResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -22538,6 +24898,12 @@ func (r ListFlowCategoriesResponse) ContentType() string {
 	return ""
 }
 
+// CreateFlowCategoryResponse201Headers the declared response headers of an HTTP 201 response for CreateFlowCategory
+type CreateFlowCategoryResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type CreateFlowCategoryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22555,6 +24921,8 @@ type CreateFlowCategoryResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateFlowCategoryResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -22697,6 +25065,11 @@ func (r DeleteFlowCategoryResponse) ContentType() string {
 	return ""
 }
 
+// GetFlowCategoryResponse200Headers the declared response headers of an HTTP 200 response for GetFlowCategory
+type GetFlowCategoryResponse200Headers struct {
+	ETag *string
+}
+
 type GetFlowCategoryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22714,6 +25087,8 @@ type GetFlowCategoryResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetFlowCategoryResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -22946,6 +25321,12 @@ func (r ListFlowTagsResponse) ContentType() string {
 	return ""
 }
 
+// CreateFlowTagResponse201Headers the declared response headers of an HTTP 201 response for CreateFlowTag
+type CreateFlowTagResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type CreateFlowTagResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22963,6 +25344,8 @@ type CreateFlowTagResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateFlowTagResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -23105,6 +25488,11 @@ func (r DeleteFlowTagResponse) ContentType() string {
 	return ""
 }
 
+// GetFlowTagResponse200Headers the declared response headers of an HTTP 200 response for GetFlowTag
+type GetFlowTagResponse200Headers struct {
+	ETag *string
+}
+
 type GetFlowTagResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23122,6 +25510,8 @@ type GetFlowTagResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetFlowTagResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -23354,6 +25744,12 @@ func (r ListFlowsResponse) ContentType() string {
 	return ""
 }
 
+// CreateFlowResponse201Headers the declared response headers of an HTTP 201 response for CreateFlow
+type CreateFlowResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type CreateFlowResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23369,6 +25765,8 @@ type CreateFlowResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateFlowResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -23658,6 +26056,11 @@ func (r DeleteFlowResponse) ContentType() string {
 	return ""
 }
 
+// GetFlowResponse200Headers the declared response headers of an HTTP 200 response for GetFlow
+type GetFlowResponse200Headers struct {
+	ETag *string
+}
+
 type GetFlowResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23675,6 +26078,8 @@ type GetFlowResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetFlowResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -23990,6 +26395,12 @@ func (r SaveFlowDraftResponse) ContentType() string {
 	return ""
 }
 
+// ForkFlowResponse201Headers the declared response headers of an HTTP 201 response for ForkFlow
+type ForkFlowResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type ForkFlowResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24007,6 +26418,8 @@ type ForkFlowResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *ForkFlowResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -24073,6 +26486,12 @@ func (r ForkFlowResponse) ContentType() string {
 	return ""
 }
 
+// PublishFlowResponse201Headers the declared response headers of an HTTP 201 response for PublishFlow
+type PublishFlowResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type PublishFlowResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24090,6 +26509,8 @@ type PublishFlowResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *PublishFlowResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -24239,6 +26660,11 @@ func (r ListFlowVersionsResponse) ContentType() string {
 	return ""
 }
 
+// GetFlowVersionResponse200Headers the declared response headers of an HTTP 200 response for GetFlowVersion
+type GetFlowVersionResponse200Headers struct {
+	ETag *string
+}
+
 type GetFlowVersionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24256,6 +26682,8 @@ type GetFlowVersionResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetFlowVersionResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24557,6 +26985,12 @@ func (r ListInvitationsResponse) ContentType() string {
 	return ""
 }
 
+// CreateInvitationResponse201Headers the declared response headers of an HTTP 201 response for CreateInvitation
+type CreateInvitationResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type CreateInvitationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24574,6 +27008,8 @@ type CreateInvitationResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateInvitationResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -24799,6 +27235,11 @@ func (r RevokeInvitationResponse) ContentType() string {
 	return ""
 }
 
+// GetInvitationResponse200Headers the declared response headers of an HTTP 200 response for GetInvitation
+type GetInvitationResponse200Headers struct {
+	ETag *string
+}
+
 type GetInvitationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24816,6 +27257,8 @@ type GetInvitationResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetInvitationResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -25518,6 +27961,11 @@ func (r RemoveMemberResponse) ContentType() string {
 	return ""
 }
 
+// GetMemberResponse200Headers the declared response headers of an HTTP 200 response for GetMember
+type GetMemberResponse200Headers struct {
+	ETag *string
+}
+
 type GetMemberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25535,6 +27983,8 @@ type GetMemberResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMemberResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -26389,6 +28839,12 @@ func (r RemoveIngestSecretResponse) ContentType() string {
 	return ""
 }
 
+// RotateIngestSecretResponse201Headers the declared response headers of an HTTP 201 response for RotateIngestSecret
+type RotateIngestSecretResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type RotateIngestSecretResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -26404,6 +28860,8 @@ type RotateIngestSecretResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *RotateIngestSecretResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -26693,6 +29151,12 @@ func (r ListReservationsResponse) ContentType() string {
 	return ""
 }
 
+// CreateReservationResponse201Headers the declared response headers of an HTTP 201 response for CreateReservation
+type CreateReservationResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type CreateReservationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -26712,6 +29176,8 @@ type CreateReservationResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateReservationResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -26783,6 +29249,11 @@ func (r CreateReservationResponse) ContentType() string {
 	return ""
 }
 
+// GetReservationResponse200Headers the declared response headers of an HTTP 200 response for GetReservation
+type GetReservationResponse200Headers struct {
+	ETag *string
+}
+
 type GetReservationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -26800,6 +29271,8 @@ type GetReservationResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetReservationResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -27122,6 +29595,12 @@ func (r ListSessionsResponse) ContentType() string {
 	return ""
 }
 
+// CreateSessionResponse201Headers the declared response headers of an HTTP 201 response for CreateSession
+type CreateSessionResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type CreateSessionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -27139,6 +29618,8 @@ type CreateSessionResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateSessionResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -27205,6 +29686,12 @@ func (r CreateSessionResponse) ContentType() string {
 	return ""
 }
 
+// PrepareSessionResponse201Headers the declared response headers of an HTTP 201 response for PrepareSession
+type PrepareSessionResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type PrepareSessionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -27222,6 +29709,8 @@ type PrepareSessionResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *PrepareSessionResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -27288,6 +29777,11 @@ func (r PrepareSessionResponse) ContentType() string {
 	return ""
 }
 
+// GetSessionResponse200Headers the declared response headers of an HTTP 200 response for GetSession
+type GetSessionResponse200Headers struct {
+	ETag *string
+}
+
 type GetSessionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -27305,6 +29799,8 @@ type GetSessionResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetSessionResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -28268,6 +30764,12 @@ func (r SetSessionScratchpadResponse) ContentType() string {
 	return ""
 }
 
+// CreateSessionShareResponse201Headers the declared response headers of an HTTP 201 response for CreateSessionShare
+type CreateSessionShareResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type CreateSessionShareResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -28285,6 +30787,8 @@ type CreateSessionShareResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateSessionShareResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -28531,6 +31035,11 @@ func (r SetSessionVariablesResponse) ContentType() string {
 	return ""
 }
 
+// OpenShareResponse200Headers the declared response headers of an HTTP 200 response for OpenShare
+type OpenShareResponse200Headers struct {
+	ETag *string
+}
+
 type OpenShareResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -28550,6 +31059,8 @@ type OpenShareResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *OpenShareResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -28849,6 +31360,12 @@ func (r ListSitesResponse) ContentType() string {
 	return ""
 }
 
+// CreateSiteResponse201Headers the declared response headers of an HTTP 201 response for CreateSite
+type CreateSiteResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type CreateSiteResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -28866,6 +31383,8 @@ type CreateSiteResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateSiteResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -29015,6 +31534,11 @@ func (r DeleteSiteResponse) ContentType() string {
 	return ""
 }
 
+// GetSiteResponse200Headers the declared response headers of an HTTP 200 response for GetSite
+type GetSiteResponse200Headers struct {
+	ETag *string
+}
+
 type GetSiteResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -29032,6 +31556,8 @@ type GetSiteResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetSiteResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -29603,6 +32129,12 @@ func (r ListSpacesResponse) ContentType() string {
 	return ""
 }
 
+// CreateSpaceResponse201Headers the declared response headers of an HTTP 201 response for CreateSpace
+type CreateSpaceResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type CreateSpaceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -29622,6 +32154,8 @@ type CreateSpaceResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateSpaceResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -29776,6 +32310,11 @@ func (r DeleteSpaceResponse) ContentType() string {
 	return ""
 }
 
+// GetSpaceResponse200Headers the declared response headers of an HTTP 200 response for GetSpace
+type GetSpaceResponse200Headers struct {
+	ETag *string
+}
+
 type GetSpaceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -29793,6 +32332,8 @@ type GetSpaceResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetSpaceResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -30682,6 +33223,12 @@ func (r ListLibraryStepsResponse) ContentType() string {
 	return ""
 }
 
+// CreateLibraryStepResponse201Headers the declared response headers of an HTTP 201 response for CreateLibraryStep
+type CreateLibraryStepResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type CreateLibraryStepResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -30697,6 +33244,8 @@ type CreateLibraryStepResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateLibraryStepResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -30834,6 +33383,11 @@ func (r DeleteLibraryStepResponse) ContentType() string {
 	return ""
 }
 
+// GetLibraryStepResponse200Headers the declared response headers of an HTTP 200 response for GetLibraryStep
+type GetLibraryStepResponse200Headers struct {
+	ETag *string
+}
+
 type GetLibraryStepResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -30851,6 +33405,8 @@ type GetLibraryStepResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetLibraryStepResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -31083,6 +33639,12 @@ func (r RateLibraryStepResponse) ContentType() string {
 	return ""
 }
 
+// SaveLibraryStepResponse201Headers the declared response headers of an HTTP 201 response for SaveLibraryStep
+type SaveLibraryStepResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type SaveLibraryStepResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31100,6 +33662,8 @@ type SaveLibraryStepResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *SaveLibraryStepResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -31242,6 +33806,12 @@ func (r ListTeamsResponse) ContentType() string {
 	return ""
 }
 
+// CreateTeamResponse201Headers the declared response headers of an HTTP 201 response for CreateTeam
+type CreateTeamResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type CreateTeamResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31259,6 +33829,8 @@ type CreateTeamResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateTeamResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -31408,6 +33980,11 @@ func (r DeleteTeamResponse) ContentType() string {
 	return ""
 }
 
+// GetTeamResponse200Headers the declared response headers of an HTTP 200 response for GetTeam
+type GetTeamResponse200Headers struct {
+	ETag *string
+}
+
 type GetTeamResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31425,6 +34002,8 @@ type GetTeamResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetTeamResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -31664,6 +34243,12 @@ func (r ListTeamMembersResponse) ContentType() string {
 	return ""
 }
 
+// AddTeamMemberResponse201Headers the declared response headers of an HTTP 201 response for AddTeamMember
+type AddTeamMemberResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type AddTeamMemberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31681,6 +34266,8 @@ type AddTeamMemberResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *AddTeamMemberResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -32355,6 +34942,12 @@ func (r SetTenantSecurityResponse) ContentType() string {
 	return ""
 }
 
+// CreateTenantResponse201Headers the declared response headers of an HTTP 201 response for CreateTenant
+type CreateTenantResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
 type CreateTenantResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -32372,6 +34965,8 @@ type CreateTenantResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateTenantResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -32432,6 +35027,830 @@ func (r CreateTenantResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateTenantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListWebhookDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PageWebhookDelivery
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON200() *PageWebhookDelivery {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListWebhookDeliveriesResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListWebhookDeliveriesResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListWebhookDeliveriesResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListWebhookDeliveriesResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListWebhookDeliveriesResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetWebhookDeliveryResponse200Headers the declared response headers of an HTTP 200 response for GetWebhookDelivery
+type GetWebhookDeliveryResponse200Headers struct {
+	ETag *string
+}
+
+type GetWebhookDeliveryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookDelivery
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetWebhookDeliveryResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWebhookDeliveryResponse) GetJSON200() *WebhookDelivery {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetWebhookDeliveryResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetWebhookDeliveryResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetWebhookDeliveryResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetWebhookDeliveryResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetWebhookDeliveryResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetWebhookDeliveryResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWebhookDeliveryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWebhookDeliveryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWebhookDeliveryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWebhookDeliveryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReplayWebhookDeliveryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *WebhookDelivery
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r ReplayWebhookDeliveryResponse) GetJSON202() *WebhookDelivery {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReplayWebhookDeliveryResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplayWebhookDeliveryResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplayWebhookDeliveryResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReplayWebhookDeliveryResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplayWebhookDeliveryResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplayWebhookDeliveryResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplayWebhookDeliveryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplayWebhookDeliveryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplayWebhookDeliveryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplayWebhookDeliveryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListWebhookEndpointsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PageWebhookEndpoint
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhookEndpointsResponse) GetJSON200() *PageWebhookEndpoint {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListWebhookEndpointsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListWebhookEndpointsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListWebhookEndpointsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListWebhookEndpointsResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListWebhookEndpointsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookEndpointsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookEndpointsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookEndpointsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookEndpointsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateWebhookEndpointResponse201Headers the declared response headers of an HTTP 201 response for CreateWebhookEndpoint
+type CreateWebhookEndpointResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
+type CreateWebhookEndpointResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *EndpointSecretOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateWebhookEndpointResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateWebhookEndpointResponse) GetJSON201() *EndpointSecretOutputBody {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateWebhookEndpointResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateWebhookEndpointResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateWebhookEndpointResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateWebhookEndpointResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateWebhookEndpointResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateWebhookEndpointResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateWebhookEndpointResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateWebhookEndpointResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateWebhookEndpointResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteWebhookEndpointResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteWebhookEndpointResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteWebhookEndpointResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteWebhookEndpointResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeleteWebhookEndpointResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteWebhookEndpointResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteWebhookEndpointResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteWebhookEndpointResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteWebhookEndpointResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteWebhookEndpointResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteWebhookEndpointResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetWebhookEndpointResponse200Headers the declared response headers of an HTTP 200 response for GetWebhookEndpoint
+type GetWebhookEndpointResponse200Headers struct {
+	ETag *string
+}
+
+type GetWebhookEndpointResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookEndpoint
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetWebhookEndpointResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWebhookEndpointResponse) GetJSON200() *WebhookEndpoint {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetWebhookEndpointResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetWebhookEndpointResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetWebhookEndpointResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetWebhookEndpointResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetWebhookEndpointResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetWebhookEndpointResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWebhookEndpointResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWebhookEndpointResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWebhookEndpointResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWebhookEndpointResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateWebhookEndpointResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookEndpoint
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateWebhookEndpointResponse) GetJSON200() *WebhookEndpoint {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateWebhookEndpointResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateWebhookEndpointResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateWebhookEndpointResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateWebhookEndpointResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UpdateWebhookEndpointResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateWebhookEndpointResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateWebhookEndpointResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateWebhookEndpointResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateWebhookEndpointResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateWebhookEndpointResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PingWebhookEndpointResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *WebhookDelivery
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r PingWebhookEndpointResponse) GetJSON202() *WebhookDelivery {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PingWebhookEndpointResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PingWebhookEndpointResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PingWebhookEndpointResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PingWebhookEndpointResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PingWebhookEndpointResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PingWebhookEndpointResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PingWebhookEndpointResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PingWebhookEndpointResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PingWebhookEndpointResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PingWebhookEndpointResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RotateWebhookEndpointSecretResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EndpointSecretOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RotateWebhookEndpointSecretResponse) GetJSON200() *EndpointSecretOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RotateWebhookEndpointSecretResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RotateWebhookEndpointSecretResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RotateWebhookEndpointSecretResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RotateWebhookEndpointSecretResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RotateWebhookEndpointSecretResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RotateWebhookEndpointSecretResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RotateWebhookEndpointSecretResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RotateWebhookEndpointSecretResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RotateWebhookEndpointSecretResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RotateWebhookEndpointSecretResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -32606,8 +36025,8 @@ func (c *ClientWithResponses) ListApiKeysWithResponse(ctx context.Context, param
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/api-keys (the `CreateApiKey` operationId).
-func (c *ClientWithResponses) CreateApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
-	rsp, err := c.CreateApiKeyWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateApiKeyWithBodyWithResponse(ctx context.Context, params *CreateApiKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
+	rsp, err := c.CreateApiKeyWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -32621,8 +36040,8 @@ func (c *ClientWithResponses) CreateApiKeyWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/api-keys (the `CreateApiKey` operationId).
-func (c *ClientWithResponses) CreateApiKeyWithResponse(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
-	rsp, err := c.CreateApiKey(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateApiKeyWithResponse(ctx context.Context, params *CreateApiKeyParams, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
+	rsp, err := c.CreateApiKey(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -32651,8 +36070,8 @@ func (c *ClientWithResponses) RevokeApiKeyWithResponse(ctx context.Context, id o
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/api-keys/{id} (the `GetApiKey` operationId).
-func (c *ClientWithResponses) GetApiKeyWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetApiKeyResponse, error) {
-	rsp, err := c.GetApiKey(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetApiKeyWithResponse(ctx context.Context, id openapi_types.UUID, params *GetApiKeyParams, reqEditors ...RequestEditorFn) (*GetApiKeyResponse, error) {
+	rsp, err := c.GetApiKey(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -32672,6 +36091,23 @@ func (c *ClientWithResponses) ListAuditEventsWithResponse(ctx context.Context, p
 		return nil, err
 	}
 	return ParseListAuditEventsResponse(rsp)
+}
+
+// ExportAuditEventsWithResponse Export the tenant's audit events (CSV or JSON lines), newest first
+//
+// Streams every audit event that matches the filters of the audit-log list, newest first, without paging: `format=jsonl` (default) writes one event a line, as the list shows it; `format=csv` writes a header row, then one event a row (columns id, occurred_at, principal_kind, actor_id, action, target_type, target_id, outcome, request_id, ip, details; details as JSON). The response is an attachment (Content-Disposition) read in batches from the database as it is written.
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `audit:read`. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/audit-log/export (the `ExportAuditEvents` operationId).
+func (c *ClientWithResponses) ExportAuditEventsWithResponse(ctx context.Context, params *ExportAuditEventsParams, reqEditors ...RequestEditorFn) (*ExportAuditEventsResponse, error) {
+	rsp, err := c.ExportAuditEvents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportAuditEventsResponse(rsp)
 }
 
 // CompleteEmailChangeWithBodyWithResponse Confirm a new address with the token mailed to it; ends every session
@@ -33058,8 +36494,8 @@ func (c *ClientWithResponses) ListDevicesWithResponse(ctx context.Context, param
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/devices (the `CreateDevice` operationId).
-func (c *ClientWithResponses) CreateDeviceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDeviceResponse, error) {
-	rsp, err := c.CreateDeviceWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateDeviceWithBodyWithResponse(ctx context.Context, params *CreateDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDeviceResponse, error) {
+	rsp, err := c.CreateDeviceWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33073,8 +36509,8 @@ func (c *ClientWithResponses) CreateDeviceWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/devices (the `CreateDevice` operationId).
-func (c *ClientWithResponses) CreateDeviceWithResponse(ctx context.Context, body CreateDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDeviceResponse, error) {
-	rsp, err := c.CreateDevice(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateDeviceWithResponse(ctx context.Context, params *CreateDeviceParams, body CreateDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDeviceResponse, error) {
+	rsp, err := c.CreateDevice(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33103,8 +36539,8 @@ func (c *ClientWithResponses) DecommissionDeviceWithResponse(ctx context.Context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/devices/{id} (the `GetDevice` operationId).
-func (c *ClientWithResponses) GetDeviceWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetDeviceResponse, error) {
-	rsp, err := c.GetDevice(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetDeviceWithResponse(ctx context.Context, id openapi_types.UUID, params *GetDeviceParams, reqEditors ...RequestEditorFn) (*GetDeviceResponse, error) {
+	rsp, err := c.GetDevice(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33208,8 +36644,8 @@ func (c *ClientWithResponses) ListDisplaysWithResponse(ctx context.Context, para
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/displays (the `CreateDisplay` operationId).
-func (c *ClientWithResponses) CreateDisplayWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDisplayResponse, error) {
-	rsp, err := c.CreateDisplayWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateDisplayWithBodyWithResponse(ctx context.Context, params *CreateDisplayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDisplayResponse, error) {
+	rsp, err := c.CreateDisplayWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33223,8 +36659,8 @@ func (c *ClientWithResponses) CreateDisplayWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/displays (the `CreateDisplay` operationId).
-func (c *ClientWithResponses) CreateDisplayWithResponse(ctx context.Context, body CreateDisplayJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDisplayResponse, error) {
-	rsp, err := c.CreateDisplay(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateDisplayWithResponse(ctx context.Context, params *CreateDisplayParams, body CreateDisplayJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDisplayResponse, error) {
+	rsp, err := c.CreateDisplay(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33238,8 +36674,8 @@ func (c *ClientWithResponses) CreateDisplayWithResponse(ctx context.Context, bod
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/displays/{id} (the `GetDisplay` operationId).
-func (c *ClientWithResponses) GetDisplayWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetDisplayResponse, error) {
-	rsp, err := c.GetDisplay(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetDisplayWithResponse(ctx context.Context, id openapi_types.UUID, params *GetDisplayParams, reqEditors ...RequestEditorFn) (*GetDisplayResponse, error) {
+	rsp, err := c.GetDisplay(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33313,8 +36749,8 @@ func (c *ClientWithResponses) ListFlowCategoriesWithResponse(ctx context.Context
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/flow-categories (the `CreateFlowCategory` operationId).
-func (c *ClientWithResponses) CreateFlowCategoryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFlowCategoryResponse, error) {
-	rsp, err := c.CreateFlowCategoryWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateFlowCategoryWithBodyWithResponse(ctx context.Context, params *CreateFlowCategoryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFlowCategoryResponse, error) {
+	rsp, err := c.CreateFlowCategoryWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33328,8 +36764,8 @@ func (c *ClientWithResponses) CreateFlowCategoryWithBodyWithResponse(ctx context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/flow-categories (the `CreateFlowCategory` operationId).
-func (c *ClientWithResponses) CreateFlowCategoryWithResponse(ctx context.Context, body CreateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFlowCategoryResponse, error) {
-	rsp, err := c.CreateFlowCategory(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateFlowCategoryWithResponse(ctx context.Context, params *CreateFlowCategoryParams, body CreateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFlowCategoryResponse, error) {
+	rsp, err := c.CreateFlowCategory(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33358,8 +36794,8 @@ func (c *ClientWithResponses) DeleteFlowCategoryWithResponse(ctx context.Context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/flow-categories/{id} (the `GetFlowCategory` operationId).
-func (c *ClientWithResponses) GetFlowCategoryWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetFlowCategoryResponse, error) {
-	rsp, err := c.GetFlowCategory(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetFlowCategoryWithResponse(ctx context.Context, id openapi_types.UUID, params *GetFlowCategoryParams, reqEditors ...RequestEditorFn) (*GetFlowCategoryResponse, error) {
+	rsp, err := c.GetFlowCategory(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33418,8 +36854,8 @@ func (c *ClientWithResponses) ListFlowTagsWithResponse(ctx context.Context, para
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/flow-tags (the `CreateFlowTag` operationId).
-func (c *ClientWithResponses) CreateFlowTagWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFlowTagResponse, error) {
-	rsp, err := c.CreateFlowTagWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateFlowTagWithBodyWithResponse(ctx context.Context, params *CreateFlowTagParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFlowTagResponse, error) {
+	rsp, err := c.CreateFlowTagWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33433,8 +36869,8 @@ func (c *ClientWithResponses) CreateFlowTagWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/flow-tags (the `CreateFlowTag` operationId).
-func (c *ClientWithResponses) CreateFlowTagWithResponse(ctx context.Context, body CreateFlowTagJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFlowTagResponse, error) {
-	rsp, err := c.CreateFlowTag(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateFlowTagWithResponse(ctx context.Context, params *CreateFlowTagParams, body CreateFlowTagJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFlowTagResponse, error) {
+	rsp, err := c.CreateFlowTag(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33463,8 +36899,8 @@ func (c *ClientWithResponses) DeleteFlowTagWithResponse(ctx context.Context, id 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/flow-tags/{id} (the `GetFlowTag` operationId).
-func (c *ClientWithResponses) GetFlowTagWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetFlowTagResponse, error) {
-	rsp, err := c.GetFlowTag(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetFlowTagWithResponse(ctx context.Context, id openapi_types.UUID, params *GetFlowTagParams, reqEditors ...RequestEditorFn) (*GetFlowTagResponse, error) {
+	rsp, err := c.GetFlowTag(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33523,8 +36959,8 @@ func (c *ClientWithResponses) ListFlowsWithResponse(ctx context.Context, params 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/flows (the `CreateFlow` operationId).
-func (c *ClientWithResponses) CreateFlowWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFlowResponse, error) {
-	rsp, err := c.CreateFlowWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateFlowWithBodyWithResponse(ctx context.Context, params *CreateFlowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFlowResponse, error) {
+	rsp, err := c.CreateFlowWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33538,8 +36974,8 @@ func (c *ClientWithResponses) CreateFlowWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/flows (the `CreateFlow` operationId).
-func (c *ClientWithResponses) CreateFlowWithResponse(ctx context.Context, body CreateFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFlowResponse, error) {
-	rsp, err := c.CreateFlow(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateFlowWithResponse(ctx context.Context, params *CreateFlowParams, body CreateFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFlowResponse, error) {
+	rsp, err := c.CreateFlow(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33613,8 +37049,8 @@ func (c *ClientWithResponses) DeleteFlowWithResponse(ctx context.Context, id ope
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/flows/{id} (the `GetFlow` operationId).
-func (c *ClientWithResponses) GetFlowWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetFlowResponse, error) {
-	rsp, err := c.GetFlow(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetFlowWithResponse(ctx context.Context, id openapi_types.UUID, params *GetFlowParams, reqEditors ...RequestEditorFn) (*GetFlowResponse, error) {
+	rsp, err := c.GetFlow(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33703,8 +37139,8 @@ func (c *ClientWithResponses) SaveFlowDraftWithResponse(ctx context.Context, id 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/flows/{id}/fork (the `ForkFlow` operationId).
-func (c *ClientWithResponses) ForkFlowWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForkFlowResponse, error) {
-	rsp, err := c.ForkFlowWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) ForkFlowWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *ForkFlowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForkFlowResponse, error) {
+	rsp, err := c.ForkFlowWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33718,8 +37154,8 @@ func (c *ClientWithResponses) ForkFlowWithBodyWithResponse(ctx context.Context, 
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/flows/{id}/fork (the `ForkFlow` operationId).
-func (c *ClientWithResponses) ForkFlowWithResponse(ctx context.Context, id openapi_types.UUID, body ForkFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*ForkFlowResponse, error) {
-	rsp, err := c.ForkFlow(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) ForkFlowWithResponse(ctx context.Context, id openapi_types.UUID, params *ForkFlowParams, body ForkFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*ForkFlowResponse, error) {
+	rsp, err := c.ForkFlow(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33733,8 +37169,8 @@ func (c *ClientWithResponses) ForkFlowWithResponse(ctx context.Context, id opena
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/flows/{id}/publish (the `PublishFlow` operationId).
-func (c *ClientWithResponses) PublishFlowWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*PublishFlowResponse, error) {
-	rsp, err := c.PublishFlow(ctx, id, reqEditors...)
+func (c *ClientWithResponses) PublishFlowWithResponse(ctx context.Context, id openapi_types.UUID, params *PublishFlowParams, reqEditors ...RequestEditorFn) (*PublishFlowResponse, error) {
+	rsp, err := c.PublishFlow(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33763,8 +37199,8 @@ func (c *ClientWithResponses) ListFlowVersionsWithResponse(ctx context.Context, 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/flows/{id}/versions/{version} (the `GetFlowVersion` operationId).
-func (c *ClientWithResponses) GetFlowVersionWithResponse(ctx context.Context, id openapi_types.UUID, version int32, reqEditors ...RequestEditorFn) (*GetFlowVersionResponse, error) {
-	rsp, err := c.GetFlowVersion(ctx, id, version, reqEditors...)
+func (c *ClientWithResponses) GetFlowVersionWithResponse(ctx context.Context, id openapi_types.UUID, version int32, params *GetFlowVersionParams, reqEditors ...RequestEditorFn) (*GetFlowVersionResponse, error) {
+	rsp, err := c.GetFlowVersion(ctx, id, version, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33853,8 +37289,8 @@ func (c *ClientWithResponses) ListInvitationsWithResponse(ctx context.Context, p
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/invitations (the `CreateInvitation` operationId).
-func (c *ClientWithResponses) CreateInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInvitationResponse, error) {
-	rsp, err := c.CreateInvitationWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateInvitationWithBodyWithResponse(ctx context.Context, params *CreateInvitationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInvitationResponse, error) {
+	rsp, err := c.CreateInvitationWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33868,8 +37304,8 @@ func (c *ClientWithResponses) CreateInvitationWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/invitations (the `CreateInvitation` operationId).
-func (c *ClientWithResponses) CreateInvitationWithResponse(ctx context.Context, body CreateInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInvitationResponse, error) {
-	rsp, err := c.CreateInvitation(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateInvitationWithResponse(ctx context.Context, params *CreateInvitationParams, body CreateInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInvitationResponse, error) {
+	rsp, err := c.CreateInvitation(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -33928,8 +37364,8 @@ func (c *ClientWithResponses) RevokeInvitationWithResponse(ctx context.Context, 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/invitations/{id} (the `GetInvitation` operationId).
-func (c *ClientWithResponses) GetInvitationWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetInvitationResponse, error) {
-	rsp, err := c.GetInvitation(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetInvitationWithResponse(ctx context.Context, id openapi_types.UUID, params *GetInvitationParams, reqEditors ...RequestEditorFn) (*GetInvitationResponse, error) {
+	rsp, err := c.GetInvitation(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -34123,8 +37559,8 @@ func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, id o
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/members/{id} (the `GetMember` operationId).
-func (c *ClientWithResponses) GetMemberWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetMemberResponse, error) {
-	rsp, err := c.GetMember(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetMemberWithResponse(ctx context.Context, id openapi_types.UUID, params *GetMemberParams, reqEditors ...RequestEditorFn) (*GetMemberResponse, error) {
+	rsp, err := c.GetMember(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -34348,8 +37784,8 @@ func (c *ClientWithResponses) RemoveIngestSecretWithResponse(ctx context.Context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/parking/ingest-secret (the `RotateIngestSecret` operationId).
-func (c *ClientWithResponses) RotateIngestSecretWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RotateIngestSecretResponse, error) {
-	rsp, err := c.RotateIngestSecret(ctx, reqEditors...)
+func (c *ClientWithResponses) RotateIngestSecretWithResponse(ctx context.Context, params *RotateIngestSecretParams, reqEditors ...RequestEditorFn) (*RotateIngestSecretResponse, error) {
+	rsp, err := c.RotateIngestSecret(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -34423,8 +37859,8 @@ func (c *ClientWithResponses) ListReservationsWithResponse(ctx context.Context, 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/reservations (the `CreateReservation` operationId).
-func (c *ClientWithResponses) CreateReservationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateReservationResponse, error) {
-	rsp, err := c.CreateReservationWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateReservationWithBodyWithResponse(ctx context.Context, params *CreateReservationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateReservationResponse, error) {
+	rsp, err := c.CreateReservationWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -34438,8 +37874,8 @@ func (c *ClientWithResponses) CreateReservationWithBodyWithResponse(ctx context.
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/reservations (the `CreateReservation` operationId).
-func (c *ClientWithResponses) CreateReservationWithResponse(ctx context.Context, body CreateReservationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateReservationResponse, error) {
-	rsp, err := c.CreateReservation(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateReservationWithResponse(ctx context.Context, params *CreateReservationParams, body CreateReservationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateReservationResponse, error) {
+	rsp, err := c.CreateReservation(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -34453,8 +37889,8 @@ func (c *ClientWithResponses) CreateReservationWithResponse(ctx context.Context,
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/reservations/{id} (the `GetReservation` operationId).
-func (c *ClientWithResponses) GetReservationWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetReservationResponse, error) {
-	rsp, err := c.GetReservation(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetReservationWithResponse(ctx context.Context, id openapi_types.UUID, params *GetReservationParams, reqEditors ...RequestEditorFn) (*GetReservationResponse, error) {
+	rsp, err := c.GetReservation(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -34528,8 +37964,8 @@ func (c *ClientWithResponses) ListSessionsWithResponse(ctx context.Context, para
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/sessions (the `CreateSession` operationId).
-func (c *ClientWithResponses) CreateSessionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSessionResponse, error) {
-	rsp, err := c.CreateSessionWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateSessionWithBodyWithResponse(ctx context.Context, params *CreateSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSessionResponse, error) {
+	rsp, err := c.CreateSessionWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -34543,8 +37979,8 @@ func (c *ClientWithResponses) CreateSessionWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/sessions (the `CreateSession` operationId).
-func (c *ClientWithResponses) CreateSessionWithResponse(ctx context.Context, body CreateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSessionResponse, error) {
-	rsp, err := c.CreateSession(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateSessionWithResponse(ctx context.Context, params *CreateSessionParams, body CreateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSessionResponse, error) {
+	rsp, err := c.CreateSession(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -34558,8 +37994,8 @@ func (c *ClientWithResponses) CreateSessionWithResponse(ctx context.Context, bod
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/sessions/prepare (the `PrepareSession` operationId).
-func (c *ClientWithResponses) PrepareSessionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PrepareSessionResponse, error) {
-	rsp, err := c.PrepareSessionWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) PrepareSessionWithBodyWithResponse(ctx context.Context, params *PrepareSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PrepareSessionResponse, error) {
+	rsp, err := c.PrepareSessionWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -34573,8 +38009,8 @@ func (c *ClientWithResponses) PrepareSessionWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/sessions/prepare (the `PrepareSession` operationId).
-func (c *ClientWithResponses) PrepareSessionWithResponse(ctx context.Context, body PrepareSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*PrepareSessionResponse, error) {
-	rsp, err := c.PrepareSession(ctx, body, reqEditors...)
+func (c *ClientWithResponses) PrepareSessionWithResponse(ctx context.Context, params *PrepareSessionParams, body PrepareSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*PrepareSessionResponse, error) {
+	rsp, err := c.PrepareSession(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -34588,8 +38024,8 @@ func (c *ClientWithResponses) PrepareSessionWithResponse(ctx context.Context, bo
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/sessions/{id} (the `GetSession` operationId).
-func (c *ClientWithResponses) GetSessionWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetSessionResponse, error) {
-	rsp, err := c.GetSession(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetSessionWithResponse(ctx context.Context, id openapi_types.UUID, params *GetSessionParams, reqEditors ...RequestEditorFn) (*GetSessionResponse, error) {
+	rsp, err := c.GetSession(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -34843,8 +38279,8 @@ func (c *ClientWithResponses) SetSessionScratchpadWithResponse(ctx context.Conte
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/sessions/{id}/shares (the `CreateSessionShare` operationId).
-func (c *ClientWithResponses) CreateSessionShareWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSessionShareResponse, error) {
-	rsp, err := c.CreateSessionShareWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateSessionShareWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *CreateSessionShareParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSessionShareResponse, error) {
+	rsp, err := c.CreateSessionShareWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -34858,8 +38294,8 @@ func (c *ClientWithResponses) CreateSessionShareWithBodyWithResponse(ctx context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/sessions/{id}/shares (the `CreateSessionShare` operationId).
-func (c *ClientWithResponses) CreateSessionShareWithResponse(ctx context.Context, id openapi_types.UUID, body CreateSessionShareJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSessionShareResponse, error) {
-	rsp, err := c.CreateSessionShare(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) CreateSessionShareWithResponse(ctx context.Context, id openapi_types.UUID, params *CreateSessionShareParams, body CreateSessionShareJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSessionShareResponse, error) {
+	rsp, err := c.CreateSessionShare(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -34978,8 +38414,8 @@ func (c *ClientWithResponses) ListSitesWithResponse(ctx context.Context, params 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/sites (the `CreateSite` operationId).
-func (c *ClientWithResponses) CreateSiteWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSiteResponse, error) {
-	rsp, err := c.CreateSiteWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateSiteWithBodyWithResponse(ctx context.Context, params *CreateSiteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSiteResponse, error) {
+	rsp, err := c.CreateSiteWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -34993,8 +38429,8 @@ func (c *ClientWithResponses) CreateSiteWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/sites (the `CreateSite` operationId).
-func (c *ClientWithResponses) CreateSiteWithResponse(ctx context.Context, body CreateSiteJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSiteResponse, error) {
-	rsp, err := c.CreateSite(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateSiteWithResponse(ctx context.Context, params *CreateSiteParams, body CreateSiteJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSiteResponse, error) {
+	rsp, err := c.CreateSite(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -35023,8 +38459,8 @@ func (c *ClientWithResponses) DeleteSiteWithResponse(ctx context.Context, id ope
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/sites/{id} (the `GetSite` operationId).
-func (c *ClientWithResponses) GetSiteWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetSiteResponse, error) {
-	rsp, err := c.GetSite(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetSiteWithResponse(ctx context.Context, id openapi_types.UUID, params *GetSiteParams, reqEditors ...RequestEditorFn) (*GetSiteResponse, error) {
+	rsp, err := c.GetSite(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -35145,8 +38581,8 @@ func (c *ClientWithResponses) ListSpacesWithResponse(ctx context.Context, params
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/spaces (the `CreateSpace` operationId).
-func (c *ClientWithResponses) CreateSpaceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSpaceResponse, error) {
-	rsp, err := c.CreateSpaceWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateSpaceWithBodyWithResponse(ctx context.Context, params *CreateSpaceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSpaceResponse, error) {
+	rsp, err := c.CreateSpaceWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -35160,8 +38596,8 @@ func (c *ClientWithResponses) CreateSpaceWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/spaces (the `CreateSpace` operationId).
-func (c *ClientWithResponses) CreateSpaceWithResponse(ctx context.Context, body CreateSpaceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSpaceResponse, error) {
-	rsp, err := c.CreateSpace(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateSpaceWithResponse(ctx context.Context, params *CreateSpaceParams, body CreateSpaceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSpaceResponse, error) {
+	rsp, err := c.CreateSpace(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -35190,8 +38626,8 @@ func (c *ClientWithResponses) DeleteSpaceWithResponse(ctx context.Context, id op
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/spaces/{id} (the `GetSpace` operationId).
-func (c *ClientWithResponses) GetSpaceWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetSpaceResponse, error) {
-	rsp, err := c.GetSpace(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetSpaceWithResponse(ctx context.Context, id openapi_types.UUID, params *GetSpaceParams, reqEditors ...RequestEditorFn) (*GetSpaceResponse, error) {
+	rsp, err := c.GetSpace(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -35400,8 +38836,8 @@ func (c *ClientWithResponses) ListLibraryStepsWithResponse(ctx context.Context, 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/steps (the `CreateLibraryStep` operationId).
-func (c *ClientWithResponses) CreateLibraryStepWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLibraryStepResponse, error) {
-	rsp, err := c.CreateLibraryStepWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateLibraryStepWithBodyWithResponse(ctx context.Context, params *CreateLibraryStepParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLibraryStepResponse, error) {
+	rsp, err := c.CreateLibraryStepWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -35415,8 +38851,8 @@ func (c *ClientWithResponses) CreateLibraryStepWithBodyWithResponse(ctx context.
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/steps (the `CreateLibraryStep` operationId).
-func (c *ClientWithResponses) CreateLibraryStepWithResponse(ctx context.Context, body CreateLibraryStepJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLibraryStepResponse, error) {
-	rsp, err := c.CreateLibraryStep(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateLibraryStepWithResponse(ctx context.Context, params *CreateLibraryStepParams, body CreateLibraryStepJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLibraryStepResponse, error) {
+	rsp, err := c.CreateLibraryStep(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -35445,8 +38881,8 @@ func (c *ClientWithResponses) DeleteLibraryStepWithResponse(ctx context.Context,
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/steps/{id} (the `GetLibraryStep` operationId).
-func (c *ClientWithResponses) GetLibraryStepWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetLibraryStepResponse, error) {
-	rsp, err := c.GetLibraryStep(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetLibraryStepWithResponse(ctx context.Context, id openapi_types.UUID, params *GetLibraryStepParams, reqEditors ...RequestEditorFn) (*GetLibraryStepResponse, error) {
+	rsp, err := c.GetLibraryStep(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -35520,8 +38956,8 @@ func (c *ClientWithResponses) RateLibraryStepWithResponse(ctx context.Context, i
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/steps/{id}/save-to-library (the `SaveLibraryStep` operationId).
-func (c *ClientWithResponses) SaveLibraryStepWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*SaveLibraryStepResponse, error) {
-	rsp, err := c.SaveLibraryStep(ctx, id, reqEditors...)
+func (c *ClientWithResponses) SaveLibraryStepWithResponse(ctx context.Context, id openapi_types.UUID, params *SaveLibraryStepParams, reqEditors ...RequestEditorFn) (*SaveLibraryStepResponse, error) {
+	rsp, err := c.SaveLibraryStep(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -35550,8 +38986,8 @@ func (c *ClientWithResponses) ListTeamsWithResponse(ctx context.Context, params 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/teams (the `CreateTeam` operationId).
-func (c *ClientWithResponses) CreateTeamWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTeamResponse, error) {
-	rsp, err := c.CreateTeamWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateTeamWithBodyWithResponse(ctx context.Context, params *CreateTeamParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTeamResponse, error) {
+	rsp, err := c.CreateTeamWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -35565,8 +39001,8 @@ func (c *ClientWithResponses) CreateTeamWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/teams (the `CreateTeam` operationId).
-func (c *ClientWithResponses) CreateTeamWithResponse(ctx context.Context, body CreateTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTeamResponse, error) {
-	rsp, err := c.CreateTeam(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateTeamWithResponse(ctx context.Context, params *CreateTeamParams, body CreateTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTeamResponse, error) {
+	rsp, err := c.CreateTeam(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -35595,8 +39031,8 @@ func (c *ClientWithResponses) DeleteTeamWithResponse(ctx context.Context, id ope
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/teams/{id} (the `GetTeam` operationId).
-func (c *ClientWithResponses) GetTeamWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetTeamResponse, error) {
-	rsp, err := c.GetTeam(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetTeamWithResponse(ctx context.Context, id openapi_types.UUID, params *GetTeamParams, reqEditors ...RequestEditorFn) (*GetTeamResponse, error) {
+	rsp, err := c.GetTeam(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -35655,8 +39091,8 @@ func (c *ClientWithResponses) ListTeamMembersWithResponse(ctx context.Context, i
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/teams/{id}/members (the `AddTeamMember` operationId).
-func (c *ClientWithResponses) AddTeamMemberWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddTeamMemberResponse, error) {
-	rsp, err := c.AddTeamMemberWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) AddTeamMemberWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *AddTeamMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddTeamMemberResponse, error) {
+	rsp, err := c.AddTeamMemberWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -35670,8 +39106,8 @@ func (c *ClientWithResponses) AddTeamMemberWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/teams/{id}/members (the `AddTeamMember` operationId).
-func (c *ClientWithResponses) AddTeamMemberWithResponse(ctx context.Context, id openapi_types.UUID, body AddTeamMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*AddTeamMemberResponse, error) {
-	rsp, err := c.AddTeamMember(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) AddTeamMemberWithResponse(ctx context.Context, id openapi_types.UUID, params *AddTeamMemberParams, body AddTeamMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*AddTeamMemberResponse, error) {
+	rsp, err := c.AddTeamMember(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -35850,8 +39286,8 @@ func (c *ClientWithResponses) SetTenantSecurityWithResponse(ctx context.Context,
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/tenants (the `CreateTenant` operationId).
-func (c *ClientWithResponses) CreateTenantWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTenantResponse, error) {
-	rsp, err := c.CreateTenantWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateTenantWithBodyWithResponse(ctx context.Context, params *CreateTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTenantResponse, error) {
+	rsp, err := c.CreateTenantWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -35865,12 +39301,192 @@ func (c *ClientWithResponses) CreateTenantWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/tenants (the `CreateTenant` operationId).
-func (c *ClientWithResponses) CreateTenantWithResponse(ctx context.Context, body CreateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTenantResponse, error) {
-	rsp, err := c.CreateTenant(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateTenantWithResponse(ctx context.Context, params *CreateTenantParams, body CreateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTenantResponse, error) {
+	rsp, err := c.CreateTenant(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseCreateTenantResponse(rsp)
+}
+
+// ListWebhookDeliveriesWithResponse List webhook deliveries (the delivery log), newest first
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:read`. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/webhook-deliveries (the `ListWebhookDeliveries` operationId).
+func (c *ClientWithResponses) ListWebhookDeliveriesWithResponse(ctx context.Context, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error) {
+	rsp, err := c.ListWebhookDeliveries(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookDeliveriesResponse(rsp)
+}
+
+// GetWebhookDeliveryWithResponse Get a webhook delivery with the body it sends
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:read`. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/webhook-deliveries/{id} (the `GetWebhookDelivery` operationId).
+func (c *ClientWithResponses) GetWebhookDeliveryWithResponse(ctx context.Context, id openapi_types.UUID, params *GetWebhookDeliveryParams, reqEditors ...RequestEditorFn) (*GetWebhookDeliveryResponse, error) {
+	rsp, err := c.GetWebhookDelivery(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWebhookDeliveryResponse(rsp)
+}
+
+// ReplayWebhookDeliveryWithResponse Send a delivery's event again, as a new delivery to the same endpoint
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/webhook-deliveries/{id}/replay (the `ReplayWebhookDelivery` operationId).
+func (c *ClientWithResponses) ReplayWebhookDeliveryWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ReplayWebhookDeliveryResponse, error) {
+	rsp, err := c.ReplayWebhookDelivery(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplayWebhookDeliveryResponse(rsp)
+}
+
+// ListWebhookEndpointsWithResponse List webhook endpoints, newest first
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:read`. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/webhook-endpoints (the `ListWebhookEndpoints` operationId).
+func (c *ClientWithResponses) ListWebhookEndpointsWithResponse(ctx context.Context, params *ListWebhookEndpointsParams, reqEditors ...RequestEditorFn) (*ListWebhookEndpointsResponse, error) {
+	rsp, err := c.ListWebhookEndpoints(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookEndpointsResponse(rsp)
+}
+
+// CreateWebhookEndpointWithBodyWithResponse Register a webhook endpoint (its signing secret is shown once; a ping is sent to it)
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/webhook-endpoints (the `CreateWebhookEndpoint` operationId).
+func (c *ClientWithResponses) CreateWebhookEndpointWithBodyWithResponse(ctx context.Context, params *CreateWebhookEndpointParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWebhookEndpointResponse, error) {
+	rsp, err := c.CreateWebhookEndpointWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWebhookEndpointResponse(rsp)
+}
+
+// CreateWebhookEndpointWithResponse Register a webhook endpoint (its signing secret is shown once; a ping is sent to it)
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/webhook-endpoints (the `CreateWebhookEndpoint` operationId).
+func (c *ClientWithResponses) CreateWebhookEndpointWithResponse(ctx context.Context, params *CreateWebhookEndpointParams, body CreateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookEndpointResponse, error) {
+	rsp, err := c.CreateWebhookEndpoint(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWebhookEndpointResponse(rsp)
+}
+
+// DeleteWebhookEndpointWithResponse Delete a webhook endpoint and its delivery log
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/webhook-endpoints/{id} (the `DeleteWebhookEndpoint` operationId).
+func (c *ClientWithResponses) DeleteWebhookEndpointWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteWebhookEndpointResponse, error) {
+	rsp, err := c.DeleteWebhookEndpoint(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteWebhookEndpointResponse(rsp)
+}
+
+// GetWebhookEndpointWithResponse Get a webhook endpoint
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:read`. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/webhook-endpoints/{id} (the `GetWebhookEndpoint` operationId).
+func (c *ClientWithResponses) GetWebhookEndpointWithResponse(ctx context.Context, id openapi_types.UUID, params *GetWebhookEndpointParams, reqEditors ...RequestEditorFn) (*GetWebhookEndpointResponse, error) {
+	rsp, err := c.GetWebhookEndpoint(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWebhookEndpointResponse(rsp)
+}
+
+// UpdateWebhookEndpointWithBodyWithResponse Change a webhook endpoint's URL, description or event types, or disable or re-enable it
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/webhook-endpoints/{id} (the `UpdateWebhookEndpoint` operationId).
+func (c *ClientWithResponses) UpdateWebhookEndpointWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWebhookEndpointResponse, error) {
+	rsp, err := c.UpdateWebhookEndpointWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateWebhookEndpointResponse(rsp)
+}
+
+// UpdateWebhookEndpointWithResponse Change a webhook endpoint's URL, description or event types, or disable or re-enable it
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/webhook-endpoints/{id} (the `UpdateWebhookEndpoint` operationId).
+func (c *ClientWithResponses) UpdateWebhookEndpointWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookEndpointResponse, error) {
+	rsp, err := c.UpdateWebhookEndpoint(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateWebhookEndpointResponse(rsp)
+}
+
+// PingWebhookEndpointWithResponse Queue a webhook.ping delivery to an endpoint
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/webhook-endpoints/{id}/ping (the `PingWebhookEndpoint` operationId).
+func (c *ClientWithResponses) PingWebhookEndpointWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*PingWebhookEndpointResponse, error) {
+	rsp, err := c.PingWebhookEndpoint(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePingWebhookEndpointResponse(rsp)
+}
+
+// RotateWebhookEndpointSecretWithResponse Give a webhook endpoint a new signing secret (shown once); the old one stops at once
+//
+// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/webhook-endpoints/{id}/rotate-secret (the `RotateWebhookEndpointSecret` operationId).
+func (c *ClientWithResponses) RotateWebhookEndpointSecretWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RotateWebhookEndpointSecretResponse, error) {
+	rsp, err := c.RotateWebhookEndpointSecret(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateWebhookEndpointSecretResponse(rsp)
 }
 
 // HealthLiveWithResponse Liveness: the process is up
@@ -35924,6 +39540,9 @@ func ParseFlowAnalyticsResponse(rsp *http.Response) (*FlowAnalyticsResponse, err
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -35966,6 +39585,19 @@ func ParseFlowAnalyticsResponse(rsp *http.Response) (*FlowAnalyticsResponse, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers FlowAnalyticsResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -36097,6 +39729,26 @@ func ParseCreateApiKeyResponse(rsp *http.Response) (*CreateApiKeyResponse, error
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateApiKeyResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -36185,6 +39837,9 @@ func ParseGetApiKeyResponse(rsp *http.Response) (*GetApiKeyResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -36229,6 +39884,19 @@ func ParseGetApiKeyResponse(rsp *http.Response) (*GetApiKeyResponse, error) {
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetApiKeyResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
 	return response, nil
 }
 
@@ -36253,6 +39921,60 @@ func ParseListAuditEventsResponse(rsp *http.Response) (*ListAuditEventsResponse,
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportAuditEventsResponse parses an HTTP response from a ExportAuditEventsWithResponse call
+func ParseExportAuditEventsResponse(rsp *http.Response) (*ExportAuditEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportAuditEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -37238,6 +40960,26 @@ func ParseCreateDeviceResponse(rsp *http.Response) (*CreateDeviceResponse, error
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateDeviceResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -37326,6 +41068,9 @@ func ParseGetDeviceResponse(rsp *http.Response) (*GetDeviceResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -37368,6 +41113,19 @@ func ParseGetDeviceResponse(rsp *http.Response) (*GetDeviceResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetDeviceResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -37717,6 +41475,26 @@ func ParseCreateDisplayResponse(rsp *http.Response) (*CreateDisplayResponse, err
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateDisplayResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -37740,6 +41518,9 @@ func ParseGetDisplayResponse(rsp *http.Response) (*GetDisplayResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
@@ -37783,6 +41564,19 @@ func ParseGetDisplayResponse(rsp *http.Response) (*GetDisplayResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetDisplayResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -38057,6 +41851,26 @@ func ParseCreateFlowCategoryResponse(rsp *http.Response) (*CreateFlowCategoryRes
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateFlowCategoryResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -38145,6 +41959,9 @@ func ParseGetFlowCategoryResponse(rsp *http.Response) (*GetFlowCategoryResponse,
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -38187,6 +42004,19 @@ func ParseGetFlowCategoryResponse(rsp *http.Response) (*GetFlowCategoryResponse,
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetFlowCategoryResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -38393,6 +42223,26 @@ func ParseCreateFlowTagResponse(rsp *http.Response) (*CreateFlowTagResponse, err
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateFlowTagResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -38481,6 +42331,9 @@ func ParseGetFlowTagResponse(rsp *http.Response) (*GetFlowTagResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -38523,6 +42376,19 @@ func ParseGetFlowTagResponse(rsp *http.Response) (*GetFlowTagResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetFlowTagResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -38720,6 +42586,26 @@ func ParseCreateFlowResponse(rsp *http.Response) (*CreateFlowResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateFlowResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
 	}
 
 	return response, nil
@@ -38932,6 +42818,9 @@ func ParseGetFlowResponse(rsp *http.Response) (*GetFlowResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -38974,6 +42863,19 @@ func ParseGetFlowResponse(rsp *http.Response) (*GetFlowResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetFlowResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -39248,6 +43150,26 @@ func ParseForkFlowResponse(rsp *http.Response) (*ForkFlowResponse, error) {
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers ForkFlowResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -39314,6 +43236,26 @@ func ParsePublishFlowResponse(rsp *http.Response) (*PublishFlowResponse, error) 
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers PublishFlowResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
 	}
 
 	return response, nil
@@ -39408,6 +43350,9 @@ func ParseGetFlowVersionResponse(rsp *http.Response) (*GetFlowVersionResponse, e
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -39450,6 +43395,19 @@ func ParseGetFlowVersionResponse(rsp *http.Response) (*GetFlowVersionResponse, e
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetFlowVersionResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -39710,6 +43668,26 @@ func ParseCreateInvitationResponse(rsp *http.Response) (*CreateInvitationRespons
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateInvitationResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -39866,6 +43844,9 @@ func ParseGetInvitationResponse(rsp *http.Response) (*GetInvitationResponse, err
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -39908,6 +43889,19 @@ func ParseGetInvitationResponse(rsp *http.Response) (*GetInvitationResponse, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetInvitationResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -40462,6 +44456,9 @@ func ParseGetMemberResponse(rsp *http.Response) (*GetMemberResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -40504,6 +44501,19 @@ func ParseGetMemberResponse(rsp *http.Response) (*GetMemberResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMemberResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -41211,6 +45221,26 @@ func ParseRotateIngestSecretResponse(rsp *http.Response) (*RotateIngestSecretRes
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers RotateIngestSecretResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -41469,6 +45499,26 @@ func ParseCreateReservationResponse(rsp *http.Response) (*CreateReservationRespo
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateReservationResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -41492,6 +45542,9 @@ func ParseGetReservationResponse(rsp *http.Response) (*GetReservationResponse, e
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
@@ -41535,6 +45588,19 @@ func ParseGetReservationResponse(rsp *http.Response) (*GetReservationResponse, e
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetReservationResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -41816,6 +45882,26 @@ func ParseCreateSessionResponse(rsp *http.Response) (*CreateSessionResponse, err
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateSessionResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -41884,6 +45970,26 @@ func ParsePrepareSessionResponse(rsp *http.Response) (*PrepareSessionResponse, e
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers PrepareSessionResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -41907,6 +46013,9 @@ func ParseGetSessionResponse(rsp *http.Response) (*GetSessionResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
@@ -41950,6 +46059,19 @@ func ParseGetSessionResponse(rsp *http.Response) (*GetSessionResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetSessionResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -42797,6 +46919,26 @@ func ParseCreateSessionShareResponse(rsp *http.Response) (*CreateSessionShareRes
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateSessionShareResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -42971,6 +47113,9 @@ func ParseOpenShareResponse(rsp *http.Response) (*OpenShareResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -43020,6 +47165,19 @@ func ParseOpenShareResponse(rsp *http.Response) (*OpenShareResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers OpenShareResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -43276,6 +47434,26 @@ func ParseCreateSiteResponse(rsp *http.Response) (*CreateSiteResponse, error) {
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateSiteResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -43371,6 +47549,9 @@ func ParseGetSiteResponse(rsp *http.Response) (*GetSiteResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -43413,6 +47594,19 @@ func ParseGetSiteResponse(rsp *http.Response) (*GetSiteResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetSiteResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -43905,6 +48099,26 @@ func ParseCreateSpaceResponse(rsp *http.Response) (*CreateSpaceResponse, error) 
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateSpaceResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -44000,6 +48214,9 @@ func ParseGetSpaceResponse(rsp *http.Response) (*GetSpaceResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -44042,6 +48259,19 @@ func ParseGetSpaceResponse(rsp *http.Response) (*GetSpaceResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetSpaceResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -44781,6 +49011,26 @@ func ParseCreateLibraryStepResponse(rsp *http.Response) (*CreateLibraryStepRespo
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateLibraryStepResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -44869,6 +49119,9 @@ func ParseGetLibraryStepResponse(rsp *http.Response) (*GetLibraryStepResponse, e
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -44911,6 +49164,19 @@ func ParseGetLibraryStepResponse(rsp *http.Response) (*GetLibraryStepResponse, e
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetLibraryStepResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -45117,6 +49383,26 @@ func ParseSaveLibraryStepResponse(rsp *http.Response) (*SaveLibraryStepResponse,
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers SaveLibraryStepResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -45246,6 +49532,26 @@ func ParseCreateTeamResponse(rsp *http.Response) (*CreateTeamResponse, error) {
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateTeamResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -45341,6 +49647,9 @@ func ParseGetTeamResponse(rsp *http.Response) (*GetTeamResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -45383,6 +49692,19 @@ func ParseGetTeamResponse(rsp *http.Response) (*GetTeamResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetTeamResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -45594,6 +49916,26 @@ func ParseAddTeamMemberResponse(rsp *http.Response) (*AddTeamMemberResponse, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers AddTeamMemberResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
 	}
 
 	return response, nil
@@ -46134,6 +50476,733 @@ func ParseCreateTenantResponse(rsp *http.Response) (*CreateTenantResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateTenantResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListWebhookDeliveriesResponse parses an HTTP response from a ListWebhookDeliveriesWithResponse call
+func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PageWebhookDelivery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetWebhookDeliveryResponse parses an HTTP response from a GetWebhookDeliveryWithResponse call
+func ParseGetWebhookDeliveryResponse(rsp *http.Response) (*GetWebhookDeliveryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWebhookDeliveryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookDelivery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetWebhookDeliveryResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplayWebhookDeliveryResponse parses an HTTP response from a ReplayWebhookDeliveryWithResponse call
+func ParseReplayWebhookDeliveryResponse(rsp *http.Response) (*ReplayWebhookDeliveryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplayWebhookDeliveryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest WebhookDelivery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListWebhookEndpointsResponse parses an HTTP response from a ListWebhookEndpointsWithResponse call
+func ParseListWebhookEndpointsResponse(rsp *http.Response) (*ListWebhookEndpointsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookEndpointsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PageWebhookEndpoint
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateWebhookEndpointResponse parses an HTTP response from a CreateWebhookEndpointWithResponse call
+func ParseCreateWebhookEndpointResponse(rsp *http.Response) (*CreateWebhookEndpointResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateWebhookEndpointResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest EndpointSecretOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateWebhookEndpointResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteWebhookEndpointResponse parses an HTTP response from a DeleteWebhookEndpointWithResponse call
+func ParseDeleteWebhookEndpointResponse(rsp *http.Response) (*DeleteWebhookEndpointResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteWebhookEndpointResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetWebhookEndpointResponse parses an HTTP response from a GetWebhookEndpointWithResponse call
+func ParseGetWebhookEndpointResponse(rsp *http.Response) (*GetWebhookEndpointResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWebhookEndpointResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookEndpoint
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetWebhookEndpointResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateWebhookEndpointResponse parses an HTTP response from a UpdateWebhookEndpointWithResponse call
+func ParseUpdateWebhookEndpointResponse(rsp *http.Response) (*UpdateWebhookEndpointResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateWebhookEndpointResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookEndpoint
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePingWebhookEndpointResponse parses an HTTP response from a PingWebhookEndpointWithResponse call
+func ParsePingWebhookEndpointResponse(rsp *http.Response) (*PingWebhookEndpointResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PingWebhookEndpointResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest WebhookDelivery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRotateWebhookEndpointSecretResponse parses an HTTP response from a RotateWebhookEndpointSecretWithResponse call
+func ParseRotateWebhookEndpointSecretResponse(rsp *http.Response) (*RotateWebhookEndpointSecretResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RotateWebhookEndpointSecretResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EndpointSecretOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
