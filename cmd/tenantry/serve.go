@@ -60,13 +60,17 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		return err
 	}
 	defer db.Close()
-	a, err := newApp(cfg, db, log)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
+	if cfg.PublicURL == "" { // links in e-mail point at the address actually listened on
+		cfg.PublicURL = publicURLOf(ln.Addr().String())
+	}
+	a, err := newApp(cfg, db, log)
+	if err != nil {
+		return err
 	}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "Tenantry %s listening on %s\n  API docs: %s/docs\n  OpenAPI:  %s/openapi.json\n  health:   %s/health/ready\n", buildVersion(), base, base, base, base)
