@@ -28,6 +28,7 @@ import (
 // documented default (see vars) and Validate says what is wrong in terms of the variable names.
 type config struct {
 	Addr            string        // TENANTRY_ADDR
+	MetricsAddr     string        // TENANTRY_METRICS_ADDR
 	DatabaseURL     string        // DATABASE_URL: the application role
 	SystemURL       string        // DATABASE_SYSTEM_URL: the system role (registered cross-tenant queries)
 	OwnerURL        string        // DATABASE_OWNER_URL: the owner role (migrations)
@@ -63,6 +64,7 @@ type configVar struct{ name, def, doc string }
 
 var vars = []configVar{
 	{"TENANTRY_ADDR", "127.0.0.1:8080", "address the API listens on"},
+	{"TENANTRY_METRICS_ADDR", "127.0.0.1:9090", "address of the Prometheus /metrics listener, apart from the API's (keep it private); off: no metrics"},
 	{"DATABASE_URL", "", "application-role connection string; unset with `dev`: a private PostgreSQL under TENANTRY_DATA_DIR"},
 	{"DATABASE_SYSTEM_URL", "", "system-role connection string, used only by registered cross-tenant queries"},
 	{"DATABASE_OWNER_URL", "", "owner-role connection string, used by `migrate` (and by `serve --migrate`)"},
@@ -115,7 +117,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return ""
 	}
 	c := config{
-		Addr: get("TENANTRY_ADDR"), DatabaseURL: get("DATABASE_URL"), SystemURL: get("DATABASE_SYSTEM_URL"),
+		Addr: get("TENANTRY_ADDR"), MetricsAddr: get("TENANTRY_METRICS_ADDR"), DatabaseURL: get("DATABASE_URL"), SystemURL: get("DATABASE_SYSTEM_URL"),
 		OwnerURL: get("DATABASE_OWNER_URL"), DataDir: get("TENANTRY_DATA_DIR"),
 		JWTKey: get("TENANTRY_JWT_KEY"), JWTPreviousKey: get("TENANTRY_JWT_PREVIOUS_KEY"), SecretKey: get("TENANTRY_SECRET_KEY"),
 		PublicURL: strings.TrimRight(get("TENANTRY_PUBLIC_URL"), "/"), SMTPAddr: get("TENANTRY_SMTP_ADDR"),
@@ -281,7 +283,7 @@ func (c config) appConfig() (app.Config, error) {
 	}
 	return app.Config{
 		Keys: keys, AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL, MaxBodyBytes: c.MaxBodyBytes,
-		DataDir: c.DataDir, PublicURL: c.PublicURL, Version: buildVersion(),
+		DataDir: c.DataDir, PublicURL: c.PublicURL, Version: buildVersion(), Revision: buildRevision(),
 		SMTP: mail.SMTPSender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword,
 			TLS: c.SMTPTLS, ConnectTimeout: c.SMTPConnect, SendTimeout: c.SMTPSend},
 		RedisURL: c.RedisURL, RateLimits: c.RateLimits, SecretKey: secret,

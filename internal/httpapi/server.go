@@ -30,7 +30,8 @@ type Options struct {
 	Scopes        tenancy.ScopeCatalogue // the API-key scopes operations may name (checked by Handler)
 }
 
-// Server is the HTTP side of Tenantry: the Huma API, health, metrics and docs on one mux.
+// Server is the HTTP side of Tenantry: the Huma API, health and docs on one mux, and the metrics
+// handler for a listener of their own.
 type Server struct {
 	api      huma.API
 	mux      *http.ServeMux
@@ -66,14 +67,18 @@ func New(o Options) *Server {
 	for _, a := range o.Admission {
 		s.api.UseMiddleware(admission(s.api, o.Logger, a))
 	}
-	s.metrics.reg.MustRegister(o.Collectors...)
+	s.metrics.register(o.Collectors...)
 	s.registerHealth()
-	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.Handle("GET /docs", docsHandler())
 	s.mux.Handle("GET /docs/", docsHandler())
 	s.handler = observe(o.Logger, s.metrics, o.MaxBodyBytes, s.mux)
 	return s
 }
+
+// Metrics returns the Prometheus handler of the server's figures (and Options.Collectors). It is
+// not on the API's mux: the binary serves it on its own listener (TENANTRY_METRICS_ADDR), so
+// /metrics is never public.
+func (s *Server) Metrics() http.Handler { return s.metrics.handler() }
 
 // API returns the Huma API to register operations on.
 func (s *Server) API() huma.API { return s.api }
