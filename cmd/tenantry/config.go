@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -29,6 +30,7 @@ import (
 // documented default (see vars) and Validate says what is wrong in terms of the variable names.
 type config struct {
 	Addr            string        // TENANTRY_ADDR
+	MetricsAddr     string        // TENANTRY_METRICS_ADDR
 	DatabaseURL     string        // DATABASE_URL: the application role
 	SystemURL       string        // DATABASE_SYSTEM_URL: the system role (registered cross-tenant queries)
 	OwnerURL        string        // DATABASE_OWNER_URL: the owner role (migrations)
@@ -49,6 +51,9 @@ type config struct {
 	SMTPUsername    string        // TENANTRY_SMTP_USERNAME
 	SMTPPassword    string        // TENANTRY_SMTP_PASSWORD
 	CORSOrigins     []string      // TENANTRY_CORS_ORIGINS
+	SMTPTLS         mail.TLSMode  // TENANTRY_SMTP_TLS
+	SMTPConnect     time.Duration // TENANTRY_SMTP_CONNECT_TIMEOUT
+	SMTPSend        time.Duration // TENANTRY_SMTP_SEND_TIMEOUT
 
 	RedisURL   string                     // REDIS_URL: the shared rate-limit store; unset: per instance
 	RateLimits map[string]ratelimit.Limit // TENANTRY_RATE_LIMITS: limits by policy
@@ -66,6 +71,7 @@ type configVar struct{ name, def, doc string }
 
 var vars = []configVar{
 	{"TENANTRY_ADDR", "127.0.0.1:8080", "address the API listens on"},
+	{"TENANTRY_METRICS_ADDR", "127.0.0.1:9090", "address of the Prometheus /metrics listener, apart from the API's (keep it private); off: no metrics"},
 	{"DATABASE_URL", "", "application-role connection string; unset with `dev`: a private PostgreSQL under TENANTRY_DATA_DIR"},
 	{"DATABASE_SYSTEM_URL", "", "system-role connection string, used only by registered cross-tenant queries"},
 	{"DATABASE_OWNER_URL", "", "owner-role connection string, used by `migrate` (and by `serve --migrate`)"},
@@ -80,12 +86,15 @@ var vars = []configVar{
 	{"TENANTRY_DRAIN_DELAY", "5s", "on SIGTERM, how long readiness answers 503 (and responses close their connections) before the listener closes; `dev` and `demo`: 0s unless set"},
 	{"TENANTRY_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may take to finish on shutdown"},
 	{"TENANTRY_LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"TENANTRY_PUBLIC_URL", "http://127.0.0.1:8080", "base URL of the API as users reach it (links in e-mail)"},
+	{"TENANTRY_PUBLIC_URL", "", "base URL of the API as users reach it (every link in e-mail, the SSO callback); unset: http:// and TENANTRY_ADDR (a wildcard host as 127.0.0.1)"},
 	{"TENANTRY_SMTP_ADDR", "", "SMTP server host:port for e-mail; unset: messages are written to TENANTRY_DATA_DIR/mail"},
 	{"TENANTRY_SMTP_FROM", "tenantry@localhost", "sender address of e-mail"},
 	{"TENANTRY_SMTP_USERNAME", "", "SMTP PLAIN authentication user (optional)"},
 	{"TENANTRY_SMTP_PASSWORD", "", "SMTP PLAIN authentication password (optional)"},
 	{"TENANTRY_CORS_ORIGINS", "", "origins (scheme://host[:port], comma-separated) whose browser pages may call the API; unset: no CORS headers"},
+	{"TENANTRY_SMTP_TLS", "opportunistic", "SMTP encryption: opportunistic (STARTTLS when offered), mandatory (STARTTLS required), none, or implicit (TLS from the first byte, port 465)"},
+	{"TENANTRY_SMTP_CONNECT_TIMEOUT", "10s", "how long connecting to the SMTP server (and an implicit-TLS handshake) may take"},
+	{"TENANTRY_SMTP_SEND_TIMEOUT", "30s", "how long the SMTP server may take for each step of sending a message; a failed send is retried by its job"},
 	{"REDIS_URL", "", "Redis for rate limits shared by all instances (redis://, rediss:// or unix:///path); unset: each instance limits on its own"},
 	{"TENANTRY_STREAM_MAX_PER_TENANT", "20", "open live occupancy streams (`/api/v1/sites/{id}/stream`) per tenant on one instance; more answer 429"},
 	{"TENANTRY_STREAM_HEARTBEAT", "15s", "interval of the live stream's heartbeat comment lines"},
@@ -119,13 +128,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return ""
 	}
 	c := config{
-		Addr: get("TENANTRY_ADDR"), DatabaseURL: get("DATABASE_URL"), SystemURL: get("DATABASE_SYSTEM_URL"),
+		Addr: get("TENANTRY_ADDR"), MetricsAddr: get("TENANTRY_METRICS_ADDR"), DatabaseURL: get("DATABASE_URL"), SystemURL: get("DATABASE_SYSTEM_URL"),
 		OwnerURL: get("DATABASE_OWNER_URL"), DataDir: get("TENANTRY_DATA_DIR"),
 		JWTKey: get("TENANTRY_JWT_KEY"), JWTPreviousKey: get("TENANTRY_JWT_PREVIOUS_KEY"), SecretKey: get("TENANTRY_SECRET_KEY"),
 		PublicURL: strings.TrimRight(get("TENANTRY_PUBLIC_URL"), "/"), SMTPAddr: get("TENANTRY_SMTP_ADDR"),
 		SMTPFrom: get("TENANTRY_SMTP_FROM"), SMTPUsername: get("TENANTRY_SMTP_USERNAME"), SMTPPassword: get("TENANTRY_SMTP_PASSWORD"),
 	}
 	var errList []error
+	var err error
 	dur := func(name string, dst *time.Duration) {
 		d, err := time.ParseDuration(get(name))
 		if err != nil || d < 0 {
@@ -148,6 +158,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		errList = append(errList, errors.New("TENANTRY_WEBHOOK_DISABLE_AFTER: want a whole number >= 1"))
 	} else {
 		c.WebhookDisableAfter = n
+	}
+	dur("TENANTRY_SMTP_CONNECT_TIMEOUT", &c.SMTPConnect)
+	dur("TENANTRY_SMTP_SEND_TIMEOUT", &c.SMTPSend)
+	if c.SMTPTLS, err = mail.ParseTLSMode(get("TENANTRY_SMTP_TLS")); err != nil {
+		errList = append(errList, fmt.Errorf("TENANTRY_SMTP_TLS: %w", err))
 	}
 	if n, err := strconv.Atoi(get("TENANTRY_STREAM_MAX_PER_TENANT")); err != nil || n < 1 {
 		errList = append(errList, errors.New("TENANTRY_STREAM_MAX_PER_TENANT: want a whole number >= 1"))
@@ -176,11 +191,23 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if err := httpapi.CheckOrigins(c.CORSOrigins); err != nil {
 		errList = append(errList, fmt.Errorf("TENANTRY_CORS_ORIGINS: %w", err))
 	}
-	var err error
 	if c.RateLimits, err = ratelimit.ParseLimits(get("TENANTRY_RATE_LIMITS")); err != nil {
 		errList = append(errList, fmt.Errorf("TENANTRY_RATE_LIMITS: %w", err))
 	}
 	return c, errors.Join(errList...)
+}
+
+// publicURLOf is the default public URL of a listen address: http://host:port, with a wildcard
+// or empty host (":8080", "0.0.0.0:8080", "[::]:8080") as 127.0.0.1.
+func publicURLOf(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // Validate checks what serving needs.
@@ -286,8 +313,9 @@ func (c config) appConfig() (app.Config, error) {
 	}
 	return app.Config{
 		Keys: keys, AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL, MaxBodyBytes: c.MaxBodyBytes,
-		DataDir: c.DataDir, PublicURL: c.PublicURL, Version: buildVersion(),
-		SMTP:     mail.SMTPSender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword},
+		DataDir: c.DataDir, PublicURL: c.PublicURL, Version: buildVersion(), Revision: buildRevision(),
+		SMTP: mail.SMTPSender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword,
+			TLS: c.SMTPTLS, ConnectTimeout: c.SMTPConnect, SendTimeout: c.SMTPSend},
 		RedisURL: c.RedisURL, RateLimits: c.RateLimits, SecretKey: secret, CORSOrigins: c.CORSOrigins,
 		Stream:   parking.StreamConfig{MaxPerTenant: c.StreamMaxPerTenant, Heartbeat: c.StreamHeartbeat},
 		Webhooks: endpoints.Config{AllowPrivate: c.WebhookAllowPrivate, Timeout: c.WebhookTimeout, DisableAfter: c.WebhookDisableAfter},

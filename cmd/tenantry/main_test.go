@@ -28,6 +28,7 @@ func testConfig(t *testing.T, env testenv.DB) config {
 	_, _ = rand.Read(key[:])
 	cfg.SecretKey = base64.StdEncoding.EncodeToString(key[:])
 	cfg.DatabaseURL, cfg.SystemURL, cfg.OwnerURL = env.AppURL, env.SystemURL, env.OwnerURL
+	cfg.MetricsAddr = "127.0.0.1:0" // tests run servers side by side
 	return cfg
 }
 

@@ -60,16 +60,30 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		return err
 	}
 	defer db.Close()
-	a, err := newApp(cfg, db, log)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	defer ln.Close()
+	if cfg.PublicURL == "" { // links in e-mail point at the address actually listened on
+		cfg.PublicURL = publicURLOf(ln.Addr().String())
+	}
+	a, err := newApp(cfg, db, log)
+	if err != nil {
+		return err
+	}
+	mctx, stopMetrics := context.WithCancel(context.WithoutCancel(ctx))
+	maddr, metricsDone, err := serveMetrics(mctx, cfg.MetricsAddr, a.Metrics, log)
+	if err != nil {
+		stopMetrics()
+		return err
+	}
+	defer func() { stopMetrics(); metricsDone() }()
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "Tenantry %s listening on %s\n  API docs: %s/docs\n  OpenAPI:  %s/openapi.json\n  health:   %s/health/ready\n", buildVersion(), base, base, base, base)
+	if maddr != "" {
+		fmt.Fprintf(stdout, "  metrics:  http://%s/metrics\n", maddr)
+	}
 	srv := &http.Server{
 		Handler: a.Handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,

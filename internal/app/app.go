@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tenantry/tenantry/internal/auth"
 	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/jobs"
@@ -26,6 +28,7 @@ import (
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/flows"
 	"github.com/tenantry/tenantry/internal/products/parking"
+	"github.com/tenantry/tenantry/internal/telemetry"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
@@ -44,7 +47,8 @@ type Config struct {
 	MaxBodyBytes int64         // request body limit
 	DataDir      string        // where the development mail sender writes
 	PublicURL    string        // base URL in links sent by e-mail
-	Version      string        // reported by /health and the OpenAPI document
+	Version      string        // reported by /health, the OpenAPI document and tenantry_build_info
+	Revision     string        // the VCS revision, for tenantry_build_info ("" when unknown)
 	SMTP         mail.SMTPSender
 	RedisURL     string                     // shared rate-limit store; "" keeps budgets per instance
 	RateLimits   map[string]ratelimit.Limit // limits by policy
@@ -58,6 +62,8 @@ type Config struct {
 type App struct {
 	Server  *httpapi.Server
 	Handler http.Handler
+	// Metrics is the Prometheus handler, for the metrics listener (never on the API's).
+	Metrics http.Handler
 	// Background holds the workers that run until their context ends (the job runner, the session
 	// cache's listener, Redis closer).
 	Background []func(context.Context)
@@ -102,7 +108,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	}
 	srv := httpapi.New(httpapi.Options{
 		Logger: log, Authenticator: httpapi.Dispatch{Bearer: ids, APIKey: apiKeys, Staff: staff.New(db, log)}, Ping: db.Ping, Pools: db.Stats,
-		MaxBodyBytes: cfg.MaxBodyBytes, Version: cfg.Version, Collectors: limits.metrics.Collectors(),
+		MaxBodyBytes: cfg.MaxBodyBytes, Version: cfg.Version, Collectors: collectors(cfg, db, limits),
 		Admission: []httpapi.Admission{limits.service.Middleware, ids.TwoFactorAdmission}, Failures: limits.service, Scopes: scopes,
 		Idempotency: keys, CORSOrigins: cfg.CORSOrigins,
 		Denied: func(ctx context.Context, c httpapi.Caller, op string) {
@@ -133,12 +139,21 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	listeners := together(ids.WatchSessions, parkingSvc.WatchStream)
-	a := &App{Server: srv, Handler: h, Jobs: runner, Background: []func(context.Context){runner.Run, listeners},
+	a := &App{Server: srv, Handler: h, Metrics: srv.Metrics(), Jobs: runner, Background: []func(context.Context){runner.Run, listeners},
 		Sessions: listeners}
 	if limits.closer != nil {
 		a.Background = append(a.Background, limits.closer)
 	}
 	return a, nil
+}
+
+// collectors are the figures /metrics adds to the HTTP layer's own: the rate limiter's, the event
+// counters (ingest, webhooks), the build, the job queue and the outboxes (read at scrape time).
+func collectors(cfg Config, db *postgres.DB, limits rateLimits) []prometheus.Collector {
+	out := append(limits.metrics.Collectors(), telemetry.Counters()...)
+	return append(out, telemetry.BuildInfo(cfg.Version, cfg.Revision), jobs.Metrics(db),
+		telemetry.NewGauges("tenantry_outbox_messages", "Outbox messages not sent yet, by outbox and state (pending, dead), read at scrape time.",
+			[]string{"outbox", "state"}, telemetry.Join(mail.OutboxDepth(db), parking.DownlinkOutboxDepth(db))))
 }
 
 // together runs workers side by side until ctx ends and all of them have returned.

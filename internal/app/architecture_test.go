@@ -15,7 +15,7 @@ const module = "github.com/tenantry/tenantry"
 type layer int
 
 const (
-	layerCore     layer = iota // tenancy, errs, auth
+	layerCore     layer = iota // tenancy, errs, auth, telemetry
 	layerAdapter               // postgres, pgcluster, httpapi, jobs, blob
 	layerPlatform              // platform/*
 	layerProduct               // products/*
@@ -35,7 +35,7 @@ func layerOf(rel string) layer {
 		return layerUnknown
 	}
 	switch first {
-	case "tenancy", "errs", "auth":
+	case "tenancy", "errs", "auth", "telemetry":
 		return layerCore
 	case "postgres", "pgcluster", "httpapi", "jobs", "blob":
 		return layerAdapter

@@ -10,12 +10,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/telemetry"
 )
 
 // metrics are the server's Prometheus figures. Labels are operation ids, never tenant ids (their
 // number is unbounded, and a tenant's traffic is not another tenant's business).
 type metrics struct {
 	reg      *prometheus.Registry
+	refresh  []telemetry.Refresher // read at each scrape, with its context
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }
@@ -44,8 +46,24 @@ func (m *metrics) observe(op, method string, status int, d time.Duration) {
 	m.latency.WithLabelValues(op).Observe(d.Seconds())
 }
 
+// register adds collectors; a telemetry.Refresher is refreshed at each scrape.
+func (m *metrics) register(cs ...prometheus.Collector) {
+	m.reg.MustRegister(cs...)
+	for _, c := range cs {
+		if r, ok := c.(telemetry.Refresher); ok {
+			m.refresh = append(m.refresh, r)
+		}
+	}
+}
+
 func (m *metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, c := range m.refresh {
+			c.Refresh(r.Context())
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 var (

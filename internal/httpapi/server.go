@@ -33,7 +33,8 @@ type Options struct {
 	CORSOrigins   []string               // origins whose browser pages may call the API (CORS); none by default
 }
 
-// Server is the HTTP side of Tenantry: the Huma API, health, metrics and docs on one mux.
+// Server is the HTTP side of Tenantry: the Huma API, health and docs on one mux, and the metrics
+// handler for a listener of their own.
 type Server struct {
 	api      huma.API
 	mux      *http.ServeMux
@@ -81,15 +82,19 @@ func New(o Options) *Server {
 	}
 	s.api.UseMiddleware(creates(s.api, o.Logger, o.Idempotency))
 	s.api.UseMiddleware(etags)
-	s.metrics.reg.MustRegister(o.Collectors...)
+	s.metrics.register(o.Collectors...)
 	DescribeTag(s.api, "Health", "Liveness and readiness, for load balancers and orchestrators; public.")
 	s.registerHealth()
-	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.Handle("GET /docs", docsHandler())
 	s.mux.Handle("GET /docs/", docsHandler())
 	s.handler = observe(o.Logger, s.metrics, o.MaxBodyBytes, cors(o.CORSOrigins, s.mux))
 	return s
 }
+
+// Metrics returns the Prometheus handler of the server's figures (and Options.Collectors). It is
+// not on the API's mux: the binary serves it on its own listener (TENANTRY_METRICS_ADDR), so
+// /metrics is never public.
+func (s *Server) Metrics() http.Handler { return s.metrics.handler() }
 
 // API returns the Huma API to register operations on.
 func (s *Server) API() huma.API { return s.api }

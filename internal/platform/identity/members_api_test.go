@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tenantry/tenantry/internal/app"
+	"github.com/tenantry/tenantry/internal/platform/mail"
 	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
 
@@ -186,5 +187,48 @@ func TestInvitationMailLeavesInTheBackground(t *testing.T) {
 	}
 	if n := s.Count(`SELECT count(*) FROM outbox_messages WHERE tenant_id = $1 AND sent_at IS NOT NULL`, owner.TenantID); n != 2 {
 		t.Errorf("sent messages: %d, want 2 (the owner's verification, the invitation)", n)
+	}
+}
+
+// TestInvitationSurvivesAFailingMailServer: the invitation request succeeds while the mail server
+// refuses the message; the delivery job retries it, over mandatory STARTTLS, and the mail that
+// arrives links to TENANTRY_PUBLIC_URL with a stable Message-ID.
+func TestInvitationSurvivesAFailingMailServer(t *testing.T) {
+	t.Parallel()
+	smtp := apitest.StartSMTPWith(t, apitest.SMTPOptions{TLS: apitest.SMTPStartTLS, FailFirst: 1})
+	s := apitest.StartWith(t, apitest.Options{Background: true, Configure: func(c *app.Config) {
+		c.SMTP.Addr, c.SMTP.TLS, c.SMTP.TLSConfig = smtp.Addr(), mail.TLSMandatory, smtp.ClientTLS()
+		c.PublicURL = "https://parking.example.org"
+	}})
+	s.ReadMailFrom(smtp)
+	owner := s.Register("bea") // its verification mail is refused once, then sent on the retry
+	s.Must(201, "POST", "/api/v1/invitations", owner.Access, map[string]any{"email": "dee@example.com", "role": "viewer"})
+	apitest.WaitFor(t, "the invitation mail", func() bool { return smtp.TokenFor("dee@example.com") != "" })
+	s.WaitMailSent()
+	if smtp.Refused() != 1 {
+		t.Errorf("%d refused, want 1", smtp.Refused())
+	}
+	var inv apitest.Received
+	for _, m := range smtp.Messages() {
+		if !m.TLS {
+			t.Error("a message went without TLS")
+		}
+		if len(m.To) == 1 && m.To[0] == "dee@example.com" {
+			inv = m
+		}
+	}
+	if !strings.Contains(inv.Text(), "https://parking.example.org/") {
+		t.Errorf("the invitation does not link to the public URL:\n%s", inv.Text())
+	}
+	// The refused message was sent on its retry, under its outbox id as Message-ID.
+	var retried []string
+	for _, m := range smtp.Messages() {
+		if s.Count(`SELECT count(*) FROM outbox_messages WHERE sent_at IS NOT NULL AND attempts = 1 AND '<' || id || '@localhost>' = $1`,
+			m.Header("Message-Id")) == 1 {
+			retried = append(retried, m.Header("Message-Id"))
+		}
+	}
+	if len(retried) != 1 {
+		t.Errorf("messages sent after one failed attempt, by Message-ID: %q; want one", retried)
 	}
 }

@@ -18,8 +18,11 @@ import (
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
-// Message is one e-mail.
+// Message is one e-mail. ID, set by the delivery job to the outbox message's id, becomes the local
+// part of the Message-ID header, so every attempt at one message carries the same Message-ID; a
+// message without one gets a random id.
 type Message struct {
+	ID                string
 	To, Subject, Body string
 }
 
@@ -101,7 +104,7 @@ func (d *Delivery) deliver(ctx context.Context, args DeliverArgs) error {
 	if err != nil {
 		return fmt.Errorf("mail: deliver %s: %w", args.MessageID, err)
 	}
-	if serr := d.sender.Send(ctx, Message{To: m.Recipient, Subject: m.Subject, Body: m.Body}); serr != nil {
+	if serr := d.sender.Send(ctx, Message{ID: args.MessageID.String(), To: m.Recipient, Subject: m.Subject, Body: m.Body}); serr != nil {
 		return d.failed(ctx, key, serr)
 	}
 	err = d.db.Tx(ctx, func(q postgres.Querier) error {

@@ -89,15 +89,15 @@ func TestRateLimitedResponse(t *testing.T) {
 		t.Errorf("security log rows for the sign-in block: %d, want 1", n)
 	}
 
-	// Probes, metrics and docs are never limited and carry no budget.
+	// Probes and docs are never limited and carry no budget.
 	for i := range 50 {
-		for _, path := range []string{"/health/live", "/health/ready", "/metrics", "/docs"} {
+		for _, path := range []string{"/health/live", "/health/ready", "/docs"} {
 			if r := s.Do("GET", path, "", nil); r.Status != 200 || r.Header.Get("RateLimit") != "" {
 				t.Fatalf("%s, request %d: %d, RateLimit %q", path, i+1, r.Status, r.Header.Get("RateLimit"))
 			}
 		}
 	}
-	m := string(s.Do("GET", "/metrics", "", nil).Body)
+	m := s.Metrics()
 	for _, want := range []string{`tenantry_ratelimit_decisions_total{outcome="limited",policy="principal"} 5`, `tenantry_ratelimit_decisions_total{outcome="allowed",policy="tenant"} 3`} {
 		if !strings.Contains(m, want) {
 			t.Errorf("metrics lack %s", want)

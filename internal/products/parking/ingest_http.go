@@ -5,6 +5,9 @@ import (
 	"reflect"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/tenantry/tenantry/internal/errs"
+	"github.com/tenantry/tenantry/internal/telemetry"
 )
 
 // IngestInput is one ChirpStack v4 HTTP integration request. Configure the integration with the
@@ -35,8 +38,10 @@ type IngestOutput struct {
 func (s *Service) handleIngest(ctx context.Context, in *IngestInput) (*IngestOutput, error) {
 	r, err := s.Ingest(ctx, in.Event, in.contentType, in.RawBody, Signature{Timestamp: in.Timestamp, Value: in.Signature})
 	if err != nil {
+		telemetry.IngestRejected(errs.KindOf(err).String())
 		return nil, err
 	}
+	telemetry.IngestAccepted(r.Status)
 	return &IngestOutput{Body: r}, nil
 }
 

@@ -167,3 +167,18 @@ func (s *Server) SuperExec(sql string, args ...any) {
 		s.T.Fatalf("%s: %v", sql, err)
 	}
 }
+
+// Metrics scrapes the metrics listener and returns the exposition text.
+func (s *Server) Metrics() string {
+	s.T.Helper()
+	res, err := http.Get(s.MetricsURL + "/metrics")
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK {
+		s.T.Fatalf("metrics: %d %v", res.StatusCode, err)
+	}
+	return string(b)
+}

@@ -23,13 +23,16 @@ import (
 
 // Server is the assembled service on a real database, over real HTTP, for one test.
 type Server struct {
-	T      testing.TB
-	URL    string       // the base URL of the HTTP server
-	Env    testenv.DB   // the test's database and its role URLs
-	DB     *postgres.DB // the service's database handle
-	Config app.Config   // what the service was assembled with
-	App    *app.App
-	Logs   *LogBuffer // the service's log (JSON lines, debug level), unless Options.Quiet
+	T   testing.TB
+	URL string // the base URL of the HTTP server
+	// MetricsURL is the base URL of the metrics listener (as the binary's TENANTRY_METRICS_ADDR):
+	// GET MetricsURL+"/metrics".
+	MetricsURL string
+	Env        testenv.DB   // the test's database and its role URLs
+	DB         *postgres.DB // the service's database handle
+	Config     app.Config   // what the service was assembled with
+	App        *app.App
+	Logs       *LogBuffer // the service's log (JSON lines, debug level), unless Options.Quiet
 
 	audited *mutations   // successful state-changing requests, checked for audit rows at cleanup
 	client  *http.Client // nil: http.DefaultClient (From sets one)
@@ -171,6 +174,11 @@ func start(t testing.TB, env testenv.DB, cfg app.Config, o Options) *Server {
 	}
 	srv := httptest.NewServer(s.App.Handler)
 	t.Cleanup(srv.Close)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.App.Metrics)
+	msrv := httptest.NewServer(mux)
+	t.Cleanup(msrv.Close)
+	s.MetricsURL = msrv.URL
 	t.Cleanup(s.checkAudited)
 	s.URL = srv.URL
 	return s

@@ -122,6 +122,9 @@ func TestWebhooks(t *testing.T) {
 		if len(r.verified(fresh, webhooks.Ping)) != 1 || len(r.verified(secret, webhooks.Ping)) != 1 {
 			t.Error("after rotation the ping is not signed with the new secret only")
 		}
+		if m := s.Metrics(); !strings.Contains(m, `tenantry_webhook_deliveries_total{outcome="delivered"}`) {
+			t.Errorf("metrics do not count the deliveries:\n%s", m)
+		}
 	})
 
 	// A failed attempt is retried after the exponential backoff; the retry succeeds.

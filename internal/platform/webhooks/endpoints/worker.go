@@ -2,7 +2,9 @@ package endpoints
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/tenantry/tenantry/internal/platform/webhooks"
 	"github.com/tenantry/tenantry/internal/platform/webhooks/store"
 	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/telemetry"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
 
@@ -22,6 +25,19 @@ type attempt struct {
 	status   int
 	duration time.Duration
 	err      error
+}
+
+// outcome is the attempt's label in tenantry_webhook_deliveries_total.
+func (a attempt) outcome(disabled bool) string {
+	switch {
+	case a.err == nil:
+		return telemetry.WebhookDelivered
+	case disabled:
+		return telemetry.WebhookDisabled
+	case errors.Is(a.err, context.DeadlineExceeded) || os.IsTimeout(a.err):
+		return telemetry.WebhookTimeout
+	}
+	return telemetry.WebhookFailed
 }
 
 // deliver makes one attempt of a delivery in its tenant's scope (set by the job). No transaction
@@ -106,6 +122,7 @@ func (s *Service) record(ctx context.Context, args webhooks.DeliverArgs, d store
 	if err != nil {
 		return fmt.Errorf("webhooks: deliver %s: record: %w", args.DeliveryID, err)
 	}
+	telemetry.WebhookDelivery(a.outcome(disabled))
 	if a.err == nil || final {
 		return nil
 	}
