@@ -45,6 +45,9 @@ func TestTestKitRunsTheBinarysDefaults(t *testing.T) {
 	got.Keys, want.Keys = nil, nil
 	got.SecretKey, want.SecretKey = nil, nil
 	got.DataDir = want.DataDir
+	if want.PublicURL == "" { // serve derives it from the address listened on, 127.0.0.1:8080 by default
+		want.PublicURL = publicURLOf("127.0.0.1:8080")
+	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("apitest.Config differs from the binary's defaults:\n got %+v\nwant %+v", got, want)
 	}

@@ -15,7 +15,7 @@ const module = "github.com/tenantry/tenantry"
 type layer int
 
 const (
-	layerCore     layer = iota // tenancy, errs, auth, telemetry
+	layerCore     layer = iota // tenancy, errs, auth, telemetry; pkg/client
 	layerAdapter               // postgres, pgcluster, httpapi, jobs, blob
 	layerPlatform              // platform/*
 	layerProduct               // products/*
@@ -31,6 +31,8 @@ func layerOf(rel string) layer {
 	switch {
 	case strings.HasPrefix(rel, "cmd/"):
 		return layerTop
+	case strings.HasPrefix(rel, "pkg/"): // the generated API client: public, imports nothing of ours
+		return layerCore
 	case !strings.HasPrefix(rel, "internal/"):
 		return layerUnknown
 	}

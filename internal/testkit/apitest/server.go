@@ -105,7 +105,7 @@ func Config(t testing.TB) app.Config {
 	return app.Config{
 		Keys: keys, SecretKey: secret, AccessTTL: 10 * time.Minute, RefreshTTL: 720 * time.Hour, MaxBodyBytes: 1 << 20,
 		DataDir: t.TempDir(), PublicURL: "http://127.0.0.1:8080", Version: "dev",
-		SMTP: mail.SMTPSender{From: "tenantry@localhost"}, RateLimits: ratelimit.Defaults(),
+		SMTP: mail.SMTPSender{From: "tenantry@localhost", TLS: mail.TLSOpportunistic, ConnectTimeout: mail.DefaultConnectTimeout, SendTimeout: mail.DefaultSendTimeout}, RateLimits: ratelimit.Defaults(),
 		Stream:   parking.StreamConfig{MaxPerTenant: parking.DefaultStreamMaxPerTenant, Heartbeat: parking.DefaultStreamHeartbeat},
 		Webhooks: endpoints.Config{Timeout: endpoints.DefaultTimeout, DisableAfter: endpoints.DefaultDisableAfter},
 	}

@@ -22,8 +22,8 @@ CREATE INDEX webhook_endpoints_created_idx ON webhook_endpoints (tenant_id, crea
 ALTER TABLE webhook_endpoints ENABLE ROW LEVEL SECURITY;
 ALTER TABLE webhook_endpoints FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON webhook_endpoints
-    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))
+    WITH CHECK (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid));
 GRANT SELECT, INSERT, DELETE ON webhook_endpoints TO tenantry_app;
 GRANT UPDATE (url, description, event_types, secret_sealed, consecutive_failures, disabled_at, disabled_reason, updated_at)
     ON webhook_endpoints TO tenantry_app;
@@ -52,8 +52,8 @@ CREATE INDEX webhook_deliveries_created_idx ON webhook_deliveries (tenant_id, cr
 ALTER TABLE webhook_deliveries ENABLE ROW LEVEL SECURITY;
 ALTER TABLE webhook_deliveries FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON webhook_deliveries
-    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))
+    WITH CHECK (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid));
 GRANT SELECT, INSERT, DELETE ON webhook_deliveries TO tenantry_app;
 GRANT UPDATE (status, attempts, response_status, duration_ms, last_error, next_attempt_at, completed_at)
     ON webhook_deliveries TO tenantry_app;
