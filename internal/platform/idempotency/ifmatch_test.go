@@ -1,10 +1,13 @@
 package idempotency_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"sync"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
@@ -80,7 +83,9 @@ func TestIfMatch(t *testing.T) {
 }
 
 // TestConcurrentIfMatch: 10 concurrent PATCHes with one If-Match: exactly one is made (200), the
-// others answer 412; the row holds the one's change.
+// others answer 412; the row holds the one's change. To widen the race, a superuser transaction
+// holds the row's lock until a PATCH waits for it: without the object's lock every PATCH would
+// have read the old ETag by then, and each would be made in turn.
 func TestConcurrentIfMatch(t *testing.T) {
 	t.Parallel()
 	s := apitest.Start(t)
@@ -88,6 +93,19 @@ func TestConcurrentIfMatch(t *testing.T) {
 	site := s.Must(201, "POST", "/api/v1/sites", a.Access, map[string]any{"name": "Race", "timezone": "UTC"})["id"].(string)
 	path := "/api/v1/sites/" + site
 	tag := s.Do("GET", path, a.Access, nil).Header.Get("ETag")
+	ctx := context.WithoutCancel(t.Context())
+	conn, err := pgx.Connect(ctx, s.Env.SuperURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	blocker, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := blocker.Exec(ctx, `SELECT 1 FROM sites WHERE id = $1 FOR UPDATE`, site); err != nil {
+		t.Fatal(err)
+	}
 	const n = 10
 	res := make([]apitest.Response, n)
 	var wg sync.WaitGroup
@@ -95,6 +113,12 @@ func TestConcurrentIfMatch(t *testing.T) {
 		wg.Go(func() {
 			res[i] = s.Do("PATCH", path, a.Access, map[string]any{"name": "Winner " + string(rune('A'+i))}, "If-Match", tag)
 		})
+	}
+	apitest.WaitFor(t, "a PATCH waiting for the row", func() bool {
+		return s.Count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) > 0
+	})
+	if err := blocker.Rollback(ctx); err != nil {
+		t.Fatal(err)
 	}
 	wg.Wait()
 	var won []string
@@ -161,6 +185,12 @@ func TestEveryUpdateTakesIfMatch(t *testing.T) {
 	site := s.Must(201, "POST", "/api/v1/sites", a.Access, map[string]any{"name": "All", "timezone": "UTC"})["id"].(string)
 	space := s.Must(201, "POST", "/api/v1/spaces", a.Access, map[string]any{"site_id": site, "code": "A1"})["id"].(string)
 	team := s.Must(201, "POST", "/api/v1/teams", a.Access, map[string]any{"name": "Desk"})["id"].(string)
+	tag := s.Must(201, "POST", "/api/v1/flow-tags", a.Access, map[string]any{"name": "hq"})["id"].(string)
+	category := s.Must(201, "POST", "/api/v1/flow-categories", a.Access, map[string]any{"name": "Internal", "sort": 15})["id"].(string)
+	flow := s.Must(201, "POST", "/api/v1/flows", a.Access, map[string]any{"kind": "troubleshooting", "title": "Printer",
+		"graph": map[string]any{"nodes": []any{map[string]any{"id": "done", "type": "resolution", "title": "Fixed", "outcome": "resolved", "start": true}}}})["id"].(string)
+	hook := s.Must(201, "POST", "/api/v1/webhook-endpoints", a.Access,
+		map[string]any{"url": "https://hooks.example.com/hook", "description": "receiver", "event_types": []string{"audit.event"}})["id"].(string)
 	for _, c := range []struct {
 		path string
 		body map[string]any
@@ -168,6 +198,10 @@ func TestEveryUpdateTakesIfMatch(t *testing.T) {
 		{"/api/v1/sites/" + site, map[string]any{"name": "Renamed"}},
 		{"/api/v1/spaces/" + space, map[string]any{"code": "B2"}},
 		{"/api/v1/teams/" + team, map[string]any{"name": "Backline"}},
+		{"/api/v1/flow-tags/" + tag, map[string]any{"name": "branch"}},
+		{"/api/v1/flow-categories/" + category, map[string]any{"name": "External"}},
+		{"/api/v1/flows/" + flow, map[string]any{"title": "Scanner"}},
+		{"/api/v1/webhook-endpoints/" + hook, map[string]any{"description": "renamed"}},
 	} {
 		before := s.Do("GET", c.path, a.Access, nil)
 		if r := s.Do("PATCH", c.path, a.Access, c.body, "If-Match", `"stale"`); r.Status != 412 {
