@@ -110,7 +110,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 		Logger: log, Authenticator: httpapi.Dispatch{Bearer: ids, APIKey: apiKeys, Staff: staff.New(db, log)}, Ping: db.Ping, Pools: db.Stats,
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: cfg.Version, Collectors: collectors(cfg, db, limits),
 		Admission: []httpapi.Admission{limits.service.Middleware, ids.TwoFactorAdmission}, Failures: limits.service, Scopes: scopes,
-		Idempotency: keys, CORSOrigins: cfg.CORSOrigins,
+		Idempotency: keys, Preconditions: keys, CORSOrigins: cfg.CORSOrigins,
 		Denied: func(ctx context.Context, c httpapi.Caller, op string) {
 			audit.RecordDenial(ctx, db, log, c.Tenant, c.Principal, c.Role, op)
 		},

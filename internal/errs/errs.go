@@ -13,18 +13,19 @@ type Kind uint8
 
 // The kinds. Internal is the zero value, so an unclassified error is never mistaken for a client error.
 const (
-	Internal     Kind = iota // a fault of ours: "internal error" to the client, everything to the log
-	Invalid                  // the request is malformed or fails validation
-	Unauthorized             // no or invalid credentials
-	Forbidden                // authenticated, but not allowed
-	NotFound                 // no such object, or one the caller may not know exists
-	Conflict                 // the request conflicts with the current state
-	Gone                     // the object existed and has expired
-	RateLimited              // too many requests
-	Unavailable              // a dependency (the database) cannot be reached: retry later
+	Internal           Kind = iota // a fault of ours: "internal error" to the client, everything to the log
+	Invalid                        // the request is malformed or fails validation
+	Unauthorized                   // no or invalid credentials
+	Forbidden                      // authenticated, but not allowed
+	NotFound                       // no such object, or one the caller may not know exists
+	Conflict                       // the request conflicts with the current state
+	Gone                           // the object existed and has expired
+	RateLimited                    // too many requests
+	Unavailable                    // a dependency (the database) cannot be reached: retry later
+	PreconditionFailed             // a condition of the request (If-Match) does not hold: nothing was changed
 )
 
-var kindNames = [...]string{"internal", "invalid", "unauthorized", "forbidden", "not_found", "conflict", "gone", "rate_limited", "unavailable"}
+var kindNames = [...]string{"internal", "invalid", "unauthorized", "forbidden", "not_found", "conflict", "gone", "rate_limited", "unavailable", "precondition_failed"}
 
 // String returns the kind's stable name.
 func (k Kind) String() string {

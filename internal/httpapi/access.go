@@ -168,6 +168,9 @@ func Register[I, O any](api huma.API, log *slog.Logger, op huma.Operation, a Acc
 	if readsOne(&op) {
 		documentRead(&op)
 	}
+	if updatesOne(&op) {
+		documentUpdate(&op)
+	}
 	huma.Register(api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		if err != nil {

@@ -163,7 +163,7 @@ var probes = map[string]bool{"health-live": true, "health-ready": true}
 // admission is the Huma middleware that runs a, and writes its error as a problem.
 func admission(api huma.API, log *slog.Logger, a Admission) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
-		if probes[ctx.Operation().OperationID] {
+		if probes[ctx.Operation().OperationID] || innerRead(ctx.Context()) {
 			next(ctx)
 			return
 		}

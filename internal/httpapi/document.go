@@ -72,6 +72,7 @@ func finishDocument(doc *huma.OpenAPI, scopes tenancy.ScopeCatalogue) {
 			continue // CheckDeclared refuses the document
 		}
 		op.Description = strings.TrimSpace(strings.TrimSpace(op.Description) + "\n\n" + a.describe())
+		finishUpdate(doc, op)
 		exampleSuccess(doc.Components.Schemas, op)
 		for code, r := range op.Responses {
 			status, err := strconv.Atoi(code)
@@ -152,6 +153,7 @@ var exampleDetails = map[int]string{
 	http.StatusForbidden:             "your role or key scope does not allow this",
 	http.StatusNotFound:              "not found",
 	http.StatusConflict:              "conflicts with the current state",
+	http.StatusPreconditionFailed:    "the object has changed: its current ETag is not one of If-Match",
 	http.StatusGone:                  "no longer available",
 	http.StatusRequestEntityTooLarge: "request body is too large",
 	http.StatusUnprocessableEntity:   "validation failed",

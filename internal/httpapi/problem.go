@@ -18,15 +18,16 @@ import (
 
 // statusOf is the one table from error kind to HTTP status.
 var statusOf = map[errs.Kind]int{
-	errs.Internal:     http.StatusInternalServerError,
-	errs.Invalid:      http.StatusUnprocessableEntity,
-	errs.Unauthorized: http.StatusUnauthorized,
-	errs.Forbidden:    http.StatusForbidden,
-	errs.NotFound:     http.StatusNotFound,
-	errs.Conflict:     http.StatusConflict,
-	errs.Gone:         http.StatusGone,
-	errs.RateLimited:  http.StatusTooManyRequests,
-	errs.Unavailable:  http.StatusServiceUnavailable,
+	errs.Internal:           http.StatusInternalServerError,
+	errs.Invalid:            http.StatusUnprocessableEntity,
+	errs.Unauthorized:       http.StatusUnauthorized,
+	errs.Forbidden:          http.StatusForbidden,
+	errs.NotFound:           http.StatusNotFound,
+	errs.Conflict:           http.StatusConflict,
+	errs.Gone:               http.StatusGone,
+	errs.RateLimited:        http.StatusTooManyRequests,
+	errs.Unavailable:        http.StatusServiceUnavailable,
+	errs.PreconditionFailed: http.StatusPreconditionFailed,
 }
 
 // kindOfStatus classifies the statuses Huma produces on its own (body parse errors, 413, ...).
@@ -40,6 +41,8 @@ func kindOfStatus(status int) errs.Kind {
 		return errs.NotFound
 	case status == http.StatusConflict:
 		return errs.Conflict
+	case status == http.StatusPreconditionFailed:
+		return errs.PreconditionFailed
 	case status == http.StatusGone:
 		return errs.Gone
 	case status == http.StatusTooManyRequests:
@@ -66,7 +69,7 @@ type Problem struct {
 	Title  string         `json:"title" doc:"The status text"`
 	Status int            `json:"status" doc:"The HTTP status"`
 	Detail string         `json:"detail,omitempty" doc:"What went wrong, safe to show"`
-	Kind   string         `json:"kind" doc:"The error kind: invalid, unauthorized, forbidden, not_found, conflict, gone, rate_limited, internal, unavailable"`
+	Kind   string         `json:"kind" doc:"The error kind: invalid, unauthorized, forbidden, not_found, conflict, gone, rate_limited, precondition_failed, internal, unavailable"`
 	Errors []FieldProblem `json:"errors,omitempty" doc:"For invalid requests: which fields failed"`
 
 	headers http.Header

@@ -31,6 +31,7 @@ type Options struct {
 	Scopes        tenancy.ScopeCatalogue // the API-key scopes operations may name (checked by Handler)
 	Idempotency   Idempotency            // keeps the responses of creates by Idempotency-Key; nil ignores the header
 	CORSOrigins   []string               // origins whose browser pages may call the API (CORS); none by default
+	Preconditions Preconditions          // runs updates with If-Match (check and write in one transaction); nil ignores the header
 }
 
 // Server is the HTTP side of Tenantry: the Huma API, health and docs on one mux, and the metrics
@@ -82,6 +83,7 @@ func New(o Options) *Server {
 	}
 	s.api.UseMiddleware(creates(s.api, o.Logger, o.Idempotency))
 	s.api.UseMiddleware(etags)
+	s.api.UseMiddleware(s.ifMatch(o.Preconditions))
 	s.metrics.register(o.Collectors...)
 	DescribeTag(s.api, "Health", "Liveness and readiness, for load balancers and orchestrators; public.")
 	s.registerHealth()

@@ -3351,7 +3351,7 @@ type Problem struct {
 	// Errors For invalid requests: which fields failed
 	Errors *[]FieldProblem `json:"errors,omitempty"`
 
-	// Kind The error kind: invalid, unauthorized, forbidden, not_found, conflict, gone, rate_limited, internal, unavailable
+	// Kind The error kind: invalid, unauthorized, forbidden, not_found, conflict, gone, rate_limited, precondition_failed, internal, unavailable
 	Kind string `json:"kind"`
 
 	// Status The HTTP status
@@ -4197,6 +4197,12 @@ type CreateApiKeyParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// RevokeApiKeyParams defines parameters for RevokeApiKey.
+type RevokeApiKeyParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // GetApiKeyParams defines parameters for GetApiKey.
 type GetApiKeyParams struct {
 	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
@@ -4315,10 +4321,22 @@ type CreateDeviceParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// DecommissionDeviceParams defines parameters for DecommissionDevice.
+type DecommissionDeviceParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // GetDeviceParams defines parameters for GetDevice.
 type GetDeviceParams struct {
 	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// UpdateDeviceParams defines parameters for UpdateDevice.
+type UpdateDeviceParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
 }
 
 // ListDisplaysParams defines parameters for ListDisplays.
@@ -4345,6 +4363,12 @@ type GetDisplayParams struct {
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
 }
 
+// UpdateDisplayParams defines parameters for UpdateDisplay.
+type UpdateDisplayParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // ListFlowCategoriesParams defines parameters for ListFlowCategories.
 type ListFlowCategoriesParams struct {
 	// Limit Page size, 1 to 100; larger values are reduced to 100
@@ -4363,10 +4387,22 @@ type CreateFlowCategoryParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// DeleteFlowCategoryParams defines parameters for DeleteFlowCategory.
+type DeleteFlowCategoryParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // GetFlowCategoryParams defines parameters for GetFlowCategory.
 type GetFlowCategoryParams struct {
 	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// UpdateFlowCategoryParams defines parameters for UpdateFlowCategory.
+type UpdateFlowCategoryParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
 }
 
 // ListFlowTagsParams defines parameters for ListFlowTags.
@@ -4387,10 +4423,22 @@ type CreateFlowTagParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// DeleteFlowTagParams defines parameters for DeleteFlowTag.
+type DeleteFlowTagParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // GetFlowTagParams defines parameters for GetFlowTag.
 type GetFlowTagParams struct {
 	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// RenameFlowTagParams defines parameters for RenameFlowTag.
+type RenameFlowTagParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
 }
 
 // ListFlowsParams defines parameters for ListFlows.
@@ -4425,10 +4473,22 @@ type CreateFlowParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// DeleteFlowParams defines parameters for DeleteFlow.
+type DeleteFlowParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // GetFlowParams defines parameters for GetFlow.
 type GetFlowParams struct {
 	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// UpdateFlowParams defines parameters for UpdateFlow.
+type UpdateFlowParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
 }
 
 // ForkFlowParams defines parameters for ForkFlow.
@@ -4488,6 +4548,12 @@ type CreateInvitationParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// RevokeInvitationParams defines parameters for RevokeInvitation.
+type RevokeInvitationParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // GetInvitationParams defines parameters for GetInvitation.
 type GetInvitationParams struct {
 	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
@@ -4503,10 +4569,22 @@ type ListMembersParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// RemoveMemberParams defines parameters for RemoveMember.
+type RemoveMemberParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // GetMemberParams defines parameters for GetMember.
 type GetMemberParams struct {
 	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// UpdateMemberParams defines parameters for UpdateMember.
+type UpdateMemberParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
 }
 
 // ListOrphanDevicesParams defines parameters for ListOrphanDevices.
@@ -4598,6 +4676,12 @@ type GetSessionParams struct {
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
 }
 
+// UpdateSessionParams defines parameters for UpdateSession.
+type UpdateSessionParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // ExportSessionParams defines parameters for ExportSession.
 type ExportSessionParams struct {
 	// Format md: Markdown; txt: plain text; html: a self-contained HTML document
@@ -4656,12 +4740,21 @@ type CreateSiteParams struct {
 type DeleteSiteParams struct {
 	// Force Also delete what depends on it (a site's spaces; a space's open reservations are cancelled)
 	Force *bool `form:"force,omitempty" json:"force,omitempty"`
+
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
 }
 
 // GetSiteParams defines parameters for GetSite.
 type GetSiteParams struct {
 	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// UpdateSiteParams defines parameters for UpdateSite.
+type UpdateSiteParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
 }
 
 // SiteStreamParams defines parameters for SiteStream.
@@ -4712,12 +4805,21 @@ type CreateSpaceParams struct {
 type DeleteSpaceParams struct {
 	// Force Also delete what depends on it (a site's spaces; a space's open reservations are cancelled)
 	Force *bool `form:"force,omitempty" json:"force,omitempty"`
+
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
 }
 
 // GetSpaceParams defines parameters for GetSpace.
 type GetSpaceParams struct {
 	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// UpdateSpaceParams defines parameters for UpdateSpace.
+type UpdateSpaceParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
 }
 
 // SpaceAvailabilityParams defines parameters for SpaceAvailability.
@@ -4762,10 +4864,22 @@ type CreateLibraryStepParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// DeleteLibraryStepParams defines parameters for DeleteLibraryStep.
+type DeleteLibraryStepParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // GetLibraryStepParams defines parameters for GetLibraryStep.
 type GetLibraryStepParams struct {
 	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// UpdateLibraryStepParams defines parameters for UpdateLibraryStep.
+type UpdateLibraryStepParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
 }
 
 // SaveLibraryStepParams defines parameters for SaveLibraryStep.
@@ -4789,10 +4903,22 @@ type CreateTeamParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// DeleteTeamParams defines parameters for DeleteTeam.
+type DeleteTeamParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // GetTeamParams defines parameters for GetTeam.
 type GetTeamParams struct {
 	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// RenameTeamParams defines parameters for RenameTeam.
+type RenameTeamParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
 }
 
 // ListTeamMembersParams defines parameters for ListTeamMembers.
@@ -4891,10 +5017,22 @@ type CreateWebhookEndpointParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// DeleteWebhookEndpointParams defines parameters for DeleteWebhookEndpoint.
+type DeleteWebhookEndpointParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // GetWebhookEndpointParams defines parameters for GetWebhookEndpoint.
 type GetWebhookEndpointParams struct {
 	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// UpdateWebhookEndpointParams defines parameters for UpdateWebhookEndpoint.
+type UpdateWebhookEndpointParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
 }
 
 // CreateApiKeyJSONRequestBody defines body for CreateApiKey for application/json ContentType.
@@ -5212,7 +5350,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role owner or higher; API keys with scope `api-keys:manage`. Errors are application/problem+json.
 	//
 	// Corresponds with DELETE /api/v1/api-keys/{id} (the `RevokeApiKey` operationId).
-	RevokeApiKey(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RevokeApiKey(ctx context.Context, id openapi_types.UUID, params *RevokeApiKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetApiKey Get an API key
 	//
@@ -5477,7 +5615,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role admin or higher; API keys with scope `devices:write`. Errors are application/problem+json.
 	//
 	// Corresponds with DELETE /api/v1/devices/{id} (the `DecommissionDevice` operationId).
-	DecommissionDevice(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DecommissionDevice(ctx context.Context, id openapi_types.UUID, params *DecommissionDeviceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDevice Get a device
 	//
@@ -5493,7 +5631,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/devices/{id} (the `UpdateDevice` operationId).
-	UpdateDeviceWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateDeviceWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateDevice Change a device's name, model or payload format
 	//
@@ -5502,7 +5640,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/devices/{id} (the `UpdateDevice` operationId).
-	UpdateDevice(ctx context.Context, id openapi_types.UUID, body UpdateDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateDevice(ctx context.Context, id openapi_types.UUID, params *UpdateDeviceParams, body UpdateDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AssignDeviceWithBody Put a device on a space
 	//
@@ -5568,7 +5706,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/displays/{id} (the `UpdateDisplay` operationId).
-	UpdateDisplayWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateDisplayWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateDisplayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateDisplay Change a display's name or byte format
 	//
@@ -5577,7 +5715,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/displays/{id} (the `UpdateDisplay` operationId).
-	UpdateDisplay(ctx context.Context, id openapi_types.UUID, body UpdateDisplayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateDisplay(ctx context.Context, id openapi_types.UUID, params *UpdateDisplayParams, body UpdateDisplayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RetryDisplayDownlink Queue a display's latest state again (the way out of a dead letter)
 	//
@@ -5616,7 +5754,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
 	//
 	// Corresponds with DELETE /api/v1/flow-categories/{id} (the `DeleteFlowCategory` operationId).
-	DeleteFlowCategory(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteFlowCategory(ctx context.Context, id openapi_types.UUID, params *DeleteFlowCategoryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetFlowCategory Get a category with the number of your tenant's flows in it
 	//
@@ -5632,7 +5770,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/flow-categories/{id} (the `UpdateFlowCategory` operationId).
-	UpdateFlowCategoryWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateFlowCategoryWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateFlowCategoryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateFlowCategory Change a category of the tenant (global ones are read-only)
 	//
@@ -5641,7 +5779,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/flow-categories/{id} (the `UpdateFlowCategory` operationId).
-	UpdateFlowCategory(ctx context.Context, id openapi_types.UUID, body UpdateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateFlowCategory(ctx context.Context, id openapi_types.UUID, params *UpdateFlowCategoryParams, body UpdateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListFlowTags List global and tenant tags
 	//
@@ -5673,7 +5811,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
 	//
 	// Corresponds with DELETE /api/v1/flow-tags/{id} (the `DeleteFlowTag` operationId).
-	DeleteFlowTag(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteFlowTag(ctx context.Context, id openapi_types.UUID, params *DeleteFlowTagParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetFlowTag Get a tag with the number of your tenant's flows with it
 	//
@@ -5689,7 +5827,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/flow-tags/{id} (the `RenameFlowTag` operationId).
-	RenameFlowTagWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RenameFlowTagWithBody(ctx context.Context, id openapi_types.UUID, params *RenameFlowTagParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RenameFlowTag Rename a tag of the tenant (global ones are read-only)
 	//
@@ -5698,7 +5836,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/flow-tags/{id} (the `RenameFlowTag` operationId).
-	RenameFlowTag(ctx context.Context, id openapi_types.UUID, body RenameFlowTagJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RenameFlowTag(ctx context.Context, id openapi_types.UUID, params *RenameFlowTagParams, body RenameFlowTagJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListFlows List the flows you can see, most recently changed first
 	//
@@ -5755,7 +5893,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role operator or higher; API keys are refused. The caller must see the object (else 404) and may change it (else 403). Errors are application/problem+json.
 	//
 	// Corresponds with DELETE /api/v1/flows/{id} (the `DeleteFlow` operationId).
-	DeleteFlow(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteFlow(ctx context.Context, id openapi_types.UUID, params *DeleteFlowParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetFlow Get a flow
 	//
@@ -5771,7 +5909,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/flows/{id} (the `UpdateFlow` operationId).
-	UpdateFlowWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateFlowWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateFlowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateFlow Change a flow's title, description, kind, category or tags
 	//
@@ -5780,7 +5918,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/flows/{id} (the `UpdateFlow` operationId).
-	UpdateFlow(ctx context.Context, id openapi_types.UUID, body UpdateFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateFlow(ctx context.Context, id openapi_types.UUID, params *UpdateFlowParams, body UpdateFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetFlowDraft Get a flow's draft and its problems
 	//
@@ -5930,7 +6068,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
 	//
 	// Corresponds with DELETE /api/v1/invitations/{id} (the `RevokeInvitation` operationId).
-	RevokeInvitation(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RevokeInvitation(ctx context.Context, id openapi_types.UUID, params *RevokeInvitationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetInvitation Get an invitation
 	//
@@ -6037,7 +6175,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
 	//
 	// Corresponds with DELETE /api/v1/members/{id} (the `RemoveMember` operationId).
-	RemoveMember(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RemoveMember(ctx context.Context, id openapi_types.UUID, params *RemoveMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMember Get a member
 	//
@@ -6053,7 +6191,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/members/{id} (the `UpdateMember` operationId).
-	UpdateMemberWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateMemberWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateMember Change a member's role
 	//
@@ -6062,7 +6200,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/members/{id} (the `UpdateMember` operationId).
-	UpdateMember(ctx context.Context, id openapi_types.UUID, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateMember(ctx context.Context, id openapi_types.UUID, params *UpdateMemberParams, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// TransferOwnership Make a member owner; you become admin
 	//
@@ -6306,7 +6444,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/sessions/{id} (the `UpdateSession` operationId).
-	UpdateSessionWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateSessionWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateSession Change a session's ticket number or client
 	//
@@ -6315,7 +6453,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/sessions/{id} (the `UpdateSession` operationId).
-	UpdateSession(ctx context.Context, id openapi_types.UUID, body UpdateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateSession(ctx context.Context, id openapi_types.UUID, params *UpdateSessionParams, body UpdateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AbandonSession Abandon a session
 	//
@@ -6545,7 +6683,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/sites/{id} (the `UpdateSite` operationId).
-	UpdateSiteWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateSiteWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateSiteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateSite Change a site
 	//
@@ -6554,7 +6692,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/sites/{id} (the `UpdateSite` operationId).
-	UpdateSite(ctx context.Context, id openapi_types.UUID, body UpdateSiteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateSite(ctx context.Context, id openapi_types.UUID, params *UpdateSiteParams, body UpdateSiteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SiteOccupancy Count a site's spaces by state
 	//
@@ -6632,7 +6770,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/spaces/{id} (the `UpdateSpace` operationId).
-	UpdateSpaceWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateSpaceWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateSpaceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateSpace Change a space
 	//
@@ -6641,7 +6779,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/spaces/{id} (the `UpdateSpace` operationId).
-	UpdateSpace(ctx context.Context, id openapi_types.UUID, body UpdateSpaceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateSpace(ctx context.Context, id openapi_types.UUID, params *UpdateSpaceParams, body UpdateSpaceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SpaceAvailability A space's held windows in a time range
 	//
@@ -6751,7 +6889,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role operator or higher; API keys are refused. The caller must see the object and may change it (else 404). Errors are application/problem+json.
 	//
 	// Corresponds with DELETE /api/v1/steps/{id} (the `DeleteLibraryStep` operationId).
-	DeleteLibraryStep(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteLibraryStep(ctx context.Context, id openapi_types.UUID, params *DeleteLibraryStepParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetLibraryStep Get a library step
 	//
@@ -6767,7 +6905,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/steps/{id} (the `UpdateLibraryStep` operationId).
-	UpdateLibraryStepWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateLibraryStepWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateLibraryStepParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateLibraryStep Change a library step
 	//
@@ -6776,7 +6914,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/steps/{id} (the `UpdateLibraryStep` operationId).
-	UpdateLibraryStep(ctx context.Context, id openapi_types.UUID, body UpdateLibraryStepJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateLibraryStep(ctx context.Context, id openapi_types.UUID, params *UpdateLibraryStepParams, body UpdateLibraryStepJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RateLibraryStepWithBody Rate a library step (one rating per user)
 	//
@@ -6833,7 +6971,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role admin or higher; API keys with scope `teams:write`. Errors are application/problem+json.
 	//
 	// Corresponds with DELETE /api/v1/teams/{id} (the `DeleteTeam` operationId).
-	DeleteTeam(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteTeam(ctx context.Context, id openapi_types.UUID, params *DeleteTeamParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetTeam Get a team
 	//
@@ -6849,7 +6987,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/teams/{id} (the `RenameTeam` operationId).
-	RenameTeamWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RenameTeamWithBody(ctx context.Context, id openapi_types.UUID, params *RenameTeamParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RenameTeam Rename a team
 	//
@@ -6858,7 +6996,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/teams/{id} (the `RenameTeam` operationId).
-	RenameTeam(ctx context.Context, id openapi_types.UUID, body RenameTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RenameTeam(ctx context.Context, id openapi_types.UUID, params *RenameTeamParams, body RenameTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListTeamMembers List a team's members by name
 	//
@@ -7043,7 +7181,7 @@ type ClientInterface interface {
 	// **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
 	//
 	// Corresponds with DELETE /api/v1/webhook-endpoints/{id} (the `DeleteWebhookEndpoint` operationId).
-	DeleteWebhookEndpoint(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteWebhookEndpoint(ctx context.Context, id openapi_types.UUID, params *DeleteWebhookEndpointParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetWebhookEndpoint Get a webhook endpoint
 	//
@@ -7059,7 +7197,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/webhook-endpoints/{id} (the `UpdateWebhookEndpoint` operationId).
-	UpdateWebhookEndpointWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateWebhookEndpointWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateWebhookEndpointParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateWebhookEndpoint Change a webhook endpoint's URL, description or event types, or disable or re-enable it
 	//
@@ -7068,7 +7206,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/webhook-endpoints/{id} (the `UpdateWebhookEndpoint` operationId).
-	UpdateWebhookEndpoint(ctx context.Context, id openapi_types.UUID, body UpdateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateWebhookEndpoint(ctx context.Context, id openapi_types.UUID, params *UpdateWebhookEndpointParams, body UpdateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PingWebhookEndpoint Queue a webhook.ping delivery to an endpoint
 	//
@@ -7176,8 +7314,8 @@ func (c *Client) CreateApiKey(ctx context.Context, params *CreateApiKeyParams, b
 // **Access:** members of the tenant with role owner or higher; API keys with scope `api-keys:manage`. Errors are application/problem+json.
 //
 // Corresponds with DELETE /api/v1/api-keys/{id} (the `RevokeApiKey` operationId).
-func (c *Client) RevokeApiKey(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRevokeApiKeyRequest(c.Server, id)
+func (c *Client) RevokeApiKey(ctx context.Context, id openapi_types.UUID, params *RevokeApiKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeApiKeyRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7751,8 +7889,8 @@ func (c *Client) CreateDevice(ctx context.Context, params *CreateDeviceParams, b
 // **Access:** members of the tenant with role admin or higher; API keys with scope `devices:write`. Errors are application/problem+json.
 //
 // Corresponds with DELETE /api/v1/devices/{id} (the `DecommissionDevice` operationId).
-func (c *Client) DecommissionDevice(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDecommissionDeviceRequest(c.Server, id)
+func (c *Client) DecommissionDevice(ctx context.Context, id openapi_types.UUID, params *DecommissionDeviceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecommissionDeviceRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7787,8 +7925,8 @@ func (c *Client) GetDevice(ctx context.Context, id openapi_types.UUID, params *G
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/devices/{id} (the `UpdateDevice` operationId).
-func (c *Client) UpdateDeviceWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateDeviceRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateDeviceWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateDeviceRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7806,8 +7944,8 @@ func (c *Client) UpdateDeviceWithBody(ctx context.Context, id openapi_types.UUID
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/devices/{id} (the `UpdateDevice` operationId).
-func (c *Client) UpdateDevice(ctx context.Context, id openapi_types.UUID, body UpdateDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateDeviceRequest(c.Server, id, body)
+func (c *Client) UpdateDevice(ctx context.Context, id openapi_types.UUID, params *UpdateDeviceParams, body UpdateDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateDeviceRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7952,8 +8090,8 @@ func (c *Client) GetDisplay(ctx context.Context, id openapi_types.UUID, params *
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/displays/{id} (the `UpdateDisplay` operationId).
-func (c *Client) UpdateDisplayWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateDisplayRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateDisplayWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateDisplayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateDisplayRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7971,8 +8109,8 @@ func (c *Client) UpdateDisplayWithBody(ctx context.Context, id openapi_types.UUI
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/displays/{id} (the `UpdateDisplay` operationId).
-func (c *Client) UpdateDisplay(ctx context.Context, id openapi_types.UUID, body UpdateDisplayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateDisplayRequest(c.Server, id, body)
+func (c *Client) UpdateDisplay(ctx context.Context, id openapi_types.UUID, params *UpdateDisplayParams, body UpdateDisplayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateDisplayRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8060,8 +8198,8 @@ func (c *Client) CreateFlowCategory(ctx context.Context, params *CreateFlowCateg
 // **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
 //
 // Corresponds with DELETE /api/v1/flow-categories/{id} (the `DeleteFlowCategory` operationId).
-func (c *Client) DeleteFlowCategory(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteFlowCategoryRequest(c.Server, id)
+func (c *Client) DeleteFlowCategory(ctx context.Context, id openapi_types.UUID, params *DeleteFlowCategoryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteFlowCategoryRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8096,8 +8234,8 @@ func (c *Client) GetFlowCategory(ctx context.Context, id openapi_types.UUID, par
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/flow-categories/{id} (the `UpdateFlowCategory` operationId).
-func (c *Client) UpdateFlowCategoryWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateFlowCategoryRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateFlowCategoryWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateFlowCategoryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateFlowCategoryRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8115,8 +8253,8 @@ func (c *Client) UpdateFlowCategoryWithBody(ctx context.Context, id openapi_type
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/flow-categories/{id} (the `UpdateFlowCategory` operationId).
-func (c *Client) UpdateFlowCategory(ctx context.Context, id openapi_types.UUID, body UpdateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateFlowCategoryRequest(c.Server, id, body)
+func (c *Client) UpdateFlowCategory(ctx context.Context, id openapi_types.UUID, params *UpdateFlowCategoryParams, body UpdateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateFlowCategoryRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8187,8 +8325,8 @@ func (c *Client) CreateFlowTag(ctx context.Context, params *CreateFlowTagParams,
 // **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
 //
 // Corresponds with DELETE /api/v1/flow-tags/{id} (the `DeleteFlowTag` operationId).
-func (c *Client) DeleteFlowTag(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteFlowTagRequest(c.Server, id)
+func (c *Client) DeleteFlowTag(ctx context.Context, id openapi_types.UUID, params *DeleteFlowTagParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteFlowTagRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8223,8 +8361,8 @@ func (c *Client) GetFlowTag(ctx context.Context, id openapi_types.UUID, params *
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/flow-tags/{id} (the `RenameFlowTag` operationId).
-func (c *Client) RenameFlowTagWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRenameFlowTagRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) RenameFlowTagWithBody(ctx context.Context, id openapi_types.UUID, params *RenameFlowTagParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRenameFlowTagRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8242,8 +8380,8 @@ func (c *Client) RenameFlowTagWithBody(ctx context.Context, id openapi_types.UUI
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/flow-tags/{id} (the `RenameFlowTag` operationId).
-func (c *Client) RenameFlowTag(ctx context.Context, id openapi_types.UUID, body RenameFlowTagJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRenameFlowTagRequest(c.Server, id, body)
+func (c *Client) RenameFlowTag(ctx context.Context, id openapi_types.UUID, params *RenameFlowTagParams, body RenameFlowTagJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRenameFlowTagRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8369,8 +8507,8 @@ func (c *Client) UpdateFlowsSettings(ctx context.Context, body UpdateFlowsSettin
 // **Access:** members of the tenant with role operator or higher; API keys are refused. The caller must see the object (else 404) and may change it (else 403). Errors are application/problem+json.
 //
 // Corresponds with DELETE /api/v1/flows/{id} (the `DeleteFlow` operationId).
-func (c *Client) DeleteFlow(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteFlowRequest(c.Server, id)
+func (c *Client) DeleteFlow(ctx context.Context, id openapi_types.UUID, params *DeleteFlowParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteFlowRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8405,8 +8543,8 @@ func (c *Client) GetFlow(ctx context.Context, id openapi_types.UUID, params *Get
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/flows/{id} (the `UpdateFlow` operationId).
-func (c *Client) UpdateFlowWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateFlowRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateFlowWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateFlowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateFlowRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8424,8 +8562,8 @@ func (c *Client) UpdateFlowWithBody(ctx context.Context, id openapi_types.UUID, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/flows/{id} (the `UpdateFlow` operationId).
-func (c *Client) UpdateFlow(ctx context.Context, id openapi_types.UUID, body UpdateFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateFlowRequest(c.Server, id, body)
+func (c *Client) UpdateFlow(ctx context.Context, id openapi_types.UUID, params *UpdateFlowParams, body UpdateFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateFlowRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8754,8 +8892,8 @@ func (c *Client) AcceptInvitation(ctx context.Context, body AcceptInvitationJSON
 // **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
 //
 // Corresponds with DELETE /api/v1/invitations/{id} (the `RevokeInvitation` operationId).
-func (c *Client) RevokeInvitation(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRevokeInvitationRequest(c.Server, id)
+func (c *Client) RevokeInvitation(ctx context.Context, id openapi_types.UUID, params *RevokeInvitationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeInvitationRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8991,8 +9129,8 @@ func (c *Client) ListMembers(ctx context.Context, params *ListMembersParams, req
 // **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
 //
 // Corresponds with DELETE /api/v1/members/{id} (the `RemoveMember` operationId).
-func (c *Client) RemoveMember(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRemoveMemberRequest(c.Server, id)
+func (c *Client) RemoveMember(ctx context.Context, id openapi_types.UUID, params *RemoveMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveMemberRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9027,8 +9165,8 @@ func (c *Client) GetMember(ctx context.Context, id openapi_types.UUID, params *G
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/members/{id} (the `UpdateMember` operationId).
-func (c *Client) UpdateMemberWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateMemberRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateMemberWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMemberRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9046,8 +9184,8 @@ func (c *Client) UpdateMemberWithBody(ctx context.Context, id openapi_types.UUID
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/members/{id} (the `UpdateMember` operationId).
-func (c *Client) UpdateMember(ctx context.Context, id openapi_types.UUID, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateMemberRequest(c.Server, id, body)
+func (c *Client) UpdateMember(ctx context.Context, id openapi_types.UUID, params *UpdateMemberParams, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMemberRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9590,8 +9728,8 @@ func (c *Client) GetSession(ctx context.Context, id openapi_types.UUID, params *
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/sessions/{id} (the `UpdateSession` operationId).
-func (c *Client) UpdateSessionWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateSessionRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateSessionWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSessionRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9609,8 +9747,8 @@ func (c *Client) UpdateSessionWithBody(ctx context.Context, id openapi_types.UUI
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/sessions/{id} (the `UpdateSession` operationId).
-func (c *Client) UpdateSession(ctx context.Context, id openapi_types.UUID, body UpdateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateSessionRequest(c.Server, id, body)
+func (c *Client) UpdateSession(ctx context.Context, id openapi_types.UUID, params *UpdateSessionParams, body UpdateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSessionRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10119,8 +10257,8 @@ func (c *Client) GetSite(ctx context.Context, id openapi_types.UUID, params *Get
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/sites/{id} (the `UpdateSite` operationId).
-func (c *Client) UpdateSiteWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateSiteRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateSiteWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateSiteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSiteRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10138,8 +10276,8 @@ func (c *Client) UpdateSiteWithBody(ctx context.Context, id openapi_types.UUID, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/sites/{id} (the `UpdateSite` operationId).
-func (c *Client) UpdateSite(ctx context.Context, id openapi_types.UUID, body UpdateSiteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateSiteRequest(c.Server, id, body)
+func (c *Client) UpdateSite(ctx context.Context, id openapi_types.UUID, params *UpdateSiteParams, body UpdateSiteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSiteRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10316,8 +10454,8 @@ func (c *Client) GetSpace(ctx context.Context, id openapi_types.UUID, params *Ge
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/spaces/{id} (the `UpdateSpace` operationId).
-func (c *Client) UpdateSpaceWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateSpaceRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateSpaceWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateSpaceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSpaceRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10335,8 +10473,8 @@ func (c *Client) UpdateSpaceWithBody(ctx context.Context, id openapi_types.UUID,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/spaces/{id} (the `UpdateSpace` operationId).
-func (c *Client) UpdateSpace(ctx context.Context, id openapi_types.UUID, body UpdateSpaceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateSpaceRequest(c.Server, id, body)
+func (c *Client) UpdateSpace(ctx context.Context, id openapi_types.UUID, params *UpdateSpaceParams, body UpdateSpaceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSpaceRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10585,8 +10723,8 @@ func (c *Client) CreateLibraryStep(ctx context.Context, params *CreateLibrarySte
 // **Access:** members of the tenant with role operator or higher; API keys are refused. The caller must see the object and may change it (else 404). Errors are application/problem+json.
 //
 // Corresponds with DELETE /api/v1/steps/{id} (the `DeleteLibraryStep` operationId).
-func (c *Client) DeleteLibraryStep(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteLibraryStepRequest(c.Server, id)
+func (c *Client) DeleteLibraryStep(ctx context.Context, id openapi_types.UUID, params *DeleteLibraryStepParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteLibraryStepRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -10621,8 +10759,8 @@ func (c *Client) GetLibraryStep(ctx context.Context, id openapi_types.UUID, para
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/steps/{id} (the `UpdateLibraryStep` operationId).
-func (c *Client) UpdateLibraryStepWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateLibraryStepRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateLibraryStepWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateLibraryStepParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateLibraryStepRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10640,8 +10778,8 @@ func (c *Client) UpdateLibraryStepWithBody(ctx context.Context, id openapi_types
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/steps/{id} (the `UpdateLibraryStep` operationId).
-func (c *Client) UpdateLibraryStep(ctx context.Context, id openapi_types.UUID, body UpdateLibraryStepJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateLibraryStepRequest(c.Server, id, body)
+func (c *Client) UpdateLibraryStep(ctx context.Context, id openapi_types.UUID, params *UpdateLibraryStepParams, body UpdateLibraryStepJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateLibraryStepRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10767,8 +10905,8 @@ func (c *Client) CreateTeam(ctx context.Context, params *CreateTeamParams, body 
 // **Access:** members of the tenant with role admin or higher; API keys with scope `teams:write`. Errors are application/problem+json.
 //
 // Corresponds with DELETE /api/v1/teams/{id} (the `DeleteTeam` operationId).
-func (c *Client) DeleteTeam(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteTeamRequest(c.Server, id)
+func (c *Client) DeleteTeam(ctx context.Context, id openapi_types.UUID, params *DeleteTeamParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteTeamRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -10803,8 +10941,8 @@ func (c *Client) GetTeam(ctx context.Context, id openapi_types.UUID, params *Get
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/teams/{id} (the `RenameTeam` operationId).
-func (c *Client) RenameTeamWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRenameTeamRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) RenameTeamWithBody(ctx context.Context, id openapi_types.UUID, params *RenameTeamParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRenameTeamRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10822,8 +10960,8 @@ func (c *Client) RenameTeamWithBody(ctx context.Context, id openapi_types.UUID, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/teams/{id} (the `RenameTeam` operationId).
-func (c *Client) RenameTeam(ctx context.Context, id openapi_types.UUID, body RenameTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRenameTeamRequest(c.Server, id, body)
+func (c *Client) RenameTeam(ctx context.Context, id openapi_types.UUID, params *RenameTeamParams, body RenameTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRenameTeamRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -11237,8 +11375,8 @@ func (c *Client) CreateWebhookEndpoint(ctx context.Context, params *CreateWebhoo
 // **Access:** members of the tenant with role admin or higher; API keys with scope `webhooks:write`. Errors are application/problem+json.
 //
 // Corresponds with DELETE /api/v1/webhook-endpoints/{id} (the `DeleteWebhookEndpoint` operationId).
-func (c *Client) DeleteWebhookEndpoint(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteWebhookEndpointRequest(c.Server, id)
+func (c *Client) DeleteWebhookEndpoint(ctx context.Context, id openapi_types.UUID, params *DeleteWebhookEndpointParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteWebhookEndpointRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -11273,8 +11411,8 @@ func (c *Client) GetWebhookEndpoint(ctx context.Context, id openapi_types.UUID, 
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/webhook-endpoints/{id} (the `UpdateWebhookEndpoint` operationId).
-func (c *Client) UpdateWebhookEndpointWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateWebhookEndpointRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateWebhookEndpointWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateWebhookEndpointParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateWebhookEndpointRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -11292,8 +11430,8 @@ func (c *Client) UpdateWebhookEndpointWithBody(ctx context.Context, id openapi_t
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/webhook-endpoints/{id} (the `UpdateWebhookEndpoint` operationId).
-func (c *Client) UpdateWebhookEndpoint(ctx context.Context, id openapi_types.UUID, body UpdateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateWebhookEndpointRequest(c.Server, id, body)
+func (c *Client) UpdateWebhookEndpoint(ctx context.Context, id openapi_types.UUID, params *UpdateWebhookEndpointParams, body UpdateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateWebhookEndpointRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -11582,7 +11720,7 @@ func NewCreateApiKeyRequestWithBody(server string, params *CreateApiKeyParams, c
 }
 
 // NewRevokeApiKeyRequest constructs an http.Request for the RevokeApiKey method
-func NewRevokeApiKeyRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewRevokeApiKeyRequest(server string, id openapi_types.UUID, params *RevokeApiKeyParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11610,6 +11748,21 @@ func NewRevokeApiKeyRequest(server string, id openapi_types.UUID) (*http.Request
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -12793,7 +12946,7 @@ func NewCreateDeviceRequestWithBody(server string, params *CreateDeviceParams, c
 }
 
 // NewDecommissionDeviceRequest constructs an http.Request for the DecommissionDevice method
-func NewDecommissionDeviceRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewDecommissionDeviceRequest(server string, id openapi_types.UUID, params *DecommissionDeviceParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12821,6 +12974,21 @@ func NewDecommissionDeviceRequest(server string, id openapi_types.UUID) (*http.R
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -12876,18 +13044,18 @@ func NewGetDeviceRequest(server string, id openapi_types.UUID, params *GetDevice
 }
 
 // NewUpdateDeviceRequest calls the generic UpdateDevice builder with application/json body
-func NewUpdateDeviceRequest(server string, id openapi_types.UUID, body UpdateDeviceJSONRequestBody) (*http.Request, error) {
+func NewUpdateDeviceRequest(server string, id openapi_types.UUID, params *UpdateDeviceParams, body UpdateDeviceJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateDeviceRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateDeviceRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateDeviceRequestWithBody constructs an http.Request for the UpdateDevice method, with any body, and a specified content type
-func NewUpdateDeviceRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateDeviceRequestWithBody(server string, id openapi_types.UUID, params *UpdateDeviceParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12918,6 +13086,21 @@ func NewUpdateDeviceRequestWithBody(server string, id openapi_types.UUID, conten
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -13186,18 +13369,18 @@ func NewGetDisplayRequest(server string, id openapi_types.UUID, params *GetDispl
 }
 
 // NewUpdateDisplayRequest calls the generic UpdateDisplay builder with application/json body
-func NewUpdateDisplayRequest(server string, id openapi_types.UUID, body UpdateDisplayJSONRequestBody) (*http.Request, error) {
+func NewUpdateDisplayRequest(server string, id openapi_types.UUID, params *UpdateDisplayParams, body UpdateDisplayJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateDisplayRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateDisplayRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateDisplayRequestWithBody constructs an http.Request for the UpdateDisplay method, with any body, and a specified content type
-func NewUpdateDisplayRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateDisplayRequestWithBody(server string, id openapi_types.UUID, params *UpdateDisplayParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13228,6 +13411,21 @@ func NewUpdateDisplayRequestWithBody(server string, id openapi_types.UUID, conte
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -13400,7 +13598,7 @@ func NewCreateFlowCategoryRequestWithBody(server string, params *CreateFlowCateg
 }
 
 // NewDeleteFlowCategoryRequest constructs an http.Request for the DeleteFlowCategory method
-func NewDeleteFlowCategoryRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewDeleteFlowCategoryRequest(server string, id openapi_types.UUID, params *DeleteFlowCategoryParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13428,6 +13626,21 @@ func NewDeleteFlowCategoryRequest(server string, id openapi_types.UUID) (*http.R
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -13483,18 +13696,18 @@ func NewGetFlowCategoryRequest(server string, id openapi_types.UUID, params *Get
 }
 
 // NewUpdateFlowCategoryRequest calls the generic UpdateFlowCategory builder with application/json body
-func NewUpdateFlowCategoryRequest(server string, id openapi_types.UUID, body UpdateFlowCategoryJSONRequestBody) (*http.Request, error) {
+func NewUpdateFlowCategoryRequest(server string, id openapi_types.UUID, params *UpdateFlowCategoryParams, body UpdateFlowCategoryJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateFlowCategoryRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateFlowCategoryRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateFlowCategoryRequestWithBody constructs an http.Request for the UpdateFlowCategory method, with any body, and a specified content type
-func NewUpdateFlowCategoryRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateFlowCategoryRequestWithBody(server string, id openapi_types.UUID, params *UpdateFlowCategoryParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13525,6 +13738,21 @@ func NewUpdateFlowCategoryRequestWithBody(server string, id openapi_types.UUID, 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -13663,7 +13891,7 @@ func NewCreateFlowTagRequestWithBody(server string, params *CreateFlowTagParams,
 }
 
 // NewDeleteFlowTagRequest constructs an http.Request for the DeleteFlowTag method
-func NewDeleteFlowTagRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewDeleteFlowTagRequest(server string, id openapi_types.UUID, params *DeleteFlowTagParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13691,6 +13919,21 @@ func NewDeleteFlowTagRequest(server string, id openapi_types.UUID) (*http.Reques
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -13746,18 +13989,18 @@ func NewGetFlowTagRequest(server string, id openapi_types.UUID, params *GetFlowT
 }
 
 // NewRenameFlowTagRequest calls the generic RenameFlowTag builder with application/json body
-func NewRenameFlowTagRequest(server string, id openapi_types.UUID, body RenameFlowTagJSONRequestBody) (*http.Request, error) {
+func NewRenameFlowTagRequest(server string, id openapi_types.UUID, params *RenameFlowTagParams, body RenameFlowTagJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRenameFlowTagRequestWithBody(server, id, "application/json", bodyReader)
+	return NewRenameFlowTagRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewRenameFlowTagRequestWithBody constructs an http.Request for the RenameFlowTag method, with any body, and a specified content type
-func NewRenameFlowTagRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewRenameFlowTagRequestWithBody(server string, id openapi_types.UUID, params *RenameFlowTagParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13788,6 +14031,21 @@ func NewRenameFlowTagRequestWithBody(server string, id openapi_types.UUID, conte
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -14041,7 +14299,7 @@ func NewUpdateFlowsSettingsRequestWithBody(server string, contentType string, bo
 }
 
 // NewDeleteFlowRequest constructs an http.Request for the DeleteFlow method
-func NewDeleteFlowRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewDeleteFlowRequest(server string, id openapi_types.UUID, params *DeleteFlowParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -14069,6 +14327,21 @@ func NewDeleteFlowRequest(server string, id openapi_types.UUID) (*http.Request, 
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -14124,18 +14397,18 @@ func NewGetFlowRequest(server string, id openapi_types.UUID, params *GetFlowPara
 }
 
 // NewUpdateFlowRequest calls the generic UpdateFlow builder with application/json body
-func NewUpdateFlowRequest(server string, id openapi_types.UUID, body UpdateFlowJSONRequestBody) (*http.Request, error) {
+func NewUpdateFlowRequest(server string, id openapi_types.UUID, params *UpdateFlowParams, body UpdateFlowJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateFlowRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateFlowRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateFlowRequestWithBody constructs an http.Request for the UpdateFlow method, with any body, and a specified content type
-func NewUpdateFlowRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateFlowRequestWithBody(server string, id openapi_types.UUID, params *UpdateFlowParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -14166,6 +14439,21 @@ func NewUpdateFlowRequestWithBody(server string, id openapi_types.UUID, contentT
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -14789,7 +15077,7 @@ func NewAcceptInvitationRequestWithBody(server string, contentType string, body 
 }
 
 // NewRevokeInvitationRequest constructs an http.Request for the RevokeInvitation method
-func NewRevokeInvitationRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewRevokeInvitationRequest(server string, id openapi_types.UUID, params *RevokeInvitationParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -14817,6 +15105,21 @@ func NewRevokeInvitationRequest(server string, id openapi_types.UUID) (*http.Req
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -15152,7 +15455,7 @@ func NewListMembersRequest(server string, params *ListMembersParams) (*http.Requ
 }
 
 // NewRemoveMemberRequest constructs an http.Request for the RemoveMember method
-func NewRemoveMemberRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewRemoveMemberRequest(server string, id openapi_types.UUID, params *RemoveMemberParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15180,6 +15483,21 @@ func NewRemoveMemberRequest(server string, id openapi_types.UUID) (*http.Request
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -15235,18 +15553,18 @@ func NewGetMemberRequest(server string, id openapi_types.UUID, params *GetMember
 }
 
 // NewUpdateMemberRequest calls the generic UpdateMember builder with application/json body
-func NewUpdateMemberRequest(server string, id openapi_types.UUID, body UpdateMemberJSONRequestBody) (*http.Request, error) {
+func NewUpdateMemberRequest(server string, id openapi_types.UUID, params *UpdateMemberParams, body UpdateMemberJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateMemberRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateMemberRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateMemberRequestWithBody constructs an http.Request for the UpdateMember method, with any body, and a specified content type
-func NewUpdateMemberRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateMemberRequestWithBody(server string, id openapi_types.UUID, params *UpdateMemberParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15277,6 +15595,21 @@ func NewUpdateMemberRequestWithBody(server string, id openapi_types.UUID, conten
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -16293,18 +16626,18 @@ func NewGetSessionRequest(server string, id openapi_types.UUID, params *GetSessi
 }
 
 // NewUpdateSessionRequest calls the generic UpdateSession builder with application/json body
-func NewUpdateSessionRequest(server string, id openapi_types.UUID, body UpdateSessionJSONRequestBody) (*http.Request, error) {
+func NewUpdateSessionRequest(server string, id openapi_types.UUID, params *UpdateSessionParams, body UpdateSessionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateSessionRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateSessionRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateSessionRequestWithBody constructs an http.Request for the UpdateSession method, with any body, and a specified content type
-func NewUpdateSessionRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateSessionRequestWithBody(server string, id openapi_types.UUID, params *UpdateSessionParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16335,6 +16668,21 @@ func NewUpdateSessionRequestWithBody(server string, id openapi_types.UUID, conte
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -17257,6 +17605,21 @@ func NewDeleteSiteRequest(server string, id openapi_types.UUID, params *DeleteSi
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -17310,18 +17673,18 @@ func NewGetSiteRequest(server string, id openapi_types.UUID, params *GetSitePara
 }
 
 // NewUpdateSiteRequest calls the generic UpdateSite builder with application/json body
-func NewUpdateSiteRequest(server string, id openapi_types.UUID, body UpdateSiteJSONRequestBody) (*http.Request, error) {
+func NewUpdateSiteRequest(server string, id openapi_types.UUID, params *UpdateSiteParams, body UpdateSiteJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateSiteRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateSiteRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateSiteRequestWithBody constructs an http.Request for the UpdateSite method, with any body, and a specified content type
-func NewUpdateSiteRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateSiteRequestWithBody(server string, id openapi_types.UUID, params *UpdateSiteParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17352,6 +17715,21 @@ func NewUpdateSiteRequestWithBody(server string, id openapi_types.UUID, contentT
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -17801,6 +18179,21 @@ func NewDeleteSpaceRequest(server string, id openapi_types.UUID, params *DeleteS
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -17854,18 +18247,18 @@ func NewGetSpaceRequest(server string, id openapi_types.UUID, params *GetSpacePa
 }
 
 // NewUpdateSpaceRequest calls the generic UpdateSpace builder with application/json body
-func NewUpdateSpaceRequest(server string, id openapi_types.UUID, body UpdateSpaceJSONRequestBody) (*http.Request, error) {
+func NewUpdateSpaceRequest(server string, id openapi_types.UUID, params *UpdateSpaceParams, body UpdateSpaceJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateSpaceRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateSpaceRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateSpaceRequestWithBody constructs an http.Request for the UpdateSpace method, with any body, and a specified content type
-func NewUpdateSpaceRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateSpaceRequestWithBody(server string, id openapi_types.UUID, params *UpdateSpaceParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17896,6 +18289,21 @@ func NewUpdateSpaceRequestWithBody(server string, id openapi_types.UUID, content
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -18405,7 +18813,7 @@ func NewCreateLibraryStepRequestWithBody(server string, params *CreateLibrarySte
 }
 
 // NewDeleteLibraryStepRequest constructs an http.Request for the DeleteLibraryStep method
-func NewDeleteLibraryStepRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewDeleteLibraryStepRequest(server string, id openapi_types.UUID, params *DeleteLibraryStepParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -18433,6 +18841,21 @@ func NewDeleteLibraryStepRequest(server string, id openapi_types.UUID) (*http.Re
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -18488,18 +18911,18 @@ func NewGetLibraryStepRequest(server string, id openapi_types.UUID, params *GetL
 }
 
 // NewUpdateLibraryStepRequest calls the generic UpdateLibraryStep builder with application/json body
-func NewUpdateLibraryStepRequest(server string, id openapi_types.UUID, body UpdateLibraryStepJSONRequestBody) (*http.Request, error) {
+func NewUpdateLibraryStepRequest(server string, id openapi_types.UUID, params *UpdateLibraryStepParams, body UpdateLibraryStepJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateLibraryStepRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateLibraryStepRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateLibraryStepRequestWithBody constructs an http.Request for the UpdateLibraryStep method, with any body, and a specified content type
-func NewUpdateLibraryStepRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateLibraryStepRequestWithBody(server string, id openapi_types.UUID, params *UpdateLibraryStepParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -18530,6 +18953,21 @@ func NewUpdateLibraryStepRequestWithBody(server string, id openapi_types.UUID, c
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -18752,7 +19190,7 @@ func NewCreateTeamRequestWithBody(server string, params *CreateTeamParams, conte
 }
 
 // NewDeleteTeamRequest constructs an http.Request for the DeleteTeam method
-func NewDeleteTeamRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewDeleteTeamRequest(server string, id openapi_types.UUID, params *DeleteTeamParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -18780,6 +19218,21 @@ func NewDeleteTeamRequest(server string, id openapi_types.UUID) (*http.Request, 
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -18835,18 +19288,18 @@ func NewGetTeamRequest(server string, id openapi_types.UUID, params *GetTeamPara
 }
 
 // NewRenameTeamRequest calls the generic RenameTeam builder with application/json body
-func NewRenameTeamRequest(server string, id openapi_types.UUID, body RenameTeamJSONRequestBody) (*http.Request, error) {
+func NewRenameTeamRequest(server string, id openapi_types.UUID, params *RenameTeamParams, body RenameTeamJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRenameTeamRequestWithBody(server, id, "application/json", bodyReader)
+	return NewRenameTeamRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewRenameTeamRequestWithBody constructs an http.Request for the RenameTeam method, with any body, and a specified content type
-func NewRenameTeamRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewRenameTeamRequestWithBody(server string, id openapi_types.UUID, params *RenameTeamParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -18877,6 +19330,21 @@ func NewRenameTeamRequestWithBody(server string, id openapi_types.UUID, contentT
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -19809,7 +20277,7 @@ func NewCreateWebhookEndpointRequestWithBody(server string, params *CreateWebhoo
 }
 
 // NewDeleteWebhookEndpointRequest constructs an http.Request for the DeleteWebhookEndpoint method
-func NewDeleteWebhookEndpointRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewDeleteWebhookEndpointRequest(server string, id openapi_types.UUID, params *DeleteWebhookEndpointParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -19837,6 +20305,21 @@ func NewDeleteWebhookEndpointRequest(server string, id openapi_types.UUID) (*htt
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -19892,18 +20375,18 @@ func NewGetWebhookEndpointRequest(server string, id openapi_types.UUID, params *
 }
 
 // NewUpdateWebhookEndpointRequest calls the generic UpdateWebhookEndpoint builder with application/json body
-func NewUpdateWebhookEndpointRequest(server string, id openapi_types.UUID, body UpdateWebhookEndpointJSONRequestBody) (*http.Request, error) {
+func NewUpdateWebhookEndpointRequest(server string, id openapi_types.UUID, params *UpdateWebhookEndpointParams, body UpdateWebhookEndpointJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateWebhookEndpointRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateWebhookEndpointRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateWebhookEndpointRequestWithBody constructs an http.Request for the UpdateWebhookEndpoint method, with any body, and a specified content type
-func NewUpdateWebhookEndpointRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateWebhookEndpointRequestWithBody(server string, id openapi_types.UUID, params *UpdateWebhookEndpointParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -19934,6 +20417,21 @@ func NewUpdateWebhookEndpointRequestWithBody(server string, id openapi_types.UUI
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -20147,7 +20645,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/v1/api-keys/{id} (the `RevokeApiKey` operationId).
-	RevokeApiKeyWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RevokeApiKeyResponse, error)
+	RevokeApiKeyWithResponse(ctx context.Context, id openapi_types.UUID, params *RevokeApiKeyParams, reqEditors ...RequestEditorFn) (*RevokeApiKeyResponse, error)
 
 	// GetApiKeyWithResponse Get an API key
 	//
@@ -20430,7 +20928,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/v1/devices/{id} (the `DecommissionDevice` operationId).
-	DecommissionDeviceWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DecommissionDeviceResponse, error)
+	DecommissionDeviceWithResponse(ctx context.Context, id openapi_types.UUID, params *DecommissionDeviceParams, reqEditors ...RequestEditorFn) (*DecommissionDeviceResponse, error)
 
 	// GetDeviceWithResponse Get a device
 	//
@@ -20448,7 +20946,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/devices/{id} (the `UpdateDevice` operationId).
-	UpdateDeviceWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDeviceResponse, error)
+	UpdateDeviceWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDeviceResponse, error)
 
 	// UpdateDeviceWithResponse Change a device's name, model or payload format
 	//
@@ -20457,7 +20955,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/devices/{id} (the `UpdateDevice` operationId).
-	UpdateDeviceWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDeviceResponse, error)
+	UpdateDeviceWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateDeviceParams, body UpdateDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDeviceResponse, error)
 
 	// AssignDeviceWithBodyWithResponse Put a device on a space
 	//
@@ -20529,7 +21027,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/displays/{id} (the `UpdateDisplay` operationId).
-	UpdateDisplayWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDisplayResponse, error)
+	UpdateDisplayWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateDisplayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDisplayResponse, error)
 
 	// UpdateDisplayWithResponse Change a display's name or byte format
 	//
@@ -20538,7 +21036,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/displays/{id} (the `UpdateDisplay` operationId).
-	UpdateDisplayWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateDisplayJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDisplayResponse, error)
+	UpdateDisplayWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateDisplayParams, body UpdateDisplayJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDisplayResponse, error)
 
 	// RetryDisplayDownlinkWithResponse Queue a display's latest state again (the way out of a dead letter)
 	//
@@ -20583,7 +21081,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/v1/flow-categories/{id} (the `DeleteFlowCategory` operationId).
-	DeleteFlowCategoryWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteFlowCategoryResponse, error)
+	DeleteFlowCategoryWithResponse(ctx context.Context, id openapi_types.UUID, params *DeleteFlowCategoryParams, reqEditors ...RequestEditorFn) (*DeleteFlowCategoryResponse, error)
 
 	// GetFlowCategoryWithResponse Get a category with the number of your tenant's flows in it
 	//
@@ -20601,7 +21099,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/flow-categories/{id} (the `UpdateFlowCategory` operationId).
-	UpdateFlowCategoryWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateFlowCategoryResponse, error)
+	UpdateFlowCategoryWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateFlowCategoryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateFlowCategoryResponse, error)
 
 	// UpdateFlowCategoryWithResponse Change a category of the tenant (global ones are read-only)
 	//
@@ -20610,7 +21108,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/flow-categories/{id} (the `UpdateFlowCategory` operationId).
-	UpdateFlowCategoryWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateFlowCategoryResponse, error)
+	UpdateFlowCategoryWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateFlowCategoryParams, body UpdateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateFlowCategoryResponse, error)
 
 	// ListFlowTagsWithResponse List global and tenant tags
 	//
@@ -20646,7 +21144,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/v1/flow-tags/{id} (the `DeleteFlowTag` operationId).
-	DeleteFlowTagWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteFlowTagResponse, error)
+	DeleteFlowTagWithResponse(ctx context.Context, id openapi_types.UUID, params *DeleteFlowTagParams, reqEditors ...RequestEditorFn) (*DeleteFlowTagResponse, error)
 
 	// GetFlowTagWithResponse Get a tag with the number of your tenant's flows with it
 	//
@@ -20664,7 +21162,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/flow-tags/{id} (the `RenameFlowTag` operationId).
-	RenameFlowTagWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameFlowTagResponse, error)
+	RenameFlowTagWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RenameFlowTagParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameFlowTagResponse, error)
 
 	// RenameFlowTagWithResponse Rename a tag of the tenant (global ones are read-only)
 	//
@@ -20673,7 +21171,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/flow-tags/{id} (the `RenameFlowTag` operationId).
-	RenameFlowTagWithResponse(ctx context.Context, id openapi_types.UUID, body RenameFlowTagJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameFlowTagResponse, error)
+	RenameFlowTagWithResponse(ctx context.Context, id openapi_types.UUID, params *RenameFlowTagParams, body RenameFlowTagJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameFlowTagResponse, error)
 
 	// ListFlowsWithResponse List the flows you can see, most recently changed first
 	//
@@ -20736,7 +21234,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/v1/flows/{id} (the `DeleteFlow` operationId).
-	DeleteFlowWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteFlowResponse, error)
+	DeleteFlowWithResponse(ctx context.Context, id openapi_types.UUID, params *DeleteFlowParams, reqEditors ...RequestEditorFn) (*DeleteFlowResponse, error)
 
 	// GetFlowWithResponse Get a flow
 	//
@@ -20754,7 +21252,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/flows/{id} (the `UpdateFlow` operationId).
-	UpdateFlowWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateFlowResponse, error)
+	UpdateFlowWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateFlowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateFlowResponse, error)
 
 	// UpdateFlowWithResponse Change a flow's title, description, kind, category or tags
 	//
@@ -20763,7 +21261,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/flows/{id} (the `UpdateFlow` operationId).
-	UpdateFlowWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateFlowResponse, error)
+	UpdateFlowWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateFlowParams, body UpdateFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateFlowResponse, error)
 
 	// GetFlowDraftWithResponse Get a flow's draft and its problems
 	//
@@ -20925,7 +21423,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/v1/invitations/{id} (the `RevokeInvitation` operationId).
-	RevokeInvitationWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RevokeInvitationResponse, error)
+	RevokeInvitationWithResponse(ctx context.Context, id openapi_types.UUID, params *RevokeInvitationParams, reqEditors ...RequestEditorFn) (*RevokeInvitationResponse, error)
 
 	// GetInvitationWithResponse Get an invitation
 	//
@@ -21042,7 +21540,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/v1/members/{id} (the `RemoveMember` operationId).
-	RemoveMemberWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RemoveMemberResponse, error)
+	RemoveMemberWithResponse(ctx context.Context, id openapi_types.UUID, params *RemoveMemberParams, reqEditors ...RequestEditorFn) (*RemoveMemberResponse, error)
 
 	// GetMemberWithResponse Get a member
 	//
@@ -21060,7 +21558,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/members/{id} (the `UpdateMember` operationId).
-	UpdateMemberWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMemberResponse, error)
+	UpdateMemberWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMemberResponse, error)
 
 	// UpdateMemberWithResponse Change a member's role
 	//
@@ -21069,7 +21567,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/members/{id} (the `UpdateMember` operationId).
-	UpdateMemberWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMemberResponse, error)
+	UpdateMemberWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateMemberParams, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMemberResponse, error)
 
 	// TransferOwnershipWithResponse Make a member owner; you become admin
 	//
@@ -21339,7 +21837,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/sessions/{id} (the `UpdateSession` operationId).
-	UpdateSessionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSessionResponse, error)
+	UpdateSessionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSessionResponse, error)
 
 	// UpdateSessionWithResponse Change a session's ticket number or client
 	//
@@ -21348,7 +21846,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/sessions/{id} (the `UpdateSession` operationId).
-	UpdateSessionWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSessionResponse, error)
+	UpdateSessionWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateSessionParams, body UpdateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSessionResponse, error)
 
 	// AbandonSessionWithResponse Abandon a session
 	//
@@ -21600,7 +22098,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/sites/{id} (the `UpdateSite` operationId).
-	UpdateSiteWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSiteResponse, error)
+	UpdateSiteWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateSiteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSiteResponse, error)
 
 	// UpdateSiteWithResponse Change a site
 	//
@@ -21609,7 +22107,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/sites/{id} (the `UpdateSite` operationId).
-	UpdateSiteWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateSiteJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSiteResponse, error)
+	UpdateSiteWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateSiteParams, body UpdateSiteJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSiteResponse, error)
 
 	// SiteOccupancyWithResponse Count a site's spaces by state
 	//
@@ -21701,7 +22199,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/spaces/{id} (the `UpdateSpace` operationId).
-	UpdateSpaceWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSpaceResponse, error)
+	UpdateSpaceWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateSpaceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSpaceResponse, error)
 
 	// UpdateSpaceWithResponse Change a space
 	//
@@ -21710,7 +22208,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/spaces/{id} (the `UpdateSpace` operationId).
-	UpdateSpaceWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateSpaceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSpaceResponse, error)
+	UpdateSpaceWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateSpaceParams, body UpdateSpaceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSpaceResponse, error)
 
 	// SpaceAvailabilityWithResponse A space's held windows in a time range
 	//
@@ -21836,7 +22334,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/v1/steps/{id} (the `DeleteLibraryStep` operationId).
-	DeleteLibraryStepWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteLibraryStepResponse, error)
+	DeleteLibraryStepWithResponse(ctx context.Context, id openapi_types.UUID, params *DeleteLibraryStepParams, reqEditors ...RequestEditorFn) (*DeleteLibraryStepResponse, error)
 
 	// GetLibraryStepWithResponse Get a library step
 	//
@@ -21854,7 +22352,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/steps/{id} (the `UpdateLibraryStep` operationId).
-	UpdateLibraryStepWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateLibraryStepResponse, error)
+	UpdateLibraryStepWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateLibraryStepParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateLibraryStepResponse, error)
 
 	// UpdateLibraryStepWithResponse Change a library step
 	//
@@ -21863,7 +22361,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/steps/{id} (the `UpdateLibraryStep` operationId).
-	UpdateLibraryStepWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateLibraryStepJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateLibraryStepResponse, error)
+	UpdateLibraryStepWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateLibraryStepParams, body UpdateLibraryStepJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateLibraryStepResponse, error)
 
 	// RateLibraryStepWithBodyWithResponse Rate a library step (one rating per user)
 	//
@@ -21926,7 +22424,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/v1/teams/{id} (the `DeleteTeam` operationId).
-	DeleteTeamWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteTeamResponse, error)
+	DeleteTeamWithResponse(ctx context.Context, id openapi_types.UUID, params *DeleteTeamParams, reqEditors ...RequestEditorFn) (*DeleteTeamResponse, error)
 
 	// GetTeamWithResponse Get a team
 	//
@@ -21944,7 +22442,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/teams/{id} (the `RenameTeam` operationId).
-	RenameTeamWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameTeamResponse, error)
+	RenameTeamWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RenameTeamParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameTeamResponse, error)
 
 	// RenameTeamWithResponse Rename a team
 	//
@@ -21953,7 +22451,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/teams/{id} (the `RenameTeam` operationId).
-	RenameTeamWithResponse(ctx context.Context, id openapi_types.UUID, body RenameTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameTeamResponse, error)
+	RenameTeamWithResponse(ctx context.Context, id openapi_types.UUID, params *RenameTeamParams, body RenameTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameTeamResponse, error)
 
 	// ListTeamMembersWithResponse List a team's members by name
 	//
@@ -22160,7 +22658,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/v1/webhook-endpoints/{id} (the `DeleteWebhookEndpoint` operationId).
-	DeleteWebhookEndpointWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteWebhookEndpointResponse, error)
+	DeleteWebhookEndpointWithResponse(ctx context.Context, id openapi_types.UUID, params *DeleteWebhookEndpointParams, reqEditors ...RequestEditorFn) (*DeleteWebhookEndpointResponse, error)
 
 	// GetWebhookEndpointWithResponse Get a webhook endpoint
 	//
@@ -22178,7 +22676,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/webhook-endpoints/{id} (the `UpdateWebhookEndpoint` operationId).
-	UpdateWebhookEndpointWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWebhookEndpointResponse, error)
+	UpdateWebhookEndpointWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateWebhookEndpointParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWebhookEndpointResponse, error)
 
 	// UpdateWebhookEndpointWithResponse Change a webhook endpoint's URL, description or event types, or disable or re-enable it
 	//
@@ -22187,7 +22685,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/webhook-endpoints/{id} (the `UpdateWebhookEndpoint` operationId).
-	UpdateWebhookEndpointWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookEndpointResponse, error)
+	UpdateWebhookEndpointWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateWebhookEndpointParams, body UpdateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookEndpointResponse, error)
 
 	// PingWebhookEndpointWithResponse Queue a webhook.ping delivery to an endpoint
 	//
@@ -22492,6 +22990,8 @@ type RevokeApiKeyResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -22513,6 +23013,11 @@ func (r RevokeApiKeyResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r RevokeApiKeyResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RevokeApiKeyResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -23972,6 +24477,8 @@ type DecommissionDeviceResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -23993,6 +24500,11 @@ func (r DecommissionDeviceResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r DecommissionDeviceResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DecommissionDeviceResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -24129,6 +24641,11 @@ func (r GetDeviceResponse) ContentType() string {
 	return ""
 }
 
+// UpdateDeviceResponse200Headers the declared response headers of an HTTP 200 response for UpdateDevice
+type UpdateDeviceResponse200Headers struct {
+	ETag *string
+}
+
 type UpdateDeviceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24140,12 +24657,16 @@ type UpdateDeviceResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateDeviceResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24166,6 +24687,11 @@ func (r UpdateDeviceResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UpdateDeviceResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateDeviceResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -24649,6 +25175,11 @@ func (r GetDisplayResponse) ContentType() string {
 	return ""
 }
 
+// UpdateDisplayResponse200Headers the declared response headers of an HTTP 200 response for UpdateDisplay
+type UpdateDisplayResponse200Headers struct {
+	ETag *string
+}
+
 type UpdateDisplayResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24660,12 +25191,16 @@ type UpdateDisplayResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateDisplayResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24686,6 +25221,11 @@ func (r UpdateDisplayResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UpdateDisplayResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateDisplayResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -24998,6 +25538,8 @@ type DeleteFlowCategoryResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -25019,6 +25561,11 @@ func (r DeleteFlowCategoryResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r DeleteFlowCategoryResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteFlowCategoryResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -25155,6 +25702,11 @@ func (r GetFlowCategoryResponse) ContentType() string {
 	return ""
 }
 
+// UpdateFlowCategoryResponse200Headers the declared response headers of an HTTP 200 response for UpdateFlowCategory
+type UpdateFlowCategoryResponse200Headers struct {
+	ETag *string
+}
+
 type UpdateFlowCategoryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25168,12 +25720,16 @@ type UpdateFlowCategoryResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateFlowCategoryResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -25199,6 +25755,11 @@ func (r UpdateFlowCategoryResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r UpdateFlowCategoryResponse) GetApplicationproblemJSON409() *Problem {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateFlowCategoryResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -25421,6 +25982,8 @@ type DeleteFlowTagResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -25442,6 +26005,11 @@ func (r DeleteFlowTagResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r DeleteFlowTagResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteFlowTagResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -25578,6 +26146,11 @@ func (r GetFlowTagResponse) ContentType() string {
 	return ""
 }
 
+// RenameFlowTagResponse200Headers the declared response headers of an HTTP 200 response for RenameFlowTag
+type RenameFlowTagResponse200Headers struct {
+	ETag *string
+}
+
 type RenameFlowTagResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25591,12 +26164,16 @@ type RenameFlowTagResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RenameFlowTagResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -25622,6 +26199,11 @@ func (r RenameFlowTagResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RenameFlowTagResponse) GetApplicationproblemJSON409() *Problem {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RenameFlowTagResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -25989,6 +26571,8 @@ type DeleteFlowResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -26010,6 +26594,11 @@ func (r DeleteFlowResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r DeleteFlowResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteFlowResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -26146,6 +26735,11 @@ func (r GetFlowResponse) ContentType() string {
 	return ""
 }
 
+// UpdateFlowResponse200Headers the declared response headers of an HTTP 200 response for UpdateFlow
+type UpdateFlowResponse200Headers struct {
+	ETag *string
+}
+
 type UpdateFlowResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -26157,12 +26751,16 @@ type UpdateFlowResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateFlowResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -26183,6 +26781,11 @@ func (r UpdateFlowResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UpdateFlowResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateFlowResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -27168,6 +27771,8 @@ type RevokeInvitationResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -27189,6 +27794,11 @@ func (r RevokeInvitationResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r RevokeInvitationResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RevokeInvitationResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -27889,6 +28499,8 @@ type RemoveMemberResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -27915,6 +28527,11 @@ func (r RemoveMemberResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RemoveMemberResponse) GetApplicationproblemJSON409() *Problem {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RemoveMemberResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -28051,6 +28668,11 @@ func (r GetMemberResponse) ContentType() string {
 	return ""
 }
 
+// UpdateMemberResponse200Headers the declared response headers of an HTTP 200 response for UpdateMember
+type UpdateMemberResponse200Headers struct {
+	ETag *string
+}
+
 type UpdateMemberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -28064,12 +28686,16 @@ type UpdateMemberResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateMemberResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -28095,6 +28721,11 @@ func (r UpdateMemberResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r UpdateMemberResponse) GetApplicationproblemJSON409() *Problem {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateMemberResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -29867,6 +30498,11 @@ func (r GetSessionResponse) ContentType() string {
 	return ""
 }
 
+// UpdateSessionResponse200Headers the declared response headers of an HTTP 200 response for UpdateSession
+type UpdateSessionResponse200Headers struct {
+	ETag *string
+}
+
 type UpdateSessionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -29880,12 +30516,16 @@ type UpdateSessionResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateSessionResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -29911,6 +30551,11 @@ func (r UpdateSessionResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r UpdateSessionResponse) GetApplicationproblemJSON409() *Problem {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateSessionResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -31462,6 +32107,8 @@ type DeleteSiteResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -31488,6 +32135,11 @@ func (r DeleteSiteResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r DeleteSiteResponse) GetApplicationproblemJSON409() *Problem {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteSiteResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -31624,6 +32276,11 @@ func (r GetSiteResponse) ContentType() string {
 	return ""
 }
 
+// UpdateSiteResponse200Headers the declared response headers of an HTTP 200 response for UpdateSite
+type UpdateSiteResponse200Headers struct {
+	ETag *string
+}
+
 type UpdateSiteResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31637,12 +32294,16 @@ type UpdateSiteResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateSiteResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -31668,6 +32329,11 @@ func (r UpdateSiteResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r UpdateSiteResponse) GetApplicationproblemJSON409() *Problem {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateSiteResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -32238,6 +32904,8 @@ type DeleteSpaceResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -32264,6 +32932,11 @@ func (r DeleteSpaceResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r DeleteSpaceResponse) GetApplicationproblemJSON409() *Problem {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteSpaceResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -32400,6 +33073,11 @@ func (r GetSpaceResponse) ContentType() string {
 	return ""
 }
 
+// UpdateSpaceResponse200Headers the declared response headers of an HTTP 200 response for UpdateSpace
+type UpdateSpaceResponse200Headers struct {
+	ETag *string
+}
+
 type UpdateSpaceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -32413,12 +33091,16 @@ type UpdateSpaceResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateSpaceResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -32444,6 +33126,11 @@ func (r UpdateSpaceResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r UpdateSpaceResponse) GetApplicationproblemJSON409() *Problem {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateSpaceResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -33316,6 +34003,8 @@ type DeleteLibraryStepResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -33337,6 +34026,11 @@ func (r DeleteLibraryStepResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r DeleteLibraryStepResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteLibraryStepResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -33473,6 +34167,11 @@ func (r GetLibraryStepResponse) ContentType() string {
 	return ""
 }
 
+// UpdateLibraryStepResponse200Headers the declared response headers of an HTTP 200 response for UpdateLibraryStep
+type UpdateLibraryStepResponse200Headers struct {
+	ETag *string
+}
+
 type UpdateLibraryStepResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -33484,12 +34183,16 @@ type UpdateLibraryStepResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateLibraryStepResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -33510,6 +34213,11 @@ func (r UpdateLibraryStepResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UpdateLibraryStepResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateLibraryStepResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -33908,6 +34616,8 @@ type DeleteTeamResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -33934,6 +34644,11 @@ func (r DeleteTeamResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r DeleteTeamResponse) GetApplicationproblemJSON409() *Problem {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteTeamResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -34070,6 +34785,11 @@ func (r GetTeamResponse) ContentType() string {
 	return ""
 }
 
+// RenameTeamResponse200Headers the declared response headers of an HTTP 200 response for RenameTeam
+type RenameTeamResponse200Headers struct {
+	ETag *string
+}
+
 type RenameTeamResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -34083,12 +34803,16 @@ type RenameTeamResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RenameTeamResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -34114,6 +34838,11 @@ func (r RenameTeamResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RenameTeamResponse) GetApplicationproblemJSON409() *Problem {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RenameTeamResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -35451,6 +36180,8 @@ type DeleteWebhookEndpointResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -35472,6 +36203,11 @@ func (r DeleteWebhookEndpointResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r DeleteWebhookEndpointResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteWebhookEndpointResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -35608,6 +36344,11 @@ func (r GetWebhookEndpointResponse) ContentType() string {
 	return ""
 }
 
+// UpdateWebhookEndpointResponse200Headers the declared response headers of an HTTP 200 response for UpdateWebhookEndpoint
+type UpdateWebhookEndpointResponse200Headers struct {
+	ETag *string
+}
+
 type UpdateWebhookEndpointResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -35619,12 +36360,16 @@ type UpdateWebhookEndpointResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateWebhookEndpointResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -35645,6 +36390,11 @@ func (r UpdateWebhookEndpointResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UpdateWebhookEndpointResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateWebhookEndpointResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -36055,8 +36805,8 @@ func (c *ClientWithResponses) CreateApiKeyWithResponse(ctx context.Context, para
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /api/v1/api-keys/{id} (the `RevokeApiKey` operationId).
-func (c *ClientWithResponses) RevokeApiKeyWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RevokeApiKeyResponse, error) {
-	rsp, err := c.RevokeApiKey(ctx, id, reqEditors...)
+func (c *ClientWithResponses) RevokeApiKeyWithResponse(ctx context.Context, id openapi_types.UUID, params *RevokeApiKeyParams, reqEditors ...RequestEditorFn) (*RevokeApiKeyResponse, error) {
+	rsp, err := c.RevokeApiKey(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -36524,8 +37274,8 @@ func (c *ClientWithResponses) CreateDeviceWithResponse(ctx context.Context, para
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /api/v1/devices/{id} (the `DecommissionDevice` operationId).
-func (c *ClientWithResponses) DecommissionDeviceWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DecommissionDeviceResponse, error) {
-	rsp, err := c.DecommissionDevice(ctx, id, reqEditors...)
+func (c *ClientWithResponses) DecommissionDeviceWithResponse(ctx context.Context, id openapi_types.UUID, params *DecommissionDeviceParams, reqEditors ...RequestEditorFn) (*DecommissionDeviceResponse, error) {
+	rsp, err := c.DecommissionDevice(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -36554,8 +37304,8 @@ func (c *ClientWithResponses) GetDeviceWithResponse(ctx context.Context, id open
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/devices/{id} (the `UpdateDevice` operationId).
-func (c *ClientWithResponses) UpdateDeviceWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDeviceResponse, error) {
-	rsp, err := c.UpdateDeviceWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateDeviceWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDeviceResponse, error) {
+	rsp, err := c.UpdateDeviceWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -36569,8 +37319,8 @@ func (c *ClientWithResponses) UpdateDeviceWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/devices/{id} (the `UpdateDevice` operationId).
-func (c *ClientWithResponses) UpdateDeviceWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDeviceResponse, error) {
-	rsp, err := c.UpdateDevice(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateDeviceWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateDeviceParams, body UpdateDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDeviceResponse, error) {
+	rsp, err := c.UpdateDevice(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -36689,8 +37439,8 @@ func (c *ClientWithResponses) GetDisplayWithResponse(ctx context.Context, id ope
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/displays/{id} (the `UpdateDisplay` operationId).
-func (c *ClientWithResponses) UpdateDisplayWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDisplayResponse, error) {
-	rsp, err := c.UpdateDisplayWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateDisplayWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateDisplayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDisplayResponse, error) {
+	rsp, err := c.UpdateDisplayWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -36704,8 +37454,8 @@ func (c *ClientWithResponses) UpdateDisplayWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/displays/{id} (the `UpdateDisplay` operationId).
-func (c *ClientWithResponses) UpdateDisplayWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateDisplayJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDisplayResponse, error) {
-	rsp, err := c.UpdateDisplay(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateDisplayWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateDisplayParams, body UpdateDisplayJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDisplayResponse, error) {
+	rsp, err := c.UpdateDisplay(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -36779,8 +37529,8 @@ func (c *ClientWithResponses) CreateFlowCategoryWithResponse(ctx context.Context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /api/v1/flow-categories/{id} (the `DeleteFlowCategory` operationId).
-func (c *ClientWithResponses) DeleteFlowCategoryWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteFlowCategoryResponse, error) {
-	rsp, err := c.DeleteFlowCategory(ctx, id, reqEditors...)
+func (c *ClientWithResponses) DeleteFlowCategoryWithResponse(ctx context.Context, id openapi_types.UUID, params *DeleteFlowCategoryParams, reqEditors ...RequestEditorFn) (*DeleteFlowCategoryResponse, error) {
+	rsp, err := c.DeleteFlowCategory(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -36809,8 +37559,8 @@ func (c *ClientWithResponses) GetFlowCategoryWithResponse(ctx context.Context, i
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/flow-categories/{id} (the `UpdateFlowCategory` operationId).
-func (c *ClientWithResponses) UpdateFlowCategoryWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateFlowCategoryResponse, error) {
-	rsp, err := c.UpdateFlowCategoryWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateFlowCategoryWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateFlowCategoryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateFlowCategoryResponse, error) {
+	rsp, err := c.UpdateFlowCategoryWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -36824,8 +37574,8 @@ func (c *ClientWithResponses) UpdateFlowCategoryWithBodyWithResponse(ctx context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/flow-categories/{id} (the `UpdateFlowCategory` operationId).
-func (c *ClientWithResponses) UpdateFlowCategoryWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateFlowCategoryResponse, error) {
-	rsp, err := c.UpdateFlowCategory(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateFlowCategoryWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateFlowCategoryParams, body UpdateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateFlowCategoryResponse, error) {
+	rsp, err := c.UpdateFlowCategory(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -36884,8 +37634,8 @@ func (c *ClientWithResponses) CreateFlowTagWithResponse(ctx context.Context, par
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /api/v1/flow-tags/{id} (the `DeleteFlowTag` operationId).
-func (c *ClientWithResponses) DeleteFlowTagWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteFlowTagResponse, error) {
-	rsp, err := c.DeleteFlowTag(ctx, id, reqEditors...)
+func (c *ClientWithResponses) DeleteFlowTagWithResponse(ctx context.Context, id openapi_types.UUID, params *DeleteFlowTagParams, reqEditors ...RequestEditorFn) (*DeleteFlowTagResponse, error) {
+	rsp, err := c.DeleteFlowTag(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -36914,8 +37664,8 @@ func (c *ClientWithResponses) GetFlowTagWithResponse(ctx context.Context, id ope
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/flow-tags/{id} (the `RenameFlowTag` operationId).
-func (c *ClientWithResponses) RenameFlowTagWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameFlowTagResponse, error) {
-	rsp, err := c.RenameFlowTagWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RenameFlowTagWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RenameFlowTagParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameFlowTagResponse, error) {
+	rsp, err := c.RenameFlowTagWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -36929,8 +37679,8 @@ func (c *ClientWithResponses) RenameFlowTagWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/flow-tags/{id} (the `RenameFlowTag` operationId).
-func (c *ClientWithResponses) RenameFlowTagWithResponse(ctx context.Context, id openapi_types.UUID, body RenameFlowTagJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameFlowTagResponse, error) {
-	rsp, err := c.RenameFlowTag(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) RenameFlowTagWithResponse(ctx context.Context, id openapi_types.UUID, params *RenameFlowTagParams, body RenameFlowTagJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameFlowTagResponse, error) {
+	rsp, err := c.RenameFlowTag(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -37034,8 +37784,8 @@ func (c *ClientWithResponses) UpdateFlowsSettingsWithResponse(ctx context.Contex
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /api/v1/flows/{id} (the `DeleteFlow` operationId).
-func (c *ClientWithResponses) DeleteFlowWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteFlowResponse, error) {
-	rsp, err := c.DeleteFlow(ctx, id, reqEditors...)
+func (c *ClientWithResponses) DeleteFlowWithResponse(ctx context.Context, id openapi_types.UUID, params *DeleteFlowParams, reqEditors ...RequestEditorFn) (*DeleteFlowResponse, error) {
+	rsp, err := c.DeleteFlow(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -37064,8 +37814,8 @@ func (c *ClientWithResponses) GetFlowWithResponse(ctx context.Context, id openap
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/flows/{id} (the `UpdateFlow` operationId).
-func (c *ClientWithResponses) UpdateFlowWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateFlowResponse, error) {
-	rsp, err := c.UpdateFlowWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateFlowWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateFlowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateFlowResponse, error) {
+	rsp, err := c.UpdateFlowWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -37079,8 +37829,8 @@ func (c *ClientWithResponses) UpdateFlowWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/flows/{id} (the `UpdateFlow` operationId).
-func (c *ClientWithResponses) UpdateFlowWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateFlowResponse, error) {
-	rsp, err := c.UpdateFlow(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateFlowWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateFlowParams, body UpdateFlowJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateFlowResponse, error) {
+	rsp, err := c.UpdateFlow(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -37349,8 +38099,8 @@ func (c *ClientWithResponses) AcceptInvitationWithResponse(ctx context.Context, 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /api/v1/invitations/{id} (the `RevokeInvitation` operationId).
-func (c *ClientWithResponses) RevokeInvitationWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RevokeInvitationResponse, error) {
-	rsp, err := c.RevokeInvitation(ctx, id, reqEditors...)
+func (c *ClientWithResponses) RevokeInvitationWithResponse(ctx context.Context, id openapi_types.UUID, params *RevokeInvitationParams, reqEditors ...RequestEditorFn) (*RevokeInvitationResponse, error) {
+	rsp, err := c.RevokeInvitation(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -37544,8 +38294,8 @@ func (c *ClientWithResponses) ListMembersWithResponse(ctx context.Context, param
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /api/v1/members/{id} (the `RemoveMember` operationId).
-func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RemoveMemberResponse, error) {
-	rsp, err := c.RemoveMember(ctx, id, reqEditors...)
+func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, id openapi_types.UUID, params *RemoveMemberParams, reqEditors ...RequestEditorFn) (*RemoveMemberResponse, error) {
+	rsp, err := c.RemoveMember(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -37574,8 +38324,8 @@ func (c *ClientWithResponses) GetMemberWithResponse(ctx context.Context, id open
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/members/{id} (the `UpdateMember` operationId).
-func (c *ClientWithResponses) UpdateMemberWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMemberResponse, error) {
-	rsp, err := c.UpdateMemberWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateMemberWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMemberResponse, error) {
+	rsp, err := c.UpdateMemberWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -37589,8 +38339,8 @@ func (c *ClientWithResponses) UpdateMemberWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/members/{id} (the `UpdateMember` operationId).
-func (c *ClientWithResponses) UpdateMemberWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMemberResponse, error) {
-	rsp, err := c.UpdateMember(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateMemberWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateMemberParams, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMemberResponse, error) {
+	rsp, err := c.UpdateMember(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -38039,8 +38789,8 @@ func (c *ClientWithResponses) GetSessionWithResponse(ctx context.Context, id ope
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/sessions/{id} (the `UpdateSession` operationId).
-func (c *ClientWithResponses) UpdateSessionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSessionResponse, error) {
-	rsp, err := c.UpdateSessionWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateSessionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSessionResponse, error) {
+	rsp, err := c.UpdateSessionWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -38054,8 +38804,8 @@ func (c *ClientWithResponses) UpdateSessionWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/sessions/{id} (the `UpdateSession` operationId).
-func (c *ClientWithResponses) UpdateSessionWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSessionResponse, error) {
-	rsp, err := c.UpdateSession(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateSessionWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateSessionParams, body UpdateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSessionResponse, error) {
+	rsp, err := c.UpdateSession(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -38474,8 +39224,8 @@ func (c *ClientWithResponses) GetSiteWithResponse(ctx context.Context, id openap
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/sites/{id} (the `UpdateSite` operationId).
-func (c *ClientWithResponses) UpdateSiteWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSiteResponse, error) {
-	rsp, err := c.UpdateSiteWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateSiteWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateSiteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSiteResponse, error) {
+	rsp, err := c.UpdateSiteWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -38489,8 +39239,8 @@ func (c *ClientWithResponses) UpdateSiteWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/sites/{id} (the `UpdateSite` operationId).
-func (c *ClientWithResponses) UpdateSiteWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateSiteJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSiteResponse, error) {
-	rsp, err := c.UpdateSite(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateSiteWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateSiteParams, body UpdateSiteJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSiteResponse, error) {
+	rsp, err := c.UpdateSite(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -38641,8 +39391,8 @@ func (c *ClientWithResponses) GetSpaceWithResponse(ctx context.Context, id opena
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/spaces/{id} (the `UpdateSpace` operationId).
-func (c *ClientWithResponses) UpdateSpaceWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSpaceResponse, error) {
-	rsp, err := c.UpdateSpaceWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateSpaceWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateSpaceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSpaceResponse, error) {
+	rsp, err := c.UpdateSpaceWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -38656,8 +39406,8 @@ func (c *ClientWithResponses) UpdateSpaceWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/spaces/{id} (the `UpdateSpace` operationId).
-func (c *ClientWithResponses) UpdateSpaceWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateSpaceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSpaceResponse, error) {
-	rsp, err := c.UpdateSpace(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateSpaceWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateSpaceParams, body UpdateSpaceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSpaceResponse, error) {
+	rsp, err := c.UpdateSpace(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -38866,8 +39616,8 @@ func (c *ClientWithResponses) CreateLibraryStepWithResponse(ctx context.Context,
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /api/v1/steps/{id} (the `DeleteLibraryStep` operationId).
-func (c *ClientWithResponses) DeleteLibraryStepWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteLibraryStepResponse, error) {
-	rsp, err := c.DeleteLibraryStep(ctx, id, reqEditors...)
+func (c *ClientWithResponses) DeleteLibraryStepWithResponse(ctx context.Context, id openapi_types.UUID, params *DeleteLibraryStepParams, reqEditors ...RequestEditorFn) (*DeleteLibraryStepResponse, error) {
+	rsp, err := c.DeleteLibraryStep(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -38896,8 +39646,8 @@ func (c *ClientWithResponses) GetLibraryStepWithResponse(ctx context.Context, id
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/steps/{id} (the `UpdateLibraryStep` operationId).
-func (c *ClientWithResponses) UpdateLibraryStepWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateLibraryStepResponse, error) {
-	rsp, err := c.UpdateLibraryStepWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateLibraryStepWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateLibraryStepParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateLibraryStepResponse, error) {
+	rsp, err := c.UpdateLibraryStepWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -38911,8 +39661,8 @@ func (c *ClientWithResponses) UpdateLibraryStepWithBodyWithResponse(ctx context.
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/steps/{id} (the `UpdateLibraryStep` operationId).
-func (c *ClientWithResponses) UpdateLibraryStepWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateLibraryStepJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateLibraryStepResponse, error) {
-	rsp, err := c.UpdateLibraryStep(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateLibraryStepWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateLibraryStepParams, body UpdateLibraryStepJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateLibraryStepResponse, error) {
+	rsp, err := c.UpdateLibraryStep(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -39016,8 +39766,8 @@ func (c *ClientWithResponses) CreateTeamWithResponse(ctx context.Context, params
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /api/v1/teams/{id} (the `DeleteTeam` operationId).
-func (c *ClientWithResponses) DeleteTeamWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteTeamResponse, error) {
-	rsp, err := c.DeleteTeam(ctx, id, reqEditors...)
+func (c *ClientWithResponses) DeleteTeamWithResponse(ctx context.Context, id openapi_types.UUID, params *DeleteTeamParams, reqEditors ...RequestEditorFn) (*DeleteTeamResponse, error) {
+	rsp, err := c.DeleteTeam(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -39046,8 +39796,8 @@ func (c *ClientWithResponses) GetTeamWithResponse(ctx context.Context, id openap
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/teams/{id} (the `RenameTeam` operationId).
-func (c *ClientWithResponses) RenameTeamWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameTeamResponse, error) {
-	rsp, err := c.RenameTeamWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RenameTeamWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RenameTeamParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameTeamResponse, error) {
+	rsp, err := c.RenameTeamWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -39061,8 +39811,8 @@ func (c *ClientWithResponses) RenameTeamWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/teams/{id} (the `RenameTeam` operationId).
-func (c *ClientWithResponses) RenameTeamWithResponse(ctx context.Context, id openapi_types.UUID, body RenameTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameTeamResponse, error) {
-	rsp, err := c.RenameTeam(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) RenameTeamWithResponse(ctx context.Context, id openapi_types.UUID, params *RenameTeamParams, body RenameTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameTeamResponse, error) {
+	rsp, err := c.RenameTeam(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -39406,8 +40156,8 @@ func (c *ClientWithResponses) CreateWebhookEndpointWithResponse(ctx context.Cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /api/v1/webhook-endpoints/{id} (the `DeleteWebhookEndpoint` operationId).
-func (c *ClientWithResponses) DeleteWebhookEndpointWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteWebhookEndpointResponse, error) {
-	rsp, err := c.DeleteWebhookEndpoint(ctx, id, reqEditors...)
+func (c *ClientWithResponses) DeleteWebhookEndpointWithResponse(ctx context.Context, id openapi_types.UUID, params *DeleteWebhookEndpointParams, reqEditors ...RequestEditorFn) (*DeleteWebhookEndpointResponse, error) {
+	rsp, err := c.DeleteWebhookEndpoint(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -39436,8 +40186,8 @@ func (c *ClientWithResponses) GetWebhookEndpointWithResponse(ctx context.Context
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/webhook-endpoints/{id} (the `UpdateWebhookEndpoint` operationId).
-func (c *ClientWithResponses) UpdateWebhookEndpointWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWebhookEndpointResponse, error) {
-	rsp, err := c.UpdateWebhookEndpointWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateWebhookEndpointWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateWebhookEndpointParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWebhookEndpointResponse, error) {
+	rsp, err := c.UpdateWebhookEndpointWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -39451,8 +40201,8 @@ func (c *ClientWithResponses) UpdateWebhookEndpointWithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/webhook-endpoints/{id} (the `UpdateWebhookEndpoint` operationId).
-func (c *ClientWithResponses) UpdateWebhookEndpointWithResponse(ctx context.Context, id openapi_types.UUID, body UpdateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookEndpointResponse, error) {
-	rsp, err := c.UpdateWebhookEndpoint(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateWebhookEndpointWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateWebhookEndpointParams, body UpdateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookEndpointResponse, error) {
+	rsp, err := c.UpdateWebhookEndpoint(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -39789,6 +40539,13 @@ func ParseRevokeApiKeyResponse(rsp *http.Response) (*RevokeApiKeyResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
@@ -41021,6 +41778,13 @@ func ParseDecommissionDeviceResponse(rsp *http.Response) (*DecommissionDeviceRes
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -41173,6 +41937,13 @@ func ParseUpdateDeviceResponse(rsp *http.Response) (*UpdateDeviceResponse, error
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -41194,6 +41965,19 @@ func ParseUpdateDeviceResponse(rsp *http.Response) (*UpdateDeviceResponse, error
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateDeviceResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -41624,6 +42408,13 @@ func ParseUpdateDisplayResponse(rsp *http.Response) (*UpdateDisplayResponse, err
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -41645,6 +42436,19 @@ func ParseUpdateDisplayResponse(rsp *http.Response) (*UpdateDisplayResponse, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateDisplayResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -41912,6 +42716,13 @@ func ParseDeleteFlowCategoryResponse(rsp *http.Response) (*DeleteFlowCategoryRes
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -42071,6 +42882,13 @@ func ParseUpdateFlowCategoryResponse(rsp *http.Response) (*UpdateFlowCategoryRes
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -42092,6 +42910,19 @@ func ParseUpdateFlowCategoryResponse(rsp *http.Response) (*UpdateFlowCategoryRes
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateFlowCategoryResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -42284,6 +43115,13 @@ func ParseDeleteFlowTagResponse(rsp *http.Response) (*DeleteFlowTagResponse, err
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -42443,6 +43281,13 @@ func ParseRenameFlowTagResponse(rsp *http.Response) (*RenameFlowTagResponse, err
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -42464,6 +43309,19 @@ func ParseRenameFlowTagResponse(rsp *http.Response) (*RenameFlowTagResponse, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RenameFlowTagResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -42771,6 +43629,13 @@ func ParseDeleteFlowResponse(rsp *http.Response) (*DeleteFlowResponse, error) {
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -42923,6 +43788,13 @@ func ParseUpdateFlowResponse(rsp *http.Response) (*UpdateFlowResponse, error) {
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -42944,6 +43816,19 @@ func ParseUpdateFlowResponse(rsp *http.Response) (*UpdateFlowResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateFlowResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -43797,6 +44682,13 @@ func ParseRevokeInvitationResponse(rsp *http.Response) (*RevokeInvitationRespons
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -44409,6 +45301,13 @@ func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -44568,6 +45467,13 @@ func ParseUpdateMemberResponse(rsp *http.Response) (*UpdateMemberResponse, error
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -44589,6 +45495,19 @@ func ParseUpdateMemberResponse(rsp *http.Response) (*UpdateMemberResponse, error
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateMemberResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -46126,6 +47045,13 @@ func ParseUpdateSessionResponse(rsp *http.Response) (*UpdateSessionResponse, err
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -46147,6 +47073,19 @@ func ParseUpdateSessionResponse(rsp *http.Response) (*UpdateSessionResponse, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateSessionResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -47502,6 +48441,13 @@ func ParseDeleteSiteResponse(rsp *http.Response) (*DeleteSiteResponse, error) {
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -47661,6 +48607,13 @@ func ParseUpdateSiteResponse(rsp *http.Response) (*UpdateSiteResponse, error) {
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -47682,6 +48635,19 @@ func ParseUpdateSiteResponse(rsp *http.Response) (*UpdateSiteResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateSiteResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -48167,6 +49133,13 @@ func ParseDeleteSpaceResponse(rsp *http.Response) (*DeleteSpaceResponse, error) 
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -48326,6 +49299,13 @@ func ParseUpdateSpaceResponse(rsp *http.Response) (*UpdateSpaceResponse, error) 
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -48347,6 +49327,19 @@ func ParseUpdateSpaceResponse(rsp *http.Response) (*UpdateSpaceResponse, error) 
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateSpaceResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -49072,6 +50065,13 @@ func ParseDeleteLibraryStepResponse(rsp *http.Response) (*DeleteLibraryStepRespo
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -49224,6 +50224,13 @@ func ParseUpdateLibraryStepResponse(rsp *http.Response) (*UpdateLibraryStepRespo
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -49245,6 +50252,19 @@ func ParseUpdateLibraryStepResponse(rsp *http.Response) (*UpdateLibraryStepRespo
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateLibraryStepResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -49600,6 +50620,13 @@ func ParseDeleteTeamResponse(rsp *http.Response) (*DeleteTeamResponse, error) {
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -49759,6 +50786,13 @@ func ParseRenameTeamResponse(rsp *http.Response) (*RenameTeamResponse, error) {
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -49780,6 +50814,19 @@ func ParseRenameTeamResponse(rsp *http.Response) (*RenameTeamResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RenameTeamResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -50916,6 +51963,13 @@ func ParseDeleteWebhookEndpointResponse(rsp *http.Response) (*DeleteWebhookEndpo
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -51068,6 +52122,13 @@ func ParseUpdateWebhookEndpointResponse(rsp *http.Response) (*UpdateWebhookEndpo
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -51089,6 +52150,19 @@ func ParseUpdateWebhookEndpointResponse(rsp *http.Response) (*UpdateWebhookEndpo
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateWebhookEndpointResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil

@@ -153,3 +153,39 @@ func (s *Store) attempt(ctx context.Context, k storedKey, operation string, fing
 	}
 	return rec, replayed, err
 }
+
+// Exclusive implements httpapi.Preconditions: fn runs in one transaction of the tenant in ctx
+// that holds a transaction-scoped advisory lock on the tenant's object (as a key's requests do:
+// a request that finds the lock taken waits outside any transaction and tries again).
+func (s *Store) Exclusive(ctx context.Context, object string, fn func(context.Context) error) error {
+	sc, err := tenancy.FromContext(ctx)
+	if err != nil {
+		return err
+	}
+	h := sha256.Sum256([]byte(sc.Tenant.String() + "\x00object\x00" + object))
+	lock := int64(binary.BigEndian.Uint64(h[:8])) //nolint:gosec // a hash's bits, not a quantity
+	wait := firstWait
+	for {
+		err := s.db.Hold(ctx, func(hctx context.Context, q postgres.Querier) error {
+			locked, err := store.New(q).TryLock(hctx, lock)
+			if err != nil {
+				return err
+			}
+			if !locked {
+				return errBusy
+			}
+			return fn(hctx)
+		})
+		if !errors.Is(err, errBusy) {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("idempotency: waiting for the object: %w", ctx.Err())
+		case <-t.C:
+		}
+		wait = min(2*wait, maxWait)
+	}
+}
