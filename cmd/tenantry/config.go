@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/tenantry/tenantry/internal/app"
 	"github.com/tenantry/tenantry/internal/auth"
 	"github.com/tenantry/tenantry/internal/httpapi"
@@ -24,6 +26,7 @@ import (
 	"github.com/tenantry/tenantry/internal/platform/webhooks/endpoints"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/parking"
+	"github.com/tenantry/tenantry/internal/telemetry"
 )
 
 // config is the whole configuration, built once in cmd from the environment. Every field has a
@@ -64,6 +67,12 @@ type config struct {
 	WebhookAllowPrivate bool          // TENANTRY_WEBHOOK_ALLOW_PRIVATE: endpoints on loopback and private addresses
 	WebhookTimeout      time.Duration // TENANTRY_WEBHOOK_TIMEOUT: one delivery attempt
 	WebhookDisableAfter int           // TENANTRY_WEBHOOK_DISABLE_AFTER: consecutive failures that disable an endpoint
+
+	OTLPEndpoint    string // TENANTRY_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_ENDPOINT): the trace collector; unset: no tracing
+	OTLPServiceName string // TENANTRY_OTLP_SERVICE_NAME: service.name of the spans
+
+	// Tracer is the tracer provider serve builds from OTLPEndpoint (nil: none), not a variable.
+	Tracer trace.TracerProvider
 }
 
 // configVar documents one environment variable.
@@ -101,6 +110,8 @@ var vars = []configVar{
 	{"TENANTRY_WEBHOOK_ALLOW_PRIVATE", "false", "`true` lets webhook endpoints use loopback, private and reserved addresses (and http:// to loopback): development and tests only"},
 	{"TENANTRY_WEBHOOK_TIMEOUT", "10s", "how long one webhook delivery attempt may take, connection to response"},
 	{"TENANTRY_WEBHOOK_DISABLE_AFTER", "20", "consecutive failed delivery attempts after which a webhook endpoint is disabled"},
+	{"TENANTRY_OTLP_ENDPOINT", "", "OpenTelemetry collector (OTLP/HTTP base URL, e.g. http://collector:4318) receiving the traces of requests, queries and jobs; unset: OTEL_EXPORTER_OTLP_ENDPOINT, and if that is unset too, no tracing"},
+	{"TENANTRY_OTLP_SERVICE_NAME", "tenantry", "service.name of the exported spans"},
 	{"TENANTRY_RATE_LIMITS", defaultRateLimits(), "rate limits, POLICY=RATE/PERIOD[:BURST] separated by commas; policies left out keep their default"},
 }
 
@@ -133,6 +144,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 		JWTKey: get("TENANTRY_JWT_KEY"), JWTPreviousKey: get("TENANTRY_JWT_PREVIOUS_KEY"), SecretKey: get("TENANTRY_SECRET_KEY"),
 		PublicURL: strings.TrimRight(get("TENANTRY_PUBLIC_URL"), "/"), SMTPAddr: get("TENANTRY_SMTP_ADDR"),
 		SMTPFrom: get("TENANTRY_SMTP_FROM"), SMTPUsername: get("TENANTRY_SMTP_USERNAME"), SMTPPassword: get("TENANTRY_SMTP_PASSWORD"),
+		OTLPEndpoint: get("TENANTRY_OTLP_ENDPOINT"), OTLPServiceName: get("TENANTRY_OTLP_SERVICE_NAME"),
+	}
+	if c.OTLPEndpoint == "" { // the standard variable, honoured when Tenantry's own is unset
+		c.OTLPEndpoint = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT"))
 	}
 	var errList []error
 	var err error
@@ -233,6 +248,11 @@ func (c config) Validate() error {
 	} else if _, err := secretbox.ParseKey(c.SecretKey); err != nil {
 		errList = append(errList, errors.New("TENANTRY_SECRET_KEY: want base64 of exactly 32 bytes"))
 	}
+	if c.OTLPEndpoint != "" {
+		if _, err := telemetry.TracesURL(c.OTLPEndpoint); err != nil {
+			errList = append(errList, errors.New("TENANTRY_OTLP_ENDPOINT: want an http(s) base URL such as http://collector:4318"))
+		}
+	}
 	return errors.Join(errList...)
 }
 
@@ -313,7 +333,7 @@ func (c config) appConfig() (app.Config, error) {
 	}
 	return app.Config{
 		Keys: keys, AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL, MaxBodyBytes: c.MaxBodyBytes,
-		DataDir: c.DataDir, PublicURL: c.PublicURL, Version: buildVersion(), Revision: buildRevision(),
+		DataDir: c.DataDir, PublicURL: c.PublicURL, Version: buildVersion(), Revision: buildRevision(), Tracer: c.Tracer,
 		SMTP: mail.SMTPSender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword,
 			TLS: c.SMTPTLS, ConnectTimeout: c.SMTPConnect, SendTimeout: c.SMTPSend},
 		RedisURL: c.RedisURL, RateLimits: c.RateLimits, SecretKey: secret, CORSOrigins: c.CORSOrigins,

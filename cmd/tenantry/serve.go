@@ -12,6 +12,7 @@ import (
 
 	"github.com/tenantry/tenantry/internal/app"
 	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/telemetry"
 )
 
 // newLogger is the binary's logger: JSON lines, durations in milliseconds (an attribute
@@ -55,7 +56,21 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	if err := cfg.Validate(); err != nil {
 		return errUsage{err.Error()}
 	}
-	db, err := postgres.Open(ctx, postgres.Config{AppURL: cfg.DatabaseURL, SystemURL: cfg.SystemURL, MaxConns: cfg.DBMaxConns})
+	// Tracing (off unless an OTLP endpoint is set) is shut down last, flushing the spans of the
+	// requests and jobs that ended on the way down.
+	tp, stopTracing, err := telemetry.Tracing(ctx, telemetry.TracingConfig{Endpoint: cfg.OTLPEndpoint, ServiceName: cfg.OTLPServiceName, Version: buildVersion()})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(sctx); err != nil {
+			log.Warn("tracing: flushing spans", "err", err)
+		}
+	}()
+	cfg.Tracer = tp
+	db, err := postgres.Open(ctx, postgres.Config{AppURL: cfg.DatabaseURL, SystemURL: cfg.SystemURL, MaxConns: cfg.DBMaxConns, Tracer: tp})
 	if err != nil {
 		return err
 	}

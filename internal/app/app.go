@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tenantry/tenantry/internal/auth"
 	"github.com/tenantry/tenantry/internal/httpapi"
@@ -56,6 +57,9 @@ type Config struct {
 	Stream       parking.StreamConfig       // the live occupancy stream's bounds (zero: defaults)
 	CORSOrigins  []string                   // origins allowed to call the API from a browser (none: no CORS)
 	Webhooks     endpoints.Config           // outbound webhook delivery (zero: defaults, public addresses only)
+	// Tracer makes the spans of requests and jobs (telemetry.Tracing); nil or a no-op provider for
+	// none. The database's spans come from the pool's own (postgres.Config.Tracer).
+	Tracer trace.TracerProvider
 }
 
 // App is the assembled service.
@@ -83,6 +87,11 @@ func mailSender(cfg Config, log *slog.Logger) mail.Sender {
 
 // New wires the platform and the products on db.
 func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
+	// Every record logged with a request's context carries its request id, operation and tenant.
+	log = slog.New(httpapi.ContextHandler(log.Handler()))
+	if cfg.Jobs.Tracer == nil {
+		cfg.Jobs.Tracer = cfg.Tracer
+	}
 	tokens := &auth.Tokens{Keys: cfg.Keys, Issuer: TokenIssuer, Audience: TokenAudience, TTL: cfg.AccessTTL}
 	hasher, err := auth.NewHasher(auth.HasherConfig{})
 	if err != nil {
@@ -110,7 +119,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 		Logger: log, Authenticator: httpapi.Dispatch{Bearer: ids, APIKey: apiKeys, Staff: staff.New(db, log)}, Ping: db.Ping, Pools: db.Stats,
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: cfg.Version, Collectors: collectors(cfg, db, limits),
 		Admission: []httpapi.Admission{limits.service.Middleware, ids.TwoFactorAdmission}, Failures: limits.service, Scopes: scopes,
-		Idempotency: keys, Preconditions: keys, CORSOrigins: cfg.CORSOrigins,
+		Idempotency: keys, Preconditions: keys, CORSOrigins: cfg.CORSOrigins, Tracer: cfg.Tracer,
 		Denied: func(ctx context.Context, c httpapi.Caller, op string) {
 			audit.RecordDenial(ctx, db, log, c.Tenant, c.Principal, c.Role, op)
 		},

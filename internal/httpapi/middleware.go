@@ -14,6 +14,11 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/tenantry/tenantry/internal/errs"
 	"github.com/tenantry/tenantry/internal/tenancy"
 )
@@ -129,7 +134,12 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 
 // observe is the outermost middleware: request id, body size limit, panic recovery, one JSON log
 // line per request (never a header value: tokens and keys stay out of logs) and metrics.
-func observe(log *slog.Logger, m *metrics, maxBody int64, next http.Handler) http.Handler {
+//
+// With a tracer (nil: tracing off), each request is a server span, joined to the caller's trace
+// when it sent a traceparent header, and named by its operation id once routing found it (the
+// method alone before that and for requests outside the API): never the raw path, whose ids are
+// tenant data. Its attributes are the method, the status, the operation and the caller's tenant id.
+func observe(log *slog.Logger, m *metrics, tracer trace.Tracer, maxBody int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &requestInfo{id: r.Header.Get("X-Request-Id")}
@@ -138,7 +148,15 @@ func observe(log *slog.Logger, m *metrics, maxBody int64, next http.Handler) htt
 		}
 		w.Header().Set("X-Request-Id", info.id)
 		securityHeaders(w.Header())
-		ctx := context.WithValue(r.Context(), infoKey{}, info)
+		ctx := r.Context()
+		if tracer != nil {
+			var span trace.Span
+			ctx = propagation.TraceContext{}.Extract(ctx, propagation.HeaderCarrier(r.Header))
+			ctx, span = tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer),
+				trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("tenantry.request_id", info.id)))
+			defer span.End()
+		}
+		ctx = context.WithValue(ctx, infoKey{}, info)
 		r = r.WithContext(tenancy.WithRequest(ctx, tenancy.Request{ID: info.id, IP: clientIP(r)}))
 		if r.ContentLength > maxBody {
 			writeProblem(w, newProblem(kindOfStatus(http.StatusRequestEntityTooLarge), http.StatusRequestEntityTooLarge, "request body too large"))
@@ -186,6 +204,18 @@ func finish(log *slog.Logger, m *metrics, r *http.Request, rec *statusRecorder, 
 		attrs = append(attrs, slog.String("err", cause))
 	}
 	log.LogAttrs(r.Context(), level, "request", attrs...)
+	if span := trace.SpanFromContext(r.Context()); span.IsRecording() {
+		if op != "other" {
+			span.SetName(op)
+		}
+		span.SetAttributes(attribute.Int("http.response.status_code", rec.status), attribute.String("tenantry.operation", op))
+		if tenant != "" {
+			span.SetAttributes(attribute.String("tenantry.tenant_id", tenant))
+		}
+		if rec.status >= 500 {
+			span.SetStatus(codes.Error, http.StatusText(rec.status))
+		}
+	}
 }
 
 // clientIP is the peer address. Forwarded headers are not trusted: a proxy in front of Tenantry

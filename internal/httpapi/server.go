@@ -11,6 +11,8 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/tenancy"
@@ -32,6 +34,7 @@ type Options struct {
 	Idempotency   Idempotency            // keeps the responses of creates by Idempotency-Key; nil ignores the header
 	CORSOrigins   []string               // origins whose browser pages may call the API (CORS); none by default
 	Preconditions Preconditions          // runs updates with If-Match (check and write in one transaction); nil ignores the header
+	Tracer        trace.TracerProvider   // a span per request (observe); nil or a no-op provider for none
 }
 
 // Server is the HTTP side of Tenantry: the Huma API, health and docs on one mux, and the metrics
@@ -89,7 +92,11 @@ func New(o Options) *Server {
 	s.registerHealth()
 	s.mux.Handle("GET /docs", docsHandler())
 	s.mux.Handle("GET /docs/", docsHandler())
-	s.handler = observe(o.Logger, s.metrics, o.MaxBodyBytes, cors(o.CORSOrigins, s.mux))
+	var tracer trace.Tracer
+	if _, off := o.Tracer.(noop.TracerProvider); o.Tracer != nil && !off {
+		tracer = o.Tracer.Tracer("github.com/tenantry/tenantry/internal/httpapi")
+	}
+	s.handler = observe(o.Logger, s.metrics, tracer, o.MaxBodyBytes, cors(o.CORSOrigins, s.mux))
 	return s
 }
 

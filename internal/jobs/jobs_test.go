@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tenantry/tenantry/internal/jobs"
 	"github.com/tenantry/tenantry/internal/postgres"
@@ -72,10 +73,18 @@ type world struct {
 	rec    *recorder
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { t.Helper(); return newTracedWorld(t, nil) }
+
+// newTracedWorld is newWorld with tp tracing the pools and the runner (nil: none).
+func newTracedWorld(t *testing.T, tp trace.TracerProvider) *world {
 	t.Helper()
 	env := testenv.NewDB(t)
-	w := &world{env: env, db: env.Open(t, 8), rec: &recorder{runs: map[string][]seen{}}}
+	db, err := postgres.Open(t.Context(), postgres.Config{AppURL: env.AppURL, SystemURL: env.SystemURL, MaxConns: 8, Tracer: tp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	w := &world{env: env, db: db, rec: &recorder{runs: map[string][]seen{}}}
 	log := slog.New(slog.DiscardHandler)
 	reg := jobs.NewRegistry(log)
 	jobs.AddTenant(reg, func(ctx context.Context, a noteArgs) error {
@@ -91,8 +100,7 @@ func newWorld(t *testing.T) *world {
 		w.rec.add("fail", seen{lastAttempt: jobs.LastAttempt(ctx)})
 		return errors.New("this job always fails")
 	})
-	var err error
-	if w.runner, err = jobs.New(w.db, log, reg, jobs.Config{DisableSchedules: true}); err != nil {
+	if w.runner, err = jobs.New(w.db, log, reg, jobs.Config{DisableSchedules: true, Tracer: tp}); err != nil {
 		t.Fatal(err)
 	}
 	return w

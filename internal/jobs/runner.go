@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tenantry/tenantry/internal/postgres"
 )
@@ -21,6 +23,8 @@ type Config struct {
 	Workers          int           // concurrent jobs; default 4
 	ShutdownTimeout  time.Duration // how long running jobs may take to finish on shutdown; default 10 s
 	DisableSchedules bool          // no periodic jobs (tests insert jobs themselves)
+	// Tracer, when it records, makes a span per job run (tracing.go); nil for none.
+	Tracer trace.TracerProvider
 }
 
 // Runner is the River client with the registered workers and periodic jobs.
@@ -38,6 +42,9 @@ func New(db *postgres.DB, log *slog.Logger, reg *Registry, c Config) (*Runner, e
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: c.Workers}},
 		Workers: reg.workers,
 		Logger:  log.With("component", "jobs"),
+	}
+	if mw := tracingMiddleware(c.Tracer); mw != nil {
+		cfg.Middleware = []rivertype.Middleware{mw}
 	}
 	if !c.DisableSchedules {
 		cfg.PeriodicJobs = reg.periodic

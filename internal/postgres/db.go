@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // The database roles Tenantry's migrations and bootstrap use (see docs/architecture.md).
@@ -22,6 +24,9 @@ type Config struct {
 	AppURL    string // connection string of the application role (required)
 	SystemURL string // connection string of the system role (required for cross-tenant queries)
 	MaxConns  int32  // pool size per role; 0 means pgxpool's default (max(4, NumCPU))
+	// Tracer, when set to a recording provider, makes a "db.query" span around every statement
+	// (tracing.go); nil or a no-op provider installs no hook.
+	Tracer trace.TracerProvider
 }
 
 // DB is the application's handle on the database: the application-role pool for scoped work and
@@ -36,13 +41,13 @@ func Open(ctx context.Context, c Config) (*DB, error) {
 	if c.AppURL == "" {
 		return nil, errors.New("postgres: open: the application role's connection string is required")
 	}
-	app, err := newPool(ctx, c.AppURL, c.MaxConns)
+	app, err := newPool(ctx, c.AppURL, c.MaxConns, c.Tracer)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open app pool: %w", err)
 	}
 	db := &DB{app: app}
 	if c.SystemURL != "" {
-		if db.sys, err = newPool(ctx, c.SystemURL, c.MaxConns); err != nil {
+		if db.sys, err = newPool(ctx, c.SystemURL, c.MaxConns, c.Tracer); err != nil {
 			app.Close()
 			return nil, fmt.Errorf("postgres: open system pool: %w", err)
 		}
@@ -50,7 +55,7 @@ func Open(ctx context.Context, c Config) (*DB, error) {
 	return db, nil
 }
 
-func newPool(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
+func newPool(ctx context.Context, url string, maxConns int32, tp trace.TracerProvider) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, err
@@ -66,6 +71,9 @@ func newPool(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, er
 	// Nothing this service runs is long enough to win that back.
 	if _, set := cfg.ConnConfig.RuntimeParams["jit"]; !set {
 		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
+	if _, off := tp.(noop.TracerProvider); tp != nil && !off {
+		cfg.ConnConfig.Tracer = newQueryTracer(tp)
 	}
 	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
 		registerUUID(conn.TypeMap())
