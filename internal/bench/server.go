@@ -51,7 +51,7 @@ func startServer(ctx context.Context, cfg Config, d *database, log *slog.Logger)
 	env := []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + dataDir,
 		"DATABASE_URL=" + d.url(postgres.AppRole), "DATABASE_SYSTEM_URL=" + d.url(postgres.SystemRole),
-		"TENANTRY_ADDR=127.0.0.1:0", "TENANTRY_DATA_DIR=" + dataDir, "TENANTRY_JWT_KEY=" + base64.StdEncoding.EncodeToString(key),
+		"TENANTRY_ADDR=127.0.0.1:0", "TENANTRY_METRICS_ADDR=127.0.0.1:0", "TENANTRY_DATA_DIR=" + dataDir, "TENANTRY_JWT_KEY=" + base64.StdEncoding.EncodeToString(key),
 		"TENANTRY_SECRET_KEY=" + base64.StdEncoding.EncodeToString(secret),
 		fmt.Sprintf("TENANTRY_DB_MAX_CONNS=%d", cfg.Pool), "TENANTRY_RATE_LIMITS=" + liftedLimits,
 	}
