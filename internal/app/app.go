@@ -57,6 +57,9 @@ type Config struct {
 	Stream       parking.StreamConfig       // the live occupancy stream's bounds (zero: defaults)
 	CORSOrigins  []string                   // origins allowed to call the API from a browser (none: no CORS)
 	Webhooks     endpoints.Config           // outbound webhook delivery (zero: defaults, public addresses only)
+	// KeyUseInterval is how often the API keys' last-use times are written (0:
+	// apikeys.DefaultUseInterval, a minute); tests shorten it.
+	KeyUseInterval time.Duration
 	// Tracer makes the spans of requests and jobs (telemetry.Tracing); nil or a no-op provider for
 	// none. The database's spans come from the pool's own (postgres.Config.Tracer).
 	Tracer trace.TracerProvider
@@ -69,10 +72,10 @@ type App struct {
 	// Metrics is the Prometheus handler, for the metrics listener (never on the API's).
 	Metrics http.Handler
 	// Background holds the workers that run until their context ends (the job runner, the session
-	// cache's listener, Redis closer).
+	// and key caches' listener, the API keys' last-use writer, Redis closer).
 	Background []func(context.Context)
-	// Sessions is the session cache's and the live stream's listeners, Background workers too,
-	// for test servers that run them without the others.
+	// Sessions is the session and key caches' and the live stream's listeners and the API keys'
+	// last-use writer, Background workers too, for test servers that run them without the others.
 	Sessions func(context.Context)
 	Jobs     *jobs.Runner
 }
@@ -111,6 +114,8 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	apiKeys := apikeys.New(db, log, scopes)
+	ids.ShareSessionChanges(apiKeys.Changes()) // key, member and tenant changes arrive on the sessions' listener
+	apiKeys.AwaitChangesWith(ids.AwaitSessionChanges)
 	keys, err := idempotency.New(db, log, cfg.SecretKey)
 	if err != nil {
 		return nil, err
@@ -147,7 +152,8 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	listeners := together(ids.WatchSessions, parkingSvc.WatchStream)
+	keyUses := func(ctx context.Context) { apiKeys.RecordUses(ctx, cfg.KeyUseInterval) }
+	listeners := together(ids.WatchSessions, parkingSvc.WatchStream, keyUses)
 	a := &App{Server: srv, Handler: h, Metrics: srv.Metrics(), Jobs: runner, Background: []func(context.Context){runner.Run, listeners},
 		Sessions: listeners}
 	if limits.closer != nil {

@@ -28,8 +28,8 @@ func TestAPIKeyLifecycle(t *testing.T) {
 	if r := s.Do("GET", "/api/v1/tenant", "", nil, "X-API-Key", secret); r.Status != 200 {
 		t.Fatalf("key with tenant:read on GET /tenant: %d %s", r.Status, r.Body)
 	}
-	if n := s.Count(`SELECT count(*) FROM api_keys WHERE id = $1 AND last_used_at IS NOT NULL`, id); n != 1 {
-		t.Error("last_used_at was not recorded")
+	if n := s.Count(`SELECT count(*) FROM api_keys WHERE id = $1 AND last_used_at IS NOT NULL`, id); n != 0 {
+		t.Error("last_used_at was written by the request (want: in the background, TestKeyLastUseIsWritten)")
 	}
 	if n := s.Count(`SELECT count(*) FROM api_keys WHERE id = $1 AND secret_hash = sha256(convert_to($2, 'UTF8'))`, id, secret); n != 0 {
 		t.Error("the stored hash is a plain hash of the whole key")

@@ -26,12 +26,15 @@ type Service struct {
 	db     *postgres.DB
 	log    *slog.Logger
 	scopes tenancy.ScopeCatalogue
+	cache  *keyCache // the keys requests presented (keycache.go)
+	uses   keyUses   // their last uses, not written yet (keyuse.go)
+	await  func(context.Context)
 }
 
 // New returns the service. A key can be given the scopes of the catalogue only; without a scope
 // list it gets the catalogue's default (read) scopes.
 func New(db *postgres.DB, log *slog.Logger, scopes tenancy.ScopeCatalogue) *Service {
-	return &Service{db: db, log: log, scopes: scopes}
+	return &Service{db: db, log: log, scopes: scopes, cache: newKeyCache()}
 }
 
 // Key is an API key as its tenant sees it; the secret is never part of it.
@@ -136,7 +139,8 @@ func (s *Service) checkGrant(creator tenancy.Role, r CreateRequest) (tenancy.Rol
 var errBadKey = errs.E(errs.Unauthorized, "invalid API key")
 
 // Authenticate verifies an X-API-Key (httpapi.Authenticator). A malformed key is refused before any
-// database query; a well-formed one costs one tenant-scoped read.
+// database query; a well-formed one is read from this instance's cache (keycache.go), else with
+// one tenant-scoped read, and its use is noted for RecordUses to write.
 func (s *Service) Authenticate(ctx context.Context, c httpapi.Credentials) (httpapi.Caller, error) {
 	token, err := auth.ParseOpaque(kind, c.APIKey)
 	if err != nil {
@@ -146,34 +150,49 @@ func (s *Service) Authenticate(ctx context.Context, c httpapi.Credentials) (http
 	tid, id := auth.UnpackUUIDs(token.Public)
 	tenant := tenancy.TenantID(tid)
 	p := tenancy.Principal{Kind: tenancy.PrincipalAPIKey, KeyID: id.String()}
-	sctx, err := tenancy.WithScope(ctx, tenancy.Scope{Tenant: tenant, Principal: p, Role: tenancy.RoleViewer})
-	if err != nil {
-		return httpapi.Caller{}, errBadKey
-	}
-	var row store.KeyForAuthRow
-	err = s.db.Read(sctx, func(q postgres.Querier) error {
-		row, err = store.New(q).KeyForAuth(sctx, store.KeyForAuthParams{TenantID: tid, ID: id})
-		return err
-	})
-	hash := token.Hash()
+	st, err := s.key(ctx, tenant, p, id)
 	switch {
+	case err == errBadKey: //nolint:errorlint // key returns it unwrapped
+		return httpapi.Caller{}, errBadKey
 	case errs.Is(err, errs.NotFound):
 		return s.reject(ctx, "unknown")
 	case err != nil:
 		return httpapi.Caller{}, fmt.Errorf("apikeys: authenticate: %w", err)
-	case !auth.EqualHash(hash, [32]byte(row.SecretHash)):
+	case !auth.EqualHash(token.Hash(), st.hash):
 		return s.reject(ctx, "wrong_secret")
-	case row.RevokedAt != nil:
+	case st.revoked:
 		return s.reject(ctx, "revoked")
-	case row.ExpiresAt != nil && !row.ExpiresAt.After(time.Now()):
+	case st.expiresAt != nil && !st.expiresAt.After(time.Now()):
 		return s.reject(ctx, "expired")
 	}
-	if row.LastUsedAt == nil || time.Since(*row.LastUsedAt) > time.Minute {
-		s.touch(sctx, tid, id)
+	s.uses.record(tenant, id, time.Now())
+	p.UserID = tenancy.UserID(st.creator)
+	return httpapi.Caller{Principal: p, Tenant: tenant, Role: tenancy.MinRole(st.ceiling, st.member), Scopes: st.scopes}, nil
+}
+
+// key returns what is known of a key: from the cache, else read from the database (NotFound: no
+// such key in an active tenant) and cached.
+func (s *Service) key(ctx context.Context, tenant tenancy.TenantID, p tenancy.Principal, id uuid.UUID) (keyState, error) {
+	if st, ok := s.cache.get(tenant, id); ok {
+		return st, nil
 	}
-	p.UserID = tenancy.UserID(row.CreatedBy)
-	role := tenancy.MinRole(tenancy.Role(row.RoleCeiling), tenancy.Role(row.MemberRole))
-	return httpapi.Caller{Principal: p, Tenant: tenant, Role: role, Scopes: row.Scopes}, nil
+	gen := s.cache.generation()
+	sctx, err := tenancy.WithScope(ctx, tenancy.Scope{Tenant: tenant, Principal: p, Role: tenancy.RoleViewer})
+	if err != nil {
+		return keyState{}, errBadKey // no tenant: refused as the original read refused it, unrecorded
+	}
+	var row store.KeyForAuthRow
+	err = s.db.Read(sctx, func(q postgres.Querier) error {
+		row, err = store.New(q).KeyForAuth(sctx, store.KeyForAuthParams{TenantID: tenant.UUID(), ID: id})
+		return err
+	})
+	if err != nil {
+		return keyState{}, err
+	}
+	st := keyState{hash: [32]byte(row.SecretHash), scopes: row.Scopes, ceiling: tenancy.Role(row.RoleCeiling), creator: row.CreatedBy,
+		member: tenancy.Role(row.MemberRole), expiresAt: row.ExpiresAt, revoked: row.RevokedAt != nil, read: time.Now()}
+	s.cache.put(tenant, id, st, gen)
+	return st, nil
 }
 
 // reject records a refused, well-formed key as a security event and answers 401.
@@ -184,19 +203,6 @@ func (s *Service) reject(ctx context.Context, reason string) (httpapi.Caller, er
 		s.log.ErrorContext(ctx, "security event not recorded", "err", err)
 	}
 	return httpapi.Caller{}, errBadKey
-}
-
-// touch records that a key was used, at most once a minute (the statement checks again). It
-// commits asynchronously: a last-use time lost in a database crash is harmless, and the request
-// does not wait for a disk flush. With many keys, each used a few times a minute, a good share of
-// requests write (one in nine in make bench's list scenario).
-func (s *Service) touch(ctx context.Context, tenant, id uuid.UUID) {
-	err := s.db.Tx(postgres.AsyncCommit(ctx), func(q postgres.Querier) error {
-		return store.New(q).TouchKey(ctx, store.TouchKeyParams{TenantID: tenant, ID: id})
-	})
-	if err != nil {
-		s.log.WarnContext(ctx, "api key last_used_at not updated", "err", err)
-	}
 }
 
 // pageKey is the sort key of the key list.
@@ -248,9 +254,10 @@ func (s *Service) Revoke(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
+	var k store.GetKeyRow
 	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		st := store.New(q)
-		if _, err := st.GetKey(ctx, store.GetKeyParams{TenantID: sc.Tenant.UUID(), ID: id}); err != nil {
+		if k, err = st.GetKey(ctx, store.GetKeyParams{TenantID: sc.Tenant.UUID(), ID: id}); err != nil {
 			return err
 		}
 		if _, err := st.RevokeKey(ctx, store.RevokeKeyParams{TenantID: sc.Tenant.UUID(), ID: id}); err != nil {
@@ -260,6 +267,12 @@ func (s *Service) Revoke(ctx context.Context, id uuid.UUID) error {
 	})
 	if err != nil {
 		return fmt.Errorf("apikeys: revoke: %w", err)
+	}
+	// This instance forgets the key right after commit; the others when the trigger's
+	// notification arrives (keycache.go).
+	s.cache.forgetCreator(sc.Tenant, k.CreatedBy)
+	if s.await != nil {
+		s.await(ctx)
 	}
 	return nil
 }

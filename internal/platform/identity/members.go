@@ -113,7 +113,7 @@ func (s *Service) ChangeRole(ctx context.Context, id uuid.UUID, role tenancy.Rol
 	if err != nil {
 		return Member{}, fmt.Errorf("identity: change role: %w", err)
 	}
-	s.sessionsChanged(sc.Tenant, m.UserID)
+	s.sessionsChanged(ctx, sc.Tenant, m.UserID)
 	return m, nil
 }
 
@@ -163,7 +163,7 @@ func (s *Service) RemoveMember(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return fmt.Errorf("identity: remove member: %w", err)
 	}
-	s.sessionsChanged(sc.Tenant, user)
+	s.sessionsChanged(ctx, sc.Tenant, user)
 	return nil
 }
 
@@ -208,7 +208,7 @@ func (s *Service) TransferOwnership(ctx context.Context, id uuid.UUID) (Member, 
 	if err != nil {
 		return Member{}, fmt.Errorf("identity: transfer ownership: %w", err)
 	}
-	s.sessionsChanged(sc.Tenant, m.UserID, sc.Principal.UserID.UUID())
+	s.sessionsChanged(ctx, sc.Tenant, m.UserID, sc.Principal.UserID.UUID())
 	return m, nil
 }
 

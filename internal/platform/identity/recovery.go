@@ -145,7 +145,7 @@ func (s *Service) replacePassword(ctx context.Context, c passwordChange) (Sessio
 	if err != nil {
 		return Session{}, fmt.Errorf("identity: %s: %w", c.action, err)
 	}
-	s.sessionsChanged(c.home, c.user.UUID())
+	s.sessionsChanged(ctx, c.home, c.user.UUID())
 	for _, m := range ms {
 		if m.TenantID == c.home {
 			continue
@@ -156,7 +156,7 @@ func (s *Service) replacePassword(ctx context.Context, c passwordChange) (Sessio
 		if err != nil {
 			return Session{}, fmt.Errorf("identity: %s: end sessions: %w", c.action, err)
 		}
-		s.sessionsChanged(m.TenantID, c.user.UUID())
+		s.sessionsChanged(ctx, m.TenantID, c.user.UUID())
 	}
 	return sess, nil
 }

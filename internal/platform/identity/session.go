@@ -260,7 +260,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Session, error) {
 		return Session{}, fmt.Errorf("identity: refresh: %w", err)
 	}
 	if reused != nil { // the session's access tokens die with it
-		s.sessionsChanged(rt.tenant, reused.user)
+		s.sessionsChanged(ctx, rt.tenant, reused.user)
 		return Session{}, errBadRefresh
 	}
 	return sess, nil
@@ -342,6 +342,6 @@ func (s *Service) Logout(ctx context.Context, raw string) error {
 	if err != nil {
 		return fmt.Errorf("identity: logout: %w", err)
 	}
-	s.sessionsChanged(rt.tenant, user) // the session's access tokens die with it
+	s.sessionsChanged(ctx, rt.tenant, user) // the session's access tokens die with it
 	return nil
 }

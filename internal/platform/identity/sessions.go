@@ -58,6 +58,10 @@ type sessions struct {
 	// missing2FA caches, per member, whether the tenant's second-factor requirement stops them
 	// (twofactor_policy.go); dropped with the member's sessions.
 	missing2FA map[member]flagState
+	// shared hear the same changes (ShareSessionChanges); set before the service runs.
+	shared []postgres.Listener
+	// syncs are the instance's notifications to itself in flight (sessions_sync.go).
+	syncs syncs
 }
 
 func newSessions() *sessions {
@@ -143,6 +147,9 @@ func (c *sessions) Listening(on bool, _ error) {
 
 // Notify implements postgres.Listener: a member's sessions changed, or all of a tenant's.
 func (c *sessions) Notify(payload string) {
+	if strings.HasPrefix(payload, syncPrefix) { // an instance's own (sessions_sync.go)
+		return
+	}
 	t, u, both := strings.Cut(payload, " ")
 	tenant, err1 := uuid.Parse(t)
 	if !both && err1 == nil {
@@ -176,9 +183,36 @@ func (l loggedSessions) Listening(on bool, err error) {
 
 // WatchSessions keeps this instance's session cache right by listening to the database's session
 // changes, until ctx ends; it belongs with the service's background workers. Without it the
-// service works the same, reading every session from the database.
+// service works the same, reading every session from the database. The listeners given to
+// ShareSessionChanges hear the same notifications on the same connection.
 func (s *Service) WatchSessions(ctx context.Context) {
-	s.db.Listen(ctx, sessionChannel, loggedSessions{s.sessions, s.log})
+	s.db.Listen(ctx, sessionChannel, sharedListeners(append([]postgres.Listener{loggedSessions{s.sessions, s.log}, &s.sessions.syncs}, s.sessions.shared...)))
+}
+
+// ShareSessionChanges makes l hear what WatchSessions hears, on its connection: payloads
+// "<tenant id> <user id>" (a member's role, membership or sessions changed; other triggers may
+// announce a change of what concerns that member too) and "<tenant id>" (the tenant's status
+// changed), and the changes this instance makes itself, right after they commit. For caches
+// that depend on members and tenants (the API keys'); call it before the service runs.
+func (s *Service) ShareSessionChanges(l postgres.Listener) {
+	s.sessions.shared = append(s.sessions.shared, l)
+}
+
+// sharedListeners hands what one connection hears to several listeners, in order.
+type sharedListeners []postgres.Listener
+
+// Listening implements postgres.Listener.
+func (ls sharedListeners) Listening(on bool, err error) {
+	for _, l := range ls {
+		l.Listening(on, err)
+	}
+}
+
+// Notify implements postgres.Listener.
+func (ls sharedListeners) Notify(payload string) {
+	for _, l := range ls {
+		l.Notify(payload)
+	}
 }
 
 // sessionRole returns the current role of user in tenant while the session family is live, and
@@ -206,9 +240,30 @@ func (s *Service) sessionRole(ctx context.Context, tenant tenancy.TenantID, user
 }
 
 // sessionsChanged drops what this instance cached about members' sessions, right after a change
-// committed: the notification reaches the other instances, and this one too, but a moment later.
-func (s *Service) sessionsChanged(tenant tenancy.TenantID, users ...uuid.UUID) {
+// committed: the notification reaches the other instances, and this one too, but a moment later;
+// it returns once this instance has heard it (AwaitSessionChanges), so that the caller's answer
+// does not overtake it on the others.
+func (s *Service) sessionsChanged(ctx context.Context, tenant tenancy.TenantID, users ...uuid.UUID) {
+	s.forgetSessions(tenant, users...)
+	s.AwaitSessionChanges(ctx)
+}
+
+// forgetSessions drops what this instance cached about members' sessions, and what the listeners
+// sharing the session changes cached about them.
+func (s *Service) forgetSessions(tenant tenancy.TenantID, users ...uuid.UUID) {
 	for _, u := range users {
 		s.sessions.forget(member{tenant, tenancy.UserID(u)})
+		for _, l := range s.sessions.shared {
+			l.Notify(tenant.String() + " " + u.String())
+		}
 	}
+}
+
+// tenantChanged is sessionsChanged for all of a tenant's members (its status changed).
+func (s *Service) tenantChanged(ctx context.Context, tenant tenancy.TenantID) {
+	s.sessions.forgetTenant(tenant)
+	for _, l := range s.sessions.shared {
+		l.Notify(tenant.String())
+	}
+	s.AwaitSessionChanges(ctx)
 }

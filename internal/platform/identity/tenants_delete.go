@@ -58,7 +58,7 @@ func (s *Service) DeleteTenant(ctx context.Context, confirmSlug string) error {
 	if err != nil {
 		return fmt.Errorf("identity: delete tenant: %w", err)
 	}
-	s.sessions.forgetTenant(sc.Tenant)
+	s.tenantChanged(ctx, sc.Tenant)
 	return nil
 }
 

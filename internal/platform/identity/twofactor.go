@@ -319,7 +319,7 @@ func (s *Service) notifyMemberships(ctx context.Context, q postgres.Querier, use
 // forgetMemberships drops, right after commit, what this instance cached about user in ms.
 func (s *Service) forgetMemberships(user tenancy.UserID, ms []Membership) {
 	for _, m := range ms {
-		s.sessionsChanged(m.TenantID, user.UUID())
+		s.forgetSessions(m.TenantID, user.UUID())
 	}
 }
 

@@ -158,7 +158,7 @@ func (s *Service) SetTwoFactorRequired(ctx context.Context, required bool) error
 		return fmt.Errorf("identity: set second-factor requirement: %w", err)
 	}
 	for _, u := range admins {
-		s.sessionsChanged(sc.Tenant, u.UUID())
+		s.sessionsChanged(ctx, sc.Tenant, u.UUID())
 	}
 	return nil
 }

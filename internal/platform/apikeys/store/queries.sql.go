@@ -82,7 +82,7 @@ func (q *Queries) InsertKey(ctx context.Context, arg InsertKeyParams) error {
 }
 
 const keyForAuth = `-- name: KeyForAuth :one
-SELECT k.scopes, k.role_ceiling, k.created_by, k.secret_hash, k.expires_at, k.revoked_at, k.last_used_at, m.role AS member_role
+SELECT k.scopes, k.role_ceiling, k.created_by, k.secret_hash, k.expires_at, k.revoked_at, m.role AS member_role
 FROM api_keys k
 JOIN memberships m ON m.tenant_id = k.tenant_id AND m.user_id = k.created_by
 JOIN tenants t ON t.id = k.tenant_id AND t.status = 'active'
@@ -101,7 +101,6 @@ type KeyForAuthRow struct {
 	SecretHash  []byte
 	ExpiresAt   *time.Time
 	RevokedAt   *time.Time
-	LastUsedAt  *time.Time
 	MemberRole  string
 }
 
@@ -117,7 +116,6 @@ func (q *Queries) KeyForAuth(ctx context.Context, arg KeyForAuthParams) (KeyForA
 		&i.SecretHash,
 		&i.ExpiresAt,
 		&i.RevokedAt,
-		&i.LastUsedAt,
 		&i.MemberRole,
 	)
 	return i, err
@@ -186,6 +184,25 @@ func (q *Queries) ListKeys(ctx context.Context, arg ListKeysParams) ([]ListKeysR
 	return items, nil
 }
 
+const recordKeyUses = `-- name: RecordKeyUses :exec
+UPDATE api_keys k SET last_used_at = u.used_at
+FROM (SELECT unnest($2::uuid[]) AS id, unnest($3::timestamptz[]) AS used_at) u
+WHERE k.tenant_id = $1 AND k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.used_at)
+`
+
+type RecordKeyUsesParams struct {
+	TenantID uuid.UUID
+	Ids      []uuid.UUID
+	UsedAt   []time.Time
+}
+
+// The last uses of a tenant's keys this instance saw since its last write (keyuse.go), one
+// statement for all of them; a time never moves back.
+func (q *Queries) RecordKeyUses(ctx context.Context, arg RecordKeyUsesParams) error {
+	_, err := q.db.Exec(ctx, recordKeyUses, arg.TenantID, arg.Ids, arg.UsedAt)
+	return err
+}
+
 const revokeKey = `-- name: RevokeKey :execrows
 UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL
 `
@@ -201,20 +218,4 @@ func (q *Queries) RevokeKey(ctx context.Context, arg RevokeKeyParams) (int64, er
 		return 0, err
 	}
 	return result.RowsAffected(), nil
-}
-
-const touchKey = `-- name: TouchKey :exec
-UPDATE api_keys SET last_used_at = now()
-WHERE tenant_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-`
-
-type TouchKeyParams struct {
-	TenantID uuid.UUID
-	ID       uuid.UUID
-}
-
-// last_used_at is written at most once a minute per key, not on every request.
-func (q *Queries) TouchKey(ctx context.Context, arg TouchKeyParams) error {
-	_, err := q.db.Exec(ctx, touchKey, arg.TenantID, arg.ID)
-	return err
 }
