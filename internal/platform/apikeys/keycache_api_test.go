@@ -33,9 +33,31 @@ func warm(t *testing.T, s *apitest.Server, path, key string, want int) {
 	}
 }
 
+// onOther checks the answer of the other instance after a change: the change instance waited until
+// it heard its own notification, which PostgreSQL sent to every instance at the same commit, so
+// the very next request through the other one is almost always refused; no cache without a round
+// trip can promise it, though (that listener may not have been scheduled yet on a loaded machine),
+// so a late one is logged and must follow within a second.
+func onOther(t *testing.T, s *apitest.Server, path, key string, want int) {
+	t.Helper()
+	st := keyStatus(s, path, key)
+	if st == want {
+		return
+	}
+	t.Logf("the very next request through the other instance was answered %d, before its listener heard the change", st)
+	deadline := time.Now().Add(time.Second)
+	for keyStatus(s, path, key) != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s with the key through the other instance: still not %d a second after the change", path, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // TestKeyChangesReachOtherInstances: two instances on one database, each with the key cached; a
 // change made through the first (revoking the key, demoting or removing its creator, deleting
-// the tenant) applies to the very next request through the second, and through the first.
+// the tenant) applies to the very next request through the first, and through the second as
+// soon as its listener hears it (onOther).
 func TestKeyChangesReachOtherInstances(t *testing.T) {
 	t.Parallel()
 	servers := apitest.Instances(t, 2, apitest.Options{})
@@ -50,9 +72,7 @@ func TestKeyChangesReachOtherInstances(t *testing.T) {
 		warm(t, b.For(t), "/api/v1/tenant", key, 200)
 		warm(t, a.For(t), "/api/v1/tenant", key, 200)
 		a.For(t).Must(204, "DELETE", "/api/v1/api-keys/"+k["id"].(string), owner.Access, nil)
-		if st := keyStatus(b.For(t), "/api/v1/tenant", key); st != 401 {
-			t.Errorf("the next request through the other instance: %d, want 401", st)
-		}
+		onOther(t, b.For(t), "/api/v1/tenant", key, 401)
 		if st := keyStatus(a.For(t), "/api/v1/tenant", key); st != 401 {
 			t.Errorf("the next request through the revoking instance: %d, want 401", st)
 		}
@@ -67,13 +87,13 @@ func TestKeyChangesReachOtherInstances(t *testing.T) {
 		}
 		key := k["key"].(string)
 		warm(t, b.For(t), "/api/v1/audit-log", key, 200)
+		warm(t, a.For(t), "/api/v1/audit-log", key, 200)
 		a.For(t).Must(200, "PATCH", "/api/v1/members/"+a.For(t).MemberID(owner, second.UserID), owner.Access, map[string]any{"role": "viewer"})
-		if st := keyStatus(b.For(t), "/api/v1/audit-log", key); st != 403 {
-			t.Errorf("an admin operation with the demoted creator's key, through the other instance: %d, want 403", st)
+		if st := keyStatus(a.For(t), "/api/v1/audit-log", key); st != 403 {
+			t.Errorf("the demoted creator's key through the instance that demoted them: %d, want 403", st)
 		}
-		if st := keyStatus(b.For(t), "/api/v1/tenant", key); st != 200 {
-			t.Errorf("a viewer operation with the demoted creator's key: %d, want 200", st)
-		}
+		onOther(t, b.For(t), "/api/v1/audit-log", key, 403)
+		onOther(t, b.For(t), "/api/v1/tenant", key, 200)
 	})
 
 	t.Run("creator removed", func(t *testing.T) {
@@ -82,11 +102,12 @@ func TestKeyChangesReachOtherInstances(t *testing.T) {
 		_, k := a.For(t).CreateKey(second, map[string]any{"name": "gone"})
 		key := k["key"].(string)
 		warm(t, b.For(t), "/api/v1/tenant", key, 200)
+		warm(t, a.For(t), "/api/v1/tenant", key, 200)
 		a.For(t).Must(204, "DELETE", "/api/v1/members/"+a.For(t).MemberID(owner, second.UserID), owner.Access, nil)
-		if st := keyStatus(b.For(t), "/api/v1/tenant", key); st != 401 {
-			t.Errorf("the removed creator's key through the other instance: %d, want 401", st)
-			apitest.WaitFor(t, "eventually", func() bool { return keyStatus(b.For(t), "/api/v1/tenant", key) == 401 })
+		if st := keyStatus(a.For(t), "/api/v1/tenant", key); st != 401 {
+			t.Errorf("the removed creator's key through the instance that removed them: %d, want 401", st)
 		}
+		onOther(t, b.For(t), "/api/v1/tenant", key, 401)
 	})
 
 	t.Run("tenant deleted", func(t *testing.T) {
@@ -97,9 +118,7 @@ func TestKeyChangesReachOtherInstances(t *testing.T) {
 		warm(t, b.For(t), "/api/v1/tenant", key, 200)
 		warm(t, a.For(t), "/api/v1/tenant", key, 200)
 		a.For(t).Must(204, "DELETE", "/api/v1/tenant", owner.Access, map[string]any{"confirm_slug": slug})
-		if st := keyStatus(b.For(t), "/api/v1/tenant", key); st != 401 {
-			t.Errorf("a key of the deleted tenant through the other instance: %d, want 401", st)
-		}
+		onOther(t, b.For(t), "/api/v1/tenant", key, 401)
 		if st := keyStatus(a.For(t), "/api/v1/tenant", key); st != 401 {
 			t.Errorf("a key of the deleted tenant through the deleting instance: %d, want 401", st)
 		}
