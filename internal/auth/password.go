@@ -84,9 +84,16 @@ type HasherConfig struct {
 	// weaker than DefaultParams is rejected.
 	Params Params
 	// MaxConcurrent bounds how many Argon2id computations run at once, and so the memory used
-	// (MaxConcurrent × Params.Memory). Zero means runtime.GOMAXPROCS(0).
+	// (MaxConcurrent × Params.Memory). Zero means runtime.GOMAXPROCS(0), but no more than fit in
+	// HashMemoryBudget (at least one).
 	MaxConcurrent int
 }
+
+// HashMemoryBudget is the memory the hashes running at once may take by default (see
+// HasherConfig.MaxConcurrent): two hashes with DefaultParams, whatever the number of cores, so
+// that a burst of sign-ins queues instead of growing the process (issue 16: 100 concurrent
+// sign-ins must stay under 100 MB).
+const HashMemoryBudget = 40 << 20
 
 // Hasher hashes and verifies passwords with Argon2id. At most a fixed number of hashes run at
 // once; callers beyond that wait, and stop waiting when their context ends. A Hasher is safe for
@@ -118,7 +125,7 @@ func NewHasher(cfg HasherConfig) (*Hasher, error) {
 		return nil, fmt.Errorf("auth: new hasher: negative MaxConcurrent %d", n)
 	}
 	if n == 0 {
-		n = runtime.GOMAXPROCS(0)
+		n = min(runtime.GOMAXPROCS(0), max(1, HashMemoryBudget/(int(p.Memory)<<10)))
 	}
 	// The dummy hash is random bytes, not an Argon2id output: verifying against it costs exactly
 	// a real verification, and no password matches it.
