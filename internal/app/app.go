@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tenantry/tenantry/internal/auth"
+	"github.com/tenantry/tenantry/internal/blob"
 	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/jobs"
 	"github.com/tenantry/tenantry/internal/platform/apikeys"
@@ -57,6 +58,10 @@ type Config struct {
 	Stream       parking.StreamConfig       // the live occupancy stream's bounds (zero: defaults)
 	CORSOrigins  []string                   // origins allowed to call the API from a browser (none: no CORS)
 	Webhooks     endpoints.Config           // outbound webhook delivery (zero: defaults, public addresses only)
+	// UploadsDir is where session uploads are stored (blob.Disk); "" is DataDir/uploads.
+	UploadsDir string
+	// UploadMaxBytes is the largest session upload (0: flows.DefaultUploadMaxBytes).
+	UploadMaxBytes int64
 	// Tracer makes the spans of requests and jobs (telemetry.Tracing); nil or a no-op provider for
 	// none. The database's spans come from the pool's own (postgres.Config.Tracer).
 	Tracer trace.TracerProvider
@@ -75,6 +80,18 @@ type App struct {
 	// for test servers that run them without the others.
 	Sessions func(context.Context)
 	Jobs     *jobs.Runner
+	// Files is the file store of tenant data (session uploads; keys under blob.TenantPrefix), for
+	// the work on a whole tenant's data (export, deletion).
+	Files blob.Store
+}
+
+// fileStore is the local-disk store of uploads: Config.UploadsDir, or DataDir/uploads.
+func fileStore(cfg Config) (*blob.Disk, error) {
+	dir := cfg.UploadsDir
+	if dir == "" {
+		dir = filepath.Join(cfg.DataDir, "uploads")
+	}
+	return blob.NewDisk(dir)
 }
 
 // mailSender is SMTP when configured, else the development file sender.
@@ -131,7 +148,15 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	srv.OnDrain(parkingSvc.CloseStreams)
 	ids.Routes(srv.API(), log, parkingSvc.TenantCreated)
 	parkingSvc.Routes(srv.API(), log)
-	flows.New(db, log).Routes(srv.API(), log)
+	files, err := fileStore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	flowsSvc := flows.New(db, log)
+	if err := flowsSvc.UseUploads(files, cfg.UploadMaxBytes, cfg.SecretKey); err != nil {
+		return nil, err
+	}
+	flowsSvc.Routes(srv.API(), log)
 	apiKeys.Routes(srv.API(), log)
 	audit.NewLog(db).Routes(srv.API(), log)
 	hooks, err := endpoints.New(db, log, cfg.SecretKey, cfg.Webhooks)
@@ -149,7 +174,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	}
 	listeners := together(ids.WatchSessions, parkingSvc.WatchStream)
 	a := &App{Server: srv, Handler: h, Metrics: srv.Metrics(), Jobs: runner, Background: []func(context.Context){runner.Run, listeners},
-		Sessions: listeners}
+		Sessions: listeners, Files: files}
 	if limits.closer != nil {
 		a.Background = append(a.Background, limits.closer)
 	}
