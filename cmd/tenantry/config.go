@@ -68,6 +68,9 @@ type config struct {
 	WebhookTimeout      time.Duration // TENANTRY_WEBHOOK_TIMEOUT: one delivery attempt
 	WebhookDisableAfter int           // TENANTRY_WEBHOOK_DISABLE_AFTER: consecutive failures that disable an endpoint
 
+	UploadsDir     string // TENANTRY_UPLOADS_DIR: session uploads; unset: TENANTRY_DATA_DIR/uploads
+	UploadMaxBytes int64  // TENANTRY_UPLOAD_MAX_BYTES: the largest session upload
+
 	OTLPEndpoint    string // TENANTRY_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_ENDPOINT): the trace collector; unset: no tracing
 	OTLPServiceName string // TENANTRY_OTLP_SERVICE_NAME: service.name of the spans
 
@@ -110,6 +113,8 @@ var vars = []configVar{
 	{"TENANTRY_WEBHOOK_ALLOW_PRIVATE", "false", "`true` lets webhook endpoints use loopback, private and reserved addresses (and http:// to loopback): development and tests only"},
 	{"TENANTRY_WEBHOOK_TIMEOUT", "10s", "how long one webhook delivery attempt may take, connection to response"},
 	{"TENANTRY_WEBHOOK_DISABLE_AFTER", "20", "consecutive failed delivery attempts after which a webhook endpoint is disabled"},
+	{"TENANTRY_UPLOADS_DIR", "", "directory of the files attached to flows sessions (created, mode 0700); unset: TENANTRY_DATA_DIR/uploads"},
+	{"TENANTRY_UPLOAD_MAX_BYTES", "10485760", "largest file attached to a flows session, in bytes (larger uploads answer 413)"},
 	{"TENANTRY_OTLP_ENDPOINT", "", "OpenTelemetry collector (OTLP/HTTP base URL, e.g. http://collector:4318) receiving the traces of requests, queries and jobs; unset: OTEL_EXPORTER_OTLP_ENDPOINT, and if that is unset too, no tracing"},
 	{"TENANTRY_OTLP_SERVICE_NAME", "tenantry", "service.name of the exported spans"},
 	{"TENANTRY_RATE_LIMITS", defaultRateLimits(), "rate limits, POLICY=RATE/PERIOD[:BURST] separated by commas; policies left out keep their default"},
@@ -145,6 +150,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		PublicURL: strings.TrimRight(get("TENANTRY_PUBLIC_URL"), "/"), SMTPAddr: get("TENANTRY_SMTP_ADDR"),
 		SMTPFrom: get("TENANTRY_SMTP_FROM"), SMTPUsername: get("TENANTRY_SMTP_USERNAME"), SMTPPassword: get("TENANTRY_SMTP_PASSWORD"),
 		OTLPEndpoint: get("TENANTRY_OTLP_ENDPOINT"), OTLPServiceName: get("TENANTRY_OTLP_SERVICE_NAME"),
+		UploadsDir: get("TENANTRY_UPLOADS_DIR"),
 	}
 	if c.OTLPEndpoint == "" { // the standard variable, honoured when Tenantry's own is unset
 		c.OTLPEndpoint = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT"))
@@ -188,6 +194,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		errList = append(errList, errors.New("TENANTRY_MAX_BODY_BYTES: want a whole number >= 1024"))
 	} else {
 		c.MaxBodyBytes = n
+	}
+	if n, err := strconv.ParseInt(get("TENANTRY_UPLOAD_MAX_BYTES"), 10, 64); err != nil || n < 1 {
+		errList = append(errList, errors.New("TENANTRY_UPLOAD_MAX_BYTES: want a whole number >= 1"))
+	} else {
+		c.UploadMaxBytes = n
 	}
 	if n, err := strconv.ParseInt(get("TENANTRY_DB_MAX_CONNS"), 10, 32); err != nil || n < 0 {
 		errList = append(errList, errors.New("TENANTRY_DB_MAX_CONNS: want a whole number >= 0"))
@@ -337,8 +348,9 @@ func (c config) appConfig() (app.Config, error) {
 		SMTP: mail.SMTPSender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword,
 			TLS: c.SMTPTLS, ConnectTimeout: c.SMTPConnect, SendTimeout: c.SMTPSend},
 		RedisURL: c.RedisURL, RateLimits: c.RateLimits, SecretKey: secret, CORSOrigins: c.CORSOrigins,
-		Stream:   parking.StreamConfig{MaxPerTenant: c.StreamMaxPerTenant, Heartbeat: c.StreamHeartbeat},
-		Webhooks: endpoints.Config{AllowPrivate: c.WebhookAllowPrivate, Timeout: c.WebhookTimeout, DisableAfter: c.WebhookDisableAfter},
+		Stream:     parking.StreamConfig{MaxPerTenant: c.StreamMaxPerTenant, Heartbeat: c.StreamHeartbeat},
+		Webhooks:   endpoints.Config{AllowPrivate: c.WebhookAllowPrivate, Timeout: c.WebhookTimeout, DisableAfter: c.WebhookDisableAfter},
+		UploadsDir: c.UploadsDir, UploadMaxBytes: c.UploadMaxBytes,
 	}, nil
 }
 

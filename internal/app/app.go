@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tenantry/tenantry/internal/auth"
+	"github.com/tenantry/tenantry/internal/blob"
 	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/jobs"
 	"github.com/tenantry/tenantry/internal/platform/apikeys"
@@ -60,6 +61,10 @@ type Config struct {
 	// KeyUseInterval is how often the API keys' last-use times are written (0:
 	// apikeys.DefaultUseInterval, a minute); tests shorten it.
 	KeyUseInterval time.Duration
+	// UploadsDir is where session uploads are stored (blob.Disk); "" is DataDir/uploads.
+	UploadsDir string
+	// UploadMaxBytes is the largest session upload (0: flows.DefaultUploadMaxBytes).
+	UploadMaxBytes int64
 	// Tracer makes the spans of requests and jobs (telemetry.Tracing); nil or a no-op provider for
 	// none. The database's spans come from the pool's own (postgres.Config.Tracer).
 	Tracer trace.TracerProvider
@@ -78,6 +83,18 @@ type App struct {
 	// last-use writer, Background workers too, for test servers that run them without the others.
 	Sessions func(context.Context)
 	Jobs     *jobs.Runner
+	// Files is the file store of tenant data (session uploads; keys under blob.TenantPrefix), for
+	// the work on a whole tenant's data (export, deletion).
+	Files blob.Store
+}
+
+// fileStore is the local-disk store of uploads: Config.UploadsDir, or DataDir/uploads.
+func fileStore(cfg Config) (*blob.Disk, error) {
+	dir := cfg.UploadsDir
+	if dir == "" {
+		dir = filepath.Join(cfg.DataDir, "uploads")
+	}
+	return blob.NewDisk(dir)
 }
 
 // mailSender is SMTP when configured, else the development file sender.
@@ -136,7 +153,15 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	srv.OnDrain(parkingSvc.CloseStreams)
 	ids.Routes(srv.API(), log, parkingSvc.TenantCreated)
 	parkingSvc.Routes(srv.API(), log)
-	flows.New(db, log).Routes(srv.API(), log)
+	files, err := fileStore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	flowsSvc := flows.New(db, log)
+	if err := flowsSvc.UseUploads(files, cfg.UploadMaxBytes, cfg.SecretKey); err != nil {
+		return nil, err
+	}
+	flowsSvc.Routes(srv.API(), log)
 	apiKeys.Routes(srv.API(), log)
 	audit.NewLog(db).Routes(srv.API(), log)
 	hooks, err := endpoints.New(db, log, cfg.SecretKey, cfg.Webhooks)
@@ -155,7 +180,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	keyUses := func(ctx context.Context) { apiKeys.RecordUses(ctx, cfg.KeyUseInterval) }
 	listeners := together(ids.WatchSessions, parkingSvc.WatchStream, keyUses)
 	a := &App{Server: srv, Handler: h, Metrics: srv.Metrics(), Jobs: runner, Background: []func(context.Context){runner.Run, listeners},
-		Sessions: listeners}
+		Sessions: listeners, Files: files}
 	if limits.closer != nil {
 		a.Background = append(a.Background, limits.closer)
 	}

@@ -139,7 +139,7 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 // when it sent a traceparent header, and named by its operation id once routing found it (the
 // method alone before that and for requests outside the API): never the raw path, whose ids are
 // tenant data. Its attributes are the method, the status, the operation and the caller's tenant id.
-func observe(log *slog.Logger, m *metrics, tracer trace.Tracer, maxBody int64, next http.Handler) http.Handler {
+func observe(log *slog.Logger, m *metrics, tracer trace.Tracer, bodyLimit func(*http.Request) int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &requestInfo{id: r.Header.Get("X-Request-Id")}
@@ -158,6 +158,7 @@ func observe(log *slog.Logger, m *metrics, tracer trace.Tracer, maxBody int64, n
 		}
 		ctx = context.WithValue(ctx, infoKey{}, info)
 		r = r.WithContext(tenancy.WithRequest(ctx, tenancy.Request{ID: info.id, IP: clientIP(r)}))
+		maxBody := bodyLimit(r)
 		if r.ContentLength > maxBody {
 			writeProblem(w, newProblem(kindOfStatus(http.StatusRequestEntityTooLarge), http.StatusRequestEntityTooLarge, "request body too large"))
 			return

@@ -206,3 +206,9 @@ func useProblems() {
 		}
 	})
 }
+
+// StatusProblem is the problem of a status the error kinds do not name (413 for a body over an
+// operation's own limit, 415 for a media type it refuses), classified as Huma's own are.
+func StatusProblem(status int, detail string) *Problem {
+	return newProblem(kindOfStatus(status), status, detail)
+}

@@ -51,6 +51,10 @@ type Server struct {
 	scopes   tenancy.ScopeCatalogue
 	secret   map[string]bool // operations whose responses carry a secret (no-store); set by Handler
 	finish   sync.Once       // completes the OpenAPI document (finishDocument), in the first Handler call
+	maxBody  int64           // the request body limit (Options.MaxBodyBytes)
+	// largeBodies are the limits of the operations whose Huma MaxBodyBytes exceeds maxBody (an
+	// upload's), by their mux pattern ("POST /api/v1/sessions/{id}/uploads"); set by Handler.
+	largeBodies map[string]int64
 }
 
 // New builds the server with the platform's own endpoints; products add theirs with Register on API().
@@ -59,7 +63,8 @@ func New(o Options) *Server {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{mux: http.NewServeMux(), log: o.Logger, ping: o.Ping, metrics: newMetrics(o.Pools), scopes: o.Scopes}
+	s := &Server{mux: http.NewServeMux(), log: o.Logger, ping: o.Ping, metrics: newMetrics(o.Pools), scopes: o.Scopes,
+		maxBody: o.MaxBodyBytes}
 	cfg := huma.DefaultConfig("Tenantry API", o.Version)
 	cfg.Info.Description = "Multi-tenant parking operations and troubleshooting flows. Every operation declares its access " +
 		"in the `" + AccessExtension + "` extension: class, minimum role and API-key scope. Errors are application/problem+json."
@@ -96,7 +101,7 @@ func New(o Options) *Server {
 	if _, off := o.Tracer.(noop.TracerProvider); o.Tracer != nil && !off {
 		tracer = o.Tracer.Tracer("github.com/tenantry/tenantry/internal/httpapi")
 	}
-	s.handler = observe(o.Logger, s.metrics, tracer, o.MaxBodyBytes, cors(o.CORSOrigins, s.mux))
+	s.handler = observe(o.Logger, s.metrics, tracer, s.bodyLimit, cors(o.CORSOrigins, s.mux))
 	return s
 }
 
@@ -120,7 +125,10 @@ func (s *Server) Handler() (http.Handler, error) {
 	if err := CheckScopes(s.api, s.scopes); err != nil {
 		return nil, err
 	}
-	s.finish.Do(func() { finishDocument(s.api.OpenAPI(), s.scopes) })
+	s.finish.Do(func() {
+		finishDocument(s.api.OpenAPI(), s.scopes)
+		s.largeBodies = largeBodies(s.api.OpenAPI(), s.maxBody)
+	})
 	s.secret = secretOperations(s.api.OpenAPI())
 	h := s.handler
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -182,4 +190,49 @@ func (s *Server) registerHealth() {
 		out.Body.Status = "ok"
 		return out, nil
 	})
+}
+
+// largeBodyKey holds, in an operation's metadata, the body limit it declared with LargeBody.
+const largeBodyKey = "tenantry.large-body"
+
+// LargeBody returns op taking bodies of up to n bytes, more than the server's limit
+// (Options.MaxBodyBytes) lets other operations take: an upload streamed by its handler.
+func LargeBody(op huma.Operation, n int64) huma.Operation {
+	if op.Metadata == nil {
+		op.Metadata = map[string]any{}
+	}
+	op.Metadata[largeBodyKey] = n
+	op.MaxBodyBytes = n
+	return op
+}
+
+// largeBodies returns the operations of doc that declared a body limit above the server's
+// (LargeBody), by mux pattern.
+func largeBodies(doc *huma.OpenAPI, limit int64) map[string]int64 {
+	out := map[string]int64{}
+	for path, item := range doc.Paths {
+		for _, op := range []*huma.Operation{item.Post, item.Put, item.Patch} {
+			if op == nil {
+				continue
+			}
+			if n, ok := op.Metadata[largeBodyKey].(int64); ok && n > limit {
+				out[op.Method+" "+path] = n
+			}
+		}
+	}
+	return out
+}
+
+// bodyLimit is the body limit of r: its operation's own when that is larger than the server's
+// (found by the mux's pattern, for the methods that carry a body), else the server's.
+func (s *Server) bodyLimit(r *http.Request) int64 {
+	if len(s.largeBodies) == 0 || r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return s.maxBody
+	}
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		if n, ok := s.largeBodies[pattern]; ok {
+			return n
+		}
+	}
+	return s.maxBody
 }

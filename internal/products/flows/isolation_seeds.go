@@ -18,6 +18,7 @@ func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.See
 	t, u := tenant.UUID(), user.UUID()
 	team, category, tag, flow, fork, step, session, share :=
 		tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID()
+	upload := tenancy.NewID()
 	return []postgres.Seed{
 		{SQL: `INSERT INTO teams (tenant_id, id, name) VALUES ($1, $2, 'Service desk')`, Args: []any{t, team}},
 		{SQL: `INSERT INTO team_members (tenant_id, team_id, user_id) VALUES ($1, $2, $3)`, Args: []any{t, team, u}},
@@ -44,5 +45,8 @@ func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.See
 			VALUES ($1, $2, $3, sha256(uuid_send($2)), 'for the client', 'public', $4)`, Args: []any{t, share, session, u}},
 		{SQL: `INSERT INTO flow_session_share_views (tenant_id, id, share_id, session_id, viewer_id, viewer_ip, user_agent)
 			VALUES ($1, $2, $3, $4, $5, '192.0.2.1', 'test')`, Args: []any{t, tenancy.NewID(), share, session, u}},
+		{SQL: `INSERT INTO flow_session_uploads (tenant_id, id, session_id, user_id, filename, content_type, size_bytes, sha256, storage_key)
+			VALUES ($1, $2, $3, $4, 'event-log.txt', 'text/plain; charset=utf-8', 5, sha256('hello'), $5)`,
+			Args: []any{t, upload, session, u, "tenants/" + t.String() + "/uploads/" + upload.String()}},
 	}
 }

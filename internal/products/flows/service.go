@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/tenantry/tenantry/internal/blob"
 	"github.com/tenantry/tenantry/internal/postgres"
 )
 
@@ -14,6 +15,10 @@ type Service struct {
 	db  *postgres.DB
 	log *slog.Logger
 	now func() time.Time
+
+	files     blob.Store // session uploads (UseUploads); nil: none configured
+	uploadMax int64      // the largest upload in bytes
+	urlKey    []byte     // signs download URLs, derived from the secret key
 }
 
 // New returns the flows service.

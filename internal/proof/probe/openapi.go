@@ -209,6 +209,11 @@ func ParseDocument(raw []byte) (*Document, error) {
 				}
 			}
 			if ro.RequestBody != nil {
+				// A raw body (an upload's bytes) is sent as the JSON text of a generated string:
+				// text is a file like any other, and its canary is the file's content.
+				if c, ok := ro.RequestBody.Content["application/octet-stream"]; ok && c.Schema != nil {
+					op.Body = c.Schema
+				}
 				if c, ok := ro.RequestBody.Content["application/json"]; ok {
 					op.Body = c.Schema
 					op.BodyExample = c.Example

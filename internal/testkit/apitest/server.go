@@ -17,6 +17,7 @@ import (
 	"github.com/tenantry/tenantry/internal/platform/ratelimit"
 	"github.com/tenantry/tenantry/internal/platform/webhooks/endpoints"
 	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/products/flows"
 	"github.com/tenantry/tenantry/internal/products/parking"
 	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
@@ -106,8 +107,9 @@ func Config(t testing.TB) app.Config {
 		Keys: keys, SecretKey: secret, AccessTTL: 10 * time.Minute, RefreshTTL: 720 * time.Hour, MaxBodyBytes: 1 << 20,
 		DataDir: t.TempDir(), PublicURL: "http://127.0.0.1:8080", Version: "dev",
 		SMTP: mail.SMTPSender{From: "tenantry@localhost", TLS: mail.TLSOpportunistic, ConnectTimeout: mail.DefaultConnectTimeout, SendTimeout: mail.DefaultSendTimeout}, RateLimits: ratelimit.Defaults(),
-		Stream:   parking.StreamConfig{MaxPerTenant: parking.DefaultStreamMaxPerTenant, Heartbeat: parking.DefaultStreamHeartbeat},
-		Webhooks: endpoints.Config{Timeout: endpoints.DefaultTimeout, DisableAfter: endpoints.DefaultDisableAfter},
+		Stream:         parking.StreamConfig{MaxPerTenant: parking.DefaultStreamMaxPerTenant, Heartbeat: parking.DefaultStreamHeartbeat},
+		Webhooks:       endpoints.Config{Timeout: endpoints.DefaultTimeout, DisableAfter: endpoints.DefaultDisableAfter},
+		UploadMaxBytes: flows.DefaultUploadMaxBytes,
 	}
 }
 
