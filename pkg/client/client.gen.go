@@ -2004,6 +2004,15 @@ type AddTeamMemberInputBody struct {
 	UserId string `json:"user_id"`
 }
 
+// AnswerCSATInputBody defines model for AnswerCSATInputBody.
+type AnswerCSATInputBody struct {
+	// Comment Optional, at most 2000 characters
+	Comment *string `json:"comment,omitempty"`
+
+	// Score 1 (very unhappy) to 5 (very happy)
+	Score int64 `json:"score"`
+}
+
 // AssignInputBody defines model for AssignInputBody.
 type AssignInputBody struct {
 	SpaceId openapi_types.UUID `json:"space_id"`
@@ -2651,6 +2660,12 @@ type FlowAnalytics struct {
 	Completed      int64   `json:"completed"`
 	CompletionRate float64 `json:"completion_rate"`
 
+	// CsatAverage Their average score; absent when none
+	CsatAverage *float64 `json:"csat_average,omitempty"`
+
+	// CsatResponses Answered satisfaction surveys of the sessions
+	CsatResponses int64 `json:"csat_responses"`
+
 	// DropOffNodes Where abandoned sessions stopped, most frequent first (at most 50)
 	DropOffNodes []NodeCount `json:"drop_off_nodes"`
 
@@ -2697,6 +2712,9 @@ type FlowSession struct {
 	ClientName  string             `json:"client_name"`
 	CompletedAt *time.Time         `json:"completed_at"`
 	CreatedAt   time.Time          `json:"created_at"`
+
+	// CsatToken Only in the answer that completed the session: the satisfaction survey's token, shown once; answer it with POST /api/v1/csat/{token}
+	CsatToken *string `json:"csat_token,omitempty"`
 
 	// CurrentNode The node the technician is at (null before the start)
 	CurrentNode Node                `json:"current_node"`
@@ -5068,6 +5086,9 @@ type SwitchTenantJSONRequestBody = SwitchInputBody
 // VerifyEmailJSONRequestBody defines body for VerifyEmail for application/json ContentType.
 type VerifyEmailJSONRequestBody = VerifyInputBody
 
+// AnswerCsatJSONRequestBody defines body for AnswerCsat for application/json ContentType.
+type AnswerCsatJSONRequestBody = AnswerCSATInputBody
+
 // CreateDeviceJSONRequestBody defines body for CreateDevice for application/json ContentType.
 type CreateDeviceJSONRequestBody = CreateDeviceInputBody
 
@@ -5570,6 +5591,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/auth/verify-email (the `VerifyEmail` operationId).
 	VerifyEmail(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AnswerCsatWithBody Answer a session's satisfaction survey, once (404 unknown token, 409 already answered)
+	//
+	// **Access:** public: no credentials needed. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/csat/{token} (the `AnswerCsat` operationId).
+	AnswerCsatWithBody(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AnswerCsat Answer a session's satisfaction survey, once (404 unknown token, 409 already answered)
+	//
+	// **Access:** public: no credentials needed. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/csat/{token} (the `AnswerCsat` operationId).
+	AnswerCsat(ctx context.Context, token string, body AnswerCsatJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListLowBatteryDevices Sensors and displays whose last battery report is below the tenant's threshold, by EUI
 	//
@@ -7785,6 +7824,44 @@ func (c *Client) VerifyEmailWithBody(ctx context.Context, contentType string, bo
 // Corresponds with POST /api/v1/auth/verify-email (the `VerifyEmail` operationId).
 func (c *Client) VerifyEmail(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewVerifyEmailRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AnswerCsatWithBody Answer a session's satisfaction survey, once (404 unknown token, 409 already answered)
+//
+// **Access:** public: no credentials needed. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/csat/{token} (the `AnswerCsat` operationId).
+func (c *Client) AnswerCsatWithBody(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAnswerCsatRequestWithBody(c.Server, token, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AnswerCsat Answer a session's satisfaction survey, once (404 unknown token, 409 already answered)
+//
+// **Access:** public: no credentials needed. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/csat/{token} (the `AnswerCsat` operationId).
+func (c *Client) AnswerCsat(ctx context.Context, token string, body AnswerCsatJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAnswerCsatRequest(c.Server, token, body)
 	if err != nil {
 		return nil, err
 	}
@@ -12625,6 +12702,53 @@ func NewVerifyEmailRequestWithBody(server string, contentType string, body io.Re
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/auth/verify-email")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAnswerCsatRequest calls the generic AnswerCsat builder with application/json body
+func NewAnswerCsatRequest(server string, token string, body AnswerCsatJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAnswerCsatRequestWithBody(server, token, "application/json", bodyReader)
+}
+
+// NewAnswerCsatRequestWithBody constructs an http.Request for the AnswerCsat method, with any body, and a specified content type
+func NewAnswerCsatRequestWithBody(server string, token string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/csat/%s", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -20876,6 +21000,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/auth/verify-email (the `VerifyEmail` operationId).
 	VerifyEmailWithResponse(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error)
 
+	// AnswerCsatWithBodyWithResponse Answer a session's satisfaction survey, once (404 unknown token, 409 already answered)
+	//
+	// **Access:** public: no credentials needed. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/csat/{token} (the `AnswerCsat` operationId).
+	AnswerCsatWithBodyWithResponse(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AnswerCsatResponse, error)
+
+	// AnswerCsatWithResponse Answer a session's satisfaction survey, once (404 unknown token, 409 already answered)
+	//
+	// **Access:** public: no credentials needed. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/csat/{token} (the `AnswerCsat` operationId).
+	AnswerCsatWithResponse(ctx context.Context, token string, body AnswerCsatJSONRequestBody, reqEditors ...RequestEditorFn) (*AnswerCsatResponse, error)
+
 	// ListLowBatteryDevicesWithResponse Sensors and displays whose last battery report is below the tenant's threshold, by EUI
 	//
 	// **Access:** members of the tenant with role viewer or higher; API keys with scope `devices:read`. Errors are application/problem+json.
@@ -24136,6 +24278,75 @@ func (r VerifyEmailResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r VerifyEmailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AnswerCsatResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AnswerCsatResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AnswerCsatResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AnswerCsatResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r AnswerCsatResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AnswerCsatResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AnswerCsatResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AnswerCsatResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AnswerCsatResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AnswerCsatResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -37192,6 +37403,36 @@ func (c *ClientWithResponses) VerifyEmailWithResponse(ctx context.Context, body 
 	return ParseVerifyEmailResponse(rsp)
 }
 
+// AnswerCsatWithBodyWithResponse Answer a session's satisfaction survey, once (404 unknown token, 409 already answered)
+//
+// **Access:** public: no credentials needed. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/csat/{token} (the `AnswerCsat` operationId).
+func (c *ClientWithResponses) AnswerCsatWithBodyWithResponse(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AnswerCsatResponse, error) {
+	rsp, err := c.AnswerCsatWithBody(ctx, token, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnswerCsatResponse(rsp)
+}
+
+// AnswerCsatWithResponse Answer a session's satisfaction survey, once (404 unknown token, 409 already answered)
+//
+// **Access:** public: no credentials needed. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/csat/{token} (the `AnswerCsat` operationId).
+func (c *ClientWithResponses) AnswerCsatWithResponse(ctx context.Context, token string, body AnswerCsatJSONRequestBody, reqEditors ...RequestEditorFn) (*AnswerCsatResponse, error) {
+	rsp, err := c.AnswerCsat(ctx, token, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnswerCsatResponse(rsp)
+}
+
 // ListLowBatteryDevicesWithResponse Sensors and displays whose last battery report is below the tenant's threshold, by EUI
 //
 // **Access:** members of the tenant with role viewer or higher; API keys with scope `devices:read`. Errors are application/problem+json.
@@ -41435,6 +41676,63 @@ func ParseVerifyEmailResponse(rsp *http.Response) (*VerifyEmailResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAnswerCsatResponse parses an HTTP response from a AnswerCsatWithResponse call
+func ParseAnswerCsatResponse(rsp *http.Response) (*AnswerCsatResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AnswerCsatResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem

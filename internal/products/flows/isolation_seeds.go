@@ -44,5 +44,7 @@ func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.See
 			VALUES ($1, $2, $3, sha256(uuid_send($2)), 'for the client', 'public', $4)`, Args: []any{t, share, session, u}},
 		{SQL: `INSERT INTO flow_session_share_views (tenant_id, id, share_id, session_id, viewer_id, viewer_ip, user_agent)
 			VALUES ($1, $2, $3, $4, $5, '192.0.2.1', 'test')`, Args: []any{t, tenancy.NewID(), share, session, u}},
+		{SQL: `INSERT INTO flow_csat_surveys (tenant_id, id, session_id, token_hash, score, comment, responded_at)
+			VALUES ($1, $2, $3, sha256(uuid_send($2)), 4, 'quick fix', now())`, Args: []any{t, tenancy.NewID(), session}},
 	}
 }
