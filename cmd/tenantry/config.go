@@ -38,6 +38,7 @@ type config struct {
 	SystemURL       string        // DATABASE_SYSTEM_URL: the system role (registered cross-tenant queries)
 	OwnerURL        string        // DATABASE_OWNER_URL: the owner role (migrations)
 	DataDir         string        // TENANTRY_DATA_DIR: the embedded database and dev secrets
+	UploadsDir      string        // TENANTRY_UPLOADS_DIR: the file store of uploads; "" = TENANTRY_DATA_DIR/uploads
 	JWTKey          string        // TENANTRY_JWT_KEY: base64, at least 32 bytes
 	JWTPreviousKey  string        // TENANTRY_JWT_PREVIOUS_KEY: still accepted during a rotation
 	SecretKey       string        // TENANTRY_SECRET_KEY: base64, 32 bytes; seals secrets at rest (TOTP secrets, SSO client secrets, ChirpStack API tokens)
@@ -85,6 +86,7 @@ var vars = []configVar{
 	{"DATABASE_SYSTEM_URL", "", "system-role connection string, used only by registered cross-tenant queries"},
 	{"DATABASE_OWNER_URL", "", "owner-role connection string, used by `migrate` (and by `serve --migrate`)"},
 	{"TENANTRY_DATA_DIR", ".tenantry", "where `dev` keeps its database cluster and development secrets"},
+	{"TENANTRY_UPLOADS_DIR", "", "directory of the file store (uploaded files, exported and purged with their tenant); unset: $TENANTRY_DATA_DIR/uploads"},
 	{"TENANTRY_JWT_KEY", "", "base64 HS256 key (>= 32 bytes) signing access tokens; `dev` generates one"},
 	{"TENANTRY_JWT_PREVIOUS_KEY", "", "previous key, still accepted while tokens signed with it may be alive"},
 	{"TENANTRY_SECRET_KEY", "", "base64 AES-256 key (32 bytes) sealing secrets at rest (TOTP secrets, SSO client secrets, ChirpStack API tokens); `dev` generates one"},
@@ -140,7 +142,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c := config{
 		Addr: get("TENANTRY_ADDR"), MetricsAddr: get("TENANTRY_METRICS_ADDR"), DatabaseURL: get("DATABASE_URL"), SystemURL: get("DATABASE_SYSTEM_URL"),
-		OwnerURL: get("DATABASE_OWNER_URL"), DataDir: get("TENANTRY_DATA_DIR"),
+		OwnerURL: get("DATABASE_OWNER_URL"), DataDir: get("TENANTRY_DATA_DIR"), UploadsDir: get("TENANTRY_UPLOADS_DIR"),
 		JWTKey: get("TENANTRY_JWT_KEY"), JWTPreviousKey: get("TENANTRY_JWT_PREVIOUS_KEY"), SecretKey: get("TENANTRY_SECRET_KEY"),
 		PublicURL: strings.TrimRight(get("TENANTRY_PUBLIC_URL"), "/"), SMTPAddr: get("TENANTRY_SMTP_ADDR"),
 		SMTPFrom: get("TENANTRY_SMTP_FROM"), SMTPUsername: get("TENANTRY_SMTP_USERNAME"), SMTPPassword: get("TENANTRY_SMTP_PASSWORD"),
@@ -333,7 +335,7 @@ func (c config) appConfig() (app.Config, error) {
 	}
 	return app.Config{
 		Keys: keys, AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL, MaxBodyBytes: c.MaxBodyBytes,
-		DataDir: c.DataDir, PublicURL: c.PublicURL, Version: buildVersion(), Revision: buildRevision(), Tracer: c.Tracer,
+		DataDir: c.DataDir, UploadsDir: c.UploadsDir, PublicURL: c.PublicURL, Version: buildVersion(), Revision: buildRevision(), Tracer: c.Tracer,
 		SMTP: mail.SMTPSender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword,
 			TLS: c.SMTPTLS, ConnectTimeout: c.SMTPConnect, SendTimeout: c.SMTPSend},
 		RedisURL: c.RedisURL, RateLimits: c.RateLimits, SecretKey: secret, CORSOrigins: c.CORSOrigins,

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tenantry/tenantry/internal/auth"
+	"github.com/tenantry/tenantry/internal/blob"
 	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/jobs"
 	"github.com/tenantry/tenantry/internal/platform/apikeys"
@@ -25,6 +26,7 @@ import (
 	"github.com/tenantry/tenantry/internal/platform/mail"
 	"github.com/tenantry/tenantry/internal/platform/ratelimit"
 	"github.com/tenantry/tenantry/internal/platform/staff"
+	"github.com/tenantry/tenantry/internal/platform/tenantdata"
 	"github.com/tenantry/tenantry/internal/platform/webhooks/endpoints"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/flows"
@@ -47,6 +49,7 @@ type Config struct {
 	RefreshTTL   time.Duration // refresh-token lifetime
 	MaxBodyBytes int64         // request body limit
 	DataDir      string        // where the development mail sender writes
+	UploadsDir   string        // the file store of uploads (blob.Disk); "" = DataDir/uploads (NewUploads)
 	PublicURL    string        // base URL in links sent by e-mail
 	Version      string        // reported by /health, the OpenAPI document and tenantry_build_info
 	Revision     string        // the VCS revision, for tenantry_build_info ("" when unknown)
@@ -83,6 +86,15 @@ func mailSender(cfg Config, log *slog.Logger) mail.Sender {
 		return cfg.SMTP
 	}
 	return mail.FileSender{Dir: filepath.Join(cfg.DataDir, "mail"), From: cfg.SMTP.From, Log: log}
+}
+
+// NewUploads opens the file store of uploads: the directory uploadsDir (TENANTRY_UPLOADS_DIR), or
+// dataDir/uploads when it is empty. The server, the tenant export and the staff purge use the same.
+func NewUploads(dataDir, uploadsDir string) (*blob.Disk, error) {
+	if uploadsDir == "" {
+		uploadsDir = filepath.Join(dataDir, "uploads")
+	}
+	return blob.NewDisk(uploadsDir)
 }
 
 // New wires the platform and the products on db.
@@ -134,6 +146,11 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	flows.New(db, log).Routes(srv.API(), log)
 	apiKeys.Routes(srv.API(), log)
 	audit.NewLog(db).Routes(srv.API(), log)
+	files, err := NewUploads(cfg.DataDir, cfg.UploadsDir)
+	if err != nil {
+		return nil, err
+	}
+	tenantdata.New(db, files).Routes(srv.API(), log)
 	hooks, err := endpoints.New(db, log, cfg.SecretKey, cfg.Webhooks)
 	if err != nil {
 		return nil, err

@@ -7126,6 +7126,15 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/v1/tenant (the `UpdateTenant` operationId).
 	UpdateTenant(ctx context.Context, body UpdateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ExportTenant Export the tenant: every row of every tenant table and every uploaded file, as a zip archive
+	//
+	// Streams a zip archive: `tables/<table>.jsonl` for every table of the database with a tenant_id column (one JSON object a line, ordered by primary key), `files/<key>` for every file the tenant uploaded, and `manifest.json` (written last) with the row counts and the columns left out. Secrets are not exported: columns named password or secret, or ending in _hash, _enc, _sealed, _secret or _token. The rows are read as the application role inside the tenant's scope, in batches, as the archive is written. Owners only; audited.
+	//
+	// **Access:** members of the tenant with role owner or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/tenant/export (the `ExportTenant` operationId).
+	ExportTenant(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetTenantSecurity The tenant's security settings
 	//
 	// **Access:** members of the tenant with role admin or higher; API keys with scope `tenant:read`. Errors are application/problem+json.
@@ -11238,6 +11247,25 @@ func (c *Client) UpdateTenantWithBody(ctx context.Context, contentType string, b
 // Corresponds with PATCH /api/v1/tenant (the `UpdateTenant` operationId).
 func (c *Client) UpdateTenant(ctx context.Context, body UpdateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateTenantRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportTenant Export the tenant: every row of every tenant table and every uploaded file, as a zip archive
+//
+// Streams a zip archive: `tables/<table>.jsonl` for every table of the database with a tenant_id column (one JSON object a line, ordered by primary key), `files/<key>` for every file the tenant uploaded, and `manifest.json` (written last) with the row counts and the columns left out. Secrets are not exported: columns named password or secret, or ending in _hash, _enc, _sealed, _secret or _token. The rows are read as the application role inside the tenant's scope, in batches, as the archive is written. Owners only; audited.
+//
+// **Access:** members of the tenant with role owner or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/tenant/export (the `ExportTenant` operationId).
+func (c *Client) ExportTenant(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportTenantRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -19972,6 +20000,33 @@ func NewUpdateTenantRequestWithBody(server string, contentType string, body io.R
 	return req, nil
 }
 
+// NewExportTenantRequest constructs an http.Request for the ExportTenant method
+func NewExportTenantRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/tenant/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetTenantSecurityRequest constructs an http.Request for the GetTenantSecurity method
 func NewGetTenantSecurityRequest(server string) (*http.Request, error) {
 	var err error
@@ -22693,6 +22748,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/tenant (the `UpdateTenant` operationId).
 	UpdateTenantWithResponse(ctx context.Context, body UpdateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantResponse, error)
+
+	// ExportTenantWithResponse Export the tenant: every row of every tenant table and every uploaded file, as a zip archive
+	//
+	// Streams a zip archive: `tables/<table>.jsonl` for every table of the database with a tenant_id column (one JSON object a line, ordered by primary key), `files/<key>` for every file the tenant uploaded, and `manifest.json` (written last) with the row counts and the columns left out. Secrets are not exported: columns named password or secret, or ending in _hash, _enc, _sealed, _secret or _token. The rows are read as the application role inside the tenant's scope, in batches, as the archive is written. Owners only; audited.
+	//
+	// **Access:** members of the tenant with role owner or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/tenant/export (the `ExportTenant` operationId).
+	ExportTenantWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportTenantResponse, error)
 
 	// GetTenantSecurityWithResponse The tenant's security settings
 	//
@@ -35730,6 +35796,75 @@ func (r UpdateTenantResponse) ContentType() string {
 	return ""
 }
 
+type ExportTenantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportTenantResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportTenantResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ExportTenantResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ExportTenantResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ExportTenantResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportTenantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportTenantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportTenantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportTenantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetTenantSecurityResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -40223,6 +40358,23 @@ func (c *ClientWithResponses) UpdateTenantWithResponse(ctx context.Context, body
 		return nil, err
 	}
 	return ParseUpdateTenantResponse(rsp)
+}
+
+// ExportTenantWithResponse Export the tenant: every row of every tenant table and every uploaded file, as a zip archive
+//
+// Streams a zip archive: `tables/<table>.jsonl` for every table of the database with a tenant_id column (one JSON object a line, ordered by primary key), `files/<key>` for every file the tenant uploaded, and `manifest.json` (written last) with the row counts and the columns left out. Secrets are not exported: columns named password or secret, or ending in _hash, _enc, _sealed, _secret or _token. The rows are read as the application role inside the tenant's scope, in batches, as the archive is written. Owners only; audited.
+//
+// **Access:** members of the tenant with role owner or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/tenant/export (the `ExportTenant` operationId).
+func (c *ClientWithResponses) ExportTenantWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportTenantResponse, error) {
+	rsp, err := c.ExportTenant(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportTenantResponse(rsp)
 }
 
 // GetTenantSecurityWithResponse The tenant's security settings
@@ -51631,6 +51783,60 @@ func ParseUpdateTenantResponse(rsp *http.Response) (*UpdateTenantResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportTenantResponse parses an HTTP response from a ExportTenantWithResponse call
+func ParseExportTenantResponse(rsp *http.Response) (*ExportTenantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportTenantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem

@@ -92,7 +92,9 @@ func TestAPICSAT(t *testing.T) {
 	statuses := make([]int, 8)
 	var wg sync.WaitGroup
 	for i := range statuses {
-		wg.Go(func() { statuses[i] = s.answerCSAT(tokenA, map[string]any{"score": 5, "comment": " Quick fix. "}).Status })
+		wg.Go(func() {
+			statuses[i] = s.answerCSAT(tokenA, map[string]any{"score": 5, "comment": " Quick fix. "}).Status
+		})
 	}
 	wg.Wait()
 	if n204, n409 := countOf(statuses, 204), countOf(statuses, 409); n204 != 1 || n409 != len(statuses)-1 {

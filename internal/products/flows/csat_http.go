@@ -23,7 +23,7 @@ func (s *Service) csatRoutes(api huma.API, log *slog.Logger) {
 		Summary:       "Answer a session's satisfaction survey, once (404 unknown token, 409 already answered)",
 		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound, http.StatusConflict},
 		Metadata: map[string]any{ratelimit.PolicyKey: ratelimit.ShareLink}}
-	httpapi.Add(surveys, withExample(answer, exampleCSAT), httpapi.Access{Class: httpapi.Public}, s.handleAnswerCSAT)
+	httpapi.Add(surveys, withExample(answer, exampleCSAT), httpapi.Access{Class: httpapi.Public, Credential: httpapi.SurveyToken}, s.handleAnswerCSAT)
 }
 
 // exampleCSAT is the documented body of answer-csat.
