@@ -174,7 +174,7 @@ func (s *Service) write(ctx context.Context, w io.Writer, tables []postgres.Tena
 func (s *Service) writeTable(ctx context.Context, zw *zip.Writer, tenant uuid.UUID, t postgres.TenantTable) (ExportedTable, error) {
 	et := ExportedTable{Name: t.Name, File: "tables/" + t.Name + ".jsonl", Columns: []string{}, Omitted: []string{}}
 	for i, c := range t.Columns {
-		if t.Readable[i] && !Secret(c) {
+		if t.Readable[i] && !Secret(c) && !slices.Contains(Sealed[t.Name], c) {
 			et.Columns = append(et.Columns, c)
 		} else {
 			et.Omitted = append(et.Omitted, c)
