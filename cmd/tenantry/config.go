@@ -38,6 +38,7 @@ type config struct {
 	SystemURL       string        // DATABASE_SYSTEM_URL: the system role (registered cross-tenant queries)
 	OwnerURL        string        // DATABASE_OWNER_URL: the owner role (migrations)
 	DataDir         string        // TENANTRY_DATA_DIR: the embedded database and dev secrets
+	UploadsDir      string        // TENANTRY_UPLOADS_DIR: the file store of uploads; "" = TENANTRY_DATA_DIR/uploads
 	JWTKey          string        // TENANTRY_JWT_KEY: base64, at least 32 bytes
 	JWTPreviousKey  string        // TENANTRY_JWT_PREVIOUS_KEY: still accepted during a rotation
 	SecretKey       string        // TENANTRY_SECRET_KEY: base64, 32 bytes; seals secrets at rest (TOTP secrets, SSO client secrets, ChirpStack API tokens)
@@ -68,8 +69,7 @@ type config struct {
 	WebhookTimeout      time.Duration // TENANTRY_WEBHOOK_TIMEOUT: one delivery attempt
 	WebhookDisableAfter int           // TENANTRY_WEBHOOK_DISABLE_AFTER: consecutive failures that disable an endpoint
 
-	UploadsDir     string // TENANTRY_UPLOADS_DIR: session uploads; unset: TENANTRY_DATA_DIR/uploads
-	UploadMaxBytes int64  // TENANTRY_UPLOAD_MAX_BYTES: the largest session upload
+	UploadMaxBytes int64 // TENANTRY_UPLOAD_MAX_BYTES: the largest session upload
 
 	OTLPEndpoint    string // TENANTRY_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_ENDPOINT): the trace collector; unset: no tracing
 	OTLPServiceName string // TENANTRY_OTLP_SERVICE_NAME: service.name of the spans
@@ -113,7 +113,7 @@ var vars = []configVar{
 	{"TENANTRY_WEBHOOK_ALLOW_PRIVATE", "false", "`true` lets webhook endpoints use loopback, private and reserved addresses (and http:// to loopback): development and tests only"},
 	{"TENANTRY_WEBHOOK_TIMEOUT", "10s", "how long one webhook delivery attempt may take, connection to response"},
 	{"TENANTRY_WEBHOOK_DISABLE_AFTER", "20", "consecutive failed delivery attempts after which a webhook endpoint is disabled"},
-	{"TENANTRY_UPLOADS_DIR", "", "directory of the files attached to flows sessions (created, mode 0700); unset: TENANTRY_DATA_DIR/uploads"},
+	{"TENANTRY_UPLOADS_DIR", "", "directory of the files attached to flows sessions (created, mode 0700; exported and purged with their tenant); unset: TENANTRY_DATA_DIR/uploads"},
 	{"TENANTRY_UPLOAD_MAX_BYTES", "10485760", "largest file attached to a flows session, in bytes (larger uploads answer 413)"},
 	{"TENANTRY_OTLP_ENDPOINT", "", "OpenTelemetry collector (OTLP/HTTP base URL, e.g. http://collector:4318) receiving the traces of requests, queries and jobs; unset: OTEL_EXPORTER_OTLP_ENDPOINT, and if that is unset too, no tracing"},
 	{"TENANTRY_OTLP_SERVICE_NAME", "tenantry", "service.name of the exported spans"},
@@ -145,12 +145,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c := config{
 		Addr: get("TENANTRY_ADDR"), MetricsAddr: get("TENANTRY_METRICS_ADDR"), DatabaseURL: get("DATABASE_URL"), SystemURL: get("DATABASE_SYSTEM_URL"),
-		OwnerURL: get("DATABASE_OWNER_URL"), DataDir: get("TENANTRY_DATA_DIR"),
+		OwnerURL: get("DATABASE_OWNER_URL"), DataDir: get("TENANTRY_DATA_DIR"), UploadsDir: get("TENANTRY_UPLOADS_DIR"),
 		JWTKey: get("TENANTRY_JWT_KEY"), JWTPreviousKey: get("TENANTRY_JWT_PREVIOUS_KEY"), SecretKey: get("TENANTRY_SECRET_KEY"),
 		PublicURL: strings.TrimRight(get("TENANTRY_PUBLIC_URL"), "/"), SMTPAddr: get("TENANTRY_SMTP_ADDR"),
 		SMTPFrom: get("TENANTRY_SMTP_FROM"), SMTPUsername: get("TENANTRY_SMTP_USERNAME"), SMTPPassword: get("TENANTRY_SMTP_PASSWORD"),
 		OTLPEndpoint: get("TENANTRY_OTLP_ENDPOINT"), OTLPServiceName: get("TENANTRY_OTLP_SERVICE_NAME"),
-		UploadsDir: get("TENANTRY_UPLOADS_DIR"),
 	}
 	if c.OTLPEndpoint == "" { // the standard variable, honoured when Tenantry's own is unset
 		c.OTLPEndpoint = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT"))
@@ -344,13 +343,13 @@ func (c config) appConfig() (app.Config, error) {
 	}
 	return app.Config{
 		Keys: keys, AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL, MaxBodyBytes: c.MaxBodyBytes,
-		DataDir: c.DataDir, PublicURL: c.PublicURL, Version: buildVersion(), Revision: buildRevision(), Tracer: c.Tracer,
+		DataDir: c.DataDir, UploadsDir: c.UploadsDir, PublicURL: c.PublicURL, Version: buildVersion(), Revision: buildRevision(), Tracer: c.Tracer,
 		SMTP: mail.SMTPSender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword,
 			TLS: c.SMTPTLS, ConnectTimeout: c.SMTPConnect, SendTimeout: c.SMTPSend},
 		RedisURL: c.RedisURL, RateLimits: c.RateLimits, SecretKey: secret, CORSOrigins: c.CORSOrigins,
-		Stream:     parking.StreamConfig{MaxPerTenant: c.StreamMaxPerTenant, Heartbeat: c.StreamHeartbeat},
-		Webhooks:   endpoints.Config{AllowPrivate: c.WebhookAllowPrivate, Timeout: c.WebhookTimeout, DisableAfter: c.WebhookDisableAfter},
-		UploadsDir: c.UploadsDir, UploadMaxBytes: c.UploadMaxBytes,
+		Stream:         parking.StreamConfig{MaxPerTenant: c.StreamMaxPerTenant, Heartbeat: c.StreamHeartbeat},
+		Webhooks:       endpoints.Config{AllowPrivate: c.WebhookAllowPrivate, Timeout: c.WebhookTimeout, DisableAfter: c.WebhookDisableAfter},
+		UploadMaxBytes: c.UploadMaxBytes,
 	}, nil
 }
 

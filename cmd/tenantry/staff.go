@@ -20,15 +20,19 @@ var staffActions = []struct {
 		"Grants a staff member time-limited access to one tenant and prints the grant's token once.\n" +
 			"The grant and every request made with its token are written to the tenant's audit log."},
 	{"revoke", "staff revoke --tenant SLUG --grant ID", "Revokes a grant before it expires."},
+	{"purge-tenant", "staff purge-tenant --tenant ID", purgeAbout},
+	{"verify-deletion", "staff verify-deletion --tenant ID", verifyAbout},
 }
 
-const staffUsage = "Usage: tenantry staff create|grant|revoke [flags]   (tenantry staff <action> -h for its flags)\n\n" +
+const staffUsage = "Usage: tenantry staff create|grant|revoke|purge-tenant|verify-deletion [flags]   (tenantry staff <action> -h for its flags)\n\n" +
 	"Platform staff reach a tenant only through a grant: one tenant, a reason and a ticket,\n" +
 	"at most one hour, read-only unless --write. The grant and every request made with its\n" +
 	"token are written to the tenant's audit log.\n\nActions:\n" +
 	"  create    create a staff account\n" +
 	"  grant     grant time-limited access to one tenant\n" +
-	"  revoke    revoke a grant\n"
+	"  revoke    revoke a grant\n" +
+	"  purge-tenant      purge a deleted tenant's rows and files, then check none are left\n" +
+	"  verify-deletion   count what is left of a tenant (exit status 1 unless nothing)\n"
 
 // cmdStaff runs the staff tools: create an account, grant access to a tenant, revoke a grant.
 func cmdStaff(ctx context.Context, env *environment, args []string) error {
@@ -51,6 +55,9 @@ func cmdStaff(ctx context.Context, env *environment, args []string) error {
 		return errUsage{fmt.Sprintf("staff: unknown action %q (want create, grant or revoke)", args[0])}
 	}
 	a := staffActions[action]
+	if a.name == "purge-tenant" || a.name == "verify-deletion" {
+		return staffDeletion(ctx, env, a.name, a.usage, a.about, args[1:])
+	}
 	fs := flagSet(env, a.usage, a.about, staffEnv)
 	var (
 		email, name, slug, reason, ticket, grantID *string

@@ -41,6 +41,9 @@ var globalUnique = map[string][]string{
 	// flows.share_by_token: a share link is opened before the tenant is known; the token has 384 or
 	// more random bits and only its SHA-256 is stored.
 	"flow_session_shares": {"flow_session_shares_token_key"},
+	// flows.csat_by_token: a satisfaction survey is answered without an account; the token has 512
+	// random bits and only its SHA-256 is stored.
+	"flow_csat_surveys": {"flow_csat_surveys_token_key"},
 }
 
 // expectation is what the isolation contract demands of Tenantry's own database.

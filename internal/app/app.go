@@ -26,6 +26,7 @@ import (
 	"github.com/tenantry/tenantry/internal/platform/mail"
 	"github.com/tenantry/tenantry/internal/platform/ratelimit"
 	"github.com/tenantry/tenantry/internal/platform/staff"
+	"github.com/tenantry/tenantry/internal/platform/tenantdata"
 	"github.com/tenantry/tenantry/internal/platform/webhooks/endpoints"
 	"github.com/tenantry/tenantry/internal/postgres"
 	"github.com/tenantry/tenantry/internal/products/flows"
@@ -48,6 +49,7 @@ type Config struct {
 	RefreshTTL   time.Duration // refresh-token lifetime
 	MaxBodyBytes int64         // request body limit
 	DataDir      string        // where the development mail sender writes
+	UploadsDir   string        // the file store of uploads (blob.Disk); "" = DataDir/uploads (NewUploads)
 	PublicURL    string        // base URL in links sent by e-mail
 	Version      string        // reported by /health, the OpenAPI document and tenantry_build_info
 	Revision     string        // the VCS revision, for tenantry_build_info ("" when unknown)
@@ -61,8 +63,6 @@ type Config struct {
 	// KeyUseInterval is how often the API keys' last-use times are written (0:
 	// apikeys.DefaultUseInterval, a minute); tests shorten it.
 	KeyUseInterval time.Duration
-	// UploadsDir is where session uploads are stored (blob.Disk); "" is DataDir/uploads.
-	UploadsDir string
 	// UploadMaxBytes is the largest session upload (0: flows.DefaultUploadMaxBytes).
 	UploadMaxBytes int64
 	// Tracer makes the spans of requests and jobs (telemetry.Tracing); nil or a no-op provider for
@@ -88,21 +88,21 @@ type App struct {
 	Files blob.Store
 }
 
-// fileStore is the local-disk store of uploads: Config.UploadsDir, or DataDir/uploads.
-func fileStore(cfg Config) (*blob.Disk, error) {
-	dir := cfg.UploadsDir
-	if dir == "" {
-		dir = filepath.Join(cfg.DataDir, "uploads")
-	}
-	return blob.NewDisk(dir)
-}
-
 // mailSender is SMTP when configured, else the development file sender.
 func mailSender(cfg Config, log *slog.Logger) mail.Sender {
 	if cfg.SMTP.Addr != "" {
 		return cfg.SMTP
 	}
 	return mail.FileSender{Dir: filepath.Join(cfg.DataDir, "mail"), From: cfg.SMTP.From, Log: log}
+}
+
+// NewUploads opens the file store of uploads: the directory uploadsDir (TENANTRY_UPLOADS_DIR), or
+// dataDir/uploads when it is empty. The server, the tenant export and the staff purge use the same.
+func NewUploads(dataDir, uploadsDir string) (*blob.Disk, error) {
+	if uploadsDir == "" {
+		uploadsDir = filepath.Join(dataDir, "uploads")
+	}
+	return blob.NewDisk(uploadsDir)
 }
 
 // New wires the platform and the products on db.
@@ -153,7 +153,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	srv.OnDrain(parkingSvc.CloseStreams)
 	ids.Routes(srv.API(), log, parkingSvc.TenantCreated)
 	parkingSvc.Routes(srv.API(), log)
-	files, err := fileStore(cfg)
+	files, err := NewUploads(cfg.DataDir, cfg.UploadsDir)
 	if err != nil {
 		return nil, err
 	}
@@ -164,6 +164,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	flowsSvc.Routes(srv.API(), log)
 	apiKeys.Routes(srv.API(), log)
 	audit.NewLog(db).Routes(srv.API(), log)
+	tenantdata.New(db, files).Routes(srv.API(), log)
 	hooks, err := endpoints.New(db, log, cfg.SecretKey, cfg.Webhooks)
 	if err != nil {
 		return nil, err

@@ -83,6 +83,12 @@ type Credential string
 // anyone. The answer never carries the Withholds fields of the shared object.
 const ShareToken Credential = "share-token"
 
+// SurveyToken says the path parameter is a satisfaction survey's token: handed out once, in the
+// answer that completed its session, and answered once. Answering with an unknown token (malformed,
+// never issued, or of a tenant that is not active) answers the same 404 to everyone, whoever sends
+// it and whatever tenant they are signed in to; the token, not the caller, names the tenant.
+const SurveyToken Credential = "survey-token"
+
 // Validate reports whether the declaration is complete. Whether its scope exists is checked
 // against the scope catalogue when the server starts (CheckScopes).
 func (a Access) Validate() error {
@@ -119,7 +125,7 @@ func (a Access) validateExtras() error {
 		return fmt.Errorf("unknown object rule %q", a.Objects)
 	case a.Credential != "" && a.Class != Public:
 		return fmt.Errorf("class %s takes no credential (public operations only)", a.Class)
-	case a.Credential != "" && a.Credential != ShareToken:
+	case a.Credential != "" && a.Credential != ShareToken && a.Credential != SurveyToken:
 		return fmt.Errorf("unknown credential %q", a.Credential)
 	case a.Withholds != "" && a.Credential == "":
 		return errors.New("withheld fields need a credential")

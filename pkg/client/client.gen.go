@@ -2004,6 +2004,15 @@ type AddTeamMemberInputBody struct {
 	UserId string `json:"user_id"`
 }
 
+// AnswerCSATInputBody defines model for AnswerCSATInputBody.
+type AnswerCSATInputBody struct {
+	// Comment Optional, at most 2000 characters
+	Comment *string `json:"comment,omitempty"`
+
+	// Score 1 (very unhappy) to 5 (very happy)
+	Score int64 `json:"score"`
+}
+
 // AssignInputBody defines model for AssignInputBody.
 type AssignInputBody struct {
 	SpaceId openapi_types.UUID `json:"space_id"`
@@ -2651,6 +2660,12 @@ type FlowAnalytics struct {
 	Completed      int64   `json:"completed"`
 	CompletionRate float64 `json:"completion_rate"`
 
+	// CsatAverage Their average score; absent when none
+	CsatAverage *float64 `json:"csat_average,omitempty"`
+
+	// CsatResponses Answered satisfaction surveys of the sessions
+	CsatResponses int64 `json:"csat_responses"`
+
 	// DropOffNodes Where abandoned sessions stopped, most frequent first (at most 50)
 	DropOffNodes []NodeCount `json:"drop_off_nodes"`
 
@@ -2697,6 +2712,9 @@ type FlowSession struct {
 	ClientName  string             `json:"client_name"`
 	CompletedAt *time.Time         `json:"completed_at"`
 	CreatedAt   time.Time          `json:"created_at"`
+
+	// CsatToken Only in the answer that completed the session: the satisfaction survey's token, shown once; answer it with POST /api/v1/csat/{token}
+	CsatToken *string `json:"csat_token,omitempty"`
 
 	// CurrentNode The node the technician is at (null before the start)
 	CurrentNode Node                `json:"current_node"`
@@ -5147,6 +5165,9 @@ type SwitchTenantJSONRequestBody = SwitchInputBody
 // VerifyEmailJSONRequestBody defines body for VerifyEmail for application/json ContentType.
 type VerifyEmailJSONRequestBody = VerifyInputBody
 
+// AnswerCsatJSONRequestBody defines body for AnswerCsat for application/json ContentType.
+type AnswerCsatJSONRequestBody = AnswerCSATInputBody
+
 // CreateDeviceJSONRequestBody defines body for CreateDevice for application/json ContentType.
 type CreateDeviceJSONRequestBody = CreateDeviceInputBody
 
@@ -5649,6 +5670,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/auth/verify-email (the `VerifyEmail` operationId).
 	VerifyEmail(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AnswerCsatWithBody Answer a session's satisfaction survey, once (404 unknown token, 409 already answered)
+	//
+	// **Access:** public: no credentials needed. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/csat/{token} (the `AnswerCsat` operationId).
+	AnswerCsatWithBody(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AnswerCsat Answer a session's satisfaction survey, once (404 unknown token, 409 already answered)
+	//
+	// **Access:** public: no credentials needed. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/csat/{token} (the `AnswerCsat` operationId).
+	AnswerCsat(ctx context.Context, token string, body AnswerCsatJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListLowBatteryDevices Sensors and displays whose last battery report is below the tenant's threshold, by EUI
 	//
@@ -7210,6 +7249,15 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/v1/tenant (the `UpdateTenant` operationId).
 	UpdateTenant(ctx context.Context, body UpdateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ExportTenant Export the tenant: every row of every tenant table and every uploaded file, as a zip archive
+	//
+	// Streams a zip archive: `tables/<table>.jsonl` for every table of the database with a tenant_id column (one JSON object a line, ordered by primary key), `files/<key>` for every file the tenant uploaded, and `manifest.json` (written last) with the row counts and the columns left out. Secrets are not exported: columns named password or secret, or ending in _hash, _enc, _sealed, _secret or _token. The rows are read as the application role inside the tenant's scope, in batches, as the archive is written. Owners only; audited.
+	//
+	// **Access:** members of the tenant with role owner or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/tenant/export (the `ExportTenant` operationId).
+	ExportTenant(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetTenantSecurity The tenant's security settings
 	//
 	// **Access:** members of the tenant with role admin or higher; API keys with scope `tenant:read`. Errors are application/problem+json.
@@ -7908,6 +7956,44 @@ func (c *Client) VerifyEmailWithBody(ctx context.Context, contentType string, bo
 // Corresponds with POST /api/v1/auth/verify-email (the `VerifyEmail` operationId).
 func (c *Client) VerifyEmail(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewVerifyEmailRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AnswerCsatWithBody Answer a session's satisfaction survey, once (404 unknown token, 409 already answered)
+//
+// **Access:** public: no credentials needed. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/csat/{token} (the `AnswerCsat` operationId).
+func (c *Client) AnswerCsatWithBody(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAnswerCsatRequestWithBody(c.Server, token, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AnswerCsat Answer a session's satisfaction survey, once (404 unknown token, 409 already answered)
+//
+// **Access:** public: no credentials needed. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/csat/{token} (the `AnswerCsat` operationId).
+func (c *Client) AnswerCsat(ctx context.Context, token string, body AnswerCsatJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAnswerCsatRequest(c.Server, token, body)
 	if err != nil {
 		return nil, err
 	}
@@ -11398,6 +11484,25 @@ func (c *Client) UpdateTenant(ctx context.Context, body UpdateTenantJSONRequestB
 	return c.Client.Do(req)
 }
 
+// ExportTenant Export the tenant: every row of every tenant table and every uploaded file, as a zip archive
+//
+// Streams a zip archive: `tables/<table>.jsonl` for every table of the database with a tenant_id column (one JSON object a line, ordered by primary key), `files/<key>` for every file the tenant uploaded, and `manifest.json` (written last) with the row counts and the columns left out. Secrets are not exported: columns named password or secret, or ending in _hash, _enc, _sealed, _secret or _token. The rows are read as the application role inside the tenant's scope, in batches, as the archive is written. Owners only; audited.
+//
+// **Access:** members of the tenant with role owner or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/tenant/export (the `ExportTenant` operationId).
+func (c *Client) ExportTenant(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportTenantRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetTenantSecurity The tenant's security settings
 //
 // **Access:** members of the tenant with role admin or higher; API keys with scope `tenant:read`. Errors are application/problem+json.
@@ -12852,6 +12957,53 @@ func NewVerifyEmailRequestWithBody(server string, contentType string, body io.Re
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/auth/verify-email")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAnswerCsatRequest calls the generic AnswerCsat builder with application/json body
+func NewAnswerCsatRequest(server string, token string, body AnswerCsatJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAnswerCsatRequestWithBody(server, token, "application/json", bodyReader)
+}
+
+// NewAnswerCsatRequestWithBody constructs an http.Request for the AnswerCsat method, with any body, and a specified content type
+func NewAnswerCsatRequestWithBody(server string, token string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/csat/%s", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -20425,6 +20577,33 @@ func NewUpdateTenantRequestWithBody(server string, contentType string, body io.R
 	return req, nil
 }
 
+// NewExportTenantRequest constructs an http.Request for the ExportTenant method
+func NewExportTenantRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/tenant/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetTenantSecurityRequest constructs an http.Request for the GetTenantSecurity method
 func NewGetTenantSecurityRequest(server string) (*http.Request, error) {
 	var err error
@@ -21452,6 +21631,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/auth/verify-email (the `VerifyEmail` operationId).
 	VerifyEmailWithResponse(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error)
+
+	// AnswerCsatWithBodyWithResponse Answer a session's satisfaction survey, once (404 unknown token, 409 already answered)
+	//
+	// **Access:** public: no credentials needed. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/csat/{token} (the `AnswerCsat` operationId).
+	AnswerCsatWithBodyWithResponse(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AnswerCsatResponse, error)
+
+	// AnswerCsatWithResponse Answer a session's satisfaction survey, once (404 unknown token, 409 already answered)
+	//
+	// **Access:** public: no credentials needed. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/csat/{token} (the `AnswerCsat` operationId).
+	AnswerCsatWithResponse(ctx context.Context, token string, body AnswerCsatJSONRequestBody, reqEditors ...RequestEditorFn) (*AnswerCsatResponse, error)
 
 	// ListLowBatteryDevicesWithResponse Sensors and displays whose last battery report is below the tenant's threshold, by EUI
 	//
@@ -23183,6 +23380,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /api/v1/tenant (the `UpdateTenant` operationId).
 	UpdateTenantWithResponse(ctx context.Context, body UpdateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantResponse, error)
 
+	// ExportTenantWithResponse Export the tenant: every row of every tenant table and every uploaded file, as a zip archive
+	//
+	// Streams a zip archive: `tables/<table>.jsonl` for every table of the database with a tenant_id column (one JSON object a line, ordered by primary key), `files/<key>` for every file the tenant uploaded, and `manifest.json` (written last) with the row counts and the columns left out. Secrets are not exported: columns named password or secret, or ending in _hash, _enc, _sealed, _secret or _token. The rows are read as the application role inside the tenant's scope, in batches, as the archive is written. Owners only; audited.
+	//
+	// **Access:** members of the tenant with role owner or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/tenant/export (the `ExportTenant` operationId).
+	ExportTenantWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportTenantResponse, error)
+
 	// GetTenantSecurityWithResponse The tenant's security settings
 	//
 	// **Access:** members of the tenant with role admin or higher; API keys with scope `tenant:read`. Errors are application/problem+json.
@@ -24767,6 +24975,75 @@ func (r VerifyEmailResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r VerifyEmailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AnswerCsatResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AnswerCsatResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AnswerCsatResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AnswerCsatResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r AnswerCsatResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AnswerCsatResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AnswerCsatResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AnswerCsatResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AnswerCsatResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AnswerCsatResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -36663,6 +36940,75 @@ func (r UpdateTenantResponse) ContentType() string {
 	return ""
 }
 
+type ExportTenantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportTenantResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportTenantResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ExportTenantResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ExportTenantResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ExportTenantResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportTenantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportTenantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportTenantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportTenantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetTenantSecurityResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -38334,6 +38680,36 @@ func (c *ClientWithResponses) VerifyEmailWithResponse(ctx context.Context, body 
 		return nil, err
 	}
 	return ParseVerifyEmailResponse(rsp)
+}
+
+// AnswerCsatWithBodyWithResponse Answer a session's satisfaction survey, once (404 unknown token, 409 already answered)
+//
+// **Access:** public: no credentials needed. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/csat/{token} (the `AnswerCsat` operationId).
+func (c *ClientWithResponses) AnswerCsatWithBodyWithResponse(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AnswerCsatResponse, error) {
+	rsp, err := c.AnswerCsatWithBody(ctx, token, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnswerCsatResponse(rsp)
+}
+
+// AnswerCsatWithResponse Answer a session's satisfaction survey, once (404 unknown token, 409 already answered)
+//
+// **Access:** public: no credentials needed. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/csat/{token} (the `AnswerCsat` operationId).
+func (c *ClientWithResponses) AnswerCsatWithResponse(ctx context.Context, token string, body AnswerCsatJSONRequestBody, reqEditors ...RequestEditorFn) (*AnswerCsatResponse, error) {
+	rsp, err := c.AnswerCsat(ctx, token, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnswerCsatResponse(rsp)
 }
 
 // ListLowBatteryDevicesWithResponse Sensors and displays whose last battery report is below the tenant's threshold, by EUI
@@ -41218,6 +41594,23 @@ func (c *ClientWithResponses) UpdateTenantWithResponse(ctx context.Context, body
 	return ParseUpdateTenantResponse(rsp)
 }
 
+// ExportTenantWithResponse Export the tenant: every row of every tenant table and every uploaded file, as a zip archive
+//
+// Streams a zip archive: `tables/<table>.jsonl` for every table of the database with a tenant_id column (one JSON object a line, ordered by primary key), `files/<key>` for every file the tenant uploaded, and `manifest.json` (written last) with the row counts and the columns left out. Secrets are not exported: columns named password or secret, or ending in _hash, _enc, _sealed, _secret or _token. The rows are read as the application role inside the tenant's scope, in batches, as the archive is written. Owners only; audited.
+//
+// **Access:** members of the tenant with role owner or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/tenant/export (the `ExportTenant` operationId).
+func (c *ClientWithResponses) ExportTenantWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportTenantResponse, error) {
+	rsp, err := c.ExportTenant(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportTenantResponse(rsp)
+}
+
 // GetTenantSecurityWithResponse The tenant's security settings
 //
 // **Access:** members of the tenant with role admin or higher; API keys with scope `tenant:read`. Errors are application/problem+json.
@@ -42669,6 +43062,63 @@ func ParseVerifyEmailResponse(rsp *http.Response) (*VerifyEmailResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAnswerCsatResponse parses an HTTP response from a AnswerCsatWithResponse call
+func ParseAnswerCsatResponse(rsp *http.Response) (*AnswerCsatResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AnswerCsatResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
@@ -53020,6 +53470,60 @@ func ParseUpdateTenantResponse(rsp *http.Response) (*UpdateTenantResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportTenantResponse parses an HTTP response from a ExportTenantWithResponse call
+func ParseExportTenantResponse(rsp *http.Response) (*ExportTenantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportTenantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem

@@ -35,6 +35,10 @@ type FlowAnalytics struct {
 	Outcomes              []OutcomeCount `json:"outcomes" doc:"Completed sessions by outcome (none: completed without one)"`
 	ExitNodes             []NodeCount    `json:"exit_nodes" doc:"Where completed sessions ended, most frequent first (at most 50)"`
 	DropOffNodes          []NodeCount    `json:"drop_off_nodes" doc:"Where abandoned sessions stopped, most frequent first (at most 50)"`
+	// CSATResponses is how many of those sessions' satisfaction surveys were answered, and
+	// CSATAverage their average score (1 to 5); absent when none was answered.
+	CSATResponses int64    `json:"csat_responses" doc:"Answered satisfaction surveys of the sessions"`
+	CSATAverage   *float64 `json:"csat_average,omitempty" minimum:"1" maximum:"5" doc:"Their average score; absent when none"`
 }
 
 // OutcomeCount is the number of completed sessions with one outcome.
@@ -99,6 +103,9 @@ func flowFigures(ctx context.Context, st *store.Queries, tenant uuid.UUID, out *
 	if stats.Completed > 0 {
 		median := stats.MedianSeconds
 		out.MedianDurationSeconds = &median
+	}
+	if err := flowCSAT(ctx, st, tenant, out); err != nil {
+		return err
 	}
 	outcomes, err := st.FlowOutcomes(ctx, store.FlowOutcomesParams{TenantID: tenant, FlowID: out.FlowID, Since: out.From, Until: out.To})
 	if err != nil {

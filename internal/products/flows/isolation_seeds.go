@@ -48,5 +48,7 @@ func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.See
 		{SQL: `INSERT INTO flow_session_uploads (tenant_id, id, session_id, user_id, filename, content_type, size_bytes, sha256, storage_key)
 			VALUES ($1, $2, $3, $4, 'event-log.txt', 'text/plain; charset=utf-8', 5, sha256('hello'), $5)`,
 			Args: []any{t, upload, session, u, "tenants/" + t.String() + "/uploads/" + upload.String()}},
+		{SQL: `INSERT INTO flow_csat_surveys (tenant_id, id, session_id, token_hash, score, comment, responded_at)
+			VALUES ($1, $2, $3, sha256(uuid_send($2)), 4, 'quick fix', now())`, Args: []any{t, tenancy.NewID(), session}},
 	}
 }

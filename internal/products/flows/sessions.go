@@ -43,6 +43,9 @@ type FlowSession struct {
 	AbandonedAt         *time.Time          `json:"abandoned_at"`
 	CreatedAt           time.Time           `json:"created_at"`
 	UpdatedAt           time.Time           `json:"updated_at"`
+	// CSATToken is the token of the session's satisfaction survey, only in the answer of the request
+	// that completed the session (issueSurvey); never stored, never shown again.
+	CSATToken string `json:"csat_token,omitempty" doc:"Only in the answer that completed the session: the satisfaction survey's token, shown once; answer it with POST /api/v1/csat/{token}"`
 }
 
 // view returns the session as the API shows it.

@@ -108,8 +108,12 @@ func (s *Service) newSession(ctx context.Context, op string, n NewSession, prepa
 			return err
 		}
 		st, err := decodeSession(row)
-		if err == nil {
-			out = st.view()
+		if err != nil {
+			return err
+		}
+		out = st.view()
+		if out.Status == StatusCompleted { // the start node is a resolution
+			out.CSATToken, err = issueSurvey(ctx, qs, m.tenant, id, now)
 		}
 		return err
 	})

@@ -226,6 +226,9 @@ func (s *Service) changeSession(ctx context.Context, op string, id uuid.UUID, ch
 		}
 		out = st.view()
 		if !wasCompleted && out.Status == StatusCompleted {
+			if out.CSATToken, err = issueSurvey(ctx, qs, m.tenant, st.row.ID, now); err != nil {
+				return err
+			}
 			return webhooks.Emit(ctx, q, webhooks.SessionCompleted, completedSession(out))
 		}
 		return nil

@@ -22,6 +22,10 @@ func (p *prober) operation(ctx context.Context, op *Operation) (OpResult, error)
 		r.Reason = strings.Join(unresolved, "; ")
 		return r, nil
 	}
+	if op.Access.Credential == "survey-token" { // one-time tokens no list shows: random ones only
+		r.Probed = true
+		return r, p.surveyToken(ctx, op, tp)
+	}
 	aVals, okA := w.A.assign(tp.slots, 0)
 	bVals, okB := w.B.assign(tp.slots, 0)
 	if !okA || !okB {

@@ -173,3 +173,28 @@ func (p *prober) withheldLeak(op *Operation, who *Principal, res Response, value
 		}
 	}
 }
+
+// surveyToken checks the survey-token rules as every holder (httpapi.SurveyToken): a random token
+// of the form of the answer's example answers 404, the same bytes whoever holds it. Survey tokens
+// are shown once, in the answer that completed a session, and no list names one, so the world has
+// none of A's to try; the 404 of an unknown token is the whole of what a holder can learn.
+func (p *prober) surveyToken(ctx context.Context, op *Operation, tp *template) error {
+	ps := pathSlots(tp)
+	if len(ps) != 1 {
+		p.fail(op, nil, "declaration", "a credential operation takes exactly one path parameter, not %d", len(ps))
+		return nil
+	}
+	var first *Response
+	for _, h := range p.holders() {
+		got, err := p.open(ctx, op, tp, ps[0], h, lookalike("tnr_csat_"+strings.Repeat("0aZ", 30)), http.StatusNotFound, "a random token")
+		if err != nil {
+			return err
+		}
+		if first == nil {
+			first = &got
+			continue
+		}
+		p.same(op, h.who, "survey-token", "a random token", got, *first)
+	}
+	return nil
+}

@@ -19,7 +19,9 @@ func (w *World) credentialLinks(ctx context.Context) {
 	w.expiring, w.revoked = map[string]*Object{}, map[string]*Object{}
 	w.expiresAt = time.Now().Add(cmp.Or(w.opts.LinkExpiry, 2*time.Second))
 	for _, op := range w.doc.Ops {
-		if ps := op.pathParams(); op.Access.Credential != "" && len(ps) == 1 {
+		// Share links only: a survey token is made by completing a session and never expires or
+		// is revoked (surveyToken).
+		if ps := op.pathParams(); op.Access.Credential == "share-token" && len(ps) == 1 {
 			kind, _ := paramKind(op.Path, ps[0].Name)
 			if w.expiring[kind] == nil {
 				w.expiring[kind] = w.makeLink(ctx, kind, w.expiresAt, "an expiring link")
