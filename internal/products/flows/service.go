@@ -14,6 +14,7 @@ type Service struct {
 	db  *postgres.DB
 	log *slog.Logger
 	now func() time.Time
+	psa psaDeps // PSA push (UsePSA); zero until then
 }
 
 // New returns the flows service.
