@@ -16,8 +16,9 @@ const (
 // isolation test's world. user must already be a member of tenant.
 func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.Seed {
 	t, u := tenant.UUID(), user.UUID()
-	team, category, tag, flow, fork, step, session, share :=
-		tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID()
+	team, category, tag, flow, fork, step, session, share, psa :=
+		tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(),
+		tenancy.NewID()
 	return []postgres.Seed{
 		{SQL: `INSERT INTO teams (tenant_id, id, name) VALUES ($1, $2, 'Service desk')`, Args: []any{t, team}},
 		{SQL: `INSERT INTO team_members (tenant_id, team_id, user_id) VALUES ($1, $2, $3)`, Args: []any{t, team, u}},
@@ -44,5 +45,11 @@ func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.See
 			VALUES ($1, $2, $3, sha256(uuid_send($2)), 'for the client', 'public', $4)`, Args: []any{t, share, session, u}},
 		{SQL: `INSERT INTO flow_session_share_views (tenant_id, id, share_id, session_id, viewer_id, viewer_ip, user_agent)
 			VALUES ($1, $2, $3, $4, $5, '192.0.2.1', 'test')`, Args: []any{t, tenancy.NewID(), share, session, u}},
+		{SQL: `INSERT INTO psa_connections (tenant_id, id, provider, display_name, site_url, credentials_enc, created_by)
+			VALUES ($1, $2, 'connectwise', 'ConnectWise', 'https://psa.example.com', '\x00', $3)`, Args: []any{t, psa, u}},
+		{SQL: `INSERT INTO psa_member_mappings (tenant_id, connection_id, user_id, external_member_id)
+			VALUES ($1, $2, $3, 'member-1')`, Args: []any{t, psa, u}},
+		{SQL: `INSERT INTO psa_push_outbox (tenant_id, id, connection_id, source_id, ticket_id, format, body, dead_after, created_by)
+			VALUES ($1, $2, $3, $4, '4711', 'md', '# Outlook does not start', 8, $5)`, Args: []any{t, tenancy.NewID(), psa, session, u}},
 	}
 }

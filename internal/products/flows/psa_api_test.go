@@ -24,7 +24,41 @@ func psaConfig(c *app.Config) {
 
 // startPSA starts the service with its job runner and psaConfig.
 func startPSA(t *testing.T) flowsAPI {
-	return startFlowsAPI(t, apitest.Options{Background: true, Unlimited: true, Configure: psaConfig})
+	s := apitest.StartWith(t, apitest.Options{Background: true, Unlimited: true, Configure: psaConfig})
+	t.Cleanup(func() {
+		if t.Failed() { // the job runner's view of what went wrong
+			for _, l := range strings.Split(s.Logs.String(), "\n") {
+				if strings.Contains(l, "psa") || strings.Contains(l, `"level":"ERROR"`) {
+					t.Log(l)
+				}
+			}
+		}
+	})
+	return flowsAPI{Server: s}
+}
+
+// member invites name into owner's tenant with role, as member does for servers that deliver
+// their own mail (the development sender's files, read by MailToken), and returns the account.
+func (s flowsAPI) member(owner apitest.Account, name, role string) apitest.Account {
+	s.T.Helper()
+	a := apitest.Account{Email: name + "@example.com", Password: "correct horse " + name, TenantID: owner.TenantID}
+	s.Must(201, "POST", "/api/v1/invitations", owner.Access, map[string]any{"email": a.Email, "role": role})
+	sess := s.Must(200, "POST", "/api/v1/invitations/accept", "", map[string]any{"token": s.MailToken(a.Email, "inv"), "name": name,
+		"password": a.Password})
+	a.Access = sess["access_token"].(string)
+	a.UserID = s.Must(200, "GET", "/api/v1/me", a.Access, nil)["user"].(map[string]any)["id"].(string)
+	return a
+}
+
+// psaOffice is a tenant of the PSA tests: its owner and members by name ("name:role").
+func (s flowsAPI) psaOffice(prefix string, members ...string) office {
+	s.T.Helper()
+	o := office{owner: s.Register(prefix + "-owner"), members: map[string]apitest.Account{}}
+	for _, m := range members {
+		name, role, _ := strings.Cut(m, ":")
+		o.members[name] = s.member(o.owner, prefix+"-"+name, role)
+	}
+	return o
 }
 
 // connect creates a connection of owner's tenant to the fake and returns its id.
@@ -86,7 +120,7 @@ func TestPSA(t *testing.T) {
 	// Admins manage connections; the credentials are sealed, bound to the tenant and connection, and
 	// never shown; engineers (operators) get 403, another tenant 404.
 	srv.run(t, "connections are for admins and never show credentials", func(t *testing.T, s flowsAPI) {
-		o := s.office("conn", "eng:operator", "adm:admin")
+		o := s.psaOffice("conn", "eng:operator", "adm:admin")
 		f := newFakePSA(t, "connectwise", fakeCreds("connectwise", "1"))
 		r := s.Do("POST", "/api/v1/psa/connections", o.m("adm").Access, map[string]any{"provider": "connectwise",
 			"display_name": "CW", "site_url": f.srv.URL, "credentials": f.creds})
@@ -144,7 +178,7 @@ func TestPSA(t *testing.T) {
 	})
 
 	srv.run(t, "member mappings", func(t *testing.T, s flowsAPI) {
-		o := s.office("map", "eng:operator")
+		o := s.psaOffice("map", "eng:operator")
 		conn := s.connect(o.owner, newFakePSA(t, "halopsa", fakeCreds("halopsa", "1")))
 		body := map[string]any{"connection_id": conn, "mappings": []any{
 			map[string]any{"user_id": o.m("eng").UserID, "external_member_id": "17", "external_name": "Eng One"}}}
@@ -167,7 +201,7 @@ func TestPSA(t *testing.T) {
 	// body, ends with the push's marker, and the push is sent with the PSA's note id.
 	for _, provider := range []string{"connectwise", "autotask", "halopsa"} {
 		srv.run(t, "push to "+provider, func(t *testing.T, s flowsAPI) {
-			o := s.office("push-" + provider)
+			o := s.psaOffice("push-" + provider)
 			f := newFakePSA(t, provider, fakeCreds(provider, "2"))
 			p := s.pushed(o.owner, s.connect(o.owner, f), "4711")
 			sent := s.waitPush(o.owner, p["id"].(string), "sent")
@@ -184,7 +218,7 @@ func TestPSA(t *testing.T) {
 
 	// A failing PSA: the push backs off (doubling) and succeeds on the third attempt.
 	srv.run(t, "failure backoff success", func(t *testing.T, s flowsAPI) {
-		o := s.office("backoff")
+		o := s.psaOffice("backoff")
 		f := newFakePSA(t, "autotask", fakeCreds("autotask", "a"))
 		f.set(func(f *fakePSA) { f.fail = 2 })
 		p := s.pushed(o.owner, s.connect(o.owner, f), "100")
@@ -203,7 +237,7 @@ func TestPSA(t *testing.T) {
 
 	// 429 with Retry-After: the next attempt waits as long as the PSA asked, not the backoff.
 	srv.run(t, "rate limit honours Retry-After", func(t *testing.T, s flowsAPI) {
-		o := s.office("ratelimit")
+		o := s.psaOffice("ratelimit")
 		f := newFakePSA(t, "connectwise", fakeCreds("connectwise", "b"))
 		f.set(func(f *fakePSA) { f.limit, f.retryAfter = 1, 2 })
 		p := s.pushed(o.owner, s.connect(o.owner, f), "101")
@@ -221,7 +255,7 @@ func TestPSA(t *testing.T) {
 	// listed in the admins' outbox; only its owner may retry it (another member of the tenant and
 	// another tenant get the 404 of a random id), after which it is sent.
 	srv.run(t, "dead letter and owner-only retry", func(t *testing.T, s flowsAPI) {
-		o := s.office("dead", "eng:operator", "adm:admin")
+		o := s.psaOffice("dead", "eng:operator", "adm:admin")
 		f := newFakePSA(t, "halopsa", fakeCreds("halopsa", "a"))
 		f.set(func(f *fakePSA) { f.hang = psaMaxAttempts })
 		conn := s.connect(o.owner, f)
@@ -267,7 +301,7 @@ func TestPSA(t *testing.T) {
 
 	// Pushing another member's session, or through another tenant's connection, is refused.
 	srv.run(t, "push refusals", func(t *testing.T, s flowsAPI) {
-		o := s.office("refuse", "eng:operator")
+		o := s.psaOffice("refuse", "eng:operator")
 		other := s.Register("refuse-other")
 		mine := s.connect(o.owner, newFakePSA(t, "connectwise", fakeCreds("connectwise", "1")))
 		theirs := s.connect(other, newFakePSA(t, "connectwise", fakeCreds("connectwise", "2")))

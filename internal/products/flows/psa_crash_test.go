@@ -41,7 +41,7 @@ func runCrashChild() int {
 	}
 	defer db.Close()
 	secret, _ := base64.StdEncoding.DecodeString(os.Getenv(crashChildSecret))
-	log := slog.New(slog.DiscardHandler)
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	svc := flows.New(db, log)
 	var cfg app.Config
 	psaConfig(&cfg)
@@ -56,6 +56,7 @@ func runCrashChild() int {
 		fmt.Fprintln(os.Stderr, "crash child:", err)
 		return 1
 	}
+	fmt.Fprintln(os.Stderr, "crash child: running")
 	runner.Run(ctx)
 	return 0
 }
@@ -93,6 +94,7 @@ func TestPSACrash(t *testing.T) {
 	case <-accepted:
 	case <-time.After(30 * time.Second):
 		_ = child.Process.Kill()
+		t.Log(child.Wait())
 		t.Fatal("the child worker did not deliver the note")
 	}
 	if err := child.Process.Kill(); err != nil {
@@ -118,7 +120,9 @@ func TestPSACrash(t *testing.T) {
 	for s.Count(`SELECT count(*) FROM psa_push_outbox WHERE id = $1 AND status = 'sent'`, id) == 0 {
 		if time.Now().After(deadline) {
 			s.SuperRow(`SELECT status, attempts FROM psa_push_outbox WHERE id = $1`, []any{id}, &status, &attempts)
-			t.Fatalf("the push is %s after %d attempts, not sent", status, attempts)
+			var dump string
+			s.SuperRow(`SELECT coalesce((SELECT string_agg(kind || ' ' || state || ' ' || args::text || ' ' || coalesce(errors::text, ''), E'\n') FROM river_job WHERE kind LIKE 'psa%'), '') || E'\nleader: ' || coalesce((SELECT string_agg(leader_id || ' ' || expires_at::text, ',') FROM river_leader), 'none')`, nil, &dump)
+			t.Fatalf("the push is %s after %d attempts, not sent\n%s", status, attempts, dump)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
