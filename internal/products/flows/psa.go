@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -340,7 +341,8 @@ func (s *Service) TestPSAConnection(ctx context.Context, id uuid.UUID) (PSATestR
 		res = PSATestResult{Error: "the stored credentials cannot be read; set them again"}
 	} else if err := s.testConnection(ctx, psaTarget{provider: row.Provider, site: row.SiteUrl, creds: creds}); err != nil {
 		res = PSATestResult{Error: err.Error()}
-		if e, ok := err.(*errPSA); ok {
+		var e *errPSA
+		if errors.As(err, &e) {
 			res.Status = e.status
 		}
 	}

@@ -66,8 +66,8 @@ type PushArgs struct {
 // Kind names the job.
 func (PushArgs) Kind() string { return "psa.push" }
 
-// MaxAttempts: a PSA failure is recorded on the push and retried by the sweep, not by River; River
-// retries only a run that could not reach the database.
+// MaxAttempts is River's limit for one attempt's job: a PSA failure is recorded on the push and
+// retried by the sweep, not by River, which retries only a run that could not reach the database.
 func (PushArgs) MaxAttempts() int { return 3 }
 
 // RetrySweepArgs starts the periodic PSA retry sweep.
