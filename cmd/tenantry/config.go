@@ -25,6 +25,7 @@ import (
 	"github.com/tenantry/tenantry/internal/platform/secretbox"
 	"github.com/tenantry/tenantry/internal/platform/webhooks/endpoints"
 	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/products/flows"
 	"github.com/tenantry/tenantry/internal/products/parking"
 	"github.com/tenantry/tenantry/internal/telemetry"
 )
@@ -110,7 +111,7 @@ var vars = []configVar{
 	{"REDIS_URL", "", "Redis for rate limits shared by all instances (redis://, rediss:// or unix:///path); unset: each instance limits on its own"},
 	{"TENANTRY_STREAM_MAX_PER_TENANT", "20", "open live occupancy streams (`/api/v1/sites/{id}/stream`) per tenant on one instance; more answer 429"},
 	{"TENANTRY_STREAM_HEARTBEAT", "15s", "interval of the live stream's heartbeat comment lines"},
-	{"TENANTRY_WEBHOOK_ALLOW_PRIVATE", "false", "`true` lets webhook endpoints use loopback, private and reserved addresses (and http:// to loopback): development and tests only"},
+	{"TENANTRY_WEBHOOK_ALLOW_PRIVATE", "false", "`true` lets webhook endpoints and PSA sites use loopback, private and reserved addresses (and http:// to loopback): development and tests only"},
 	{"TENANTRY_WEBHOOK_TIMEOUT", "10s", "how long one webhook delivery attempt may take, connection to response"},
 	{"TENANTRY_WEBHOOK_DISABLE_AFTER", "20", "consecutive failed delivery attempts after which a webhook endpoint is disabled"},
 	{"TENANTRY_UPLOADS_DIR", "", "directory of the files attached to flows sessions (created, mode 0700; exported and purged with their tenant); unset: TENANTRY_DATA_DIR/uploads"},
@@ -350,6 +351,7 @@ func (c config) appConfig() (app.Config, error) {
 		Stream:         parking.StreamConfig{MaxPerTenant: c.StreamMaxPerTenant, Heartbeat: c.StreamHeartbeat},
 		Webhooks:       endpoints.Config{AllowPrivate: c.WebhookAllowPrivate, Timeout: c.WebhookTimeout, DisableAfter: c.WebhookDisableAfter},
 		UploadMaxBytes: c.UploadMaxBytes,
+		PSA:            flows.PSAConfig{AllowPrivate: c.WebhookAllowPrivate},
 	}, nil
 }
 

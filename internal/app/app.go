@@ -65,6 +65,7 @@ type Config struct {
 	KeyUseInterval time.Duration
 	// UploadMaxBytes is the largest session upload (0: flows.DefaultUploadMaxBytes).
 	UploadMaxBytes int64
+	PSA            flows.PSAConfig // PSA push (zero: defaults, public addresses only)
 	// Tracer makes the spans of requests and jobs (telemetry.Tracing); nil or a no-op provider for
 	// none. The database's spans come from the pool's own (postgres.Config.Tracer).
 	Tracer trace.TracerProvider
@@ -161,6 +162,9 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	if err := flowsSvc.UseUploads(files, cfg.UploadMaxBytes, cfg.SecretKey); err != nil {
 		return nil, err
 	}
+	if err := flowsSvc.UsePSA(cfg.SecretKey, cfg.PSA); err != nil {
+		return nil, err
+	}
 	flowsSvc.Routes(srv.API(), log)
 	apiKeys.Routes(srv.API(), log)
 	audit.NewLog(db).Routes(srv.API(), log)
@@ -174,7 +178,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	runner, err := newJobs(cfg, db, log, parkingSvc, hooks)
+	runner, err := newJobs(cfg, db, log, parkingSvc, flowsSvc, hooks)
 	if err != nil {
 		return nil, err
 	}
@@ -209,11 +213,12 @@ func together(workers ...func(context.Context)) func(context.Context) {
 }
 
 // newJobs registers the background jobs of the platform and the products and builds their runner.
-func newJobs(cfg Config, db *postgres.DB, log *slog.Logger, parkingSvc *parking.Service, hooks *endpoints.Service) (*jobs.Runner, error) {
+func newJobs(cfg Config, db *postgres.DB, log *slog.Logger, parkingSvc *parking.Service, flowsSvc *flows.Service, hooks *endpoints.Service) (*jobs.Runner, error) {
 	reg := jobs.NewRegistry(log)
 	mail.NewDelivery(db, mailSender(cfg, log), log).Jobs(reg)
 	hooks.Jobs(reg)
 	parkingSvc.Jobs(reg, parking.Schedule{})
+	flowsSvc.PSAJobs(reg)
 	return jobs.New(db, log, reg, cfg.Jobs)
 }
 

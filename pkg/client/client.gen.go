@@ -1134,6 +1134,108 @@ func (e OverrideInputBodyKind) Valid() bool {
 	}
 }
 
+// Defines values for PSAConnectionProvider.
+const (
+	PSAConnectionProviderAutotask    PSAConnectionProvider = "autotask"
+	PSAConnectionProviderConnectwise PSAConnectionProvider = "connectwise"
+	PSAConnectionProviderHalopsa     PSAConnectionProvider = "halopsa"
+)
+
+// Valid indicates whether the value is a known member of the PSAConnectionProvider enum.
+func (e PSAConnectionProvider) Valid() bool {
+	switch e {
+	case PSAConnectionProviderAutotask:
+		return true
+	case PSAConnectionProviderConnectwise:
+		return true
+	case PSAConnectionProviderHalopsa:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PSAConnectionBodyProvider.
+const (
+	PSAConnectionBodyProviderAutotask    PSAConnectionBodyProvider = "autotask"
+	PSAConnectionBodyProviderConnectwise PSAConnectionBodyProvider = "connectwise"
+	PSAConnectionBodyProviderHalopsa     PSAConnectionBodyProvider = "halopsa"
+)
+
+// Valid indicates whether the value is a known member of the PSAConnectionBodyProvider enum.
+func (e PSAConnectionBodyProvider) Valid() bool {
+	switch e {
+	case PSAConnectionBodyProviderAutotask:
+		return true
+	case PSAConnectionBodyProviderConnectwise:
+		return true
+	case PSAConnectionBodyProviderHalopsa:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PSAPushFormat.
+const (
+	PSAPushFormatMd  PSAPushFormat = "md"
+	PSAPushFormatTxt PSAPushFormat = "txt"
+)
+
+// Valid indicates whether the value is a known member of the PSAPushFormat enum.
+func (e PSAPushFormat) Valid() bool {
+	switch e {
+	case PSAPushFormatMd:
+		return true
+	case PSAPushFormatTxt:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PSAPushStatus.
+const (
+	PSAPushStatusDead    PSAPushStatus = "dead"
+	PSAPushStatusFailed  PSAPushStatus = "failed"
+	PSAPushStatusPending PSAPushStatus = "pending"
+	PSAPushStatusSent    PSAPushStatus = "sent"
+)
+
+// Valid indicates whether the value is a known member of the PSAPushStatus enum.
+func (e PSAPushStatus) Valid() bool {
+	switch e {
+	case PSAPushStatusDead:
+		return true
+	case PSAPushStatusFailed:
+		return true
+	case PSAPushStatusPending:
+		return true
+	case PSAPushStatusSent:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PushSessionInputBodyFormat.
+const (
+	PushSessionInputBodyFormatMd  PushSessionInputBodyFormat = "md"
+	PushSessionInputBodyFormatTxt PushSessionInputBodyFormat = "txt"
+)
+
+// Valid indicates whether the value is a known member of the PushSessionInputBodyFormat enum.
+func (e PushSessionInputBodyFormat) Valid() bool {
+	switch e {
+	case PushSessionInputBodyFormatMd:
+		return true
+	case PushSessionInputBodyFormatTxt:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReadingEvent.
 const (
 	ReadingEventAck    ReadingEvent = "ack"
@@ -1827,6 +1929,30 @@ func (e IngestChirpstackParamsEvent) Valid() bool {
 	}
 }
 
+// Defines values for ListPsaOutboxParamsStatus.
+const (
+	ListPsaOutboxParamsStatusDead    ListPsaOutboxParamsStatus = "dead"
+	ListPsaOutboxParamsStatusFailed  ListPsaOutboxParamsStatus = "failed"
+	ListPsaOutboxParamsStatusPending ListPsaOutboxParamsStatus = "pending"
+	ListPsaOutboxParamsStatusSent    ListPsaOutboxParamsStatus = "sent"
+)
+
+// Valid indicates whether the value is a known member of the ListPsaOutboxParamsStatus enum.
+func (e ListPsaOutboxParamsStatus) Valid() bool {
+	switch e {
+	case ListPsaOutboxParamsStatusDead:
+		return true
+	case ListPsaOutboxParamsStatusFailed:
+		return true
+	case ListPsaOutboxParamsStatusPending:
+		return true
+	case ListPsaOutboxParamsStatusSent:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListReservationsParamsStatus.
 const (
 	ListReservationsParamsStatusCancelled ListReservationsParamsStatus = "cancelled"
@@ -1898,19 +2024,19 @@ func (e ListSessionsParamsScope) Valid() bool {
 
 // Defines values for ExportSessionParamsFormat.
 const (
-	Html ExportSessionParamsFormat = "html"
-	Md   ExportSessionParamsFormat = "md"
-	Txt  ExportSessionParamsFormat = "txt"
+	ExportSessionParamsFormatHtml ExportSessionParamsFormat = "html"
+	ExportSessionParamsFormatMd   ExportSessionParamsFormat = "md"
+	ExportSessionParamsFormatTxt  ExportSessionParamsFormat = "txt"
 )
 
 // Valid indicates whether the value is a known member of the ExportSessionParamsFormat enum.
 func (e ExportSessionParamsFormat) Valid() bool {
 	switch e {
-	case Html:
+	case ExportSessionParamsFormatHtml:
 		return true
-	case Md:
+	case ExportSessionParamsFormatMd:
 		return true
-	case Txt:
+	case ExportSessionParamsFormatTxt:
 		return true
 	default:
 		return false
@@ -3156,6 +3282,155 @@ type OverrideInputBody struct {
 // OverrideInputBodyKind maintenance: operators and up; blocked: admins
 type OverrideInputBodyKind string
 
+// PSAConnection defines model for PSAConnection.
+type PSAConnection struct {
+	// Active Inactive connections take no new pushes; queued ones wait
+	Active    bool      `json:"active"`
+	CompanyId string    `json:"company_id"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// CredentialsHint The last four characters of the public part (ConnectWise public key, Autotask user name, HaloPSA client id)
+	CredentialsHint string `json:"credentials_hint"`
+
+	// CredentialsSet Always true: credentials are required and never shown
+	CredentialsSet bool                  `json:"credentials_set"`
+	DisplayName    string                `json:"display_name"`
+	Id             string                `json:"id"`
+	Provider       PSAConnectionProvider `json:"provider"`
+
+	// SiteUrl Examples: https://api-na.myconnectwise.net
+	SiteUrl   string    `json:"site_url"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// PSAConnectionProvider defines model for PSAConnection.Provider.
+type PSAConnectionProvider string
+
+// PSAConnectionBody defines model for PSAConnectionBody.
+type PSAConnectionBody struct {
+	// Active Default true
+	Active    *bool   `json:"active,omitempty"`
+	CompanyId *string `json:"company_id,omitempty"`
+
+	// Credentials The provider's credentials (see each field); sealed, never returned
+	Credentials PSACredentials `json:"credentials"`
+
+	// DisplayName Examples: ConnectWise (production)
+	DisplayName string                    `json:"display_name"`
+	Provider    PSAConnectionBodyProvider `json:"provider"`
+
+	// SiteUrl https; http only to a loopback host where the server allows private addresses
+	//
+	// Examples: https://api-na.myconnectwise.net
+	SiteUrl string `json:"site_url"`
+}
+
+// PSAConnectionBodyProvider defines model for PSAConnectionBody.Provider.
+type PSAConnectionBodyProvider string
+
+// PSACredentials defines model for PSACredentials.
+type PSACredentials struct {
+	// ClientId ConnectWise: the integration's clientId; HaloPSA: the API application's client id
+	ClientId *string `json:"client_id,omitempty"`
+
+	// ClientSecret HaloPSA: the API application's client secret
+	ClientSecret *string `json:"client_secret,omitempty"`
+
+	// Company ConnectWise: the company id used to sign in
+	Company *string `json:"company,omitempty"`
+
+	// IntegrationCode Autotask: the API tracking identifier (ApiIntegrationCode)
+	IntegrationCode *string `json:"integration_code,omitempty"`
+
+	// PrivateKey ConnectWise: the API member's private key
+	PrivateKey *string `json:"private_key,omitempty"`
+
+	// PublicKey ConnectWise: the API member's public key
+	PublicKey *string `json:"public_key,omitempty"`
+
+	// Secret Autotask: the API user's secret
+	Secret *string `json:"secret,omitempty"`
+
+	// Username Autotask: the API user's user name
+	Username *string `json:"username,omitempty"`
+}
+
+// PSAMappingInput defines model for PSAMappingInput.
+type PSAMappingInput struct {
+	// ExternalMemberId The member's id in the PSA
+	ExternalMemberId string  `json:"external_member_id"`
+	ExternalName     *string `json:"external_name,omitempty"`
+
+	// UserId A member of the tenant
+	UserId string `json:"user_id"`
+}
+
+// PSAMappingsOutputBody defines model for PSAMappingsOutputBody.
+type PSAMappingsOutputBody struct {
+	Items []PSAMemberMapping `json:"items"`
+}
+
+// PSAMemberMapping defines model for PSAMemberMapping.
+type PSAMemberMapping struct {
+	ConnectionId string `json:"connection_id"`
+
+	// Email The member's e-mail address (read-only)
+	Email *string `json:"email,omitempty"`
+
+	// ExternalMemberId The member's id in the PSA
+	ExternalMemberId string `json:"external_member_id"`
+
+	// ExternalName The member's name in the PSA
+	ExternalName *string `json:"external_name,omitempty"`
+
+	// UpdatedAt Read-only
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	UserId    string     `json:"user_id"`
+}
+
+// PSAPush defines model for PSAPush.
+type PSAPush struct {
+	Attempts     int32     `json:"attempts"`
+	ConnectionId string    `json:"connection_id"`
+	CreatedAt    time.Time `json:"created_at"`
+	CreatedBy    string    `json:"created_by"`
+
+	// ExternalId The note's id in the PSA, once sent
+	ExternalId *string       `json:"external_id,omitempty"`
+	Format     PSAPushFormat `json:"format"`
+	Id         string        `json:"id"`
+	LastError  *string       `json:"last_error,omitempty"`
+	Marker     string        `json:"marker"`
+
+	// MaxAttempts The push is dead when attempts reaches it
+	MaxAttempts int32 `json:"max_attempts"`
+
+	// NextAttemptAt When a pending or failed push is tried next
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
+	SentAt        *time.Time `json:"sent_at,omitempty"`
+	SessionId     string     `json:"session_id"`
+
+	// Status pending: queued or in flight; failed: will be tried again at next_attempt_at; dead: given up (retry it); sent
+	Status   PSAPushStatus `json:"status"`
+	TicketId string        `json:"ticket_id"`
+}
+
+// PSAPushFormat defines model for PSAPush.Format.
+type PSAPushFormat string
+
+// PSAPushStatus pending: queued or in flight; failed: will be tried again at next_attempt_at; dead: given up (retry it); sent
+type PSAPushStatus string
+
+// PSATestResult defines model for PSATestResult.
+type PSATestResult struct {
+	// Error Why the test failed; never a credential
+	Error *string `json:"error,omitempty"`
+	Ok    bool    `json:"ok"`
+
+	// Status The PSA's HTTP status, when it answered
+	Status *int64 `json:"status,omitempty"`
+}
+
 // PageDevice defines model for PageDevice.
 type PageDevice struct {
 	Items []Device `json:"items"`
@@ -3247,6 +3522,22 @@ type PageMemberView struct {
 // PageOrphan defines model for PageOrphan.
 type PageOrphan struct {
 	Items []Orphan `json:"items"`
+
+	// NextCursor Pass as cursor to get the next page; absent on the last page
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// PagePSAConnection defines model for PagePSAConnection.
+type PagePSAConnection struct {
+	Items []PSAConnection `json:"items"`
+
+	// NextCursor Pass as cursor to get the next page; absent on the last page
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// PagePSAPush defines model for PagePSAPush.
+type PagePSAPush struct {
+	Items []PSAPush `json:"items"`
 
 	// NextCursor Pass as cursor to get the next page; absent on the last page
 	NextCursor *string `json:"next_cursor,omitempty"`
@@ -3390,6 +3681,29 @@ type Problem struct {
 	//
 	// Examples: about:blank
 	Type string `json:"type"`
+}
+
+// PushSessionInputBody defines model for PushSessionInputBody.
+type PushSessionInputBody struct {
+	// ConnectionId An active PSA connection of the tenant
+	ConnectionId string `json:"connection_id"`
+
+	// Format The documentation's format (default md)
+	Format *PushSessionInputBodyFormat `json:"format,omitempty"`
+
+	// TicketId The ticket's number in the PSA
+	//
+	// Examples: 48213
+	TicketId string `json:"ticket_id"`
+}
+
+// PushSessionInputBodyFormat The documentation's format (default md)
+type PushSessionInputBodyFormat string
+
+// PutPSAMappingsInputBody defines model for PutPSAMappingsInputBody.
+type PutPSAMappingsInputBody struct {
+	ConnectionId string            `json:"connection_id"`
+	Mappings     []PSAMappingInput `json:"mappings"`
 }
 
 // RateLibraryStepInputBody defines model for RateLibraryStepInputBody.
@@ -4054,6 +4368,17 @@ type UpdateMemberInputBody struct {
 // UpdateMemberInputBodyRole defines model for UpdateMemberInputBody.Role.
 type UpdateMemberInputBodyRole string
 
+// UpdatePSAConnectionInputBody defines model for UpdatePSAConnectionInputBody.
+type UpdatePSAConnectionInputBody struct {
+	Active    *bool   `json:"active,omitempty"`
+	CompanyId *string `json:"company_id,omitempty"`
+
+	// Credentials New credentials, whole; checked against the connection's provider
+	Credentials *PSACredentials `json:"credentials,omitempty"`
+	DisplayName *string         `json:"display_name,omitempty"`
+	SiteUrl     *string         `json:"site_url,omitempty"`
+}
+
 // UpdateSessionInputBody defines model for UpdateSessionInputBody.
 type UpdateSessionInputBody struct {
 	ClientName   *string `json:"client_name,omitempty"`
@@ -4669,6 +4994,66 @@ type RotateIngestSecretParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// ListPsaConnectionsParams defines parameters for ListPsaConnections.
+type ListPsaConnectionsParams struct {
+	// Limit Page size, 1 to 100; larger values are reduced to 100
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page; omit for the first page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreatePsaConnectionParams defines parameters for CreatePsaConnection.
+type CreatePsaConnectionParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// DeletePsaConnectionParams defines parameters for DeletePsaConnection.
+type DeletePsaConnectionParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
+// GetPsaConnectionParams defines parameters for GetPsaConnection.
+type GetPsaConnectionParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// UpdatePsaConnectionParams defines parameters for UpdatePsaConnection.
+type UpdatePsaConnectionParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
+// ListPsaMemberMappingsParams defines parameters for ListPsaMemberMappings.
+type ListPsaMemberMappingsParams struct {
+	// ConnectionId Only this connection's mappings
+	ConnectionId *openapi_types.UUID `form:"connection_id,omitempty" json:"connection_id,omitempty"`
+}
+
+// ListPsaOutboxParams defines parameters for ListPsaOutbox.
+type ListPsaOutboxParams struct {
+	// Limit Page size, 1 to 100; larger values are reduced to 100
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page; omit for the first page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Status Only pushes in this state
+	Status *ListPsaOutboxParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// ListPsaOutboxParamsStatus defines parameters for ListPsaOutbox.
+type ListPsaOutboxParamsStatus string
+
+// GetPsaPushParams defines parameters for GetPsaPush.
+type GetPsaPushParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
 // ListReservationsParams defines parameters for ListReservations.
 type ListReservationsParams struct {
 	// Limit Page size, 1 to 100; larger values are reduced to 100
@@ -4757,6 +5142,15 @@ type ExportSessionParams struct {
 
 // ExportSessionParamsFormat defines parameters for ExportSession.
 type ExportSessionParamsFormat string
+
+// ListSessionPsaPushesParams defines parameters for ListSessionPsaPushes.
+type ListSessionPsaPushesParams struct {
+	// Limit Page size, 1 to 100; larger values are reduced to 100
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page; omit for the first page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
 
 // CreateSessionShareParams defines parameters for CreateSessionShare.
 type CreateSessionShareParams struct {
@@ -5249,6 +5643,15 @@ type UpdateDisplayPolicyJSONRequestBody = UpdateDisplayPolicyInputBody
 // UpdateParkingSettingsJSONRequestBody defines body for UpdateParkingSettings for application/json ContentType.
 type UpdateParkingSettingsJSONRequestBody = UpdateSettingsInputBody
 
+// CreatePsaConnectionJSONRequestBody defines body for CreatePsaConnection for application/json ContentType.
+type CreatePsaConnectionJSONRequestBody = PSAConnectionBody
+
+// UpdatePsaConnectionJSONRequestBody defines body for UpdatePsaConnection for application/json ContentType.
+type UpdatePsaConnectionJSONRequestBody = UpdatePSAConnectionInputBody
+
+// PutPsaMemberMappingsJSONRequestBody defines body for PutPsaMemberMappings for application/json ContentType.
+type PutPsaMemberMappingsJSONRequestBody = PutPSAMappingsInputBody
+
 // CreateReservationJSONRequestBody defines body for CreateReservation for application/json ContentType.
 type CreateReservationJSONRequestBody = CreateReservationInputBody
 
@@ -5275,6 +5678,9 @@ type UpdateCustomStepJSONRequestBody = UpdateCustomStepInputBody
 
 // DecideSessionJSONRequestBody defines body for DecideSession for application/json ContentType.
 type DecideSessionJSONRequestBody = SessionDecisionInputBody
+
+// PushSessionToPsaJSONRequestBody defines body for PushSessionToPsa for application/json ContentType.
+type PushSessionToPsaJSONRequestBody = PushSessionInputBody
 
 // SetSessionScratchpadJSONRequestBody defines body for SetSessionScratchpad for application/json ContentType.
 type SetSessionScratchpadJSONRequestBody = SessionScratchpadInputBody
@@ -6455,6 +6861,116 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/v1/parking/settings (the `UpdateParkingSettings` operationId).
 	UpdateParkingSettings(ctx context.Context, body UpdateParkingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListPsaConnections List PSA connections, newest first
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/psa/connections (the `ListPsaConnections` operationId).
+	ListPsaConnections(ctx context.Context, params *ListPsaConnectionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePsaConnectionWithBody Connect the tenant's PSA (credentials are sealed and never shown)
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/psa/connections (the `CreatePsaConnection` operationId).
+	CreatePsaConnectionWithBody(ctx context.Context, params *CreatePsaConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePsaConnection Connect the tenant's PSA (credentials are sealed and never shown)
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/psa/connections (the `CreatePsaConnection` operationId).
+	CreatePsaConnection(ctx context.Context, params *CreatePsaConnectionParams, body CreatePsaConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeletePsaConnection Delete a PSA connection with its member mappings and pushes
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with DELETE /api/v1/psa/connections/{id} (the `DeletePsaConnection` operationId).
+	DeletePsaConnection(ctx context.Context, id openapi_types.UUID, params *DeletePsaConnectionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPsaConnection Get a PSA connection
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/psa/connections/{id} (the `GetPsaConnection` operationId).
+	GetPsaConnection(ctx context.Context, id openapi_types.UUID, params *GetPsaConnectionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdatePsaConnectionWithBody Change a PSA connection; new credentials replace the old ones
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/psa/connections/{id} (the `UpdatePsaConnection` operationId).
+	UpdatePsaConnectionWithBody(ctx context.Context, id openapi_types.UUID, params *UpdatePsaConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdatePsaConnection Change a PSA connection; new credentials replace the old ones
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/psa/connections/{id} (the `UpdatePsaConnection` operationId).
+	UpdatePsaConnection(ctx context.Context, id openapi_types.UUID, params *UpdatePsaConnectionParams, body UpdatePsaConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TestPsaConnection Call the PSA with the connection's credentials and report the outcome
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with POST /api/v1/psa/connections/{id}/test (the `TestPsaConnection` operationId).
+	TestPsaConnection(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPsaMemberMappings Members' ids in the tenant's PSAs
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/psa/member-mappings (the `ListPsaMemberMappings` operationId).
+	ListPsaMemberMappings(ctx context.Context, params *ListPsaMemberMappingsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutPsaMemberMappingsWithBody Replace the member mappings of one connection
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/psa/member-mappings (the `PutPsaMemberMappings` operationId).
+	PutPsaMemberMappingsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutPsaMemberMappings Replace the member mappings of one connection
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/psa/member-mappings (the `PutPsaMemberMappings` operationId).
+	PutPsaMemberMappings(ctx context.Context, body PutPsaMemberMappingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPsaOutbox The tenant's PSA pushes, newest first, for operations
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/psa/outbox (the `ListPsaOutbox` operationId).
+	ListPsaOutbox(ctx context.Context, params *ListPsaOutboxParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPsaPush Get one of your PSA pushes
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/psa/pushes/{id} (the `GetPsaPush` operationId).
+	GetPsaPush(ctx context.Context, id openapi_types.UUID, params *GetPsaPushParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetryPsaPush Queue one of your failed or dead PSA pushes again
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with POST /api/v1/psa/pushes/{id}/retry (the `RetryPsaPush` operationId).
+	RetryPsaPush(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListReservations List reservations by start
 	//
 	// **Access:** members of the tenant with role viewer or higher; API keys with scope `reservations:read`. Errors are application/problem+json.
@@ -6679,6 +7195,31 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/sessions/{id}/export (the `ExportSession` operationId).
 	ExportSession(ctx context.Context, id openapi_types.UUID, params *ExportSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PushSessionToPsaWithBody Queue a session's documentation as a note on a PSA ticket
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/sessions/{id}/psa-push (the `PushSessionToPsa` operationId).
+	PushSessionToPsaWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PushSessionToPsa Queue a session's documentation as a note on a PSA ticket
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/sessions/{id}/psa-push (the `PushSessionToPsa` operationId).
+	PushSessionToPsa(ctx context.Context, id openapi_types.UUID, body PushSessionToPsaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSessionPsaPushes Your pushes of a session to a PSA, newest first, with their state
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/sessions/{id}/psa-pushes (the `ListSessionPsaPushes` operationId).
+	ListSessionPsaPushes(ctx context.Context, id openapi_types.UUID, params *ListSessionPsaPushesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetSessionScratchpadWithBody Replace the scratchpad
 	//
@@ -9710,6 +10251,256 @@ func (c *Client) UpdateParkingSettings(ctx context.Context, body UpdateParkingSe
 	return c.Client.Do(req)
 }
 
+// ListPsaConnections List PSA connections, newest first
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/psa/connections (the `ListPsaConnections` operationId).
+func (c *Client) ListPsaConnections(ctx context.Context, params *ListPsaConnectionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPsaConnectionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePsaConnectionWithBody Connect the tenant's PSA (credentials are sealed and never shown)
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/psa/connections (the `CreatePsaConnection` operationId).
+func (c *Client) CreatePsaConnectionWithBody(ctx context.Context, params *CreatePsaConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePsaConnectionRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePsaConnection Connect the tenant's PSA (credentials are sealed and never shown)
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/psa/connections (the `CreatePsaConnection` operationId).
+func (c *Client) CreatePsaConnection(ctx context.Context, params *CreatePsaConnectionParams, body CreatePsaConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePsaConnectionRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeletePsaConnection Delete a PSA connection with its member mappings and pushes
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with DELETE /api/v1/psa/connections/{id} (the `DeletePsaConnection` operationId).
+func (c *Client) DeletePsaConnection(ctx context.Context, id openapi_types.UUID, params *DeletePsaConnectionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePsaConnectionRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPsaConnection Get a PSA connection
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/psa/connections/{id} (the `GetPsaConnection` operationId).
+func (c *Client) GetPsaConnection(ctx context.Context, id openapi_types.UUID, params *GetPsaConnectionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPsaConnectionRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdatePsaConnectionWithBody Change a PSA connection; new credentials replace the old ones
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/psa/connections/{id} (the `UpdatePsaConnection` operationId).
+func (c *Client) UpdatePsaConnectionWithBody(ctx context.Context, id openapi_types.UUID, params *UpdatePsaConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdatePsaConnectionRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdatePsaConnection Change a PSA connection; new credentials replace the old ones
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/psa/connections/{id} (the `UpdatePsaConnection` operationId).
+func (c *Client) UpdatePsaConnection(ctx context.Context, id openapi_types.UUID, params *UpdatePsaConnectionParams, body UpdatePsaConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdatePsaConnectionRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TestPsaConnection Call the PSA with the connection's credentials and report the outcome
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with POST /api/v1/psa/connections/{id}/test (the `TestPsaConnection` operationId).
+func (c *Client) TestPsaConnection(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTestPsaConnectionRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPsaMemberMappings Members' ids in the tenant's PSAs
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/psa/member-mappings (the `ListPsaMemberMappings` operationId).
+func (c *Client) ListPsaMemberMappings(ctx context.Context, params *ListPsaMemberMappingsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPsaMemberMappingsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutPsaMemberMappingsWithBody Replace the member mappings of one connection
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/psa/member-mappings (the `PutPsaMemberMappings` operationId).
+func (c *Client) PutPsaMemberMappingsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutPsaMemberMappingsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutPsaMemberMappings Replace the member mappings of one connection
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/psa/member-mappings (the `PutPsaMemberMappings` operationId).
+func (c *Client) PutPsaMemberMappings(ctx context.Context, body PutPsaMemberMappingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutPsaMemberMappingsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPsaOutbox The tenant's PSA pushes, newest first, for operations
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/psa/outbox (the `ListPsaOutbox` operationId).
+func (c *Client) ListPsaOutbox(ctx context.Context, params *ListPsaOutboxParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPsaOutboxRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPsaPush Get one of your PSA pushes
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/psa/pushes/{id} (the `GetPsaPush` operationId).
+func (c *Client) GetPsaPush(ctx context.Context, id openapi_types.UUID, params *GetPsaPushParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPsaPushRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RetryPsaPush Queue one of your failed or dead PSA pushes again
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with POST /api/v1/psa/pushes/{id}/retry (the `RetryPsaPush` operationId).
+func (c *Client) RetryPsaPush(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetryPsaPushRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListReservations List reservations by start
 //
 // **Access:** members of the tenant with role viewer or higher; API keys with scope `reservations:read`. Errors are application/problem+json.
@@ -10195,6 +10986,61 @@ func (c *Client) DecideSession(ctx context.Context, id openapi_types.UUID, body 
 // Corresponds with GET /api/v1/sessions/{id}/export (the `ExportSession` operationId).
 func (c *Client) ExportSession(ctx context.Context, id openapi_types.UUID, params *ExportSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewExportSessionRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PushSessionToPsaWithBody Queue a session's documentation as a note on a PSA ticket
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/sessions/{id}/psa-push (the `PushSessionToPsa` operationId).
+func (c *Client) PushSessionToPsaWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPushSessionToPsaRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PushSessionToPsa Queue a session's documentation as a note on a PSA ticket
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/sessions/{id}/psa-push (the `PushSessionToPsa` operationId).
+func (c *Client) PushSessionToPsa(ctx context.Context, id openapi_types.UUID, body PushSessionToPsaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPushSessionToPsaRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSessionPsaPushes Your pushes of a session to a PSA, newest first, with their state
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/sessions/{id}/psa-pushes (the `ListSessionPsaPushes` operationId).
+func (c *Client) ListSessionPsaPushes(ctx context.Context, id openapi_types.UUID, params *ListSessionPsaPushesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSessionPsaPushesRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -16494,6 +17340,576 @@ func NewUpdateParkingSettingsRequestWithBody(server string, contentType string, 
 	return req, nil
 }
 
+// NewListPsaConnectionsRequest constructs an http.Request for the ListPsaConnections method
+func NewListPsaConnectionsRequest(server string, params *ListPsaConnectionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/psa/connections")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreatePsaConnectionRequest calls the generic CreatePsaConnection builder with application/json body
+func NewCreatePsaConnectionRequest(server string, params *CreatePsaConnectionParams, body CreatePsaConnectionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreatePsaConnectionRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreatePsaConnectionRequestWithBody constructs an http.Request for the CreatePsaConnection method, with any body, and a specified content type
+func NewCreatePsaConnectionRequestWithBody(server string, params *CreatePsaConnectionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/psa/connections")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeletePsaConnectionRequest constructs an http.Request for the DeletePsaConnection method
+func NewDeletePsaConnectionRequest(server string, id openapi_types.UUID, params *DeletePsaConnectionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/psa/connections/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetPsaConnectionRequest constructs an http.Request for the GetPsaConnection method
+func NewGetPsaConnectionRequest(server string, id openapi_types.UUID, params *GetPsaConnectionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/psa/connections/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdatePsaConnectionRequest calls the generic UpdatePsaConnection builder with application/json body
+func NewUpdatePsaConnectionRequest(server string, id openapi_types.UUID, params *UpdatePsaConnectionParams, body UpdatePsaConnectionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdatePsaConnectionRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewUpdatePsaConnectionRequestWithBody constructs an http.Request for the UpdatePsaConnection method, with any body, and a specified content type
+func NewUpdatePsaConnectionRequestWithBody(server string, id openapi_types.UUID, params *UpdatePsaConnectionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/psa/connections/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewTestPsaConnectionRequest constructs an http.Request for the TestPsaConnection method
+func NewTestPsaConnectionRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/psa/connections/%s/test", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListPsaMemberMappingsRequest constructs an http.Request for the ListPsaMemberMappings method
+func NewListPsaMemberMappingsRequest(server string, params *ListPsaMemberMappingsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/psa/member-mappings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ConnectionId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "connection_id", *params.ConnectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutPsaMemberMappingsRequest calls the generic PutPsaMemberMappings builder with application/json body
+func NewPutPsaMemberMappingsRequest(server string, body PutPsaMemberMappingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutPsaMemberMappingsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPutPsaMemberMappingsRequestWithBody constructs an http.Request for the PutPsaMemberMappings method, with any body, and a specified content type
+func NewPutPsaMemberMappingsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/psa/member-mappings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListPsaOutboxRequest constructs an http.Request for the ListPsaOutbox method
+func NewListPsaOutboxRequest(server string, params *ListPsaOutboxParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/psa/outbox")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPsaPushRequest constructs an http.Request for the GetPsaPush method
+func NewGetPsaPushRequest(server string, id openapi_types.UUID, params *GetPsaPushParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/psa/pushes/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRetryPsaPushRequest constructs an http.Request for the RetryPsaPush method
+func NewRetryPsaPushRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/psa/pushes/%s/retry", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListReservationsRequest constructs an http.Request for the ListReservations method
 func NewListReservationsRequest(server string, params *ListReservationsParams) (*http.Request, error) {
 	var err error
@@ -17458,6 +18874,126 @@ func NewExportSessionRequest(server string, id openapi_types.UUID, params *Expor
 		if params.Format != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPushSessionToPsaRequest calls the generic PushSessionToPsa builder with application/json body
+func NewPushSessionToPsaRequest(server string, id openapi_types.UUID, body PushSessionToPsaJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPushSessionToPsaRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPushSessionToPsaRequestWithBody constructs an http.Request for the PushSessionToPsa method, with any body, and a specified content type
+func NewPushSessionToPsaRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions/%s/psa-push", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListSessionPsaPushesRequest constructs an http.Request for the ListSessionPsaPushes method
+func NewListSessionPsaPushesRequest(server string, id openapi_types.UUID, params *ListSessionPsaPushesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions/%s/psa-pushes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -22496,6 +24032,132 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/v1/parking/settings (the `UpdateParkingSettings` operationId).
 	UpdateParkingSettingsWithResponse(ctx context.Context, body UpdateParkingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateParkingSettingsResponse, error)
 
+	// ListPsaConnectionsWithResponse List PSA connections, newest first
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/psa/connections (the `ListPsaConnections` operationId).
+	ListPsaConnectionsWithResponse(ctx context.Context, params *ListPsaConnectionsParams, reqEditors ...RequestEditorFn) (*ListPsaConnectionsResponse, error)
+
+	// CreatePsaConnectionWithBodyWithResponse Connect the tenant's PSA (credentials are sealed and never shown)
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/psa/connections (the `CreatePsaConnection` operationId).
+	CreatePsaConnectionWithBodyWithResponse(ctx context.Context, params *CreatePsaConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePsaConnectionResponse, error)
+
+	// CreatePsaConnectionWithResponse Connect the tenant's PSA (credentials are sealed and never shown)
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/psa/connections (the `CreatePsaConnection` operationId).
+	CreatePsaConnectionWithResponse(ctx context.Context, params *CreatePsaConnectionParams, body CreatePsaConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePsaConnectionResponse, error)
+
+	// DeletePsaConnectionWithResponse Delete a PSA connection with its member mappings and pushes
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/psa/connections/{id} (the `DeletePsaConnection` operationId).
+	DeletePsaConnectionWithResponse(ctx context.Context, id openapi_types.UUID, params *DeletePsaConnectionParams, reqEditors ...RequestEditorFn) (*DeletePsaConnectionResponse, error)
+
+	// GetPsaConnectionWithResponse Get a PSA connection
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/psa/connections/{id} (the `GetPsaConnection` operationId).
+	GetPsaConnectionWithResponse(ctx context.Context, id openapi_types.UUID, params *GetPsaConnectionParams, reqEditors ...RequestEditorFn) (*GetPsaConnectionResponse, error)
+
+	// UpdatePsaConnectionWithBodyWithResponse Change a PSA connection; new credentials replace the old ones
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/psa/connections/{id} (the `UpdatePsaConnection` operationId).
+	UpdatePsaConnectionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdatePsaConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePsaConnectionResponse, error)
+
+	// UpdatePsaConnectionWithResponse Change a PSA connection; new credentials replace the old ones
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/psa/connections/{id} (the `UpdatePsaConnection` operationId).
+	UpdatePsaConnectionWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdatePsaConnectionParams, body UpdatePsaConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePsaConnectionResponse, error)
+
+	// TestPsaConnectionWithResponse Call the PSA with the connection's credentials and report the outcome
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/psa/connections/{id}/test (the `TestPsaConnection` operationId).
+	TestPsaConnectionWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*TestPsaConnectionResponse, error)
+
+	// ListPsaMemberMappingsWithResponse Members' ids in the tenant's PSAs
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/psa/member-mappings (the `ListPsaMemberMappings` operationId).
+	ListPsaMemberMappingsWithResponse(ctx context.Context, params *ListPsaMemberMappingsParams, reqEditors ...RequestEditorFn) (*ListPsaMemberMappingsResponse, error)
+
+	// PutPsaMemberMappingsWithBodyWithResponse Replace the member mappings of one connection
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/psa/member-mappings (the `PutPsaMemberMappings` operationId).
+	PutPsaMemberMappingsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutPsaMemberMappingsResponse, error)
+
+	// PutPsaMemberMappingsWithResponse Replace the member mappings of one connection
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/psa/member-mappings (the `PutPsaMemberMappings` operationId).
+	PutPsaMemberMappingsWithResponse(ctx context.Context, body PutPsaMemberMappingsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutPsaMemberMappingsResponse, error)
+
+	// ListPsaOutboxWithResponse The tenant's PSA pushes, newest first, for operations
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/psa/outbox (the `ListPsaOutbox` operationId).
+	ListPsaOutboxWithResponse(ctx context.Context, params *ListPsaOutboxParams, reqEditors ...RequestEditorFn) (*ListPsaOutboxResponse, error)
+
+	// GetPsaPushWithResponse Get one of your PSA pushes
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/psa/pushes/{id} (the `GetPsaPush` operationId).
+	GetPsaPushWithResponse(ctx context.Context, id openapi_types.UUID, params *GetPsaPushParams, reqEditors ...RequestEditorFn) (*GetPsaPushResponse, error)
+
+	// RetryPsaPushWithResponse Queue one of your failed or dead PSA pushes again
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/psa/pushes/{id}/retry (the `RetryPsaPush` operationId).
+	RetryPsaPushWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RetryPsaPushResponse, error)
+
 	// ListReservationsWithResponse List reservations by start
 	//
 	// **Access:** members of the tenant with role viewer or higher; API keys with scope `reservations:read`. Errors are application/problem+json.
@@ -22738,6 +24400,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/sessions/{id}/export (the `ExportSession` operationId).
 	ExportSessionWithResponse(ctx context.Context, id openapi_types.UUID, params *ExportSessionParams, reqEditors ...RequestEditorFn) (*ExportSessionResponse, error)
+
+	// PushSessionToPsaWithBodyWithResponse Queue a session's documentation as a note on a PSA ticket
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sessions/{id}/psa-push (the `PushSessionToPsa` operationId).
+	PushSessionToPsaWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PushSessionToPsaResponse, error)
+
+	// PushSessionToPsaWithResponse Queue a session's documentation as a note on a PSA ticket
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sessions/{id}/psa-push (the `PushSessionToPsa` operationId).
+	PushSessionToPsaWithResponse(ctx context.Context, id openapi_types.UUID, body PushSessionToPsaJSONRequestBody, reqEditors ...RequestEditorFn) (*PushSessionToPsaResponse, error)
+
+	// ListSessionPsaPushesWithResponse Your pushes of a session to a PSA, newest first, with their state
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/sessions/{id}/psa-pushes (the `ListSessionPsaPushes` operationId).
+	ListSessionPsaPushesWithResponse(ctx context.Context, id openapi_types.UUID, params *ListSessionPsaPushesParams, reqEditors ...RequestEditorFn) (*ListSessionPsaPushesResponse, error)
 
 	// SetSessionScratchpadWithBodyWithResponse Replace the scratchpad
 	//
@@ -30676,6 +32365,927 @@ func (r UpdateParkingSettingsResponse) ContentType() string {
 	return ""
 }
 
+type ListPsaConnectionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PagePSAConnection
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPsaConnectionsResponse) GetJSON200() *PagePSAConnection {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListPsaConnectionsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListPsaConnectionsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListPsaConnectionsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListPsaConnectionsResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListPsaConnectionsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPsaConnectionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPsaConnectionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPsaConnectionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPsaConnectionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreatePsaConnectionResponse201Headers the declared response headers of an HTTP 201 response for CreatePsaConnection
+type CreatePsaConnectionResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
+type CreatePsaConnectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *PSAConnection
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreatePsaConnectionResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreatePsaConnectionResponse) GetJSON201() *PSAConnection {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreatePsaConnectionResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreatePsaConnectionResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreatePsaConnectionResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreatePsaConnectionResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreatePsaConnectionResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreatePsaConnectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreatePsaConnectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreatePsaConnectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreatePsaConnectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeletePsaConnectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeletePsaConnectionResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeletePsaConnectionResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeletePsaConnectionResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeletePsaConnectionResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeletePsaConnectionResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeletePsaConnectionResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeletePsaConnectionResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeletePsaConnectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeletePsaConnectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeletePsaConnectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeletePsaConnectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetPsaConnectionResponse200Headers the declared response headers of an HTTP 200 response for GetPsaConnection
+type GetPsaConnectionResponse200Headers struct {
+	ETag *string
+}
+
+type GetPsaConnectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PSAConnection
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetPsaConnectionResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPsaConnectionResponse) GetJSON200() *PSAConnection {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetPsaConnectionResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetPsaConnectionResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetPsaConnectionResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetPsaConnectionResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetPsaConnectionResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetPsaConnectionResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPsaConnectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPsaConnectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPsaConnectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPsaConnectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdatePsaConnectionResponse200Headers the declared response headers of an HTTP 200 response for UpdatePsaConnection
+type UpdatePsaConnectionResponse200Headers struct {
+	ETag *string
+}
+
+type UpdatePsaConnectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PSAConnection
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdatePsaConnectionResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdatePsaConnectionResponse) GetJSON200() *PSAConnection {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdatePsaConnectionResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdatePsaConnectionResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdatePsaConnectionResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdatePsaConnectionResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdatePsaConnectionResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UpdatePsaConnectionResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdatePsaConnectionResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdatePsaConnectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdatePsaConnectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdatePsaConnectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdatePsaConnectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type TestPsaConnectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PSATestResult
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r TestPsaConnectionResponse) GetJSON200() *PSATestResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r TestPsaConnectionResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r TestPsaConnectionResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r TestPsaConnectionResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r TestPsaConnectionResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r TestPsaConnectionResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r TestPsaConnectionResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r TestPsaConnectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TestPsaConnectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TestPsaConnectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TestPsaConnectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListPsaMemberMappingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PSAMappingsOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPsaMemberMappingsResponse) GetJSON200() *PSAMappingsOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListPsaMemberMappingsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListPsaMemberMappingsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListPsaMemberMappingsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListPsaMemberMappingsResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListPsaMemberMappingsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPsaMemberMappingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPsaMemberMappingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPsaMemberMappingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPsaMemberMappingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutPsaMemberMappingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PSAMappingsOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutPsaMemberMappingsResponse) GetJSON200() *PSAMappingsOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutPsaMemberMappingsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutPsaMemberMappingsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutPsaMemberMappingsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PutPsaMemberMappingsResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutPsaMemberMappingsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PutPsaMemberMappingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutPsaMemberMappingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutPsaMemberMappingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutPsaMemberMappingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListPsaOutboxResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PagePSAPush
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPsaOutboxResponse) GetJSON200() *PagePSAPush {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListPsaOutboxResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListPsaOutboxResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListPsaOutboxResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListPsaOutboxResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListPsaOutboxResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPsaOutboxResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPsaOutboxResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPsaOutboxResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPsaOutboxResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetPsaPushResponse200Headers the declared response headers of an HTTP 200 response for GetPsaPush
+type GetPsaPushResponse200Headers struct {
+	ETag *string
+}
+
+type GetPsaPushResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PSAPush
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetPsaPushResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPsaPushResponse) GetJSON200() *PSAPush {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetPsaPushResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetPsaPushResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetPsaPushResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetPsaPushResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetPsaPushResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetPsaPushResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPsaPushResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPsaPushResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPsaPushResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPsaPushResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RetryPsaPushResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *PSAPush
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RetryPsaPushResponse) GetJSON202() *PSAPush {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RetryPsaPushResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RetryPsaPushResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RetryPsaPushResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RetryPsaPushResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RetryPsaPushResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RetryPsaPushResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RetryPsaPushResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RetryPsaPushResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RetryPsaPushResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RetryPsaPushResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RetryPsaPushResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListReservationsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -32283,6 +34893,165 @@ func (r ExportSessionResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ExportSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PushSessionToPsaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *PSAPush
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r PushSessionToPsaResponse) GetJSON202() *PSAPush {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PushSessionToPsaResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PushSessionToPsaResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PushSessionToPsaResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PushSessionToPsaResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PushSessionToPsaResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PushSessionToPsaResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PushSessionToPsaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PushSessionToPsaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PushSessionToPsaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PushSessionToPsaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListSessionPsaPushesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PagePSAPush
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSessionPsaPushesResponse) GetJSON200() *PagePSAPush {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListSessionPsaPushesResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListSessionPsaPushesResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListSessionPsaPushesResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListSessionPsaPushesResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListSessionPsaPushesResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSessionPsaPushesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSessionPsaPushesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSessionPsaPushesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSessionPsaPushesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -40122,6 +42891,216 @@ func (c *ClientWithResponses) UpdateParkingSettingsWithResponse(ctx context.Cont
 	return ParseUpdateParkingSettingsResponse(rsp)
 }
 
+// ListPsaConnectionsWithResponse List PSA connections, newest first
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/psa/connections (the `ListPsaConnections` operationId).
+func (c *ClientWithResponses) ListPsaConnectionsWithResponse(ctx context.Context, params *ListPsaConnectionsParams, reqEditors ...RequestEditorFn) (*ListPsaConnectionsResponse, error) {
+	rsp, err := c.ListPsaConnections(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPsaConnectionsResponse(rsp)
+}
+
+// CreatePsaConnectionWithBodyWithResponse Connect the tenant's PSA (credentials are sealed and never shown)
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/psa/connections (the `CreatePsaConnection` operationId).
+func (c *ClientWithResponses) CreatePsaConnectionWithBodyWithResponse(ctx context.Context, params *CreatePsaConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePsaConnectionResponse, error) {
+	rsp, err := c.CreatePsaConnectionWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePsaConnectionResponse(rsp)
+}
+
+// CreatePsaConnectionWithResponse Connect the tenant's PSA (credentials are sealed and never shown)
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/psa/connections (the `CreatePsaConnection` operationId).
+func (c *ClientWithResponses) CreatePsaConnectionWithResponse(ctx context.Context, params *CreatePsaConnectionParams, body CreatePsaConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePsaConnectionResponse, error) {
+	rsp, err := c.CreatePsaConnection(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePsaConnectionResponse(rsp)
+}
+
+// DeletePsaConnectionWithResponse Delete a PSA connection with its member mappings and pushes
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/psa/connections/{id} (the `DeletePsaConnection` operationId).
+func (c *ClientWithResponses) DeletePsaConnectionWithResponse(ctx context.Context, id openapi_types.UUID, params *DeletePsaConnectionParams, reqEditors ...RequestEditorFn) (*DeletePsaConnectionResponse, error) {
+	rsp, err := c.DeletePsaConnection(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeletePsaConnectionResponse(rsp)
+}
+
+// GetPsaConnectionWithResponse Get a PSA connection
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/psa/connections/{id} (the `GetPsaConnection` operationId).
+func (c *ClientWithResponses) GetPsaConnectionWithResponse(ctx context.Context, id openapi_types.UUID, params *GetPsaConnectionParams, reqEditors ...RequestEditorFn) (*GetPsaConnectionResponse, error) {
+	rsp, err := c.GetPsaConnection(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPsaConnectionResponse(rsp)
+}
+
+// UpdatePsaConnectionWithBodyWithResponse Change a PSA connection; new credentials replace the old ones
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/psa/connections/{id} (the `UpdatePsaConnection` operationId).
+func (c *ClientWithResponses) UpdatePsaConnectionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdatePsaConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePsaConnectionResponse, error) {
+	rsp, err := c.UpdatePsaConnectionWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdatePsaConnectionResponse(rsp)
+}
+
+// UpdatePsaConnectionWithResponse Change a PSA connection; new credentials replace the old ones
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/psa/connections/{id} (the `UpdatePsaConnection` operationId).
+func (c *ClientWithResponses) UpdatePsaConnectionWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdatePsaConnectionParams, body UpdatePsaConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePsaConnectionResponse, error) {
+	rsp, err := c.UpdatePsaConnection(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdatePsaConnectionResponse(rsp)
+}
+
+// TestPsaConnectionWithResponse Call the PSA with the connection's credentials and report the outcome
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/psa/connections/{id}/test (the `TestPsaConnection` operationId).
+func (c *ClientWithResponses) TestPsaConnectionWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*TestPsaConnectionResponse, error) {
+	rsp, err := c.TestPsaConnection(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTestPsaConnectionResponse(rsp)
+}
+
+// ListPsaMemberMappingsWithResponse Members' ids in the tenant's PSAs
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/psa/member-mappings (the `ListPsaMemberMappings` operationId).
+func (c *ClientWithResponses) ListPsaMemberMappingsWithResponse(ctx context.Context, params *ListPsaMemberMappingsParams, reqEditors ...RequestEditorFn) (*ListPsaMemberMappingsResponse, error) {
+	rsp, err := c.ListPsaMemberMappings(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPsaMemberMappingsResponse(rsp)
+}
+
+// PutPsaMemberMappingsWithBodyWithResponse Replace the member mappings of one connection
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/psa/member-mappings (the `PutPsaMemberMappings` operationId).
+func (c *ClientWithResponses) PutPsaMemberMappingsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutPsaMemberMappingsResponse, error) {
+	rsp, err := c.PutPsaMemberMappingsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutPsaMemberMappingsResponse(rsp)
+}
+
+// PutPsaMemberMappingsWithResponse Replace the member mappings of one connection
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/psa/member-mappings (the `PutPsaMemberMappings` operationId).
+func (c *ClientWithResponses) PutPsaMemberMappingsWithResponse(ctx context.Context, body PutPsaMemberMappingsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutPsaMemberMappingsResponse, error) {
+	rsp, err := c.PutPsaMemberMappings(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutPsaMemberMappingsResponse(rsp)
+}
+
+// ListPsaOutboxWithResponse The tenant's PSA pushes, newest first, for operations
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/psa/outbox (the `ListPsaOutbox` operationId).
+func (c *ClientWithResponses) ListPsaOutboxWithResponse(ctx context.Context, params *ListPsaOutboxParams, reqEditors ...RequestEditorFn) (*ListPsaOutboxResponse, error) {
+	rsp, err := c.ListPsaOutbox(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPsaOutboxResponse(rsp)
+}
+
+// GetPsaPushWithResponse Get one of your PSA pushes
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/psa/pushes/{id} (the `GetPsaPush` operationId).
+func (c *ClientWithResponses) GetPsaPushWithResponse(ctx context.Context, id openapi_types.UUID, params *GetPsaPushParams, reqEditors ...RequestEditorFn) (*GetPsaPushResponse, error) {
+	rsp, err := c.GetPsaPush(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPsaPushResponse(rsp)
+}
+
+// RetryPsaPushWithResponse Queue one of your failed or dead PSA pushes again
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/psa/pushes/{id}/retry (the `RetryPsaPush` operationId).
+func (c *ClientWithResponses) RetryPsaPushWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RetryPsaPushResponse, error) {
+	rsp, err := c.RetryPsaPush(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetryPsaPushResponse(rsp)
+}
+
 // ListReservationsWithResponse List reservations by start
 //
 // **Access:** members of the tenant with role viewer or higher; API keys with scope `reservations:read`. Errors are application/problem+json.
@@ -40525,6 +43504,51 @@ func (c *ClientWithResponses) ExportSessionWithResponse(ctx context.Context, id 
 		return nil, err
 	}
 	return ParseExportSessionResponse(rsp)
+}
+
+// PushSessionToPsaWithBodyWithResponse Queue a session's documentation as a note on a PSA ticket
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sessions/{id}/psa-push (the `PushSessionToPsa` operationId).
+func (c *ClientWithResponses) PushSessionToPsaWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PushSessionToPsaResponse, error) {
+	rsp, err := c.PushSessionToPsaWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePushSessionToPsaResponse(rsp)
+}
+
+// PushSessionToPsaWithResponse Queue a session's documentation as a note on a PSA ticket
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sessions/{id}/psa-push (the `PushSessionToPsa` operationId).
+func (c *ClientWithResponses) PushSessionToPsaWithResponse(ctx context.Context, id openapi_types.UUID, body PushSessionToPsaJSONRequestBody, reqEditors ...RequestEditorFn) (*PushSessionToPsaResponse, error) {
+	rsp, err := c.PushSessionToPsa(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePushSessionToPsaResponse(rsp)
+}
+
+// ListSessionPsaPushesWithResponse Your pushes of a session to a PSA, newest first, with their state
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/sessions/{id}/psa-pushes (the `ListSessionPsaPushes` operationId).
+func (c *ClientWithResponses) ListSessionPsaPushesWithResponse(ctx context.Context, id openapi_types.UUID, params *ListSessionPsaPushesParams, reqEditors ...RequestEditorFn) (*ListSessionPsaPushesResponse, error) {
+	rsp, err := c.ListSessionPsaPushes(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSessionPsaPushesResponse(rsp)
 }
 
 // SetSessionScratchpadWithBodyWithResponse Replace the scratchpad
@@ -48016,6 +51040,801 @@ func ParseUpdateParkingSettingsResponse(rsp *http.Response) (*UpdateParkingSetti
 	return response, nil
 }
 
+// ParseListPsaConnectionsResponse parses an HTTP response from a ListPsaConnectionsWithResponse call
+func ParseListPsaConnectionsResponse(rsp *http.Response) (*ListPsaConnectionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPsaConnectionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PagePSAConnection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreatePsaConnectionResponse parses an HTTP response from a CreatePsaConnectionWithResponse call
+func ParseCreatePsaConnectionResponse(rsp *http.Response) (*CreatePsaConnectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreatePsaConnectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest PSAConnection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreatePsaConnectionResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeletePsaConnectionResponse parses an HTTP response from a DeletePsaConnectionWithResponse call
+func ParseDeletePsaConnectionResponse(rsp *http.Response) (*DeletePsaConnectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeletePsaConnectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPsaConnectionResponse parses an HTTP response from a GetPsaConnectionWithResponse call
+func ParseGetPsaConnectionResponse(rsp *http.Response) (*GetPsaConnectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPsaConnectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PSAConnection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetPsaConnectionResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdatePsaConnectionResponse parses an HTTP response from a UpdatePsaConnectionWithResponse call
+func ParseUpdatePsaConnectionResponse(rsp *http.Response) (*UpdatePsaConnectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdatePsaConnectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PSAConnection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdatePsaConnectionResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseTestPsaConnectionResponse parses an HTTP response from a TestPsaConnectionWithResponse call
+func ParseTestPsaConnectionResponse(rsp *http.Response) (*TestPsaConnectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TestPsaConnectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PSATestResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListPsaMemberMappingsResponse parses an HTTP response from a ListPsaMemberMappingsWithResponse call
+func ParseListPsaMemberMappingsResponse(rsp *http.Response) (*ListPsaMemberMappingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPsaMemberMappingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PSAMappingsOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutPsaMemberMappingsResponse parses an HTTP response from a PutPsaMemberMappingsWithResponse call
+func ParsePutPsaMemberMappingsResponse(rsp *http.Response) (*PutPsaMemberMappingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutPsaMemberMappingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PSAMappingsOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListPsaOutboxResponse parses an HTTP response from a ListPsaOutboxWithResponse call
+func ParseListPsaOutboxResponse(rsp *http.Response) (*ListPsaOutboxResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPsaOutboxResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PagePSAPush
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPsaPushResponse parses an HTTP response from a GetPsaPushWithResponse call
+func ParseGetPsaPushResponse(rsp *http.Response) (*GetPsaPushResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPsaPushResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PSAPush
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetPsaPushResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRetryPsaPushResponse parses an HTTP response from a RetryPsaPushWithResponse call
+func ParseRetryPsaPushResponse(rsp *http.Response) (*RetryPsaPushResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RetryPsaPushResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest PSAPush
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListReservationsResponse parses an HTTP response from a ListReservationsWithResponse call
 func ParseListReservationsResponse(rsp *http.Response) (*ListReservationsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -49444,6 +53263,135 @@ func ParseExportSessionResponse(rsp *http.Response) (*ExportSessionResponse, err
 			headers.XContentTypeOptions = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePushSessionToPsaResponse parses an HTTP response from a PushSessionToPsaWithResponse call
+func ParsePushSessionToPsaResponse(rsp *http.Response) (*PushSessionToPsaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PushSessionToPsaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest PSAPush
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListSessionPsaPushesResponse parses an HTTP response from a ListSessionPsaPushesWithResponse call
+func ParseListSessionPsaPushesResponse(rsp *http.Response) (*ListSessionPsaPushesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSessionPsaPushesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PagePSAPush
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
 	}
 
 	return response, nil

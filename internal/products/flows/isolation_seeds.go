@@ -18,7 +18,7 @@ func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.See
 	t, u := tenant.UUID(), user.UUID()
 	team, category, tag, flow, fork, step, session, share :=
 		tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID()
-	upload := tenancy.NewID()
+	upload, psa := tenancy.NewID(), tenancy.NewID()
 	return []postgres.Seed{
 		{SQL: `INSERT INTO teams (tenant_id, id, name) VALUES ($1, $2, 'Service desk')`, Args: []any{t, team}},
 		{SQL: `INSERT INTO team_members (tenant_id, team_id, user_id) VALUES ($1, $2, $3)`, Args: []any{t, team, u}},
@@ -50,5 +50,11 @@ func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.See
 			Args: []any{t, upload, session, u, "tenants/" + t.String() + "/uploads/" + upload.String()}},
 		{SQL: `INSERT INTO flow_csat_surveys (tenant_id, id, session_id, token_hash, score, comment, responded_at)
 			VALUES ($1, $2, $3, sha256(uuid_send($2)), 4, 'quick fix', now())`, Args: []any{t, tenancy.NewID(), session}},
+		{SQL: `INSERT INTO psa_connections (tenant_id, id, provider, display_name, site_url, credentials_enc, created_by)
+			VALUES ($1, $2, 'connectwise', 'ConnectWise', 'https://psa.example.com', '\x00', $3)`, Args: []any{t, psa, u}},
+		{SQL: `INSERT INTO psa_member_mappings (tenant_id, connection_id, user_id, external_member_id)
+			VALUES ($1, $2, $3, 'member-1')`, Args: []any{t, psa, u}},
+		{SQL: `INSERT INTO psa_push_outbox (tenant_id, id, connection_id, source_id, ticket_id, format, body, dead_after, created_by)
+			VALUES ($1, $2, $3, $4, '4711', 'md', '# Outlook does not start', 8, $5)`, Args: []any{t, tenancy.NewID(), psa, session, u}},
 	}
 }

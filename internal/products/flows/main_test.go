@@ -1,9 +1,15 @@
 package flows_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(crashChildEnv) != "" { // the PSA worker that TestPSACrash kills (psa_crash_test.go)
+		os.Exit(runCrashChild())
+	}
+	testenv.Main(m)
+}

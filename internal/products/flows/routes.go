@@ -21,6 +21,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger) {
 		{"Share links", "Links that open a session to the tenant or to anyone, revocable and optionally expiring."},
 		{"Flows settings", "The tenant's flows settings, such as whether public share links are allowed."},
 		{"Flows analytics", "How flows are used: sessions, outcomes and the paths taken."},
+		{"PSA", "Connections to the tenant's PSA (ConnectWise, Autotask, HaloPSA), member mappings and the outbox of documentation pushes."},
 	} {
 		httpapi.DescribeTag(api, t[0], t[1])
 	}
@@ -29,4 +30,5 @@ func (s *Service) Routes(api huma.API, log *slog.Logger) {
 	s.shareRoutes(api, log)
 	s.uploadRoutes(api, log)
 	s.csatRoutes(api, log)
+	s.psaRoutes(api, log)
 }

@@ -19,6 +19,7 @@ type Service struct {
 	files     blob.Store // session uploads (UseUploads); nil: none configured
 	uploadMax int64      // the largest upload in bytes
 	urlKey    []byte     // signs download URLs, derived from the secret key
+	psa       psaDeps    // PSA push (UsePSA); zero until then
 }
 
 // New returns the flows service.
