@@ -131,7 +131,8 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	srv.OnDrain(parkingSvc.CloseStreams)
 	ids.Routes(srv.API(), log, parkingSvc.TenantCreated)
 	parkingSvc.Routes(srv.API(), log)
-	flows.New(db, log).Routes(srv.API(), log)
+	flowsSvc := flows.New(db, log)
+	flowsSvc.Routes(srv.API(), log)
 	apiKeys.Routes(srv.API(), log)
 	audit.NewLog(db).Routes(srv.API(), log)
 	hooks, err := endpoints.New(db, log, cfg.SecretKey, cfg.Webhooks)
@@ -143,7 +144,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	runner, err := newJobs(cfg, db, log, parkingSvc, hooks)
+	runner, err := newJobs(cfg, db, log, parkingSvc, flowsSvc, hooks)
 	if err != nil {
 		return nil, err
 	}
@@ -177,11 +178,13 @@ func together(workers ...func(context.Context)) func(context.Context) {
 }
 
 // newJobs registers the background jobs of the platform and the products and builds their runner.
-func newJobs(cfg Config, db *postgres.DB, log *slog.Logger, parkingSvc *parking.Service, hooks *endpoints.Service) (*jobs.Runner, error) {
+func newJobs(cfg Config, db *postgres.DB, log *slog.Logger, parkingSvc *parking.Service, flowsSvc *flows.Service,
+	hooks *endpoints.Service) (*jobs.Runner, error) {
 	reg := jobs.NewRegistry(log)
 	mail.NewDelivery(db, mailSender(cfg, log), log).Jobs(reg)
 	hooks.Jobs(reg)
 	parkingSvc.Jobs(reg, parking.Schedule{})
+	flowsSvc.Jobs(reg, 0)
 	return jobs.New(db, log, reg, cfg.Jobs)
 }
 
