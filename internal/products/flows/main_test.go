@@ -1,9 +1,15 @@
 package flows_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(crashChildEnv) != "" { // the crash test's child: no cluster of its own
+		os.Exit(crashChild())
+	}
+	testenv.Main(m)
+}
