@@ -62,8 +62,11 @@ func (s *Service) ReadNotification(ctx context.Context, id uuid.UUID) (Notificat
 	var out Notification
 	err = s.db.Tx(ctx, func(q postgres.Querier) error {
 		r, err := store.New(q).ReadNotification(ctx, store.ReadNotificationParams{TenantID: m.tenant, ID: id, Me: m.user, Now: &now})
+		if err != nil {
+			return found(err)
+		}
 		out = notificationView(r)
-		return found(err)
+		return record(ctx, q, "flow_notification.read", "flow_notification", id, nil)
 	})
 	return out, fail("read notification", err)
 }
