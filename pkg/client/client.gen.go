@@ -3713,7 +3713,7 @@ type Schedule struct {
 	NextRunAt    *time.Time         `json:"next_run_at"`
 	TargetListId openapi_types.UUID `json:"target_list_id"`
 
-	// Targets The ad-hoc targets (empty when the schedule uses a target list)
+	// Targets The ad-hoc targets, fired after the target list's
 	Targets []Target `json:"targets"`
 
 	// Timezone The IANA zone the cron expression is read in
@@ -3746,10 +3746,10 @@ type ScheduleInput struct {
 	// Name Examples: Monthly patch check
 	Name string `json:"name"`
 
-	// TargetListId A target list of the tenant (or give targets)
+	// TargetListId A target list of the tenant, read at each firing
 	TargetListId *openapi_types.UUID `json:"target_list_id,omitempty"`
 
-	// Targets Ad-hoc targets (or give target_list_id)
+	// Targets Ad-hoc targets, after the list's (required without a list)
 	Targets *[]Target `json:"targets,omitempty"`
 
 	// Timezone An IANA time zone

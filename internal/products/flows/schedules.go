@@ -32,7 +32,7 @@ type Schedule struct {
 	Name         string     `json:"name"`
 	FlowID       uuid.UUID  `json:"flow_id" format:"uuid"`
 	TargetListID *uuid.UUID `json:"target_list_id" format:"uuid"`
-	Targets      []Target   `json:"targets" doc:"The ad-hoc targets (empty when the schedule uses a target list)"`
+	Targets      []Target   `json:"targets" doc:"The ad-hoc targets, fired after the target list's"`
 	Cron         string     `json:"cron" doc:"Five fields: minute hour day-of-month month day-of-week"`
 	Timezone     string     `json:"timezone" doc:"The IANA zone the cron expression is read in"`
 	Catchup      string     `json:"catchup" enum:"skip,run_once"`
@@ -49,8 +49,8 @@ type Schedule struct {
 type ScheduleInput struct {
 	Name         string     `json:"name" minLength:"1" maxLength:"200" example:"Monthly patch check"`
 	FlowID       uuid.UUID  `json:"flow_id" format:"uuid" doc:"A flow you can see"`
-	TargetListID *uuid.UUID `json:"target_list_id,omitempty" format:"uuid" doc:"A target list of the tenant (or give targets)"`
-	Targets      []Target   `json:"targets,omitempty" maxItems:"500" doc:"Ad-hoc targets (or give target_list_id)"`
+	TargetListID *uuid.UUID `json:"target_list_id,omitempty" format:"uuid" doc:"A target list of the tenant, read at each firing"`
+	Targets      []Target   `json:"targets,omitempty" maxItems:"500" doc:"Ad-hoc targets, after the list's (required without a list)"`
 	Cron         string     `json:"cron" minLength:"1" maxLength:"200" example:"30 2 * * 1" doc:"Five fields: minute hour day-of-month month day-of-week"`
 	Timezone     string     `json:"timezone" minLength:"1" maxLength:"100" example:"Europe/Berlin" doc:"An IANA time zone"`
 	Catchup      string     `json:"catchup,omitempty" enum:"skip,run_once" doc:"After downtime: skip the missed slots (default) or fire the latest once"`
@@ -86,15 +86,9 @@ func (in ScheduleInput) check() (checked, error) {
 	}
 	in.Cron = strings.Join(strings.Fields(in.Cron), " ")
 	out := checked{in: in, cron: c, enabled: in.Enabled == nil || *in.Enabled}
-	if in.TargetListID != nil {
-		if len(in.Targets) > 0 {
-			return checked{}, errs.Invalidf("body.targets", "give target_list_id or targets, not both")
-		}
-		return out, nil
-	}
-	targets, err := checkTargets("body.targets", in.Targets, false)
-	if err != nil {
-		return checked{}, err
+	targets, err := checkTargets("body.targets", in.Targets, in.TargetListID != nil)
+	if err != nil || len(targets) == 0 {
+		return out, err
 	}
 	out.targets, err = json.Marshal(targets)
 	return out, err

@@ -221,7 +221,7 @@ func (s *Service) fireSlot(ctx context.Context, q postgres.Querier, r store.Flow
 	return uuid.NullUUID{UUID: batch, Valid: true}, err
 }
 
-// scheduledBatch reads a schedule's targets (its list as it is now, or its own) and writes the batch.
+// scheduledBatch reads a schedule's targets (its list as it is now, then its own) and writes the batch.
 func (s *Service) scheduledBatch(ctx context.Context, q postgres.Querier, r store.FlowMaintenanceSchedule, l launch) (uuid.UUID, error) {
 	sv, err := scheduleView(r)
 	if err != nil {
@@ -233,7 +233,7 @@ func (s *Service) scheduledBatch(ctx context.Context, q postgres.Querier, r stor
 		if err != nil {
 			return uuid.Nil, err
 		}
-		l.targets = list.Targets
+		l.targets = append(list.Targets, l.targets...)
 	}
 	if _, err := checkTargets("targets", l.targets, false); err != nil {
 		return uuid.Nil, err

@@ -45,7 +45,7 @@ CREATE TABLE flow_maintenance_schedules (
     FOREIGN KEY (tenant_id, flow_id) REFERENCES flows (tenant_id, id),
     FOREIGN KEY (tenant_id, target_list_id) REFERENCES flow_target_lists (tenant_id, id),
     FOREIGN KEY (tenant_id, assignee_id) REFERENCES memberships (tenant_id, user_id) ON DELETE SET NULL (assignee_id),
-    CONSTRAINT flow_maintenance_schedules_targets CHECK ((target_list_id IS NULL) <> (targets IS NULL))
+    CONSTRAINT flow_maintenance_schedules_targets CHECK (target_list_id IS NOT NULL OR targets IS NOT NULL)
 );
 CREATE INDEX flow_maintenance_schedules_list_idx ON flow_maintenance_schedules (tenant_id, created_at DESC, id DESC);
 -- The firing sweep's registered cross-tenant query (flows.schedules_due) reads due schedules by time.
