@@ -3734,7 +3734,7 @@ type ScheduleInput struct {
 
 	// Cron Five fields: minute hour day-of-month month day-of-week
 	//
-	// Examples: 30 2 * * 1
+	// Examples: 0 3 * * MON
 	Cron string `json:"cron"`
 
 	// Enabled Default true
