@@ -219,6 +219,7 @@ func newJobs(cfg Config, db *postgres.DB, log *slog.Logger, parkingSvc *parking.
 	hooks.Jobs(reg)
 	parkingSvc.Jobs(reg, parking.Schedule{})
 	flowsSvc.PSAJobs(reg)
+	flowsSvc.Jobs(reg, 0)
 	return jobs.New(db, log, reg, cfg.Jobs)
 }
 

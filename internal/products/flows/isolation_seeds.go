@@ -19,6 +19,7 @@ func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.See
 	team, category, tag, flow, fork, step, session, share :=
 		tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID()
 	upload, psa := tenancy.NewID(), tenancy.NewID()
+	list, schedule, batch := tenancy.NewID(), tenancy.NewID(), tenancy.NewID()
 	return []postgres.Seed{
 		{SQL: `INSERT INTO teams (tenant_id, id, name) VALUES ($1, $2, 'Service desk')`, Args: []any{t, team}},
 		{SQL: `INSERT INTO team_members (tenant_id, team_id, user_id) VALUES ($1, $2, $3)`, Args: []any{t, team, u}},
@@ -56,5 +57,21 @@ func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.See
 			VALUES ($1, $2, $3, 'member-1')`, Args: []any{t, psa, u}},
 		{SQL: `INSERT INTO psa_push_outbox (tenant_id, id, connection_id, source_id, ticket_id, format, body, dead_after, created_by)
 			VALUES ($1, $2, $3, $4, '4711', 'md', '# Outlook does not start', 8, $5)`, Args: []any{t, tenancy.NewID(), psa, session, u}},
+		{SQL: `INSERT INTO flow_target_lists (tenant_id, id, name, targets, created_by)
+			VALUES ($1, $2, 'File servers', '[{"label": "srv-files-01"}]', $3)`, Args: []any{t, list, u}},
+		{SQL: `INSERT INTO flow_maintenance_schedules (tenant_id, id, name, flow_id, target_list_id, cron, timezone, catchup,
+				assignee_id, next_run_at, created_by)
+			VALUES ($1, $2, 'Monthly patch check', $3, $4, '30 2 1 * *', 'Europe/Berlin', 'skip', $5, now() + interval '1 day', $5)`,
+			Args: []any{t, schedule, flow, list, u}},
+		{SQL: `INSERT INTO flow_batches (tenant_id, id, flow_id, flow_version, launched_by, source, schedule_id, scheduled_for, target_count)
+			VALUES ($1, $2, $3, 1, $4, 'schedule', $5, now(), 1)`, Args: []any{t, batch, flow, u, schedule}},
+		{SQL: `INSERT INTO flow_schedule_firings (tenant_id, id, schedule_id, scheduled_for, batch_id, status)
+			VALUES ($1, $2, $3, now(), $4, 'fired')`, Args: []any{t, tenancy.NewID(), schedule, batch}},
+		{SQL: `INSERT INTO flow_sessions (tenant_id, id, user_id, assigned_to, flow_id, flow_version, snapshot, status, batch_id,
+				target_label, schedule_id)
+			VALUES ($1, $2, $3, $3, $4, 1, '{"title": "Outlook does not start", "nodes": []}', 'prepared', $5, 'srv-files-01', $6)`,
+			Args: []any{t, tenancy.NewID(), u, flow, batch, schedule}},
+		{SQL: `INSERT INTO flow_notifications (tenant_id, id, user_id, kind, payload)
+			VALUES ($1, $2, $3, 'batch.ready', '{}')`, Args: []any{t, tenancy.NewID(), u}},
 	}
 }

@@ -31,4 +31,5 @@ func (s *Service) Routes(api huma.API, log *slog.Logger) {
 	s.uploadRoutes(api, log)
 	s.csatRoutes(api, log)
 	s.psaRoutes(api, log)
+	s.scheduleRoutes(api, log)
 }

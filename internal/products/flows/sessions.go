@@ -38,6 +38,9 @@ type FlowSession struct {
 	VariableDefinitions []graph.Field       `json:"variable_definitions" doc:"The variables the flow's input nodes define, by name"`
 	TicketNumber        string              `json:"ticket_number"`
 	ClientName          string              `json:"client_name"`
+	BatchID             *uuid.UUID          `json:"batch_id" format:"uuid" doc:"The batch the session was launched in, if any"`
+	TargetLabel         *string             `json:"target_label" doc:"The batch target the session is for"`
+	ScheduleID          *uuid.UUID          `json:"schedule_id" format:"uuid" doc:"The maintenance schedule that launched it, if any"`
 	StartedAt           *time.Time          `json:"started_at"`
 	CompletedAt         *time.Time          `json:"completed_at"`
 	AbandonedAt         *time.Time          `json:"abandoned_at"`
@@ -56,8 +59,8 @@ func (st *sessionState) view() FlowSession {
 		Status: r.Status, Outcome: r.Outcome, OwnerID: r.UserID, AssignedTo: idOrNil(r.AssignedTo), Path: rec.Path,
 		Decisions: rec.Decisions, CustomSteps: slices.Clone(st.custom), Scratchpad: r.Scratchpad,
 		Variables: nonNilMap(st.run.Variables), VariableDefinitions: definitions(st.graph), TicketNumber: r.TicketNumber,
-		ClientName: r.ClientName, StartedAt: r.StartedAt, CompletedAt: r.CompletedAt, AbandonedAt: r.AbandonedAt,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		ClientName: r.ClientName, BatchID: idOrNil(r.BatchID), TargetLabel: r.TargetLabel, ScheduleID: idOrNil(r.ScheduleID),
+		StartedAt: r.StartedAt, CompletedAt: r.CompletedAt, AbandonedAt: r.AbandonedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	for i := range st.graph.Nodes {
 		if st.run.Current != "" && st.graph.Nodes[i].ID == st.run.Current {
 			n := st.graph.Nodes[i]

@@ -84,23 +84,7 @@ func (s *Service) newSession(ctx context.Context, op string, n NewSession, prepa
 		if err != nil {
 			return err
 		}
-		p := store.InsertSessionParams{TenantID: m.tenant, ID: id, UserID: m.user, FlowID: uuid.NullUUID{UUID: n.FlowID, Valid: true},
-			FlowVersion: &v.version, Snapshot: v.snapshot, TicketNumber: n.TicketNumber, ClientName: n.ClientName, Now: now}
-		if err := initialRun(ctx, qs, m, &p, v.graph, n, prepare); err != nil {
-			return err
-		}
-		if err := qs.InsertSession(ctx, p); err != nil {
-			return notFound(err)
-		}
-		if err := qs.CountFlowUse(ctx, store.CountFlowUseParams{TenantID: m.tenant, ID: n.FlowID}); err != nil {
-			return err
-		}
-		action := map[bool]string{false: "session.create", true: "session.prepare"}[prepare]
-		details := map[string]any{"flow_id": n.FlowID.String(), "flow_version": v.version, "status": p.Status}
-		if p.AssignedTo.Valid {
-			details["assigned_to"] = p.AssignedTo.UUID.String()
-		}
-		if err := auditSession(ctx, q, action, id, details); err != nil {
+		if err := insertSession(ctx, q, m, id, now, v, n, prepare, sessionLink{}); err != nil {
 			return err
 		}
 		row, err := qs.GetSession(ctx, store.GetSessionParams{TenantID: m.tenant, ID: id, Me: m.user})
@@ -121,6 +105,41 @@ func (s *Service) newSession(ctx context.Context, op string, n NewSession, prepa
 		return FlowSession{}, fmt.Errorf("flows: %s: %w", op, err)
 	}
 	return out, nil
+}
+
+// sessionLink ties a session to the batch it was launched in: the batch, the target and the
+// schedule that fired it (all empty for a session made on its own).
+type sessionLink struct {
+	batch, schedule uuid.NullUUID
+	target          *string
+}
+
+// insertSession writes a new session of m's on version v in q's transaction, counts the flow's use
+// and audits it: the one path of CreateSession, PrepareSession and every session of a batch.
+func insertSession(ctx context.Context, q postgres.Querier, m member, id uuid.UUID, now time.Time, v startable, n NewSession,
+	prepare bool, link sessionLink) error {
+	qs := store.New(q)
+	p := store.InsertSessionParams{TenantID: m.tenant, ID: id, UserID: m.user, FlowID: uuid.NullUUID{UUID: n.FlowID, Valid: true},
+		FlowVersion: &v.version, Snapshot: v.snapshot, TicketNumber: n.TicketNumber, ClientName: n.ClientName,
+		BatchID: link.batch, TargetLabel: link.target, ScheduleID: link.schedule, Now: now}
+	if err := initialRun(ctx, qs, m, &p, v.graph, n, prepare); err != nil {
+		return err
+	}
+	if err := qs.InsertSession(ctx, p); err != nil {
+		return notFound(err)
+	}
+	if err := qs.CountFlowUse(ctx, store.CountFlowUseParams{TenantID: m.tenant, ID: n.FlowID}); err != nil {
+		return err
+	}
+	action := map[bool]string{false: "session.create", true: "session.prepare"}[prepare]
+	details := map[string]any{"flow_id": n.FlowID.String(), "flow_version": v.version, "status": p.Status}
+	if p.AssignedTo.Valid {
+		details["assigned_to"] = p.AssignedTo.UUID.String()
+	}
+	if link.batch.Valid {
+		details["batch_id"] = link.batch.UUID.String()
+	}
+	return auditSession(ctx, q, action, id, details)
 }
 
 // initialRun fills the new session's status, run and variables: started now, or prepared (the

@@ -19,11 +19,13 @@ SELECT EXISTS (SELECT 1 FROM memberships m WHERE m.tenant_id = $1 AND m.user_id 
 
 -- name: InsertSession :exec
 INSERT INTO flow_sessions (tenant_id, id, user_id, assigned_to, flow_id, flow_version, snapshot, status, outcome, run,
-                           variables, ticket_number, client_name, started_at, completed_at, created_at, updated_at)
+                           variables, ticket_number, client_name, batch_id, target_label, schedule_id, started_at,
+                           completed_at, created_at, updated_at)
 VALUES (sqlc.arg(tenant_id), sqlc.arg(id), sqlc.arg(user_id), sqlc.narg(assigned_to), sqlc.arg(flow_id),
         sqlc.arg(flow_version), sqlc.arg(snapshot), sqlc.arg(status), sqlc.narg(outcome), sqlc.arg(run),
-        sqlc.arg(variables), sqlc.arg(ticket_number), sqlc.arg(client_name), sqlc.narg(started_at),
-        sqlc.narg(completed_at), sqlc.arg(now), sqlc.arg(now));
+        sqlc.arg(variables), sqlc.arg(ticket_number), sqlc.arg(client_name), sqlc.narg(batch_id),
+        sqlc.narg(target_label), sqlc.narg(schedule_id), sqlc.narg(started_at), sqlc.narg(completed_at),
+        sqlc.arg(now), sqlc.arg(now));
 
 -- name: GetSession :one
 -- A session of the caller: owned by or assigned to them.

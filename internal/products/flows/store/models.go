@@ -10,6 +10,49 @@ import (
 	"github.com/google/uuid"
 )
 
+type FlowBatch struct {
+	TenantID     uuid.UUID
+	ID           uuid.UUID
+	FlowID       uuid.UUID
+	FlowVersion  int32
+	LaunchedBy   uuid.UUID
+	Source       string
+	ScheduleID   uuid.NullUUID
+	ScheduledFor *time.Time
+	TargetCount  int32
+	CreatedAt    time.Time
+}
+
+type FlowMaintenanceSchedule struct {
+	TenantID     uuid.UUID
+	ID           uuid.UUID
+	Name         string
+	FlowID       uuid.UUID
+	TargetListID uuid.NullUUID
+	Targets      []byte
+	Cron         string
+	Timezone     string
+	Catchup      string
+	Enabled      bool
+	AssigneeID   uuid.NullUUID
+	NextRunAt    *time.Time
+	LastRunAt    *time.Time
+	CreatedBy    uuid.UUID
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// owner-only (user_id): a member reads and marks only their own notifications; anyone else gets the 404 of a random id
+type FlowNotification struct {
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+	UserID    uuid.UUID
+	Kind      string
+	Payload   []byte
+	ReadAt    *time.Time
+	CreatedAt time.Time
+}
+
 // owner-only (user_id, assigned_to): a technician's session is seen by its owner and its assignee; anyone else gets the 404 of a random id
 type FlowSession struct {
 	TenantID     uuid.UUID
@@ -34,4 +77,16 @@ type FlowSession struct {
 	AbandonedAt  *time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	ScheduleID   uuid.NullUUID
+}
+
+type FlowTargetList struct {
+	TenantID    uuid.UUID
+	ID          uuid.UUID
+	Name        string
+	Description string
+	Targets     []byte
+	CreatedBy   uuid.UUID
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }

@@ -28,7 +28,7 @@ func (q *Queries) CountFlowUse(ctx context.Context, arg CountFlowUseParams) erro
 }
 
 const getSession = `-- name: GetSession :one
-SELECT tenant_id, id, user_id, assigned_to, flow_id, flow_version, snapshot, status, outcome, run, custom_steps, scratchpad, variables, ticket_number, client_name, batch_id, target_label, started_at, completed_at, abandoned_at, created_at, updated_at FROM flow_sessions s
+SELECT tenant_id, id, user_id, assigned_to, flow_id, flow_version, snapshot, status, outcome, run, custom_steps, scratchpad, variables, ticket_number, client_name, batch_id, target_label, started_at, completed_at, abandoned_at, created_at, updated_at, schedule_id FROM flow_sessions s
 WHERE s.tenant_id = $1 AND s.id = $2
   AND (s.user_id = $3::uuid OR s.assigned_to = $3::uuid)
 `
@@ -66,6 +66,7 @@ func (q *Queries) GetSession(ctx context.Context, arg GetSessionParams) (FlowSes
 		&i.AbandonedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ScheduleID,
 	)
 	return i, err
 }
@@ -117,11 +118,13 @@ func (q *Queries) GetStartableFlow(ctx context.Context, arg GetStartableFlowPara
 
 const insertSession = `-- name: InsertSession :exec
 INSERT INTO flow_sessions (tenant_id, id, user_id, assigned_to, flow_id, flow_version, snapshot, status, outcome, run,
-                           variables, ticket_number, client_name, started_at, completed_at, created_at, updated_at)
+                           variables, ticket_number, client_name, batch_id, target_label, schedule_id, started_at,
+                           completed_at, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5,
         $6, $7, $8, $9, $10,
         $11, $12, $13, $14,
-        $15, $16, $16)
+        $15, $16, $17, $18,
+        $19, $19)
 `
 
 type InsertSessionParams struct {
@@ -138,6 +141,9 @@ type InsertSessionParams struct {
 	Variables    []byte
 	TicketNumber string
 	ClientName   string
+	BatchID      uuid.NullUUID
+	TargetLabel  *string
+	ScheduleID   uuid.NullUUID
 	StartedAt    *time.Time
 	CompletedAt  *time.Time
 	Now          time.Time
@@ -158,6 +164,9 @@ func (q *Queries) InsertSession(ctx context.Context, arg InsertSessionParams) er
 		arg.Variables,
 		arg.TicketNumber,
 		arg.ClientName,
+		arg.BatchID,
+		arg.TargetLabel,
+		arg.ScheduleID,
 		arg.StartedAt,
 		arg.CompletedAt,
 		arg.Now,
@@ -278,7 +287,7 @@ func (q *Queries) ListSessions(ctx context.Context, arg ListSessionsParams) ([]L
 }
 
 const lockSession = `-- name: LockSession :one
-SELECT tenant_id, id, user_id, assigned_to, flow_id, flow_version, snapshot, status, outcome, run, custom_steps, scratchpad, variables, ticket_number, client_name, batch_id, target_label, started_at, completed_at, abandoned_at, created_at, updated_at FROM flow_sessions s
+SELECT tenant_id, id, user_id, assigned_to, flow_id, flow_version, snapshot, status, outcome, run, custom_steps, scratchpad, variables, ticket_number, client_name, batch_id, target_label, started_at, completed_at, abandoned_at, created_at, updated_at, schedule_id FROM flow_sessions s
 WHERE s.tenant_id = $1 AND s.id = $2
   AND (s.user_id = $3::uuid OR s.assigned_to = $3::uuid)
 FOR UPDATE
@@ -318,6 +327,7 @@ func (q *Queries) LockSession(ctx context.Context, arg LockSessionParams) (FlowS
 		&i.AbandonedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ScheduleID,
 	)
 	return i, err
 }
