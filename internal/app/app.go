@@ -57,6 +57,7 @@ type Config struct {
 	Stream       parking.StreamConfig       // the live occupancy stream's bounds (zero: defaults)
 	CORSOrigins  []string                   // origins allowed to call the API from a browser (none: no CORS)
 	Webhooks     endpoints.Config           // outbound webhook delivery (zero: defaults, public addresses only)
+	AI           flows.AIConfig             // the AI sessions' provider (zero: the local one)
 	// Tracer makes the spans of requests and jobs (telemetry.Tracing); nil or a no-op provider for
 	// none. The database's spans come from the pool's own (postgres.Config.Tracer).
 	Tracer trace.TracerProvider
@@ -131,7 +132,12 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	srv.OnDrain(parkingSvc.CloseStreams)
 	ids.Routes(srv.API(), log, parkingSvc.TenantCreated)
 	parkingSvc.Routes(srv.API(), log)
-	flows.New(db, log).Routes(srv.API(), log)
+	aiProvider, err := flows.NewProvider(cfg.AI)
+	if err != nil {
+		return nil, err
+	}
+	flowsSvc := flows.New(db, log).WithAI(aiProvider)
+	flowsSvc.Routes(srv.API(), log)
 	apiKeys.Routes(srv.API(), log)
 	audit.NewLog(db).Routes(srv.API(), log)
 	hooks, err := endpoints.New(db, log, cfg.SecretKey, cfg.Webhooks)
@@ -143,7 +149,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	runner, err := newJobs(cfg, db, log, parkingSvc, hooks)
+	runner, err := newJobs(cfg, db, log, parkingSvc, flowsSvc, hooks)
 	if err != nil {
 		return nil, err
 	}
@@ -177,11 +183,13 @@ func together(workers ...func(context.Context)) func(context.Context) {
 }
 
 // newJobs registers the background jobs of the platform and the products and builds their runner.
-func newJobs(cfg Config, db *postgres.DB, log *slog.Logger, parkingSvc *parking.Service, hooks *endpoints.Service) (*jobs.Runner, error) {
+func newJobs(cfg Config, db *postgres.DB, log *slog.Logger, parkingSvc *parking.Service, flowsSvc *flows.Service,
+	hooks *endpoints.Service) (*jobs.Runner, error) {
 	reg := jobs.NewRegistry(log)
 	mail.NewDelivery(db, mailSender(cfg, log), log).Jobs(reg)
 	hooks.Jobs(reg)
 	parkingSvc.Jobs(reg, parking.Schedule{})
+	flowsSvc.AIJobs(reg, flows.AISchedule{})
 	return jobs.New(db, log, reg, cfg.Jobs)
 }
 

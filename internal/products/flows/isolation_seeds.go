@@ -18,7 +18,7 @@ func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.See
 	t, u := tenant.UUID(), user.UUID()
 	team, category, tag, flow, fork, step, session, share :=
 		tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID()
-	return []postgres.Seed{
+	seeds := []postgres.Seed{
 		{SQL: `INSERT INTO teams (tenant_id, id, name) VALUES ($1, $2, 'Service desk')`, Args: []any{t, team}},
 		{SQL: `INSERT INTO team_members (tenant_id, team_id, user_id) VALUES ($1, $2, $3)`, Args: []any{t, team, u}},
 		{SQL: `INSERT INTO flow_settings (tenant_id, allow_public_shares) VALUES ($1, true)`, Args: []any{t}},
@@ -45,4 +45,5 @@ func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.See
 		{SQL: `INSERT INTO flow_session_share_views (tenant_id, id, share_id, session_id, viewer_id, viewer_ip, user_agent)
 			VALUES ($1, $2, $3, $4, $5, '192.0.2.1', 'test')`, Args: []any{t, tenancy.NewID(), share, session, u}},
 	}
+	return append(seeds, aiIsolationSeeds(t, u, flow)...)
 }

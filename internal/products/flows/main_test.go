@@ -1,9 +1,16 @@
 package flows_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) {
+	// The crash tests re-execute the test binary as a child that runs one AI job (ai_jobs_test.go).
+	if job := os.Getenv(aiCrashJobEnv); job != "" {
+		os.Exit(aiCrashChild(job))
+	}
+	testenv.Main(m)
+}

@@ -27,4 +27,5 @@ func (s *Service) Routes(api huma.API, log *slog.Logger) {
 	s.flowRoutes(api, log)
 	s.sessionRoutes(api, log)
 	s.shareRoutes(api, log)
+	s.aiRoutes(api, log)
 }

@@ -14,9 +14,10 @@ type Service struct {
 	db  *postgres.DB
 	log *slog.Logger
 	now func() time.Time
+	ai  aiParts // AI sessions: the provider, the jobs' test hook (ai_service.go)
 }
 
 // New returns the flows service.
 func New(db *postgres.DB, log *slog.Logger) *Service {
-	return &Service{db: db, log: log, now: time.Now}
+	return &Service{db: db, log: log, now: time.Now, ai: aiParts{provider: NewLocalProvider()}}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/tenantry/tenantry/internal/platform/ratelimit"
 	"github.com/tenantry/tenantry/internal/platform/webhooks/endpoints"
 	"github.com/tenantry/tenantry/internal/postgres"
+	"github.com/tenantry/tenantry/internal/products/flows"
 	"github.com/tenantry/tenantry/internal/products/parking"
 	"github.com/tenantry/tenantry/internal/testkit/testenv"
 )
@@ -108,6 +109,7 @@ func Config(t testing.TB) app.Config {
 		SMTP: mail.SMTPSender{From: "tenantry@localhost", TLS: mail.TLSOpportunistic, ConnectTimeout: mail.DefaultConnectTimeout, SendTimeout: mail.DefaultSendTimeout}, RateLimits: ratelimit.Defaults(),
 		Stream:   parking.StreamConfig{MaxPerTenant: parking.DefaultStreamMaxPerTenant, Heartbeat: parking.DefaultStreamHeartbeat},
 		Webhooks: endpoints.Config{Timeout: endpoints.DefaultTimeout, DisableAfter: endpoints.DefaultDisableAfter},
+		AI:       flows.AIConfig{Provider: flows.ProviderLocal, Model: flows.DefaultAIModel, Timeout: flows.DefaultAITimeout},
 	}
 }
 
