@@ -444,6 +444,24 @@ func (e CreateInputBodyScopes) Valid() bool {
 	}
 }
 
+// Defines values for CreateProposalInputBodyKind.
+const (
+	CreateProposalInputBodyKindEnhancement CreateProposalInputBodyKind = "enhancement"
+	CreateProposalInputBodyKindNewFlow     CreateProposalInputBodyKind = "new_flow"
+)
+
+// Valid indicates whether the value is a known member of the CreateProposalInputBodyKind enum.
+func (e CreateProposalInputBodyKind) Valid() bool {
+	switch e {
+	case CreateProposalInputBodyKindEnhancement:
+		return true
+	case CreateProposalInputBodyKindNewFlow:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateShareInputBodyVisibility.
 const (
 	CreateShareInputBodyVisibilityAccount CreateShareInputBodyVisibility = "account"
@@ -774,6 +792,51 @@ func (e FlowVisibility) Valid() bool {
 	case FlowVisibilityPrivate:
 		return true
 	case FlowVisibilityTeam:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FlowProposalKind.
+const (
+	FlowProposalKindEnhancement FlowProposalKind = "enhancement"
+	FlowProposalKindNewFlow     FlowProposalKind = "new_flow"
+)
+
+// Valid indicates whether the value is a known member of the FlowProposalKind enum.
+func (e FlowProposalKind) Valid() bool {
+	switch e {
+	case FlowProposalKindEnhancement:
+		return true
+	case FlowProposalKindNewFlow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FlowProposalStatus.
+const (
+	FlowProposalStatusApproved  FlowProposalStatus = "approved"
+	FlowProposalStatusDismissed FlowProposalStatus = "dismissed"
+	FlowProposalStatusEdited    FlowProposalStatus = "edited"
+	FlowProposalStatusPending   FlowProposalStatus = "pending"
+	FlowProposalStatusRejected  FlowProposalStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the FlowProposalStatus enum.
+func (e FlowProposalStatus) Valid() bool {
+	switch e {
+	case FlowProposalStatusApproved:
+		return true
+	case FlowProposalStatusDismissed:
+		return true
+	case FlowProposalStatusEdited:
+		return true
+	case FlowProposalStatusPending:
+		return true
+	case FlowProposalStatusRejected:
 		return true
 	default:
 		return false
@@ -1881,6 +1944,33 @@ func (e ListDevicesParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListFlowProposalsParamsStatus.
+const (
+	ListFlowProposalsParamsStatusApproved  ListFlowProposalsParamsStatus = "approved"
+	ListFlowProposalsParamsStatusDismissed ListFlowProposalsParamsStatus = "dismissed"
+	ListFlowProposalsParamsStatusEdited    ListFlowProposalsParamsStatus = "edited"
+	ListFlowProposalsParamsStatusPending   ListFlowProposalsParamsStatus = "pending"
+	ListFlowProposalsParamsStatusRejected  ListFlowProposalsParamsStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the ListFlowProposalsParamsStatus enum.
+func (e ListFlowProposalsParamsStatus) Valid() bool {
+	switch e {
+	case ListFlowProposalsParamsStatusApproved:
+		return true
+	case ListFlowProposalsParamsStatusDismissed:
+		return true
+	case ListFlowProposalsParamsStatusEdited:
+		return true
+	case ListFlowProposalsParamsStatusPending:
+		return true
+	case ListFlowProposalsParamsStatusRejected:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListFlowsParamsKind.
 const (
 	ListFlowsParamsKindMaintenance     ListFlowsParamsKind = "maintenance"
@@ -2476,6 +2566,21 @@ type CreateOutputBody struct {
 	Scopes []string `json:"scopes"`
 }
 
+// CreateProposalInputBody defines model for CreateProposalInputBody.
+type CreateProposalInputBody struct {
+	// Graph The proposed graph; it must pass the publication's validation
+	Graph     Graph                       `json:"graph"`
+	Kind      CreateProposalInputBodyKind `json:"kind"`
+	Rationale *string                     `json:"rationale,omitempty"`
+
+	// TargetFlowId With enhancement: the flow to change
+	TargetFlowId *openapi_types.UUID `json:"target_flow_id,omitempty"`
+	Title        string              `json:"title"`
+}
+
+// CreateProposalInputBodyKind defines model for CreateProposalInputBody.Kind.
+type CreateProposalInputBodyKind string
+
 // CreateReservationInputBody defines model for CreateReservationInputBody.
 type CreateReservationInputBody struct {
 	// EndsAt Exclusive; after starts_at, within the tenant's maximum duration
@@ -2744,6 +2849,12 @@ type DraftProblem struct {
 	NodeId *string `json:"node_id,omitempty"`
 }
 
+// EditAndPublishInputBody defines model for EditAndPublishInputBody.
+type EditAndPublishInputBody struct {
+	// Graph The graph to publish; it must pass the publication's validation
+	Graph Graph `json:"graph"`
+}
+
 // EmailChangeInputBody defines model for EmailChangeInputBody.
 type EmailChangeInputBody struct {
 	CurrentPassword *string `json:"current_password,omitempty"`
@@ -2913,6 +3024,39 @@ type FlowCategoryRef struct {
 	Id     openapi_types.UUID `json:"id"`
 	Name   string             `json:"name"`
 }
+
+// FlowProposal defines model for FlowProposal.
+type FlowProposal struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// Evidence What the proposal rests on: the session, its steps, the matched flow
+	Evidence map[string]interface{} `json:"evidence"`
+	Id       openapi_types.UUID     `json:"id"`
+	Kind     FlowProposalKind       `json:"kind"`
+
+	// ProposedGraph The proposed graph; it passes the publication's graph validation
+	ProposedGraph *Graph `json:"proposed_graph,omitempty"`
+	Rationale     string `json:"rationale"`
+
+	// ResultFlowId The flow the approval or the publication wrote
+	ResultFlowId openapi_types.UUID `json:"result_flow_id"`
+	ReviewedAt   *time.Time         `json:"reviewed_at"`
+	ReviewedBy   openapi_types.UUID `json:"reviewed_by"`
+
+	// SourceAiSessionId The resolved AI session it comes from (null when filed by hand, or once the session is deleted)
+	SourceAiSessionId openapi_types.UUID `json:"source_ai_session_id"`
+	Status            FlowProposalStatus `json:"status"`
+
+	// TargetFlowId The flow an enhancement changes
+	TargetFlowId openapi_types.UUID `json:"target_flow_id"`
+	Title        string             `json:"title"`
+}
+
+// FlowProposalKind defines model for FlowProposal.Kind.
+type FlowProposalKind string
+
+// FlowProposalStatus defines model for FlowProposal.Status.
+type FlowProposalStatus string
 
 // FlowSession defines model for FlowSession.
 type FlowSession struct {
@@ -3405,6 +3549,14 @@ type PageFlow struct {
 // PageFlowCategory defines model for PageFlowCategory.
 type PageFlowCategory struct {
 	Items []FlowCategory `json:"items"`
+
+	// NextCursor Pass as cursor to get the next page; absent on the last page
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// PageFlowProposal defines model for PageFlowProposal.
+type PageFlowProposal struct {
+	Items []FlowProposal `json:"items"`
 
 	// NextCursor Pass as cursor to get the next page; absent on the last page
 	NextCursor *string `json:"next_cursor,omitempty"`
@@ -4701,6 +4853,33 @@ type UpdateFlowCategoryParams struct {
 	IfMatch *string `json:"If-Match,omitempty"`
 }
 
+// ListFlowProposalsParams defines parameters for ListFlowProposals.
+type ListFlowProposalsParams struct {
+	// Limit Page size, 1 to 100; larger values are reduced to 100
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page; omit for the first page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Status Only proposals in this status
+	Status *ListFlowProposalsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// ListFlowProposalsParamsStatus defines parameters for ListFlowProposals.
+type ListFlowProposalsParamsStatus string
+
+// CreateFlowProposalParams defines parameters for CreateFlowProposal.
+type CreateFlowProposalParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// GetFlowProposalParams defines parameters for GetFlowProposal.
+type GetFlowProposalParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
 // ListFlowTagsParams defines parameters for ListFlowTags.
 type ListFlowTagsParams struct {
 	// Limit Page size, 1 to 100; larger values are reduced to 100
@@ -5399,6 +5578,12 @@ type CreateFlowCategoryJSONRequestBody = CreateCategoryInputBody
 
 // UpdateFlowCategoryJSONRequestBody defines body for UpdateFlowCategory for application/json ContentType.
 type UpdateFlowCategoryJSONRequestBody = UpdateCategoryInputBody
+
+// CreateFlowProposalJSONRequestBody defines body for CreateFlowProposal for application/json ContentType.
+type CreateFlowProposalJSONRequestBody = CreateProposalInputBody
+
+// EditAndPublishFlowProposalJSONRequestBody defines body for EditAndPublishFlowProposal for application/json ContentType.
+type EditAndPublishFlowProposalJSONRequestBody = EditAndPublishInputBody
 
 // CreateFlowTagJSONRequestBody defines body for CreateFlowTag for application/json ContentType.
 type CreateFlowTagJSONRequestBody = TagNameInputBody
@@ -6220,6 +6405,77 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/flow-categories/{id} (the `UpdateFlowCategory` operationId).
 	UpdateFlowCategory(ctx context.Context, id openapi_types.UUID, params *UpdateFlowCategoryParams, body UpdateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListFlowProposals The tenant's flow proposals, newest first
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/flow-proposals (the `ListFlowProposals` operationId).
+	ListFlowProposals(ctx context.Context, params *ListFlowProposalsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateFlowProposalWithBody File a flow proposal by hand
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/flow-proposals (the `CreateFlowProposal` operationId).
+	CreateFlowProposalWithBody(ctx context.Context, params *CreateFlowProposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateFlowProposal File a flow proposal by hand
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/flow-proposals (the `CreateFlowProposal` operationId).
+	CreateFlowProposal(ctx context.Context, params *CreateFlowProposalParams, body CreateFlowProposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetFlowProposal Get a flow proposal
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/flow-proposals/{id} (the `GetFlowProposal` operationId).
+	GetFlowProposal(ctx context.Context, id openapi_types.UUID, params *GetFlowProposalParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApproveFlowProposal Approve: write the flow (or the enhanced flow's draft) for editing
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/approve (the `ApproveFlowProposal` operationId).
+	ApproveFlowProposal(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DismissFlowProposal Set the proposal aside
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/dismiss (the `DismissFlowProposal` operationId).
+	DismissFlowProposal(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EditAndPublishFlowProposalWithBody Publish the proposal with an edited graph
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/edit-and-publish (the `EditAndPublishFlowProposal` operationId).
+	EditAndPublishFlowProposalWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EditAndPublishFlowProposal Publish the proposal with an edited graph
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/edit-and-publish (the `EditAndPublishFlowProposal` operationId).
+	EditAndPublishFlowProposal(ctx context.Context, id openapi_types.UUID, body EditAndPublishFlowProposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RejectFlowProposal Reject the proposal
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/reject (the `RejectFlowProposal` operationId).
+	RejectFlowProposal(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListFlowTags List global and tenant tags
 	//
@@ -8974,6 +9230,167 @@ func (c *Client) UpdateFlowCategoryWithBody(ctx context.Context, id openapi_type
 // Corresponds with PATCH /api/v1/flow-categories/{id} (the `UpdateFlowCategory` operationId).
 func (c *Client) UpdateFlowCategory(ctx context.Context, id openapi_types.UUID, params *UpdateFlowCategoryParams, body UpdateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateFlowCategoryRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListFlowProposals The tenant's flow proposals, newest first
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/flow-proposals (the `ListFlowProposals` operationId).
+func (c *Client) ListFlowProposals(ctx context.Context, params *ListFlowProposalsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListFlowProposalsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateFlowProposalWithBody File a flow proposal by hand
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/flow-proposals (the `CreateFlowProposal` operationId).
+func (c *Client) CreateFlowProposalWithBody(ctx context.Context, params *CreateFlowProposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFlowProposalRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateFlowProposal File a flow proposal by hand
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/flow-proposals (the `CreateFlowProposal` operationId).
+func (c *Client) CreateFlowProposal(ctx context.Context, params *CreateFlowProposalParams, body CreateFlowProposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFlowProposalRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetFlowProposal Get a flow proposal
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/flow-proposals/{id} (the `GetFlowProposal` operationId).
+func (c *Client) GetFlowProposal(ctx context.Context, id openapi_types.UUID, params *GetFlowProposalParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetFlowProposalRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApproveFlowProposal Approve: write the flow (or the enhanced flow's draft) for editing
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/approve (the `ApproveFlowProposal` operationId).
+func (c *Client) ApproveFlowProposal(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveFlowProposalRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DismissFlowProposal Set the proposal aside
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/dismiss (the `DismissFlowProposal` operationId).
+func (c *Client) DismissFlowProposal(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDismissFlowProposalRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EditAndPublishFlowProposalWithBody Publish the proposal with an edited graph
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/edit-and-publish (the `EditAndPublishFlowProposal` operationId).
+func (c *Client) EditAndPublishFlowProposalWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditAndPublishFlowProposalRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EditAndPublishFlowProposal Publish the proposal with an edited graph
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/edit-and-publish (the `EditAndPublishFlowProposal` operationId).
+func (c *Client) EditAndPublishFlowProposal(ctx context.Context, id openapi_types.UUID, body EditAndPublishFlowProposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditAndPublishFlowProposalRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RejectFlowProposal Reject the proposal
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/reject (the `RejectFlowProposal` operationId).
+func (c *Client) RejectFlowProposal(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRejectFlowProposalRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -14984,6 +15401,337 @@ func NewUpdateFlowCategoryRequestWithBody(server string, id openapi_types.UUID, 
 			req.Header.Set("If-Match", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewListFlowProposalsRequest constructs an http.Request for the ListFlowProposals method
+func NewListFlowProposalsRequest(server string, params *ListFlowProposalsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/flow-proposals")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateFlowProposalRequest calls the generic CreateFlowProposal builder with application/json body
+func NewCreateFlowProposalRequest(server string, params *CreateFlowProposalParams, body CreateFlowProposalJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateFlowProposalRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateFlowProposalRequestWithBody constructs an http.Request for the CreateFlowProposal method, with any body, and a specified content type
+func NewCreateFlowProposalRequestWithBody(server string, params *CreateFlowProposalParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/flow-proposals")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetFlowProposalRequest constructs an http.Request for the GetFlowProposal method
+func NewGetFlowProposalRequest(server string, id openapi_types.UUID, params *GetFlowProposalParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/flow-proposals/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewApproveFlowProposalRequest constructs an http.Request for the ApproveFlowProposal method
+func NewApproveFlowProposalRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/flow-proposals/%s/approve", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDismissFlowProposalRequest constructs an http.Request for the DismissFlowProposal method
+func NewDismissFlowProposalRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/flow-proposals/%s/dismiss", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEditAndPublishFlowProposalRequest calls the generic EditAndPublishFlowProposal builder with application/json body
+func NewEditAndPublishFlowProposalRequest(server string, id openapi_types.UUID, body EditAndPublishFlowProposalJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEditAndPublishFlowProposalRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewEditAndPublishFlowProposalRequestWithBody constructs an http.Request for the EditAndPublishFlowProposal method, with any body, and a specified content type
+func NewEditAndPublishFlowProposalRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/flow-proposals/%s/edit-and-publish", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRejectFlowProposalRequest constructs an http.Request for the RejectFlowProposal method
+func NewRejectFlowProposalRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/flow-proposals/%s/reject", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -22481,6 +23229,87 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /api/v1/flow-categories/{id} (the `UpdateFlowCategory` operationId).
 	UpdateFlowCategoryWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateFlowCategoryParams, body UpdateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateFlowCategoryResponse, error)
 
+	// ListFlowProposalsWithResponse The tenant's flow proposals, newest first
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/flow-proposals (the `ListFlowProposals` operationId).
+	ListFlowProposalsWithResponse(ctx context.Context, params *ListFlowProposalsParams, reqEditors ...RequestEditorFn) (*ListFlowProposalsResponse, error)
+
+	// CreateFlowProposalWithBodyWithResponse File a flow proposal by hand
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/flow-proposals (the `CreateFlowProposal` operationId).
+	CreateFlowProposalWithBodyWithResponse(ctx context.Context, params *CreateFlowProposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFlowProposalResponse, error)
+
+	// CreateFlowProposalWithResponse File a flow proposal by hand
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/flow-proposals (the `CreateFlowProposal` operationId).
+	CreateFlowProposalWithResponse(ctx context.Context, params *CreateFlowProposalParams, body CreateFlowProposalJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFlowProposalResponse, error)
+
+	// GetFlowProposalWithResponse Get a flow proposal
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/flow-proposals/{id} (the `GetFlowProposal` operationId).
+	GetFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, params *GetFlowProposalParams, reqEditors ...RequestEditorFn) (*GetFlowProposalResponse, error)
+
+	// ApproveFlowProposalWithResponse Approve: write the flow (or the enhanced flow's draft) for editing
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/approve (the `ApproveFlowProposal` operationId).
+	ApproveFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ApproveFlowProposalResponse, error)
+
+	// DismissFlowProposalWithResponse Set the proposal aside
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/dismiss (the `DismissFlowProposal` operationId).
+	DismissFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DismissFlowProposalResponse, error)
+
+	// EditAndPublishFlowProposalWithBodyWithResponse Publish the proposal with an edited graph
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/edit-and-publish (the `EditAndPublishFlowProposal` operationId).
+	EditAndPublishFlowProposalWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditAndPublishFlowProposalResponse, error)
+
+	// EditAndPublishFlowProposalWithResponse Publish the proposal with an edited graph
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/edit-and-publish (the `EditAndPublishFlowProposal` operationId).
+	EditAndPublishFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, body EditAndPublishFlowProposalJSONRequestBody, reqEditors ...RequestEditorFn) (*EditAndPublishFlowProposalResponse, error)
+
+	// RejectFlowProposalWithResponse Reject the proposal
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/reject (the `RejectFlowProposal` operationId).
+	RejectFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RejectFlowProposalResponse, error)
+
 	// ListFlowTagsWithResponse List global and tenant tags
 	//
 	// **Access:** members of the tenant with role viewer or higher; API keys are refused. Errors are application/problem+json.
@@ -28023,6 +28852,616 @@ func (r UpdateFlowCategoryResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateFlowCategoryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListFlowProposalsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PageFlowProposal
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListFlowProposalsResponse) GetJSON200() *PageFlowProposal {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListFlowProposalsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListFlowProposalsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListFlowProposalsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListFlowProposalsResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListFlowProposalsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListFlowProposalsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListFlowProposalsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListFlowProposalsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListFlowProposalsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateFlowProposalResponse201Headers the declared response headers of an HTTP 201 response for CreateFlowProposal
+type CreateFlowProposalResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
+type CreateFlowProposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *FlowProposal
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateFlowProposalResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateFlowProposalResponse) GetJSON201() *FlowProposal {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateFlowProposalResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateFlowProposalResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateFlowProposalResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateFlowProposalResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateFlowProposalResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateFlowProposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateFlowProposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateFlowProposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateFlowProposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetFlowProposalResponse200Headers the declared response headers of an HTTP 200 response for GetFlowProposal
+type GetFlowProposalResponse200Headers struct {
+	ETag *string
+}
+
+type GetFlowProposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FlowProposal
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetFlowProposalResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetFlowProposalResponse) GetJSON200() *FlowProposal {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetFlowProposalResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetFlowProposalResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetFlowProposalResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetFlowProposalResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetFlowProposalResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetFlowProposalResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetFlowProposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetFlowProposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetFlowProposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetFlowProposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ApproveFlowProposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FlowProposal
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ApproveFlowProposalResponse) GetJSON200() *FlowProposal {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ApproveFlowProposalResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ApproveFlowProposalResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ApproveFlowProposalResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ApproveFlowProposalResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ApproveFlowProposalResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ApproveFlowProposalResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ApproveFlowProposalResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ApproveFlowProposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApproveFlowProposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApproveFlowProposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApproveFlowProposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DismissFlowProposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FlowProposal
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DismissFlowProposalResponse) GetJSON200() *FlowProposal {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DismissFlowProposalResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DismissFlowProposalResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DismissFlowProposalResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DismissFlowProposalResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DismissFlowProposalResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DismissFlowProposalResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DismissFlowProposalResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DismissFlowProposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DismissFlowProposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DismissFlowProposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DismissFlowProposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EditAndPublishFlowProposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FlowProposal
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EditAndPublishFlowProposalResponse) GetJSON200() *FlowProposal {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r EditAndPublishFlowProposalResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r EditAndPublishFlowProposalResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r EditAndPublishFlowProposalResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r EditAndPublishFlowProposalResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r EditAndPublishFlowProposalResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r EditAndPublishFlowProposalResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r EditAndPublishFlowProposalResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r EditAndPublishFlowProposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EditAndPublishFlowProposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EditAndPublishFlowProposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EditAndPublishFlowProposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RejectFlowProposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FlowProposal
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RejectFlowProposalResponse) GetJSON200() *FlowProposal {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RejectFlowProposalResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RejectFlowProposalResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RejectFlowProposalResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RejectFlowProposalResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RejectFlowProposalResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RejectFlowProposalResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RejectFlowProposalResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RejectFlowProposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RejectFlowProposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RejectFlowProposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RejectFlowProposalResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -40034,6 +41473,141 @@ func (c *ClientWithResponses) UpdateFlowCategoryWithResponse(ctx context.Context
 	return ParseUpdateFlowCategoryResponse(rsp)
 }
 
+// ListFlowProposalsWithResponse The tenant's flow proposals, newest first
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/flow-proposals (the `ListFlowProposals` operationId).
+func (c *ClientWithResponses) ListFlowProposalsWithResponse(ctx context.Context, params *ListFlowProposalsParams, reqEditors ...RequestEditorFn) (*ListFlowProposalsResponse, error) {
+	rsp, err := c.ListFlowProposals(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListFlowProposalsResponse(rsp)
+}
+
+// CreateFlowProposalWithBodyWithResponse File a flow proposal by hand
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/flow-proposals (the `CreateFlowProposal` operationId).
+func (c *ClientWithResponses) CreateFlowProposalWithBodyWithResponse(ctx context.Context, params *CreateFlowProposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFlowProposalResponse, error) {
+	rsp, err := c.CreateFlowProposalWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateFlowProposalResponse(rsp)
+}
+
+// CreateFlowProposalWithResponse File a flow proposal by hand
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/flow-proposals (the `CreateFlowProposal` operationId).
+func (c *ClientWithResponses) CreateFlowProposalWithResponse(ctx context.Context, params *CreateFlowProposalParams, body CreateFlowProposalJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFlowProposalResponse, error) {
+	rsp, err := c.CreateFlowProposal(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateFlowProposalResponse(rsp)
+}
+
+// GetFlowProposalWithResponse Get a flow proposal
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/flow-proposals/{id} (the `GetFlowProposal` operationId).
+func (c *ClientWithResponses) GetFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, params *GetFlowProposalParams, reqEditors ...RequestEditorFn) (*GetFlowProposalResponse, error) {
+	rsp, err := c.GetFlowProposal(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetFlowProposalResponse(rsp)
+}
+
+// ApproveFlowProposalWithResponse Approve: write the flow (or the enhanced flow's draft) for editing
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/approve (the `ApproveFlowProposal` operationId).
+func (c *ClientWithResponses) ApproveFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ApproveFlowProposalResponse, error) {
+	rsp, err := c.ApproveFlowProposal(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApproveFlowProposalResponse(rsp)
+}
+
+// DismissFlowProposalWithResponse Set the proposal aside
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/dismiss (the `DismissFlowProposal` operationId).
+func (c *ClientWithResponses) DismissFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DismissFlowProposalResponse, error) {
+	rsp, err := c.DismissFlowProposal(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDismissFlowProposalResponse(rsp)
+}
+
+// EditAndPublishFlowProposalWithBodyWithResponse Publish the proposal with an edited graph
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/edit-and-publish (the `EditAndPublishFlowProposal` operationId).
+func (c *ClientWithResponses) EditAndPublishFlowProposalWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditAndPublishFlowProposalResponse, error) {
+	rsp, err := c.EditAndPublishFlowProposalWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditAndPublishFlowProposalResponse(rsp)
+}
+
+// EditAndPublishFlowProposalWithResponse Publish the proposal with an edited graph
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/edit-and-publish (the `EditAndPublishFlowProposal` operationId).
+func (c *ClientWithResponses) EditAndPublishFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, body EditAndPublishFlowProposalJSONRequestBody, reqEditors ...RequestEditorFn) (*EditAndPublishFlowProposalResponse, error) {
+	rsp, err := c.EditAndPublishFlowProposal(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditAndPublishFlowProposalResponse(rsp)
+}
+
+// RejectFlowProposalWithResponse Reject the proposal
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/reject (the `RejectFlowProposal` operationId).
+func (c *ClientWithResponses) RejectFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RejectFlowProposalResponse, error) {
+	rsp, err := c.RejectFlowProposal(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRejectFlowProposalResponse(rsp)
+}
+
 // ListFlowTagsWithResponse List global and tenant tags
 //
 // **Access:** members of the tenant with role viewer or higher; API keys are refused. Errors are application/problem+json.
@@ -46104,6 +47678,532 @@ func ParseUpdateFlowCategoryResponse(rsp *http.Response) (*UpdateFlowCategoryRes
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListFlowProposalsResponse parses an HTTP response from a ListFlowProposalsWithResponse call
+func ParseListFlowProposalsResponse(rsp *http.Response) (*ListFlowProposalsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListFlowProposalsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PageFlowProposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateFlowProposalResponse parses an HTTP response from a CreateFlowProposalWithResponse call
+func ParseCreateFlowProposalResponse(rsp *http.Response) (*CreateFlowProposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateFlowProposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest FlowProposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateFlowProposalResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetFlowProposalResponse parses an HTTP response from a GetFlowProposalWithResponse call
+func ParseGetFlowProposalResponse(rsp *http.Response) (*GetFlowProposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetFlowProposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FlowProposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetFlowProposalResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseApproveFlowProposalResponse parses an HTTP response from a ApproveFlowProposalWithResponse call
+func ParseApproveFlowProposalResponse(rsp *http.Response) (*ApproveFlowProposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApproveFlowProposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FlowProposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDismissFlowProposalResponse parses an HTTP response from a DismissFlowProposalWithResponse call
+func ParseDismissFlowProposalResponse(rsp *http.Response) (*DismissFlowProposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DismissFlowProposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FlowProposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEditAndPublishFlowProposalResponse parses an HTTP response from a EditAndPublishFlowProposalWithResponse call
+func ParseEditAndPublishFlowProposalResponse(rsp *http.Response) (*EditAndPublishFlowProposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EditAndPublishFlowProposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FlowProposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRejectFlowProposalResponse parses an HTTP response from a RejectFlowProposalWithResponse call
+func ParseRejectFlowProposalResponse(rsp *http.Response) (*RejectFlowProposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RejectFlowProposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FlowProposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
 	}
 
 	return response, nil

@@ -28,4 +28,5 @@ func (s *Service) Routes(api huma.API, log *slog.Logger) {
 	s.sessionRoutes(api, log)
 	s.shareRoutes(api, log)
 	s.aiRoutes(api, log)
+	s.proposalRoutes(api, log)
 }

@@ -31,6 +31,26 @@ type AiSession struct {
 	UpdatedAt      time.Time
 }
 
+type FlowProposal struct {
+	TenantID          uuid.UUID
+	ID                uuid.UUID
+	AnalysisID        uuid.NullUUID
+	SourceAiSessionID uuid.NullUUID
+	Kind              string
+	TargetFlowID      uuid.NullUUID
+	Title             string
+	ProposedGraph     []byte
+	Rationale         string
+	Evidence          []byte
+	Status            string
+	ResultFlowID      uuid.NullUUID
+	CreatedBy         uuid.NullUUID
+	ReviewedBy        uuid.NullUUID
+	ReviewedAt        *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
 // owner-only (user_id, assigned_to): a technician's session is seen by its owner and its assignee; anyone else gets the 404 of a random id
 type FlowSession struct {
 	TenantID     uuid.UUID
