@@ -89,8 +89,8 @@ RETURNING chat_retention_days;
 -- name: ExpireAISession :one
 -- The conversation expiry: an active or paused session of the tenant past its expiry becomes
 -- abandoned; no row when it is not (a message moved its expiry on, or it already ended).
--- tenantlint:all-owners the expiry job works on every owner's sessions of the tenant
-UPDATE ai_sessions s SET status = 'abandoned', updated_at = sqlc.arg(now)
+UPDATE ai_sessions s  -- tenantlint:all-owners the expiry job works on every owner's sessions of the tenant
+SET status = 'abandoned', updated_at = sqlc.arg(now)
 WHERE s.tenant_id = sqlc.arg(tenant_id) AND s.id = sqlc.arg(id) AND s.status IN ('active', 'paused')
   AND s.expires_at <= sqlc.arg(now)
 RETURNING s.id;
@@ -98,8 +98,8 @@ RETURNING s.id;
 -- name: DeleteOldAISessions :execrows
 -- The chat retention: up to lim sessions of the tenant idle since before the cut-off, with their
 -- messages (ON DELETE CASCADE).
--- tenantlint:all-owners the retention job works on every owner's sessions of the tenant
-DELETE FROM ai_sessions s
+DELETE FROM ai_sessions s  -- tenantlint:all-owners the retention job works on every owner's sessions of the tenant
 WHERE s.tenant_id = sqlc.arg(tenant_id) AND s.id IN (
-    SELECT x.id FROM ai_sessions x WHERE x.tenant_id = sqlc.arg(tenant_id) AND x.last_activity_at < sqlc.arg(before)
+    SELECT x.id FROM ai_sessions x  -- tenantlint:all-owners the retention's batch of every owner's sessions
+    WHERE x.tenant_id = sqlc.arg(tenant_id) AND x.last_activity_at < sqlc.arg(before)
     ORDER BY x.last_activity_at, x.id LIMIT sqlc.arg(lim));

@@ -18,8 +18,8 @@ WHERE a.tenant_id = sqlc.arg(tenant_id) AND a.id = sqlc.arg(id);
 
 -- name: AnalysisSession :one
 -- The resolved session an analysis is about, whoever owns it.
--- tenantlint:all-owners the flywheel job reads every owner's resolved sessions of the tenant
-SELECT s.id, s.problem_summary, s.resolution_note, s.message_count, s.user_id FROM ai_sessions s
+SELECT s.id, s.problem_summary, s.resolution_note, s.message_count, s.user_id
+FROM ai_sessions s  -- tenantlint:all-owners the flywheel job reads every owner's resolved sessions of the tenant
 WHERE s.tenant_id = sqlc.arg(tenant_id) AND s.id = sqlc.arg(id);
 
 -- name: AnalysisMessages :many

@@ -58,9 +58,10 @@ func (q *Queries) AIMatchingFlows(ctx context.Context, arg AIMatchingFlowsParams
 }
 
 const deleteOldAISessions = `-- name: DeleteOldAISessions :execrows
-DELETE FROM ai_sessions s
+DELETE FROM ai_sessions s  -- tenantlint:all-owners the retention job works on every owner's sessions of the tenant
 WHERE s.tenant_id = $1 AND s.id IN (
-    SELECT x.id FROM ai_sessions x WHERE x.tenant_id = $1 AND x.last_activity_at < $2
+    SELECT x.id FROM ai_sessions x  -- tenantlint:all-owners the retention's batch of every owner's sessions
+    WHERE x.tenant_id = $1 AND x.last_activity_at < $2
     ORDER BY x.last_activity_at, x.id LIMIT $3)
 `
 
@@ -72,7 +73,6 @@ type DeleteOldAISessionsParams struct {
 
 // The chat retention: up to lim sessions of the tenant idle since before the cut-off, with their
 // messages (ON DELETE CASCADE).
-// tenantlint:all-owners the retention job works on every owner's sessions of the tenant
 func (q *Queries) DeleteOldAISessions(ctx context.Context, arg DeleteOldAISessionsParams) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteOldAISessions, arg.TenantID, arg.Before, arg.Lim)
 	if err != nil {
@@ -111,7 +111,8 @@ func (q *Queries) EscalateAISession(ctx context.Context, arg EscalateAISessionPa
 }
 
 const expireAISession = `-- name: ExpireAISession :one
-UPDATE ai_sessions s SET status = 'abandoned', updated_at = $1
+UPDATE ai_sessions s  -- tenantlint:all-owners the expiry job works on every owner's sessions of the tenant
+SET status = 'abandoned', updated_at = $1
 WHERE s.tenant_id = $2 AND s.id = $3 AND s.status IN ('active', 'paused')
   AND s.expires_at <= $1
 RETURNING s.id
@@ -125,7 +126,6 @@ type ExpireAISessionParams struct {
 
 // The conversation expiry: an active or paused session of the tenant past its expiry becomes
 // abandoned; no row when it is not (a message moved its expiry on, or it already ended).
-// tenantlint:all-owners the expiry job works on every owner's sessions of the tenant
 func (q *Queries) ExpireAISession(ctx context.Context, arg ExpireAISessionParams) (uuid.UUID, error) {
 	row := q.db.QueryRow(ctx, expireAISession, arg.Now, arg.TenantID, arg.ID)
 	var id uuid.UUID

@@ -46,7 +46,8 @@ func (q *Queries) AnalysisMessages(ctx context.Context, arg AnalysisMessagesPara
 }
 
 const analysisSession = `-- name: AnalysisSession :one
-SELECT s.id, s.problem_summary, s.resolution_note, s.message_count, s.user_id FROM ai_sessions s
+SELECT s.id, s.problem_summary, s.resolution_note, s.message_count, s.user_id
+FROM ai_sessions s  -- tenantlint:all-owners the flywheel job reads every owner's resolved sessions of the tenant
 WHERE s.tenant_id = $1 AND s.id = $2
 `
 
@@ -64,7 +65,6 @@ type AnalysisSessionRow struct {
 }
 
 // The resolved session an analysis is about, whoever owns it.
-// tenantlint:all-owners the flywheel job reads every owner's resolved sessions of the tenant
 func (q *Queries) AnalysisSession(ctx context.Context, arg AnalysisSessionParams) (AnalysisSessionRow, error) {
 	row := q.db.QueryRow(ctx, analysisSession, arg.TenantID, arg.ID)
 	var i AnalysisSessionRow
