@@ -2568,8 +2568,8 @@ type CreateOutputBody struct {
 
 // CreateProposalInputBody defines model for CreateProposalInputBody.
 type CreateProposalInputBody struct {
-	// Graph The proposed graph; it must pass the publication's validation
-	Graph     Graph                       `json:"graph"`
+	// Graph The proposed graph; it must pass the publication's validation. Absent: a skeleton (a question named by the title, a fix to describe, a resolution)
+	Graph     *Graph                      `json:"graph,omitempty"`
 	Kind      CreateProposalInputBodyKind `json:"kind"`
 	Rationale *string                     `json:"rationale,omitempty"`
 

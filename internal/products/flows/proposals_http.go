@@ -71,17 +71,21 @@ func (s *Service) handleListProposals(ctx context.Context, in *ListProposalsInpu
 // CreateProposalInput files a proposal by hand.
 type CreateProposalInput struct {
 	Body struct {
-		Kind         string      `json:"kind" enum:"new_flow,enhancement"`
-		TargetFlowID *uuid.UUID  `json:"target_flow_id,omitempty" format:"uuid" doc:"With enhancement: the flow to change"`
-		Title        string      `json:"title" minLength:"1" maxLength:"200"`
-		Rationale    string      `json:"rationale,omitempty" maxLength:"5000"`
-		Graph        graph.Graph `json:"graph" doc:"The proposed graph; it must pass the publication's validation"`
+		Kind         string       `json:"kind" enum:"new_flow,enhancement"`
+		TargetFlowID *uuid.UUID   `json:"target_flow_id,omitempty" format:"uuid" doc:"With enhancement: the flow to change"`
+		Title        string       `json:"title" minLength:"1" maxLength:"200"`
+		Rationale    string       `json:"rationale,omitempty" maxLength:"5000"`
+		Graph        *graph.Graph `json:"graph,omitempty" doc:"The proposed graph; it must pass the publication's validation. Absent: a skeleton (a question named by the title, a fix to describe, a resolution)"`
 	}
 }
 
 func (s *Service) handleCreateProposal(ctx context.Context, in *CreateProposalInput) (*FlowProposalOutput, error) {
 	b := in.Body
-	out, err := s.CreateProposal(ctx, NewProposal{Kind: b.Kind, TargetFlowID: b.TargetFlowID, Title: b.Title, Rationale: b.Rationale, Graph: b.Graph})
+	g := newFlowGraph(b.Title, "Describe the fix", nil)
+	if b.Graph != nil {
+		g = *b.Graph
+	}
+	out, err := s.CreateProposal(ctx, NewProposal{Kind: b.Kind, TargetFlowID: b.TargetFlowID, Title: b.Title, Rationale: b.Rationale, Graph: g})
 	return &FlowProposalOutput{Body: out}, err
 }
 
