@@ -266,14 +266,15 @@ func (s *Service) ApproveProposal(ctx context.Context, id uuid.UUID) (FlowPropos
 // target flow's) draft and is published as its next version, through the same code as
 // POST /flows/{id}/publish, in the same transaction.
 func (s *Service) EditAndPublishProposal(ctx context.Context, id uuid.UUID, g graph.Graph) (FlowProposal, error) {
-	if err := validGraph(g); err != nil {
-		return FlowProposal{}, fail("edit and publish proposal", err)
-	}
-	b, err := encodeGraph(g)
-	if err != nil {
-		return FlowProposal{}, fail("edit and publish proposal", err)
-	}
 	return s.review(ctx, "publish", id, ProposalEdited, func(c caller, q postgres.Querier, p store.FlowProposal) (uuid.UUID, error) {
+		// The graph is checked once the proposal is found: another tenant's id is the 404, never a 422.
+		if err := validGraph(g); err != nil {
+			return uuid.Nil, err
+		}
+		b, err := encodeGraph(g)
+		if err != nil {
+			return uuid.Nil, err
+		}
 		st := store.New(q)
 		flow, err := s.writeProposal(ctx, q, c, p, b)
 		if err != nil {
