@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -70,7 +71,12 @@ type config struct {
 	WebhookTimeout      time.Duration // TENANTRY_WEBHOOK_TIMEOUT: one delivery attempt
 	WebhookDisableAfter int           // TENANTRY_WEBHOOK_DISABLE_AFTER: consecutive failures that disable an endpoint
 
-	UploadMaxBytes int64 // TENANTRY_UPLOAD_MAX_BYTES: the largest session upload
+	UploadMaxBytes int64         // TENANTRY_UPLOAD_MAX_BYTES: the largest session upload
+	AIProvider     string        // TENANTRY_AI_PROVIDER: local (offline) or openai
+	AIBaseURL      string        // TENANTRY_AI_BASE_URL: the OpenAI-compatible API
+	AIAPIKey       string        // TENANTRY_AI_API_KEY: its bearer token
+	AIModel        string        // TENANTRY_AI_MODEL: the model asked
+	AITimeout      time.Duration // TENANTRY_AI_TIMEOUT: for a reply to start, and between its pieces
 
 	OTLPEndpoint    string // TENANTRY_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_ENDPOINT): the trace collector; unset: no tracing
 	OTLPServiceName string // TENANTRY_OTLP_SERVICE_NAME: service.name of the spans
@@ -116,6 +122,11 @@ var vars = []configVar{
 	{"TENANTRY_WEBHOOK_DISABLE_AFTER", "20", "consecutive failed delivery attempts after which a webhook endpoint is disabled"},
 	{"TENANTRY_UPLOADS_DIR", "", "directory of the files attached to flows sessions (created, mode 0700; exported and purged with their tenant); unset: TENANTRY_DATA_DIR/uploads"},
 	{"TENANTRY_UPLOAD_MAX_BYTES", "10485760", "largest file attached to a flows session, in bytes (larger uploads answer 413)"},
+	{"TENANTRY_AI_PROVIDER", "local", "the AI sessions' provider: `local` (offline and deterministic: replies from the problem and the tenant's matching published flows) or `openai` (an OpenAI-compatible chat completions API)"},
+	{"TENANTRY_AI_BASE_URL", "", "openai: base URL of the API (requests go to {base}/v1/chat/completions); required with openai"},
+	{"TENANTRY_AI_API_KEY", "", "openai: the API key, sent as a bearer token (optional for local servers)"},
+	{"TENANTRY_AI_MODEL", "gpt-4o-mini", "openai: the model asked for completions"},
+	{"TENANTRY_AI_TIMEOUT", "60s", "openai: how long a reply may take to start, and the longest pause between two of its pieces"},
 	{"TENANTRY_OTLP_ENDPOINT", "", "OpenTelemetry collector (OTLP/HTTP base URL, e.g. http://collector:4318) receiving the traces of requests, queries and jobs; unset: OTEL_EXPORTER_OTLP_ENDPOINT, and if that is unset too, no tracing"},
 	{"TENANTRY_OTLP_SERVICE_NAME", "tenantry", "service.name of the exported spans"},
 	{"TENANTRY_RATE_LIMITS", defaultRateLimits(), "rate limits, POLICY=RATE/PERIOD[:BURST] separated by commas; policies left out keep their default"},
@@ -151,6 +162,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		PublicURL: strings.TrimRight(get("TENANTRY_PUBLIC_URL"), "/"), SMTPAddr: get("TENANTRY_SMTP_ADDR"),
 		SMTPFrom: get("TENANTRY_SMTP_FROM"), SMTPUsername: get("TENANTRY_SMTP_USERNAME"), SMTPPassword: get("TENANTRY_SMTP_PASSWORD"),
 		OTLPEndpoint: get("TENANTRY_OTLP_ENDPOINT"), OTLPServiceName: get("TENANTRY_OTLP_SERVICE_NAME"),
+		AIProvider: get("TENANTRY_AI_PROVIDER"), AIBaseURL: strings.TrimRight(get("TENANTRY_AI_BASE_URL"), "/"),
+		AIAPIKey: get("TENANTRY_AI_API_KEY"), AIModel: get("TENANTRY_AI_MODEL"),
 	}
 	if c.OTLPEndpoint == "" { // the standard variable, honoured when Tenantry's own is unset
 		c.OTLPEndpoint = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT"))
@@ -170,6 +183,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	dur("TENANTRY_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
 	dur("TENANTRY_STREAM_HEARTBEAT", &c.StreamHeartbeat)
 	dur("TENANTRY_WEBHOOK_TIMEOUT", &c.WebhookTimeout)
+	dur("TENANTRY_AI_TIMEOUT", &c.AITimeout)
 	if b, err := strconv.ParseBool(get("TENANTRY_WEBHOOK_ALLOW_PRIVATE")); err != nil {
 		errList = append(errList, errors.New("TENANTRY_WEBHOOK_ALLOW_PRIVATE: want true or false"))
 	} else {
@@ -254,6 +268,7 @@ func (c config) Validate() error {
 	if c.JWTKey == "" {
 		errList = append(errList, errors.New("TENANTRY_JWT_KEY: required (base64, at least 32 bytes)"))
 	}
+	errList = append(errList, c.validateAI()...)
 	if c.SecretKey == "" {
 		errList = append(errList, errors.New("TENANTRY_SECRET_KEY: required (base64, 32 bytes)"))
 	} else if _, err := secretbox.ParseKey(c.SecretKey); err != nil {
@@ -352,6 +367,7 @@ func (c config) appConfig() (app.Config, error) {
 		Webhooks:       endpoints.Config{AllowPrivate: c.WebhookAllowPrivate, Timeout: c.WebhookTimeout, DisableAfter: c.WebhookDisableAfter},
 		UploadMaxBytes: c.UploadMaxBytes,
 		PSA:            flows.PSAConfig{AllowPrivate: c.WebhookAllowPrivate},
+		AI:             flows.AIConfig{Provider: c.AIProvider, BaseURL: c.AIBaseURL, APIKey: c.AIAPIKey, Model: c.AIModel, Timeout: c.AITimeout},
 	}, nil
 }
 
@@ -362,4 +378,22 @@ func newApp(c config, db *postgres.DB, log *slog.Logger) (*app.App, error) {
 		return nil, err
 	}
 	return app.New(ac, db, log)
+}
+
+// validateAI checks the AI provider's variables.
+func (c config) validateAI() []error {
+	var errList []error
+	switch c.AIProvider {
+	case flows.ProviderLocal:
+	case flows.ProviderOpenAI:
+		if u, err := url.Parse(c.AIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errList = append(errList, errors.New("TENANTRY_AI_BASE_URL: required with TENANTRY_AI_PROVIDER=openai (http:// or https:// URL)"))
+		}
+	default:
+		errList = append(errList, errors.New("TENANTRY_AI_PROVIDER: want local or openai"))
+	}
+	if c.AITimeout < time.Second {
+		errList = append(errList, errors.New("TENANTRY_AI_TIMEOUT: at least 1s"))
+	}
+	return errList
 }

@@ -66,6 +66,7 @@ type Config struct {
 	// UploadMaxBytes is the largest session upload (0: flows.DefaultUploadMaxBytes).
 	UploadMaxBytes int64
 	PSA            flows.PSAConfig // PSA push (zero: defaults, public addresses only)
+	AI             flows.AIConfig  // the AI sessions' provider (zero: the local one)
 	// Tracer makes the spans of requests and jobs (telemetry.Tracing); nil or a no-op provider for
 	// none. The database's spans come from the pool's own (postgres.Config.Tracer).
 	Tracer trace.TracerProvider
@@ -154,11 +155,15 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	srv.OnDrain(parkingSvc.CloseStreams)
 	ids.Routes(srv.API(), log, parkingSvc.TenantCreated)
 	parkingSvc.Routes(srv.API(), log)
+	aiProvider, err := flows.NewProvider(cfg.AI)
+	if err != nil {
+		return nil, err
+	}
 	files, err := NewUploads(cfg.DataDir, cfg.UploadsDir)
 	if err != nil {
 		return nil, err
 	}
-	flowsSvc := flows.New(db, log)
+	flowsSvc := flows.New(db, log).WithAI(aiProvider)
 	if err := flowsSvc.UseUploads(files, cfg.UploadMaxBytes, cfg.SecretKey); err != nil {
 		return nil, err
 	}
@@ -213,13 +218,15 @@ func together(workers ...func(context.Context)) func(context.Context) {
 }
 
 // newJobs registers the background jobs of the platform and the products and builds their runner.
-func newJobs(cfg Config, db *postgres.DB, log *slog.Logger, parkingSvc *parking.Service, flowsSvc *flows.Service, hooks *endpoints.Service) (*jobs.Runner, error) {
+func newJobs(cfg Config, db *postgres.DB, log *slog.Logger, parkingSvc *parking.Service, flowsSvc *flows.Service,
+	hooks *endpoints.Service) (*jobs.Runner, error) {
 	reg := jobs.NewRegistry(log)
 	mail.NewDelivery(db, mailSender(cfg, log), log).Jobs(reg)
 	hooks.Jobs(reg)
 	parkingSvc.Jobs(reg, parking.Schedule{})
 	flowsSvc.PSAJobs(reg)
 	flowsSvc.Jobs(reg, 0)
+	flowsSvc.AIJobs(reg, flows.AISchedule{})
 	return jobs.New(db, log, reg, cfg.Jobs)
 }
 

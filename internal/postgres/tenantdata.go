@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -76,9 +77,78 @@ func TenantTables(ctx context.Context, q Querier) ([]TenantTable, error) {
 func DeletionOrder(tables []TenantTable) ([]TenantTable, error) {
 	out, err := topoOrder(tables, func(t TenantTable) []string { return t.Parents })
 	if err != nil {
-		out, err = topoOrder(tables, func(t TenantTable) []string { return t.Blocking })
+		out, err = cascadeOrder(tables)
 	}
 	return out, err
+}
+
+// cascadeOrder orders tables that reference each other: a table is deleted once no table left
+// holds a blocking reference to it or to any table its deletion cascades into (flows cascade into
+// flow_versions, which batches reference: the batches go first).
+func cascadeOrder(tables []TenantTable) ([]TenantTable, error) {
+	cascades := map[string][]string{} // per table: the tables whose rows follow its deletion
+	blockers := map[string][]string{} // per table: the tables holding a blocking reference to it
+	for _, t := range tables {
+		for _, p := range t.Parents {
+			if !slices.Contains(t.Blocking, p) {
+				cascades[p] = append(cascades[p], t.Name)
+			}
+		}
+		for _, p := range t.Blocking {
+			blockers[p] = append(blockers[p], t.Name)
+		}
+	}
+	closure := func(name string) map[string]bool {
+		seen, todo := map[string]bool{name: true}, []string{name}
+		for len(todo) > 0 {
+			n := todo[0]
+			todo = todo[1:]
+			for _, c := range cascades[n] {
+				if !seen[c] {
+					seen[c] = true
+					todo = append(todo, c)
+				}
+			}
+		}
+		return seen
+	}
+	emptied := map[string]bool{} // tables deleted, or cascaded into by a deleted one
+	placed := map[string]bool{}
+	out := make([]TenantTable, 0, len(tables))
+	for len(out) < len(tables) {
+		progress := false
+		for _, t := range tables {
+			if placed[t.Name] {
+				continue
+			}
+			cl, free := closure(t.Name), true
+			for c := range cl {
+				for _, b := range blockers[c] {
+					if !emptied[b] && !cl[b] {
+						free = false
+					}
+				}
+			}
+			if !free {
+				continue
+			}
+			placed[t.Name], progress = true, true
+			out = append(out, t)
+			for c := range cl {
+				emptied[c] = true
+			}
+		}
+		if !progress {
+			var left []string
+			for _, t := range tables {
+				if !placed[t.Name] {
+					left = append(left, t.Name)
+				}
+			}
+			return nil, fmt.Errorf("postgres: deletion order: tables reference each other: %s", strings.Join(left, ", "))
+		}
+	}
+	return out, nil
 }
 
 // topoOrder places every table after all the tables that reference it (by refs), stable by name.

@@ -18,6 +18,69 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AIMessageRole.
+const (
+	AIMessageRoleAssistant AIMessageRole = "assistant"
+	AIMessageRoleUser      AIMessageRole = "user"
+)
+
+// Valid indicates whether the value is a known member of the AIMessageRole enum.
+func (e AIMessageRole) Valid() bool {
+	switch e {
+	case AIMessageRoleAssistant:
+		return true
+	case AIMessageRoleUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AISessionMode.
+const (
+	AISessionModeChat   AISessionMode = "chat"
+	AISessionModeGuided AISessionMode = "guided"
+)
+
+// Valid indicates whether the value is a known member of the AISessionMode enum.
+func (e AISessionMode) Valid() bool {
+	switch e {
+	case AISessionModeChat:
+		return true
+	case AISessionModeGuided:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AISessionStatus.
+const (
+	AISessionStatusAbandoned AISessionStatus = "abandoned"
+	AISessionStatusActive    AISessionStatus = "active"
+	AISessionStatusEscalated AISessionStatus = "escalated"
+	AISessionStatusPaused    AISessionStatus = "paused"
+	AISessionStatusResolved  AISessionStatus = "resolved"
+)
+
+// Valid indicates whether the value is a known member of the AISessionStatus enum.
+func (e AISessionStatus) Valid() bool {
+	switch e {
+	case AISessionStatusAbandoned:
+		return true
+	case AISessionStatusActive:
+		return true
+	case AISessionStatusEscalated:
+		return true
+	case AISessionStatusPaused:
+		return true
+	case AISessionStatusResolved:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ActiveOverrideKind.
 const (
 	ActiveOverrideKindBlocked     ActiveOverrideKind = "blocked"
@@ -135,6 +198,24 @@ func (e CompleteSessionInputBodyOutcome) Valid() bool {
 	case CompleteSessionInputBodyOutcomeResolved:
 		return true
 	case CompleteSessionInputBodyOutcomeUnresolved:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateAISessionInputBodyMode.
+const (
+	CreateAISessionInputBodyModeChat   CreateAISessionInputBodyMode = "chat"
+	CreateAISessionInputBodyModeGuided CreateAISessionInputBodyMode = "guided"
+)
+
+// Valid indicates whether the value is a known member of the CreateAISessionInputBodyMode enum.
+func (e CreateAISessionInputBodyMode) Valid() bool {
+	switch e {
+	case CreateAISessionInputBodyModeChat:
+		return true
+	case CreateAISessionInputBodyModeGuided:
 		return true
 	default:
 		return false
@@ -375,6 +456,24 @@ func (e CreateInputBodyScopes) Valid() bool {
 	case WebhooksRead:
 		return true
 	case WebhooksWrite:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateProposalInputBodyKind.
+const (
+	CreateProposalInputBodyKindEnhancement CreateProposalInputBodyKind = "enhancement"
+	CreateProposalInputBodyKindNewFlow     CreateProposalInputBodyKind = "new_flow"
+)
+
+// Valid indicates whether the value is a known member of the CreateProposalInputBodyKind enum.
+func (e CreateProposalInputBodyKind) Valid() bool {
+	switch e {
+	case CreateProposalInputBodyKindEnhancement:
+		return true
+	case CreateProposalInputBodyKindNewFlow:
 		return true
 	default:
 		return false
@@ -711,6 +810,51 @@ func (e FlowVisibility) Valid() bool {
 	case FlowVisibilityPrivate:
 		return true
 	case FlowVisibilityTeam:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FlowProposalKind.
+const (
+	FlowProposalKindEnhancement FlowProposalKind = "enhancement"
+	FlowProposalKindNewFlow     FlowProposalKind = "new_flow"
+)
+
+// Valid indicates whether the value is a known member of the FlowProposalKind enum.
+func (e FlowProposalKind) Valid() bool {
+	switch e {
+	case FlowProposalKindEnhancement:
+		return true
+	case FlowProposalKindNewFlow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FlowProposalStatus.
+const (
+	FlowProposalStatusApproved  FlowProposalStatus = "approved"
+	FlowProposalStatusDismissed FlowProposalStatus = "dismissed"
+	FlowProposalStatusEdited    FlowProposalStatus = "edited"
+	FlowProposalStatusPending   FlowProposalStatus = "pending"
+	FlowProposalStatusRejected  FlowProposalStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the FlowProposalStatus enum.
+func (e FlowProposalStatus) Valid() bool {
+	switch e {
+	case FlowProposalStatusApproved:
+		return true
+	case FlowProposalStatusDismissed:
+		return true
+	case FlowProposalStatusEdited:
+		return true
+	case FlowProposalStatusPending:
+		return true
+	case FlowProposalStatusRejected:
 		return true
 	default:
 		return false
@@ -1641,6 +1785,30 @@ func (e TenantOutputBodyStatus) Valid() bool {
 	}
 }
 
+// Defines values for UpdateAISessionInputBodyStatus.
+const (
+	UpdateAISessionInputBodyStatusAbandoned UpdateAISessionInputBodyStatus = "abandoned"
+	UpdateAISessionInputBodyStatusActive    UpdateAISessionInputBodyStatus = "active"
+	UpdateAISessionInputBodyStatusPaused    UpdateAISessionInputBodyStatus = "paused"
+	UpdateAISessionInputBodyStatusResolved  UpdateAISessionInputBodyStatus = "resolved"
+)
+
+// Valid indicates whether the value is a known member of the UpdateAISessionInputBodyStatus enum.
+func (e UpdateAISessionInputBodyStatus) Valid() bool {
+	switch e {
+	case UpdateAISessionInputBodyStatusAbandoned:
+		return true
+	case UpdateAISessionInputBodyStatusActive:
+		return true
+	case UpdateAISessionInputBodyStatusPaused:
+		return true
+	case UpdateAISessionInputBodyStatusResolved:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UpdateDeviceInputBodyPayloadFormat.
 const (
 	UpdateDeviceInputBodyPayloadFormatAuto  UpdateDeviceInputBodyPayloadFormat = "auto"
@@ -1860,6 +2028,33 @@ func (e WebhookDeliveryStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListAiSessionsParamsStatus.
+const (
+	ListAiSessionsParamsStatusAbandoned ListAiSessionsParamsStatus = "abandoned"
+	ListAiSessionsParamsStatusActive    ListAiSessionsParamsStatus = "active"
+	ListAiSessionsParamsStatusEscalated ListAiSessionsParamsStatus = "escalated"
+	ListAiSessionsParamsStatusPaused    ListAiSessionsParamsStatus = "paused"
+	ListAiSessionsParamsStatusResolved  ListAiSessionsParamsStatus = "resolved"
+)
+
+// Valid indicates whether the value is a known member of the ListAiSessionsParamsStatus enum.
+func (e ListAiSessionsParamsStatus) Valid() bool {
+	switch e {
+	case ListAiSessionsParamsStatusAbandoned:
+		return true
+	case ListAiSessionsParamsStatusActive:
+		return true
+	case ListAiSessionsParamsStatusEscalated:
+		return true
+	case ListAiSessionsParamsStatusPaused:
+		return true
+	case ListAiSessionsParamsStatusResolved:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ExportAuditEventsParamsFormat.
 const (
 	Csv   ExportAuditEventsParamsFormat = "csv"
@@ -1914,6 +2109,33 @@ func (e ListDevicesParamsStatus) Valid() bool {
 	case ListDevicesParamsStatusDecommissioned:
 		return true
 	case ListDevicesParamsStatusInactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListFlowProposalsParamsStatus.
+const (
+	ListFlowProposalsParamsStatusApproved  ListFlowProposalsParamsStatus = "approved"
+	ListFlowProposalsParamsStatusDismissed ListFlowProposalsParamsStatus = "dismissed"
+	ListFlowProposalsParamsStatusEdited    ListFlowProposalsParamsStatus = "edited"
+	ListFlowProposalsParamsStatusPending   ListFlowProposalsParamsStatus = "pending"
+	ListFlowProposalsParamsStatusRejected  ListFlowProposalsParamsStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the ListFlowProposalsParamsStatus enum.
+func (e ListFlowProposalsParamsStatus) Valid() bool {
+	switch e {
+	case ListFlowProposalsParamsStatusApproved:
+		return true
+	case ListFlowProposalsParamsStatusDismissed:
+		return true
+	case ListFlowProposalsParamsStatusEdited:
+		return true
+	case ListFlowProposalsParamsStatusPending:
+		return true
+	case ListFlowProposalsParamsStatusRejected:
 		return true
 	default:
 		return false
@@ -2157,6 +2379,74 @@ func (e ListWebhookDeliveriesParamsStatus) Valid() bool {
 	}
 }
 
+// AIDocumentation defines model for AIDocumentation.
+type AIDocumentation struct {
+	GeneratedAt time.Time `json:"generated_at"`
+	Markdown    string    `json:"markdown"`
+
+	// Provider The provider that drafted it
+	Provider  string             `json:"provider"`
+	SessionId openapi_types.UUID `json:"session_id"`
+}
+
+// AIMessage defines model for AIMessage.
+type AIMessage struct {
+	// Complete false for an assistant reply cut short (the client left or the provider failed): its content is what had arrived
+	Complete  bool               `json:"complete"`
+	Content   string             `json:"content"`
+	CreatedAt time.Time          `json:"created_at"`
+	Id        openapi_types.UUID `json:"id"`
+	Role      AIMessageRole      `json:"role"`
+}
+
+// AIMessageRole defines model for AIMessage.Role.
+type AIMessageRole string
+
+// AIMessageInputBody defines model for AIMessageInputBody.
+type AIMessageInputBody struct {
+	// Content The technician's message
+	Content string `json:"content"`
+}
+
+// AISession defines model for AISession.
+type AISession struct {
+	CreatedAt   time.Time  `json:"created_at"`
+	EscalatedAt *time.Time `json:"escalated_at"`
+
+	// EscalatedFrom The member who escalated the session to its owner
+	EscalatedFrom  openapi_types.UUID `json:"escalated_from"`
+	EscalationNote string             `json:"escalation_note"`
+
+	// ExpiresAt When an active or paused session idle since is abandoned
+	ExpiresAt      time.Time          `json:"expires_at"`
+	Id             openapi_types.UUID `json:"id"`
+	LastActivityAt time.Time          `json:"last_activity_at"`
+	MessageCount   int32              `json:"message_count"`
+
+	// Messages The conversation, oldest first (in a single session's answer only)
+	Messages       *[]AIMessage       `json:"messages,omitempty"`
+	Mode           AISessionMode      `json:"mode"`
+	OwnerId        openapi_types.UUID `json:"owner_id"`
+	ProblemSummary string             `json:"problem_summary"`
+	ResolutionNote string             `json:"resolution_note"`
+	ResolvedAt     *time.Time         `json:"resolved_at"`
+	Status         AISessionStatus    `json:"status"`
+	Ticket         string             `json:"ticket"`
+	UpdatedAt      time.Time          `json:"updated_at"`
+}
+
+// AISessionMode defines model for AISession.Mode.
+type AISessionMode string
+
+// AISessionStatus defines model for AISession.Status.
+type AISessionStatus string
+
+// AISettings defines model for AISettings.
+type AISettings struct {
+	// ChatRetentionDays AI sessions idle for longer are deleted with their messages (default 90)
+	ChatRetentionDays int32 `json:"chat_retention_days"`
+}
+
 // AcceptInputBody defines model for AcceptInputBody.
 type AcceptInputBody struct {
 	// Name Your name, when you have no account yet
@@ -2369,6 +2659,21 @@ type ConfirmTOTPInputBody struct {
 	Code string `json:"code"`
 }
 
+// CreateAISessionInputBody defines model for CreateAISessionInputBody.
+type CreateAISessionInputBody struct {
+	// Mode guided (the default) or chat
+	Mode *CreateAISessionInputBodyMode `json:"mode,omitempty"`
+
+	// ProblemDescription The problem, in the technician's words
+	ProblemDescription string `json:"problem_description"`
+
+	// Ticket The ticket the session works on
+	Ticket *string `json:"ticket,omitempty"`
+}
+
+// CreateAISessionInputBodyMode guided (the default) or chat
+type CreateAISessionInputBodyMode string
+
 // CreateBatchInputBody defines model for CreateBatchInputBody.
 type CreateBatchInputBody struct {
 	// AssignedTo A member of the tenant who works the sessions
@@ -2522,6 +2827,21 @@ type CreateOutputBody struct {
 	Role   string   `json:"role"`
 	Scopes []string `json:"scopes"`
 }
+
+// CreateProposalInputBody defines model for CreateProposalInputBody.
+type CreateProposalInputBody struct {
+	// Graph The proposed graph; it must pass the publication's validation. Absent: a skeleton (a question named by the title, a fix to describe, a resolution)
+	Graph     *Graph                      `json:"graph,omitempty"`
+	Kind      CreateProposalInputBodyKind `json:"kind"`
+	Rationale *string                     `json:"rationale,omitempty"`
+
+	// TargetFlowId With enhancement: the flow to change
+	TargetFlowId *openapi_types.UUID `json:"target_flow_id,omitempty"`
+	Title        string              `json:"title"`
+}
+
+// CreateProposalInputBodyKind defines model for CreateProposalInputBody.Kind.
+type CreateProposalInputBodyKind string
 
 // CreateReservationInputBody defines model for CreateReservationInputBody.
 type CreateReservationInputBody struct {
@@ -2791,6 +3111,12 @@ type DraftProblem struct {
 	NodeId *string `json:"node_id,omitempty"`
 }
 
+// EditAndPublishInputBody defines model for EditAndPublishInputBody.
+type EditAndPublishInputBody struct {
+	// Graph The graph to publish; it must pass the publication's validation
+	Graph Graph `json:"graph"`
+}
+
 // EmailChangeInputBody defines model for EmailChangeInputBody.
 type EmailChangeInputBody struct {
 	CurrentPassword *string `json:"current_password,omitempty"`
@@ -2823,6 +3149,15 @@ type EndpointSecretOutputBody struct {
 
 	// Url Examples: https://hooks.example.com/tenantry
 	Url string `json:"url"`
+}
+
+// EscalateAISessionInputBody defines model for EscalateAISessionInputBody.
+type EscalateAISessionInputBody struct {
+	// Note What the member should know
+	Note *string `json:"note,omitempty"`
+
+	// ToUserId A member of the tenant, who becomes the session's owner
+	ToUserId openapi_types.UUID `json:"to_user_id"`
 }
 
 // EventView defines model for EventView.
@@ -2957,6 +3292,39 @@ type FlowCategoryRef struct {
 	Id     openapi_types.UUID `json:"id"`
 	Name   string             `json:"name"`
 }
+
+// FlowProposal defines model for FlowProposal.
+type FlowProposal struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// Evidence What the proposal rests on: the session, its steps, the matched flow
+	Evidence map[string]interface{} `json:"evidence"`
+	Id       openapi_types.UUID     `json:"id"`
+	Kind     FlowProposalKind       `json:"kind"`
+
+	// ProposedGraph The proposed graph; it passes the publication's graph validation
+	ProposedGraph *Graph `json:"proposed_graph,omitempty"`
+	Rationale     string `json:"rationale"`
+
+	// ResultFlowId The flow the approval or the publication wrote
+	ResultFlowId openapi_types.UUID `json:"result_flow_id"`
+	ReviewedAt   *time.Time         `json:"reviewed_at"`
+	ReviewedBy   openapi_types.UUID `json:"reviewed_by"`
+
+	// SourceAiSessionId The resolved AI session it comes from (null when filed by hand, or once the session is deleted)
+	SourceAiSessionId openapi_types.UUID `json:"source_ai_session_id"`
+	Status            FlowProposalStatus `json:"status"`
+
+	// TargetFlowId The flow an enhancement changes
+	TargetFlowId openapi_types.UUID `json:"target_flow_id"`
+	Title        string             `json:"title"`
+}
+
+// FlowProposalKind defines model for FlowProposal.Kind.
+type FlowProposalKind string
+
+// FlowProposalStatus defines model for FlowProposal.Status.
+type FlowProposalStatus string
 
 // FlowSession defines model for FlowSession.
 type FlowSession struct {
@@ -3579,6 +3947,14 @@ type PSATestResult struct {
 	Status *int64 `json:"status,omitempty"`
 }
 
+// PageAISession defines model for PageAISession.
+type PageAISession struct {
+	Items []AISession `json:"items"`
+
+	// NextCursor Pass as cursor to get the next page; absent on the last page
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
 // PageBatch defines model for PageBatch.
 type PageBatch struct {
 	Items []Batch `json:"items"`
@@ -3622,6 +3998,14 @@ type PageFlow struct {
 // PageFlowCategory defines model for PageFlowCategory.
 type PageFlowCategory struct {
 	Items []FlowCategory `json:"items"`
+
+	// NextCursor Pass as cursor to get the next page; absent on the last page
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// PageFlowProposal defines model for PageFlowProposal.
+type PageFlowProposal struct {
+	Items []FlowProposal `json:"items"`
 
 	// NextCursor Pass as cursor to get the next page; absent on the last page
 	NextCursor *string `json:"next_cursor,omitempty"`
@@ -4514,6 +4898,25 @@ type TenantView struct {
 	Slug string             `json:"slug"`
 }
 
+// UpdateAISessionInputBody defines model for UpdateAISessionInputBody.
+type UpdateAISessionInputBody struct {
+	ProblemSummary *string `json:"problem_summary,omitempty"`
+	ResolutionNote *string `json:"resolution_note,omitempty"`
+
+	// Status active ⇄ paused; resolved and abandoned are final; escalated through /escalate
+	Status *UpdateAISessionInputBodyStatus `json:"status,omitempty"`
+	Ticket *string                         `json:"ticket,omitempty"`
+}
+
+// UpdateAISessionInputBodyStatus active ⇄ paused; resolved and abandoned are final; escalated through /escalate
+type UpdateAISessionInputBodyStatus string
+
+// UpdateAISettingsInputBody defines model for UpdateAISettingsInputBody.
+type UpdateAISettingsInputBody struct {
+	// ChatRetentionDays AI sessions idle for longer are deleted with their messages
+	ChatRetentionDays *int32 `json:"chat_retention_days,omitempty"`
+}
+
 // UpdateCategoryInputBody defines model for UpdateCategoryInputBody.
 type UpdateCategoryInputBody struct {
 	Name *string `json:"name,omitempty"`
@@ -4837,6 +5240,51 @@ type WebhookEndpoint struct {
 	Url string `json:"url"`
 }
 
+// ListAiSessionsParams defines parameters for ListAiSessions.
+type ListAiSessionsParams struct {
+	// Limit Page size, 1 to 100; larger values are reduced to 100
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page; omit for the first page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Status Only sessions in this status
+	Status *ListAiSessionsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// ListAiSessionsParamsStatus defines parameters for ListAiSessions.
+type ListAiSessionsParamsStatus string
+
+// CreateAiSessionParams defines parameters for CreateAiSession.
+type CreateAiSessionParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// SearchAiSessionsParams defines parameters for SearchAiSessions.
+type SearchAiSessionsParams struct {
+	// Limit Page size, 1 to 100; larger values are reduced to 100
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page; omit for the first page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Q Text to find in the problem, the resolution note or a message (case-insensitive)
+	Q string `form:"q" json:"q"`
+}
+
+// GetAiSessionParams defines parameters for GetAiSession.
+type GetAiSessionParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// UpdateAiSessionParams defines parameters for UpdateAiSession.
+type UpdateAiSessionParams struct {
+	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // FlowAnalyticsParams defines parameters for FlowAnalytics.
 type FlowAnalyticsParams struct {
 	// From Sessions that started at or after this time (RFC 3339); default 30 days before to
@@ -5097,6 +5545,33 @@ type GetFlowCategoryParams struct {
 type UpdateFlowCategoryParams struct {
 	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
 	IfMatch *string `json:"If-Match,omitempty"`
+}
+
+// ListFlowProposalsParams defines parameters for ListFlowProposals.
+type ListFlowProposalsParams struct {
+	// Limit Page size, 1 to 100; larger values are reduced to 100
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page; omit for the first page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Status Only proposals in this status
+	Status *ListFlowProposalsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// ListFlowProposalsParamsStatus defines parameters for ListFlowProposals.
+type ListFlowProposalsParamsStatus string
+
+// CreateFlowProposalParams defines parameters for CreateFlowProposal.
+type CreateFlowProposalParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// GetFlowProposalParams defines parameters for GetFlowProposal.
+type GetFlowProposalParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
 }
 
 // ListFlowTagsParams defines parameters for ListFlowTags.
@@ -5918,6 +6393,21 @@ type UpdateWebhookEndpointParams struct {
 	IfMatch *string `json:"If-Match,omitempty"`
 }
 
+// CreateAiSessionJSONRequestBody defines body for CreateAiSession for application/json ContentType.
+type CreateAiSessionJSONRequestBody = CreateAISessionInputBody
+
+// UpdateAiSessionJSONRequestBody defines body for UpdateAiSession for application/json ContentType.
+type UpdateAiSessionJSONRequestBody = UpdateAISessionInputBody
+
+// EscalateAiSessionJSONRequestBody defines body for EscalateAiSession for application/json ContentType.
+type EscalateAiSessionJSONRequestBody = EscalateAISessionInputBody
+
+// SendAiMessageJSONRequestBody defines body for SendAiMessage for application/json ContentType.
+type SendAiMessageJSONRequestBody = AIMessageInputBody
+
+// UpdateAiSettingsJSONRequestBody defines body for UpdateAiSettings for application/json ContentType.
+type UpdateAiSettingsJSONRequestBody = UpdateAISettingsInputBody
+
 // CreateApiKeyJSONRequestBody defines body for CreateApiKey for application/json ContentType.
 type CreateApiKeyJSONRequestBody = CreateInputBody
 
@@ -5977,6 +6467,12 @@ type CreateFlowCategoryJSONRequestBody = CreateCategoryInputBody
 
 // UpdateFlowCategoryJSONRequestBody defines body for UpdateFlowCategory for application/json ContentType.
 type UpdateFlowCategoryJSONRequestBody = UpdateCategoryInputBody
+
+// CreateFlowProposalJSONRequestBody defines body for CreateFlowProposal for application/json ContentType.
+type CreateFlowProposalJSONRequestBody = CreateProposalInputBody
+
+// EditAndPublishFlowProposalJSONRequestBody defines body for EditAndPublishFlowProposal for application/json ContentType.
+type EditAndPublishFlowProposalJSONRequestBody = EditAndPublishInputBody
 
 // CreateFlowTagJSONRequestBody defines body for CreateFlowTag for application/json ContentType.
 type CreateFlowTagJSONRequestBody = TagNameInputBody
@@ -6228,6 +6724,135 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 
 // The interface specification for the client above.
 type ClientInterface interface {
+
+	// ListAiSessions Your AI sessions, newest first
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/ai-sessions (the `ListAiSessions` operationId).
+	ListAiSessions(ctx context.Context, params *ListAiSessionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAiSessionWithBody Start an AI session about a problem
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/ai-sessions (the `CreateAiSession` operationId).
+	CreateAiSessionWithBody(ctx context.Context, params *CreateAiSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAiSession Start an AI session about a problem
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/ai-sessions (the `CreateAiSession` operationId).
+	CreateAiSession(ctx context.Context, params *CreateAiSessionParams, body CreateAiSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SearchAiSessions Search your own AI sessions
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/ai-sessions/search (the `SearchAiSessions` operationId).
+	SearchAiSessions(ctx context.Context, params *SearchAiSessionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAiSession Get an AI session with its messages
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/ai-sessions/{id} (the `GetAiSession` operationId).
+	GetAiSession(ctx context.Context, id openapi_types.UUID, params *GetAiSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAiSessionWithBody Change an AI session's status or details
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/ai-sessions/{id} (the `UpdateAiSession` operationId).
+	UpdateAiSessionWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateAiSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAiSession Change an AI session's status or details
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/ai-sessions/{id} (the `UpdateAiSession` operationId).
+	UpdateAiSession(ctx context.Context, id openapi_types.UUID, params *UpdateAiSessionParams, body UpdateAiSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAiSessionDocumentation Draft the session's ticket documentation
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/ai-sessions/{id}/documentation (the `GetAiSessionDocumentation` operationId).
+	GetAiSessionDocumentation(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EscalateAiSessionWithBody Hand the session to another member
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/ai-sessions/{id}/escalate (the `EscalateAiSession` operationId).
+	EscalateAiSessionWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EscalateAiSession Hand the session to another member
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/ai-sessions/{id}/escalate (the `EscalateAiSession` operationId).
+	EscalateAiSession(ctx context.Context, id openapi_types.UUID, body EscalateAiSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendAiMessageWithBody Send a message and stream the assistant's reply (server-sent events)
+	//
+	// Stores the message and streams the reply as it is generated. The session is checked (owner only) before the provider is asked; a provider that cannot start a reply is a 503 and nothing is stored. A client that leaves mid-reply ends the provider's stream: the text that had arrived is stored with `complete: false`, never as a complete message. See docs/flows.md, "AI assistance".
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/ai-sessions/{id}/messages (the `SendAiMessage` operationId).
+	SendAiMessageWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendAiMessage Send a message and stream the assistant's reply (server-sent events)
+	//
+	// Stores the message and streams the reply as it is generated. The session is checked (owner only) before the provider is asked; a provider that cannot start a reply is a 503 and nothing is stored. A client that leaves mid-reply ends the provider's stream: the text that had arrived is stored with `complete: false`, never as a complete message. See docs/flows.md, "AI assistance".
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/ai-sessions/{id}/messages (the `SendAiMessage` operationId).
+	SendAiMessage(ctx context.Context, id openapi_types.UUID, body SendAiMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAiSettings The tenant's AI settings
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/ai-settings (the `GetAiSettings` operationId).
+	GetAiSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAiSettingsWithBody Change the tenant's AI settings
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/ai-settings (the `UpdateAiSettings` operationId).
+	UpdateAiSettingsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAiSettings Change the tenant's AI settings
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/ai-settings (the `UpdateAiSettings` operationId).
+	UpdateAiSettings(ctx context.Context, body UpdateAiSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FlowAnalytics A flow's session figures over a time range (default: the last 30 days)
 	//
@@ -6753,6 +7378,77 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/flow-categories/{id} (the `UpdateFlowCategory` operationId).
 	UpdateFlowCategory(ctx context.Context, id openapi_types.UUID, params *UpdateFlowCategoryParams, body UpdateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListFlowProposals The tenant's flow proposals, newest first
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/flow-proposals (the `ListFlowProposals` operationId).
+	ListFlowProposals(ctx context.Context, params *ListFlowProposalsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateFlowProposalWithBody File a flow proposal by hand
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/flow-proposals (the `CreateFlowProposal` operationId).
+	CreateFlowProposalWithBody(ctx context.Context, params *CreateFlowProposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateFlowProposal File a flow proposal by hand
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/flow-proposals (the `CreateFlowProposal` operationId).
+	CreateFlowProposal(ctx context.Context, params *CreateFlowProposalParams, body CreateFlowProposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetFlowProposal Get a flow proposal
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/flow-proposals/{id} (the `GetFlowProposal` operationId).
+	GetFlowProposal(ctx context.Context, id openapi_types.UUID, params *GetFlowProposalParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApproveFlowProposal Approve: write the flow (or the enhanced flow's draft) for editing
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/approve (the `ApproveFlowProposal` operationId).
+	ApproveFlowProposal(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DismissFlowProposal Set the proposal aside
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/dismiss (the `DismissFlowProposal` operationId).
+	DismissFlowProposal(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EditAndPublishFlowProposalWithBody Publish the proposal with an edited graph
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/edit-and-publish (the `EditAndPublishFlowProposal` operationId).
+	EditAndPublishFlowProposalWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EditAndPublishFlowProposal Publish the proposal with an edited graph
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/edit-and-publish (the `EditAndPublishFlowProposal` operationId).
+	EditAndPublishFlowProposal(ctx context.Context, id openapi_types.UUID, body EditAndPublishFlowProposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RejectFlowProposal Reject the proposal
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/reject (the `RejectFlowProposal` operationId).
+	RejectFlowProposal(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListFlowTags List global and tenant tags
 	//
@@ -8544,6 +9240,285 @@ type ClientInterface interface {
 	HealthReady(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
+// ListAiSessions Your AI sessions, newest first
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/ai-sessions (the `ListAiSessions` operationId).
+func (c *Client) ListAiSessions(ctx context.Context, params *ListAiSessionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAiSessionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAiSessionWithBody Start an AI session about a problem
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/ai-sessions (the `CreateAiSession` operationId).
+func (c *Client) CreateAiSessionWithBody(ctx context.Context, params *CreateAiSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAiSessionRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAiSession Start an AI session about a problem
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/ai-sessions (the `CreateAiSession` operationId).
+func (c *Client) CreateAiSession(ctx context.Context, params *CreateAiSessionParams, body CreateAiSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAiSessionRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SearchAiSessions Search your own AI sessions
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/ai-sessions/search (the `SearchAiSessions` operationId).
+func (c *Client) SearchAiSessions(ctx context.Context, params *SearchAiSessionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchAiSessionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAiSession Get an AI session with its messages
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/ai-sessions/{id} (the `GetAiSession` operationId).
+func (c *Client) GetAiSession(ctx context.Context, id openapi_types.UUID, params *GetAiSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAiSessionRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAiSessionWithBody Change an AI session's status or details
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/ai-sessions/{id} (the `UpdateAiSession` operationId).
+func (c *Client) UpdateAiSessionWithBody(ctx context.Context, id openapi_types.UUID, params *UpdateAiSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAiSessionRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAiSession Change an AI session's status or details
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/ai-sessions/{id} (the `UpdateAiSession` operationId).
+func (c *Client) UpdateAiSession(ctx context.Context, id openapi_types.UUID, params *UpdateAiSessionParams, body UpdateAiSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAiSessionRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAiSessionDocumentation Draft the session's ticket documentation
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/ai-sessions/{id}/documentation (the `GetAiSessionDocumentation` operationId).
+func (c *Client) GetAiSessionDocumentation(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAiSessionDocumentationRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EscalateAiSessionWithBody Hand the session to another member
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/ai-sessions/{id}/escalate (the `EscalateAiSession` operationId).
+func (c *Client) EscalateAiSessionWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEscalateAiSessionRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EscalateAiSession Hand the session to another member
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/ai-sessions/{id}/escalate (the `EscalateAiSession` operationId).
+func (c *Client) EscalateAiSession(ctx context.Context, id openapi_types.UUID, body EscalateAiSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEscalateAiSessionRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendAiMessageWithBody Send a message and stream the assistant's reply (server-sent events)
+//
+// Stores the message and streams the reply as it is generated. The session is checked (owner only) before the provider is asked; a provider that cannot start a reply is a 503 and nothing is stored. A client that leaves mid-reply ends the provider's stream: the text that had arrived is stored with `complete: false`, never as a complete message. See docs/flows.md, "AI assistance".
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/ai-sessions/{id}/messages (the `SendAiMessage` operationId).
+func (c *Client) SendAiMessageWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendAiMessageRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendAiMessage Send a message and stream the assistant's reply (server-sent events)
+//
+// Stores the message and streams the reply as it is generated. The session is checked (owner only) before the provider is asked; a provider that cannot start a reply is a 503 and nothing is stored. A client that leaves mid-reply ends the provider's stream: the text that had arrived is stored with `complete: false`, never as a complete message. See docs/flows.md, "AI assistance".
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/ai-sessions/{id}/messages (the `SendAiMessage` operationId).
+func (c *Client) SendAiMessage(ctx context.Context, id openapi_types.UUID, body SendAiMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendAiMessageRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAiSettings The tenant's AI settings
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/ai-settings (the `GetAiSettings` operationId).
+func (c *Client) GetAiSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAiSettingsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAiSettingsWithBody Change the tenant's AI settings
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/ai-settings (the `UpdateAiSettings` operationId).
+func (c *Client) UpdateAiSettingsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAiSettingsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAiSettings Change the tenant's AI settings
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/ai-settings (the `UpdateAiSettings` operationId).
+func (c *Client) UpdateAiSettings(ctx context.Context, body UpdateAiSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAiSettingsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // FlowAnalytics A flow's session figures over a time range (default: the last 30 days)
 //
 // **Access:** members of the tenant with role viewer or higher; API keys are refused. The object must be visible to the caller (else 404). Errors are application/problem+json.
@@ -9689,6 +10664,167 @@ func (c *Client) UpdateFlowCategoryWithBody(ctx context.Context, id openapi_type
 // Corresponds with PATCH /api/v1/flow-categories/{id} (the `UpdateFlowCategory` operationId).
 func (c *Client) UpdateFlowCategory(ctx context.Context, id openapi_types.UUID, params *UpdateFlowCategoryParams, body UpdateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateFlowCategoryRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListFlowProposals The tenant's flow proposals, newest first
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/flow-proposals (the `ListFlowProposals` operationId).
+func (c *Client) ListFlowProposals(ctx context.Context, params *ListFlowProposalsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListFlowProposalsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateFlowProposalWithBody File a flow proposal by hand
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/flow-proposals (the `CreateFlowProposal` operationId).
+func (c *Client) CreateFlowProposalWithBody(ctx context.Context, params *CreateFlowProposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFlowProposalRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateFlowProposal File a flow proposal by hand
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/flow-proposals (the `CreateFlowProposal` operationId).
+func (c *Client) CreateFlowProposal(ctx context.Context, params *CreateFlowProposalParams, body CreateFlowProposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFlowProposalRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetFlowProposal Get a flow proposal
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/flow-proposals/{id} (the `GetFlowProposal` operationId).
+func (c *Client) GetFlowProposal(ctx context.Context, id openapi_types.UUID, params *GetFlowProposalParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetFlowProposalRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApproveFlowProposal Approve: write the flow (or the enhanced flow's draft) for editing
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/approve (the `ApproveFlowProposal` operationId).
+func (c *Client) ApproveFlowProposal(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveFlowProposalRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DismissFlowProposal Set the proposal aside
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/dismiss (the `DismissFlowProposal` operationId).
+func (c *Client) DismissFlowProposal(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDismissFlowProposalRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EditAndPublishFlowProposalWithBody Publish the proposal with an edited graph
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/edit-and-publish (the `EditAndPublishFlowProposal` operationId).
+func (c *Client) EditAndPublishFlowProposalWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditAndPublishFlowProposalRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EditAndPublishFlowProposal Publish the proposal with an edited graph
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/edit-and-publish (the `EditAndPublishFlowProposal` operationId).
+func (c *Client) EditAndPublishFlowProposal(ctx context.Context, id openapi_types.UUID, body EditAndPublishFlowProposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditAndPublishFlowProposalRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RejectFlowProposal Reject the proposal
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/reject (the `RejectFlowProposal` operationId).
+func (c *Client) RejectFlowProposal(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRejectFlowProposalRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -13698,6 +14834,519 @@ func (c *Client) HealthReady(ctx context.Context, reqEditors ...RequestEditorFn)
 	return c.Client.Do(req)
 }
 
+// NewListAiSessionsRequest constructs an http.Request for the ListAiSessions method
+func NewListAiSessionsRequest(server string, params *ListAiSessionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/ai-sessions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateAiSessionRequest calls the generic CreateAiSession builder with application/json body
+func NewCreateAiSessionRequest(server string, params *CreateAiSessionParams, body CreateAiSessionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateAiSessionRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateAiSessionRequestWithBody constructs an http.Request for the CreateAiSession method, with any body, and a specified content type
+func NewCreateAiSessionRequestWithBody(server string, params *CreateAiSessionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/ai-sessions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSearchAiSessionsRequest constructs an http.Request for the SearchAiSessions method
+func NewSearchAiSessionsRequest(server string, params *SearchAiSessionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/ai-sessions/search")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", false, "q", params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetAiSessionRequest constructs an http.Request for the GetAiSession method
+func NewGetAiSessionRequest(server string, id openapi_types.UUID, params *GetAiSessionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/ai-sessions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateAiSessionRequest calls the generic UpdateAiSession builder with application/json body
+func NewUpdateAiSessionRequest(server string, id openapi_types.UUID, params *UpdateAiSessionParams, body UpdateAiSessionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateAiSessionRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewUpdateAiSessionRequestWithBody constructs an http.Request for the UpdateAiSession method, with any body, and a specified content type
+func NewUpdateAiSessionRequestWithBody(server string, id openapi_types.UUID, params *UpdateAiSessionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/ai-sessions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetAiSessionDocumentationRequest constructs an http.Request for the GetAiSessionDocumentation method
+func NewGetAiSessionDocumentationRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/ai-sessions/%s/documentation", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEscalateAiSessionRequest calls the generic EscalateAiSession builder with application/json body
+func NewEscalateAiSessionRequest(server string, id openapi_types.UUID, body EscalateAiSessionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEscalateAiSessionRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewEscalateAiSessionRequestWithBody constructs an http.Request for the EscalateAiSession method, with any body, and a specified content type
+func NewEscalateAiSessionRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/ai-sessions/%s/escalate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSendAiMessageRequest calls the generic SendAiMessage builder with application/json body
+func NewSendAiMessageRequest(server string, id openapi_types.UUID, body SendAiMessageJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSendAiMessageRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewSendAiMessageRequestWithBody constructs an http.Request for the SendAiMessage method, with any body, and a specified content type
+func NewSendAiMessageRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/ai-sessions/%s/messages", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetAiSettingsRequest constructs an http.Request for the GetAiSettings method
+func NewGetAiSettingsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/ai-settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateAiSettingsRequest calls the generic UpdateAiSettings builder with application/json body
+func NewUpdateAiSettingsRequest(server string, body UpdateAiSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateAiSettingsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewUpdateAiSettingsRequestWithBody constructs an http.Request for the UpdateAiSettings method, with any body, and a specified content type
+func NewUpdateAiSettingsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/ai-settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewFlowAnalyticsRequest constructs an http.Request for the FlowAnalytics method
 func NewFlowAnalyticsRequest(server string, flowId openapi_types.UUID, params *FlowAnalyticsParams) (*http.Request, error) {
 	var err error
@@ -16207,6 +17856,337 @@ func NewUpdateFlowCategoryRequestWithBody(server string, id openapi_types.UUID, 
 			req.Header.Set("If-Match", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewListFlowProposalsRequest constructs an http.Request for the ListFlowProposals method
+func NewListFlowProposalsRequest(server string, params *ListFlowProposalsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/flow-proposals")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateFlowProposalRequest calls the generic CreateFlowProposal builder with application/json body
+func NewCreateFlowProposalRequest(server string, params *CreateFlowProposalParams, body CreateFlowProposalJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateFlowProposalRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateFlowProposalRequestWithBody constructs an http.Request for the CreateFlowProposal method, with any body, and a specified content type
+func NewCreateFlowProposalRequestWithBody(server string, params *CreateFlowProposalParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/flow-proposals")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetFlowProposalRequest constructs an http.Request for the GetFlowProposal method
+func NewGetFlowProposalRequest(server string, id openapi_types.UUID, params *GetFlowProposalParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/flow-proposals/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewApproveFlowProposalRequest constructs an http.Request for the ApproveFlowProposal method
+func NewApproveFlowProposalRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/flow-proposals/%s/approve", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDismissFlowProposalRequest constructs an http.Request for the DismissFlowProposal method
+func NewDismissFlowProposalRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/flow-proposals/%s/dismiss", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEditAndPublishFlowProposalRequest calls the generic EditAndPublishFlowProposal builder with application/json body
+func NewEditAndPublishFlowProposalRequest(server string, id openapi_types.UUID, body EditAndPublishFlowProposalJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEditAndPublishFlowProposalRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewEditAndPublishFlowProposalRequestWithBody constructs an http.Request for the EditAndPublishFlowProposal method, with any body, and a specified content type
+func NewEditAndPublishFlowProposalRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/flow-proposals/%s/edit-and-publish", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRejectFlowProposalRequest constructs an http.Request for the RejectFlowProposal method
+func NewRejectFlowProposalRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/flow-proposals/%s/reject", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -24859,6 +26839,145 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// ListAiSessionsWithResponse Your AI sessions, newest first
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/ai-sessions (the `ListAiSessions` operationId).
+	ListAiSessionsWithResponse(ctx context.Context, params *ListAiSessionsParams, reqEditors ...RequestEditorFn) (*ListAiSessionsResponse, error)
+
+	// CreateAiSessionWithBodyWithResponse Start an AI session about a problem
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/ai-sessions (the `CreateAiSession` operationId).
+	CreateAiSessionWithBodyWithResponse(ctx context.Context, params *CreateAiSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAiSessionResponse, error)
+
+	// CreateAiSessionWithResponse Start an AI session about a problem
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/ai-sessions (the `CreateAiSession` operationId).
+	CreateAiSessionWithResponse(ctx context.Context, params *CreateAiSessionParams, body CreateAiSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAiSessionResponse, error)
+
+	// SearchAiSessionsWithResponse Search your own AI sessions
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/ai-sessions/search (the `SearchAiSessions` operationId).
+	SearchAiSessionsWithResponse(ctx context.Context, params *SearchAiSessionsParams, reqEditors ...RequestEditorFn) (*SearchAiSessionsResponse, error)
+
+	// GetAiSessionWithResponse Get an AI session with its messages
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/ai-sessions/{id} (the `GetAiSession` operationId).
+	GetAiSessionWithResponse(ctx context.Context, id openapi_types.UUID, params *GetAiSessionParams, reqEditors ...RequestEditorFn) (*GetAiSessionResponse, error)
+
+	// UpdateAiSessionWithBodyWithResponse Change an AI session's status or details
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/ai-sessions/{id} (the `UpdateAiSession` operationId).
+	UpdateAiSessionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateAiSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAiSessionResponse, error)
+
+	// UpdateAiSessionWithResponse Change an AI session's status or details
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/ai-sessions/{id} (the `UpdateAiSession` operationId).
+	UpdateAiSessionWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateAiSessionParams, body UpdateAiSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAiSessionResponse, error)
+
+	// GetAiSessionDocumentationWithResponse Draft the session's ticket documentation
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/ai-sessions/{id}/documentation (the `GetAiSessionDocumentation` operationId).
+	GetAiSessionDocumentationWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetAiSessionDocumentationResponse, error)
+
+	// EscalateAiSessionWithBodyWithResponse Hand the session to another member
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/ai-sessions/{id}/escalate (the `EscalateAiSession` operationId).
+	EscalateAiSessionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EscalateAiSessionResponse, error)
+
+	// EscalateAiSessionWithResponse Hand the session to another member
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/ai-sessions/{id}/escalate (the `EscalateAiSession` operationId).
+	EscalateAiSessionWithResponse(ctx context.Context, id openapi_types.UUID, body EscalateAiSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*EscalateAiSessionResponse, error)
+
+	// SendAiMessageWithBodyWithResponse Send a message and stream the assistant's reply (server-sent events)
+	//
+	// Stores the message and streams the reply as it is generated. The session is checked (owner only) before the provider is asked; a provider that cannot start a reply is a 503 and nothing is stored. A client that leaves mid-reply ends the provider's stream: the text that had arrived is stored with `complete: false`, never as a complete message. See docs/flows.md, "AI assistance".
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/ai-sessions/{id}/messages (the `SendAiMessage` operationId).
+	SendAiMessageWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendAiMessageResponse, error)
+
+	// SendAiMessageWithResponse Send a message and stream the assistant's reply (server-sent events)
+	//
+	// Stores the message and streams the reply as it is generated. The session is checked (owner only) before the provider is asked; a provider that cannot start a reply is a 503 and nothing is stored. A client that leaves mid-reply ends the provider's stream: the text that had arrived is stored with `complete: false`, never as a complete message. See docs/flows.md, "AI assistance".
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/ai-sessions/{id}/messages (the `SendAiMessage` operationId).
+	SendAiMessageWithResponse(ctx context.Context, id openapi_types.UUID, body SendAiMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*SendAiMessageResponse, error)
+
+	// GetAiSettingsWithResponse The tenant's AI settings
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/ai-settings (the `GetAiSettings` operationId).
+	GetAiSettingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAiSettingsResponse, error)
+
+	// UpdateAiSettingsWithBodyWithResponse Change the tenant's AI settings
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/ai-settings (the `UpdateAiSettings` operationId).
+	UpdateAiSettingsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAiSettingsResponse, error)
+
+	// UpdateAiSettingsWithResponse Change the tenant's AI settings
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/ai-settings (the `UpdateAiSettings` operationId).
+	UpdateAiSettingsWithResponse(ctx context.Context, body UpdateAiSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAiSettingsResponse, error)
+
 	// FlowAnalyticsWithResponse A flow's session figures over a time range (default: the last 30 days)
 	//
 	// **Access:** members of the tenant with role viewer or higher; API keys are refused. The object must be visible to the caller (else 404). Errors are application/problem+json.
@@ -25429,6 +27548,87 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/flow-categories/{id} (the `UpdateFlowCategory` operationId).
 	UpdateFlowCategoryWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateFlowCategoryParams, body UpdateFlowCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateFlowCategoryResponse, error)
+
+	// ListFlowProposalsWithResponse The tenant's flow proposals, newest first
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/flow-proposals (the `ListFlowProposals` operationId).
+	ListFlowProposalsWithResponse(ctx context.Context, params *ListFlowProposalsParams, reqEditors ...RequestEditorFn) (*ListFlowProposalsResponse, error)
+
+	// CreateFlowProposalWithBodyWithResponse File a flow proposal by hand
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/flow-proposals (the `CreateFlowProposal` operationId).
+	CreateFlowProposalWithBodyWithResponse(ctx context.Context, params *CreateFlowProposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFlowProposalResponse, error)
+
+	// CreateFlowProposalWithResponse File a flow proposal by hand
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/flow-proposals (the `CreateFlowProposal` operationId).
+	CreateFlowProposalWithResponse(ctx context.Context, params *CreateFlowProposalParams, body CreateFlowProposalJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFlowProposalResponse, error)
+
+	// GetFlowProposalWithResponse Get a flow proposal
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/flow-proposals/{id} (the `GetFlowProposal` operationId).
+	GetFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, params *GetFlowProposalParams, reqEditors ...RequestEditorFn) (*GetFlowProposalResponse, error)
+
+	// ApproveFlowProposalWithResponse Approve: write the flow (or the enhanced flow's draft) for editing
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/approve (the `ApproveFlowProposal` operationId).
+	ApproveFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ApproveFlowProposalResponse, error)
+
+	// DismissFlowProposalWithResponse Set the proposal aside
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/dismiss (the `DismissFlowProposal` operationId).
+	DismissFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DismissFlowProposalResponse, error)
+
+	// EditAndPublishFlowProposalWithBodyWithResponse Publish the proposal with an edited graph
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/edit-and-publish (the `EditAndPublishFlowProposal` operationId).
+	EditAndPublishFlowProposalWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditAndPublishFlowProposalResponse, error)
+
+	// EditAndPublishFlowProposalWithResponse Publish the proposal with an edited graph
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/edit-and-publish (the `EditAndPublishFlowProposal` operationId).
+	EditAndPublishFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, body EditAndPublishFlowProposalJSONRequestBody, reqEditors ...RequestEditorFn) (*EditAndPublishFlowProposalResponse, error)
+
+	// RejectFlowProposalWithResponse Reject the proposal
+	//
+	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/flow-proposals/{id}/reject (the `RejectFlowProposal` operationId).
+	RejectFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RejectFlowProposalResponse, error)
 
 	// ListFlowTagsWithResponse List global and tenant tags
 	//
@@ -27422,6 +29622,858 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /health/ready (the `HealthReady` operationId).
 	HealthReadyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HealthReadyResponse, error)
+}
+
+type ListAiSessionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PageAISession
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAiSessionsResponse) GetJSON200() *PageAISession {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAiSessionsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListAiSessionsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListAiSessionsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListAiSessionsResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListAiSessionsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAiSessionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAiSessionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAiSessionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAiSessionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateAiSessionResponse201Headers the declared response headers of an HTTP 201 response for CreateAiSession
+type CreateAiSessionResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
+type CreateAiSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *AISession
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateAiSessionResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateAiSessionResponse) GetJSON201() *AISession {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateAiSessionResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateAiSessionResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateAiSessionResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateAiSessionResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateAiSessionResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAiSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAiSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAiSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAiSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SearchAiSessionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PageAISession
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SearchAiSessionsResponse) GetJSON200() *PageAISession {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SearchAiSessionsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SearchAiSessionsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SearchAiSessionsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r SearchAiSessionsResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SearchAiSessionsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SearchAiSessionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SearchAiSessionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SearchAiSessionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SearchAiSessionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAiSessionResponse200Headers the declared response headers of an HTTP 200 response for GetAiSession
+type GetAiSessionResponse200Headers struct {
+	ETag *string
+}
+
+type GetAiSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AISession
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetAiSessionResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAiSessionResponse) GetJSON200() *AISession {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAiSessionResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAiSessionResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetAiSessionResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetAiSessionResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetAiSessionResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetAiSessionResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAiSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAiSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAiSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAiSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateAiSessionResponse200Headers the declared response headers of an HTTP 200 response for UpdateAiSession
+type UpdateAiSessionResponse200Headers struct {
+	ETag *string
+}
+
+type UpdateAiSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AISession
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateAiSessionResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateAiSessionResponse) GetJSON200() *AISession {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateAiSessionResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateAiSessionResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateAiSessionResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateAiSessionResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateAiSessionResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateAiSessionResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UpdateAiSessionResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateAiSessionResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateAiSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateAiSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateAiSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateAiSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetAiSessionDocumentationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AIDocumentation
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAiSessionDocumentationResponse) GetJSON200() *AIDocumentation {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAiSessionDocumentationResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAiSessionDocumentationResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetAiSessionDocumentationResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetAiSessionDocumentationResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetAiSessionDocumentationResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetAiSessionDocumentationResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetAiSessionDocumentationResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAiSessionDocumentationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAiSessionDocumentationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAiSessionDocumentationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAiSessionDocumentationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EscalateAiSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AISession
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EscalateAiSessionResponse) GetJSON200() *AISession {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r EscalateAiSessionResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r EscalateAiSessionResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r EscalateAiSessionResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r EscalateAiSessionResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r EscalateAiSessionResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r EscalateAiSessionResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r EscalateAiSessionResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r EscalateAiSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EscalateAiSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EscalateAiSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EscalateAiSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SendAiMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SendAiMessageResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SendAiMessageResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SendAiMessageResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SendAiMessageResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SendAiMessageResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r SendAiMessageResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SendAiMessageResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r SendAiMessageResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r SendAiMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SendAiMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SendAiMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SendAiMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetAiSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AISettings
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAiSettingsResponse) GetJSON200() *AISettings {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAiSettingsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAiSettingsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetAiSettingsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetAiSettingsResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetAiSettingsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAiSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAiSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAiSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAiSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateAiSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AISettings
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateAiSettingsResponse) GetJSON200() *AISettings {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateAiSettingsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateAiSettingsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateAiSettingsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UpdateAiSettingsResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateAiSettingsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateAiSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateAiSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateAiSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateAiSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // FlowAnalyticsResponse200Headers the declared response headers of an HTTP 200 response for FlowAnalytics
@@ -30888,6 +33940,616 @@ func (r UpdateFlowCategoryResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateFlowCategoryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListFlowProposalsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PageFlowProposal
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListFlowProposalsResponse) GetJSON200() *PageFlowProposal {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListFlowProposalsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListFlowProposalsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListFlowProposalsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListFlowProposalsResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListFlowProposalsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListFlowProposalsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListFlowProposalsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListFlowProposalsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListFlowProposalsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateFlowProposalResponse201Headers the declared response headers of an HTTP 201 response for CreateFlowProposal
+type CreateFlowProposalResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
+type CreateFlowProposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *FlowProposal
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateFlowProposalResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateFlowProposalResponse) GetJSON201() *FlowProposal {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateFlowProposalResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateFlowProposalResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateFlowProposalResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateFlowProposalResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateFlowProposalResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateFlowProposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateFlowProposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateFlowProposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateFlowProposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetFlowProposalResponse200Headers the declared response headers of an HTTP 200 response for GetFlowProposal
+type GetFlowProposalResponse200Headers struct {
+	ETag *string
+}
+
+type GetFlowProposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FlowProposal
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetFlowProposalResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetFlowProposalResponse) GetJSON200() *FlowProposal {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetFlowProposalResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetFlowProposalResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetFlowProposalResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetFlowProposalResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetFlowProposalResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetFlowProposalResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetFlowProposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetFlowProposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetFlowProposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetFlowProposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ApproveFlowProposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FlowProposal
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ApproveFlowProposalResponse) GetJSON200() *FlowProposal {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ApproveFlowProposalResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ApproveFlowProposalResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ApproveFlowProposalResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ApproveFlowProposalResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ApproveFlowProposalResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ApproveFlowProposalResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ApproveFlowProposalResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ApproveFlowProposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApproveFlowProposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApproveFlowProposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApproveFlowProposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DismissFlowProposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FlowProposal
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DismissFlowProposalResponse) GetJSON200() *FlowProposal {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DismissFlowProposalResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DismissFlowProposalResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DismissFlowProposalResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DismissFlowProposalResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DismissFlowProposalResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DismissFlowProposalResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DismissFlowProposalResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DismissFlowProposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DismissFlowProposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DismissFlowProposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DismissFlowProposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EditAndPublishFlowProposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FlowProposal
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EditAndPublishFlowProposalResponse) GetJSON200() *FlowProposal {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r EditAndPublishFlowProposalResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r EditAndPublishFlowProposalResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r EditAndPublishFlowProposalResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r EditAndPublishFlowProposalResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r EditAndPublishFlowProposalResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r EditAndPublishFlowProposalResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r EditAndPublishFlowProposalResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r EditAndPublishFlowProposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EditAndPublishFlowProposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EditAndPublishFlowProposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EditAndPublishFlowProposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RejectFlowProposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FlowProposal
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RejectFlowProposalResponse) GetJSON200() *FlowProposal {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RejectFlowProposalResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RejectFlowProposalResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RejectFlowProposalResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RejectFlowProposalResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RejectFlowProposalResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RejectFlowProposalResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RejectFlowProposalResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RejectFlowProposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RejectFlowProposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RejectFlowProposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RejectFlowProposalResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -44648,6 +48310,235 @@ func (r HealthReadyResponse) ContentType() string {
 	return ""
 }
 
+// ListAiSessionsWithResponse Your AI sessions, newest first
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/ai-sessions (the `ListAiSessions` operationId).
+func (c *ClientWithResponses) ListAiSessionsWithResponse(ctx context.Context, params *ListAiSessionsParams, reqEditors ...RequestEditorFn) (*ListAiSessionsResponse, error) {
+	rsp, err := c.ListAiSessions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAiSessionsResponse(rsp)
+}
+
+// CreateAiSessionWithBodyWithResponse Start an AI session about a problem
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/ai-sessions (the `CreateAiSession` operationId).
+func (c *ClientWithResponses) CreateAiSessionWithBodyWithResponse(ctx context.Context, params *CreateAiSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAiSessionResponse, error) {
+	rsp, err := c.CreateAiSessionWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAiSessionResponse(rsp)
+}
+
+// CreateAiSessionWithResponse Start an AI session about a problem
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/ai-sessions (the `CreateAiSession` operationId).
+func (c *ClientWithResponses) CreateAiSessionWithResponse(ctx context.Context, params *CreateAiSessionParams, body CreateAiSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAiSessionResponse, error) {
+	rsp, err := c.CreateAiSession(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAiSessionResponse(rsp)
+}
+
+// SearchAiSessionsWithResponse Search your own AI sessions
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/ai-sessions/search (the `SearchAiSessions` operationId).
+func (c *ClientWithResponses) SearchAiSessionsWithResponse(ctx context.Context, params *SearchAiSessionsParams, reqEditors ...RequestEditorFn) (*SearchAiSessionsResponse, error) {
+	rsp, err := c.SearchAiSessions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchAiSessionsResponse(rsp)
+}
+
+// GetAiSessionWithResponse Get an AI session with its messages
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/ai-sessions/{id} (the `GetAiSession` operationId).
+func (c *ClientWithResponses) GetAiSessionWithResponse(ctx context.Context, id openapi_types.UUID, params *GetAiSessionParams, reqEditors ...RequestEditorFn) (*GetAiSessionResponse, error) {
+	rsp, err := c.GetAiSession(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAiSessionResponse(rsp)
+}
+
+// UpdateAiSessionWithBodyWithResponse Change an AI session's status or details
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/ai-sessions/{id} (the `UpdateAiSession` operationId).
+func (c *ClientWithResponses) UpdateAiSessionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateAiSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAiSessionResponse, error) {
+	rsp, err := c.UpdateAiSessionWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAiSessionResponse(rsp)
+}
+
+// UpdateAiSessionWithResponse Change an AI session's status or details
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/ai-sessions/{id} (the `UpdateAiSession` operationId).
+func (c *ClientWithResponses) UpdateAiSessionWithResponse(ctx context.Context, id openapi_types.UUID, params *UpdateAiSessionParams, body UpdateAiSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAiSessionResponse, error) {
+	rsp, err := c.UpdateAiSession(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAiSessionResponse(rsp)
+}
+
+// GetAiSessionDocumentationWithResponse Draft the session's ticket documentation
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/ai-sessions/{id}/documentation (the `GetAiSessionDocumentation` operationId).
+func (c *ClientWithResponses) GetAiSessionDocumentationWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetAiSessionDocumentationResponse, error) {
+	rsp, err := c.GetAiSessionDocumentation(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAiSessionDocumentationResponse(rsp)
+}
+
+// EscalateAiSessionWithBodyWithResponse Hand the session to another member
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/ai-sessions/{id}/escalate (the `EscalateAiSession` operationId).
+func (c *ClientWithResponses) EscalateAiSessionWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EscalateAiSessionResponse, error) {
+	rsp, err := c.EscalateAiSessionWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEscalateAiSessionResponse(rsp)
+}
+
+// EscalateAiSessionWithResponse Hand the session to another member
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/ai-sessions/{id}/escalate (the `EscalateAiSession` operationId).
+func (c *ClientWithResponses) EscalateAiSessionWithResponse(ctx context.Context, id openapi_types.UUID, body EscalateAiSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*EscalateAiSessionResponse, error) {
+	rsp, err := c.EscalateAiSession(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEscalateAiSessionResponse(rsp)
+}
+
+// SendAiMessageWithBodyWithResponse Send a message and stream the assistant's reply (server-sent events)
+//
+// Stores the message and streams the reply as it is generated. The session is checked (owner only) before the provider is asked; a provider that cannot start a reply is a 503 and nothing is stored. A client that leaves mid-reply ends the provider's stream: the text that had arrived is stored with `complete: false`, never as a complete message. See docs/flows.md, "AI assistance".
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/ai-sessions/{id}/messages (the `SendAiMessage` operationId).
+func (c *ClientWithResponses) SendAiMessageWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendAiMessageResponse, error) {
+	rsp, err := c.SendAiMessageWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendAiMessageResponse(rsp)
+}
+
+// SendAiMessageWithResponse Send a message and stream the assistant's reply (server-sent events)
+//
+// Stores the message and streams the reply as it is generated. The session is checked (owner only) before the provider is asked; a provider that cannot start a reply is a 503 and nothing is stored. A client that leaves mid-reply ends the provider's stream: the text that had arrived is stored with `complete: false`, never as a complete message. See docs/flows.md, "AI assistance".
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/ai-sessions/{id}/messages (the `SendAiMessage` operationId).
+func (c *ClientWithResponses) SendAiMessageWithResponse(ctx context.Context, id openapi_types.UUID, body SendAiMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*SendAiMessageResponse, error) {
+	rsp, err := c.SendAiMessage(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendAiMessageResponse(rsp)
+}
+
+// GetAiSettingsWithResponse The tenant's AI settings
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/ai-settings (the `GetAiSettings` operationId).
+func (c *ClientWithResponses) GetAiSettingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAiSettingsResponse, error) {
+	rsp, err := c.GetAiSettings(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAiSettingsResponse(rsp)
+}
+
+// UpdateAiSettingsWithBodyWithResponse Change the tenant's AI settings
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/ai-settings (the `UpdateAiSettings` operationId).
+func (c *ClientWithResponses) UpdateAiSettingsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAiSettingsResponse, error) {
+	rsp, err := c.UpdateAiSettingsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAiSettingsResponse(rsp)
+}
+
+// UpdateAiSettingsWithResponse Change the tenant's AI settings
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/ai-settings (the `UpdateAiSettings` operationId).
+func (c *ClientWithResponses) UpdateAiSettingsWithResponse(ctx context.Context, body UpdateAiSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAiSettingsResponse, error) {
+	rsp, err := c.UpdateAiSettings(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAiSettingsResponse(rsp)
+}
+
 // FlowAnalyticsWithResponse A flow's session figures over a time range (default: the last 30 days)
 //
 // **Access:** members of the tenant with role viewer or higher; API keys are refused. The object must be visible to the caller (else 404). Errors are application/problem+json.
@@ -45595,6 +49486,141 @@ func (c *ClientWithResponses) UpdateFlowCategoryWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseUpdateFlowCategoryResponse(rsp)
+}
+
+// ListFlowProposalsWithResponse The tenant's flow proposals, newest first
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/flow-proposals (the `ListFlowProposals` operationId).
+func (c *ClientWithResponses) ListFlowProposalsWithResponse(ctx context.Context, params *ListFlowProposalsParams, reqEditors ...RequestEditorFn) (*ListFlowProposalsResponse, error) {
+	rsp, err := c.ListFlowProposals(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListFlowProposalsResponse(rsp)
+}
+
+// CreateFlowProposalWithBodyWithResponse File a flow proposal by hand
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/flow-proposals (the `CreateFlowProposal` operationId).
+func (c *ClientWithResponses) CreateFlowProposalWithBodyWithResponse(ctx context.Context, params *CreateFlowProposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFlowProposalResponse, error) {
+	rsp, err := c.CreateFlowProposalWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateFlowProposalResponse(rsp)
+}
+
+// CreateFlowProposalWithResponse File a flow proposal by hand
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/flow-proposals (the `CreateFlowProposal` operationId).
+func (c *ClientWithResponses) CreateFlowProposalWithResponse(ctx context.Context, params *CreateFlowProposalParams, body CreateFlowProposalJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFlowProposalResponse, error) {
+	rsp, err := c.CreateFlowProposal(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateFlowProposalResponse(rsp)
+}
+
+// GetFlowProposalWithResponse Get a flow proposal
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/flow-proposals/{id} (the `GetFlowProposal` operationId).
+func (c *ClientWithResponses) GetFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, params *GetFlowProposalParams, reqEditors ...RequestEditorFn) (*GetFlowProposalResponse, error) {
+	rsp, err := c.GetFlowProposal(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetFlowProposalResponse(rsp)
+}
+
+// ApproveFlowProposalWithResponse Approve: write the flow (or the enhanced flow's draft) for editing
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/approve (the `ApproveFlowProposal` operationId).
+func (c *ClientWithResponses) ApproveFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ApproveFlowProposalResponse, error) {
+	rsp, err := c.ApproveFlowProposal(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApproveFlowProposalResponse(rsp)
+}
+
+// DismissFlowProposalWithResponse Set the proposal aside
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/dismiss (the `DismissFlowProposal` operationId).
+func (c *ClientWithResponses) DismissFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DismissFlowProposalResponse, error) {
+	rsp, err := c.DismissFlowProposal(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDismissFlowProposalResponse(rsp)
+}
+
+// EditAndPublishFlowProposalWithBodyWithResponse Publish the proposal with an edited graph
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/edit-and-publish (the `EditAndPublishFlowProposal` operationId).
+func (c *ClientWithResponses) EditAndPublishFlowProposalWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditAndPublishFlowProposalResponse, error) {
+	rsp, err := c.EditAndPublishFlowProposalWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditAndPublishFlowProposalResponse(rsp)
+}
+
+// EditAndPublishFlowProposalWithResponse Publish the proposal with an edited graph
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/edit-and-publish (the `EditAndPublishFlowProposal` operationId).
+func (c *ClientWithResponses) EditAndPublishFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, body EditAndPublishFlowProposalJSONRequestBody, reqEditors ...RequestEditorFn) (*EditAndPublishFlowProposalResponse, error) {
+	rsp, err := c.EditAndPublishFlowProposal(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditAndPublishFlowProposalResponse(rsp)
+}
+
+// RejectFlowProposalWithResponse Reject the proposal
+//
+// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/flow-proposals/{id}/reject (the `RejectFlowProposal` operationId).
+func (c *ClientWithResponses) RejectFlowProposalWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RejectFlowProposalResponse, error) {
+	rsp, err := c.RejectFlowProposal(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRejectFlowProposalResponse(rsp)
 }
 
 // ListFlowTagsWithResponse List global and tenant tags
@@ -48916,6 +52942,735 @@ func (c *ClientWithResponses) HealthReadyWithResponse(ctx context.Context, reqEd
 	return ParseHealthReadyResponse(rsp)
 }
 
+// ParseListAiSessionsResponse parses an HTTP response from a ListAiSessionsWithResponse call
+func ParseListAiSessionsResponse(rsp *http.Response) (*ListAiSessionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAiSessionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PageAISession
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateAiSessionResponse parses an HTTP response from a CreateAiSessionWithResponse call
+func ParseCreateAiSessionResponse(rsp *http.Response) (*CreateAiSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAiSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest AISession
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateAiSessionResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSearchAiSessionsResponse parses an HTTP response from a SearchAiSessionsWithResponse call
+func ParseSearchAiSessionsResponse(rsp *http.Response) (*SearchAiSessionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SearchAiSessionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PageAISession
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetAiSessionResponse parses an HTTP response from a GetAiSessionWithResponse call
+func ParseGetAiSessionResponse(rsp *http.Response) (*GetAiSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAiSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AISession
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetAiSessionResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateAiSessionResponse parses an HTTP response from a UpdateAiSessionWithResponse call
+func ParseUpdateAiSessionResponse(rsp *http.Response) (*UpdateAiSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateAiSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AISession
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateAiSessionResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAiSessionDocumentationResponse parses an HTTP response from a GetAiSessionDocumentationWithResponse call
+func ParseGetAiSessionDocumentationResponse(rsp *http.Response) (*GetAiSessionDocumentationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAiSessionDocumentationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AIDocumentation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEscalateAiSessionResponse parses an HTTP response from a EscalateAiSessionWithResponse call
+func ParseEscalateAiSessionResponse(rsp *http.Response) (*EscalateAiSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EscalateAiSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AISession
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSendAiMessageResponse parses an HTTP response from a SendAiMessageWithResponse call
+func ParseSendAiMessageResponse(rsp *http.Response) (*SendAiMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SendAiMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetAiSettingsResponse parses an HTTP response from a GetAiSettingsWithResponse call
+func ParseGetAiSettingsResponse(rsp *http.Response) (*GetAiSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAiSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AISettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateAiSettingsResponse parses an HTTP response from a UpdateAiSettingsWithResponse call
+func ParseUpdateAiSettingsResponse(rsp *http.Response) (*UpdateAiSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateAiSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AISettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseFlowAnalyticsResponse parses an HTTP response from a FlowAnalyticsWithResponse call
 func ParseFlowAnalyticsResponse(rsp *http.Response) (*FlowAnalyticsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -51907,6 +56662,532 @@ func ParseUpdateFlowCategoryResponse(rsp *http.Response) (*UpdateFlowCategoryRes
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListFlowProposalsResponse parses an HTTP response from a ListFlowProposalsWithResponse call
+func ParseListFlowProposalsResponse(rsp *http.Response) (*ListFlowProposalsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListFlowProposalsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PageFlowProposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateFlowProposalResponse parses an HTTP response from a CreateFlowProposalWithResponse call
+func ParseCreateFlowProposalResponse(rsp *http.Response) (*CreateFlowProposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateFlowProposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest FlowProposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateFlowProposalResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetFlowProposalResponse parses an HTTP response from a GetFlowProposalWithResponse call
+func ParseGetFlowProposalResponse(rsp *http.Response) (*GetFlowProposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetFlowProposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FlowProposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetFlowProposalResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseApproveFlowProposalResponse parses an HTTP response from a ApproveFlowProposalWithResponse call
+func ParseApproveFlowProposalResponse(rsp *http.Response) (*ApproveFlowProposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApproveFlowProposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FlowProposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDismissFlowProposalResponse parses an HTTP response from a DismissFlowProposalWithResponse call
+func ParseDismissFlowProposalResponse(rsp *http.Response) (*DismissFlowProposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DismissFlowProposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FlowProposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEditAndPublishFlowProposalResponse parses an HTTP response from a EditAndPublishFlowProposalWithResponse call
+func ParseEditAndPublishFlowProposalResponse(rsp *http.Response) (*EditAndPublishFlowProposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EditAndPublishFlowProposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FlowProposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRejectFlowProposalResponse parses an HTTP response from a RejectFlowProposalWithResponse call
+func ParseRejectFlowProposalResponse(rsp *http.Response) (*RejectFlowProposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RejectFlowProposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FlowProposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
 	}
 
 	return response, nil

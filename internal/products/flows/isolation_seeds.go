@@ -20,7 +20,7 @@ func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.See
 		tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID(), tenancy.NewID()
 	upload, psa := tenancy.NewID(), tenancy.NewID()
 	list, schedule, batch := tenancy.NewID(), tenancy.NewID(), tenancy.NewID()
-	return []postgres.Seed{
+	seeds := []postgres.Seed{
 		{SQL: `INSERT INTO teams (tenant_id, id, name) VALUES ($1, $2, 'Service desk')`, Args: []any{t, team}},
 		{SQL: `INSERT INTO team_members (tenant_id, team_id, user_id) VALUES ($1, $2, $3)`, Args: []any{t, team, u}},
 		{SQL: `INSERT INTO flow_settings (tenant_id, allow_public_shares) VALUES ($1, true)`, Args: []any{t}},
@@ -74,4 +74,5 @@ func IsolationSeeds(tenant tenancy.TenantID, user tenancy.UserID) []postgres.See
 		{SQL: `INSERT INTO flow_notifications (tenant_id, id, user_id, kind, payload)
 			VALUES ($1, $2, $3, 'batch.ready', '{}')`, Args: []any{t, tenancy.NewID(), u}},
 	}
+	return append(seeds, aiIsolationSeeds(t, u, flow)...)
 }

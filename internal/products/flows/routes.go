@@ -32,4 +32,6 @@ func (s *Service) Routes(api huma.API, log *slog.Logger) {
 	s.csatRoutes(api, log)
 	s.psaRoutes(api, log)
 	s.scheduleRoutes(api, log)
+	s.aiRoutes(api, log)
+	s.proposalRoutes(api, log)
 }

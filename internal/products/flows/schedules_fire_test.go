@@ -58,17 +58,6 @@ func (w *fireWorld) superCount(t *testing.T, sql string, args ...any) int {
 	return n
 }
 
-// systemScope is the scope a tenant job runs in (internal/jobs re-establishes it).
-func systemScope(t testing.TB, ctx context.Context, tenant uuid.UUID) context.Context {
-	t.Helper()
-	out, err := tenancy.WithScope(ctx, tenancy.Scope{Tenant: tenancy.TenantID(tenant), Role: tenancy.RoleAdmin,
-		Principal: tenancy.Principal{Kind: tenancy.PrincipalSystem}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // schedule creates a schedule of u's on flow with the given targets, due at slot.
 func (w *fireWorld) schedule(t *testing.T, u sessUser, flow uuid.UUID, cron, catchup string, slot time.Time, labels ...string) flows.Schedule {
 	t.Helper()
@@ -112,7 +101,7 @@ func TestScheduleFiringTwoTenants(t *testing.T) {
 		t.Fatalf("due schedules %+v, want A's and B's", due)
 	}
 	for _, d := range due {
-		b, err := w.svc.FireSchedule(systemScope(t, t.Context(), d.Tenant.UUID()), d.ID)
+		b, err := w.svc.FireSchedule(systemScope(t.Context(), tenancy.TenantID(d.Tenant.UUID())), d.ID)
 		if err != nil || b == nil {
 			t.Fatalf("fire %s: %v %v", d.ID, b, err)
 		}
@@ -147,7 +136,7 @@ func TestScheduleFiringTwoTenants(t *testing.T) {
 	}
 	// A's scope cannot fire B's schedule: the row is not there for it.
 	w.due(t, w.mallory, sb.ID, slot.Add(time.Minute))
-	if b, err := w.svc.FireSchedule(systemScope(t, t.Context(), w.a), sb.ID); err != nil || b != nil {
+	if b, err := w.svc.FireSchedule(systemScope(t.Context(), tenancy.TenantID(w.a)), sb.ID); err != nil || b != nil {
 		t.Errorf("B's schedule in A's scope: %v %v", b, err)
 	}
 }
@@ -159,7 +148,7 @@ func TestScheduleFiringIdempotent(t *testing.T) {
 	w := newFireWorld(t)
 	slot := time.Now().UTC().Add(-2 * time.Minute).Truncate(time.Minute)
 	sc := w.schedule(t, w.alice, w.publishedFlow(t, w.alice), "*/2 * * * *", flows.CatchupRunOnce, slot, "srv-1", "srv-2", "srv-3")
-	ctx := systemScope(t, t.Context(), w.a)
+	ctx := systemScope(t.Context(), tenancy.TenantID(w.a))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	made := 0
@@ -212,7 +201,7 @@ func TestScheduleCatchup(t *testing.T) {
 	for n := c.Next(first); !n.After(time.Now()); n = c.Next(n) {
 		latest = n
 	}
-	ctx := systemScope(t, t.Context(), w.a)
+	ctx := systemScope(t.Context(), tenancy.TenantID(w.a))
 
 	skip := w.schedule(t, w.alice, flow, "0 3 * * *", flows.CatchupSkip, first, "srv-1")
 	if b, err := w.svc.FireSchedule(ctx, skip.ID); err != nil || b != nil {
@@ -241,7 +230,7 @@ func TestScheduleFiringFailure(t *testing.T) {
 	flow := w.publishedFlow(t, w.alice)
 	sc := w.schedule(t, w.alice, flow, "* * * * *", flows.CatchupSkip, time.Now().UTC().Truncate(time.Minute), "srv-1")
 	w.exec(t, w.alice.ctx, `UPDATE flows SET deleted_at = now() WHERE tenant_id = $1 AND id = $2`, w.a, flow)
-	if b, err := w.svc.FireSchedule(systemScope(t, t.Context(), w.a), sc.ID); err != nil || b != nil {
+	if b, err := w.svc.FireSchedule(systemScope(t.Context(), tenancy.TenantID(w.a)), sc.ID); err != nil || b != nil {
 		t.Fatalf("fire: %v %v", b, err)
 	}
 	var next time.Time
@@ -301,7 +290,7 @@ func TestScheduleFiringCrash(t *testing.T) {
 			t.Errorf("%s: %d rows after the crash, want 0", table, n)
 		}
 	}
-	ctx := systemScope(t, t.Context(), w.a)
+	ctx := systemScope(t.Context(), tenancy.TenantID(w.a))
 	if b, err := w.svc.FireSchedule(ctx, sc.ID); err != nil || b == nil {
 		t.Fatalf("fire after the crash: %v %v", b, err)
 	}

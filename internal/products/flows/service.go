@@ -20,9 +20,10 @@ type Service struct {
 	uploadMax int64      // the largest upload in bytes
 	urlKey    []byte     // signs download URLs, derived from the secret key
 	psa       psaDeps    // PSA push (UsePSA); zero until then
+	ai        aiParts    // AI sessions: the provider, the jobs' test hook (ai_service.go)
 }
 
 // New returns the flows service.
 func New(db *postgres.DB, log *slog.Logger) *Service {
-	return &Service{db: db, log: log, now: time.Now}
+	return &Service{db: db, log: log, now: time.Now, ai: aiParts{provider: NewLocalProvider()}}
 }

@@ -36,7 +36,13 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	db := testenv.NewDB(t).Open(t, 8)
+	return newWorldIn(t, testenv.NewDB(t))
+}
+
+// newWorldIn is newWorld on env (for tests that also connect to it otherwise).
+func newWorldIn(t *testing.T, env testenv.DB) *world {
+	t.Helper()
+	db := env.Open(t, 8)
 	w := &world{db: db, svc: flows.New(db, slog.New(slog.DiscardHandler)), ids: map[context.Context]uuid.UUID{}}
 	w.a, w.b = tenancy.TenantID(tenancy.NewID()), tenancy.TenantID(tenancy.NewID())
 	w.admin = w.member(t, w.a, tenancy.RoleAdmin, true)

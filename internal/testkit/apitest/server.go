@@ -110,6 +110,7 @@ func Config(t testing.TB) app.Config {
 		Stream:         parking.StreamConfig{MaxPerTenant: parking.DefaultStreamMaxPerTenant, Heartbeat: parking.DefaultStreamHeartbeat},
 		Webhooks:       endpoints.Config{Timeout: endpoints.DefaultTimeout, DisableAfter: endpoints.DefaultDisableAfter},
 		UploadMaxBytes: flows.DefaultUploadMaxBytes,
+		AI:             flows.AIConfig{Provider: flows.ProviderLocal, Model: flows.DefaultAIModel, Timeout: flows.DefaultAITimeout},
 	}
 }
 

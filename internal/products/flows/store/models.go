@@ -10,6 +10,27 @@ import (
 	"github.com/google/uuid"
 )
 
+// owner-only (user_id): an AI session is seen by its owner only; escalation moves it to another member
+type AiSession struct {
+	TenantID       uuid.UUID
+	ID             uuid.UUID
+	UserID         uuid.UUID
+	Mode           string
+	Status         string
+	ProblemSummary string
+	Ticket         string
+	ResolutionNote string
+	EscalatedFrom  uuid.NullUUID
+	EscalationNote string
+	EscalatedAt    *time.Time
+	MessageCount   int32
+	LastActivityAt time.Time
+	ExpiresAt      time.Time
+	ResolvedAt     *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
 type FlowBatch struct {
 	TenantID     uuid.UUID
 	ID           uuid.UUID
@@ -51,6 +72,26 @@ type FlowNotification struct {
 	Payload   []byte
 	ReadAt    *time.Time
 	CreatedAt time.Time
+}
+
+type FlowProposal struct {
+	TenantID          uuid.UUID
+	ID                uuid.UUID
+	AnalysisID        uuid.NullUUID
+	SourceAiSessionID uuid.NullUUID
+	Kind              string
+	TargetFlowID      uuid.NullUUID
+	Title             string
+	ProposedGraph     []byte
+	Rationale         string
+	Evidence          []byte
+	Status            string
+	ResultFlowID      uuid.NullUUID
+	CreatedBy         uuid.NullUUID
+	ReviewedBy        uuid.NullUUID
+	ReviewedAt        *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // owner-only (user_id, assigned_to): a technician's session is seen by its owner and its assignee; anyone else gets the 404 of a random id
