@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -25,6 +24,8 @@ type TenantTable struct {
 	// Blocking are the Parents whose foreign key stops a deletion (NO ACTION, RESTRICT) rather than
 	// following it (CASCADE, SET NULL, SET DEFAULT).
 	Blocking []string
+	// Cascading are the Parents whose deletion deletes this table's referencing rows (CASCADE).
+	Cascading []string
 }
 
 // tenantTablesSQL reads the tenant tables of the current schema, partitions left out (their parent
@@ -46,6 +47,10 @@ const tenantTablesSQL = `SELECT c.relname::text,
   array(SELECT DISTINCT p.relname::text FROM pg_constraint f JOIN pg_class p ON p.oid = f.confrelid
         WHERE f.conrelid = c.oid AND f.contype = 'f' AND f.confrelid <> c.oid AND f.confdeltype IN ('a', 'r')
           AND EXISTS (SELECT 1 FROM pg_attribute pa WHERE pa.attrelid = p.oid AND pa.attname = 'tenant_id' AND NOT pa.attisdropped)
+        ORDER BY 1),
+  array(SELECT DISTINCT p.relname::text FROM pg_constraint f JOIN pg_class p ON p.oid = f.confrelid
+        WHERE f.conrelid = c.oid AND f.contype = 'f' AND f.confrelid <> c.oid AND f.confdeltype = 'c'
+          AND EXISTS (SELECT 1 FROM pg_attribute pa WHERE pa.attrelid = p.oid AND pa.attname = 'tenant_id' AND NOT pa.attisdropped)
         ORDER BY 1)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition
@@ -60,7 +65,7 @@ func TenantTables(ctx context.Context, q Querier) ([]TenantTable, error) {
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TenantTable, error) {
 		var t TenantTable
-		err := r.Scan(&t.Name, &t.Columns, &t.Readable, &t.Key, &t.KeyTypes, &t.Parents, &t.Blocking)
+		err := r.Scan(&t.Name, &t.Columns, &t.Readable, &t.Key, &t.KeyTypes, &t.Parents, &t.Blocking, &t.Cascading)
 		return t, err
 	})
 	if err != nil {
@@ -89,10 +94,8 @@ func cascadeOrder(tables []TenantTable) ([]TenantTable, error) {
 	cascades := map[string][]string{} // per table: the tables whose rows follow its deletion
 	blockers := map[string][]string{} // per table: the tables holding a blocking reference to it
 	for _, t := range tables {
-		for _, p := range t.Parents {
-			if !slices.Contains(t.Blocking, p) {
-				cascades[p] = append(cascades[p], t.Name)
-			}
+		for _, p := range t.Cascading {
+			cascades[p] = append(cascades[p], t.Name)
 		}
 		for _, p := range t.Blocking {
 			blockers[p] = append(blockers[p], t.Name)
