@@ -4474,6 +4474,8 @@ type ScheduleInput struct {
 	TargetListId *openapi_types.UUID `json:"target_list_id,omitempty"`
 
 	// Targets Ad-hoc targets, after the list's (required without a list)
+	//
+	// Examples: [{"label":"srv-files-01"}]
 	Targets *[]Target `json:"targets,omitempty"`
 
 	// Timezone An IANA time zone
@@ -5828,6 +5830,12 @@ type RotateIngestSecretParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// GetPsaPushParams defines parameters for GetPsaPush.
+type GetPsaPushParams struct {
+	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
 // ListPsaConnectionsParams defines parameters for ListPsaConnections.
 type ListPsaConnectionsParams struct {
 	// Limit Page size, 1 to 100; larger values are reduced to 100
@@ -5881,12 +5889,6 @@ type ListPsaOutboxParams struct {
 
 // ListPsaOutboxParamsStatus defines parameters for ListPsaOutbox.
 type ListPsaOutboxParamsStatus string
-
-// GetPsaPushParams defines parameters for GetPsaPush.
-type GetPsaPushParams struct {
-	// IfNoneMatch An ETag of an earlier answer: while the object is unchanged the answer is 304 Not Modified, without a body.
-	IfNoneMatch *string `json:"If-None-Match,omitempty"`
-}
 
 // ListReservationsParams defines parameters for ListReservations.
 type ListReservationsParams struct {
@@ -5984,6 +5986,12 @@ type ListSessionPsaPushesParams struct {
 
 	// Cursor The next_cursor of the previous page; omit for the first page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// PushSessionToPsaParams defines parameters for PushSessionToPsa.
+type PushSessionToPsaParams struct {
+	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // CreateSessionShareParams defines parameters for CreateSessionShare.
@@ -8095,6 +8103,20 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/v1/parking/settings (the `UpdateParkingSettings` operationId).
 	UpdateParkingSettings(ctx context.Context, body UpdateParkingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetPsaPush Get one of your PSA pushes
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/psa-pushes/{id} (the `GetPsaPush` operationId).
+	GetPsaPush(ctx context.Context, id openapi_types.UUID, params *GetPsaPushParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetryPsaPush Queue one of your failed or dead PSA pushes again
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with POST /api/v1/psa-pushes/{id}/retry (the `RetryPsaPush` operationId).
+	RetryPsaPush(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListPsaConnections List PSA connections, newest first
 	//
 	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
@@ -8190,20 +8212,6 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/psa/outbox (the `ListPsaOutbox` operationId).
 	ListPsaOutbox(ctx context.Context, params *ListPsaOutboxParams, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// GetPsaPush Get one of your PSA pushes
-	//
-	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
-	//
-	// Corresponds with GET /api/v1/psa/pushes/{id} (the `GetPsaPush` operationId).
-	GetPsaPush(ctx context.Context, id openapi_types.UUID, params *GetPsaPushParams, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// RetryPsaPush Queue one of your failed or dead PSA pushes again
-	//
-	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
-	//
-	// Corresponds with POST /api/v1/psa/pushes/{id}/retry (the `RetryPsaPush` operationId).
-	RetryPsaPush(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListReservations List reservations by start
 	//
@@ -8430,14 +8438,21 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/sessions/{id}/export (the `ExportSession` operationId).
 	ExportSession(ctx context.Context, id openapi_types.UUID, params *ExportSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListSessionPsaPushes Your pushes of a session to a PSA, newest first, with their state
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Corresponds with GET /api/v1/sessions/{id}/psa-pushes (the `ListSessionPsaPushes` operationId).
+	ListSessionPsaPushes(ctx context.Context, id openapi_types.UUID, params *ListSessionPsaPushesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PushSessionToPsaWithBody Queue a session's documentation as a note on a PSA ticket
 	//
 	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /api/v1/sessions/{id}/psa-push (the `PushSessionToPsa` operationId).
-	PushSessionToPsaWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /api/v1/sessions/{id}/psa-pushes (the `PushSessionToPsa` operationId).
+	PushSessionToPsaWithBody(ctx context.Context, id openapi_types.UUID, params *PushSessionToPsaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PushSessionToPsa Queue a session's documentation as a note on a PSA ticket
 	//
@@ -8445,15 +8460,8 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/json` content type.
 	//
-	// Corresponds with POST /api/v1/sessions/{id}/psa-push (the `PushSessionToPsa` operationId).
-	PushSessionToPsa(ctx context.Context, id openapi_types.UUID, body PushSessionToPsaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// ListSessionPsaPushes Your pushes of a session to a PSA, newest first, with their state
-	//
-	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
-	//
-	// Corresponds with GET /api/v1/sessions/{id}/psa-pushes (the `ListSessionPsaPushes` operationId).
-	ListSessionPsaPushes(ctx context.Context, id openapi_types.UUID, params *ListSessionPsaPushesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /api/v1/sessions/{id}/psa-pushes (the `PushSessionToPsa` operationId).
+	PushSessionToPsa(ctx context.Context, id openapi_types.UUID, params *PushSessionToPsaParams, body PushSessionToPsaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetSessionScratchpadWithBody Replace the scratchpad
 	//
@@ -12270,6 +12278,40 @@ func (c *Client) UpdateParkingSettings(ctx context.Context, body UpdateParkingSe
 	return c.Client.Do(req)
 }
 
+// GetPsaPush Get one of your PSA pushes
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/psa-pushes/{id} (the `GetPsaPush` operationId).
+func (c *Client) GetPsaPush(ctx context.Context, id openapi_types.UUID, params *GetPsaPushParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPsaPushRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RetryPsaPush Queue one of your failed or dead PSA pushes again
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with POST /api/v1/psa-pushes/{id}/retry (the `RetryPsaPush` operationId).
+func (c *Client) RetryPsaPush(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetryPsaPushRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListPsaConnections List PSA connections, newest first
 //
 // **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
@@ -12476,40 +12518,6 @@ func (c *Client) PutPsaMemberMappings(ctx context.Context, body PutPsaMemberMapp
 // Corresponds with GET /api/v1/psa/outbox (the `ListPsaOutbox` operationId).
 func (c *Client) ListPsaOutbox(ctx context.Context, params *ListPsaOutboxParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListPsaOutboxRequest(c.Server, params)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// GetPsaPush Get one of your PSA pushes
-//
-// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
-//
-// Corresponds with GET /api/v1/psa/pushes/{id} (the `GetPsaPush` operationId).
-func (c *Client) GetPsaPush(ctx context.Context, id openapi_types.UUID, params *GetPsaPushParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetPsaPushRequest(c.Server, id, params)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// RetryPsaPush Queue one of your failed or dead PSA pushes again
-//
-// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
-//
-// Corresponds with POST /api/v1/psa/pushes/{id}/retry (the `RetryPsaPush` operationId).
-func (c *Client) RetryPsaPush(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRetryPsaPushRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -13015,15 +13023,32 @@ func (c *Client) ExportSession(ctx context.Context, id openapi_types.UUID, param
 	return c.Client.Do(req)
 }
 
+// ListSessionPsaPushes Your pushes of a session to a PSA, newest first, with their state
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Corresponds with GET /api/v1/sessions/{id}/psa-pushes (the `ListSessionPsaPushes` operationId).
+func (c *Client) ListSessionPsaPushes(ctx context.Context, id openapi_types.UUID, params *ListSessionPsaPushesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSessionPsaPushesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // PushSessionToPsaWithBody Queue a session's documentation as a note on a PSA ticket
 //
 // **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /api/v1/sessions/{id}/psa-push (the `PushSessionToPsa` operationId).
-func (c *Client) PushSessionToPsaWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPushSessionToPsaRequestWithBody(c.Server, id, contentType, body)
+// Corresponds with POST /api/v1/sessions/{id}/psa-pushes (the `PushSessionToPsa` operationId).
+func (c *Client) PushSessionToPsaWithBody(ctx context.Context, id openapi_types.UUID, params *PushSessionToPsaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPushSessionToPsaRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -13040,26 +13065,9 @@ func (c *Client) PushSessionToPsaWithBody(ctx context.Context, id openapi_types.
 //
 // Takes a body of the `application/json` content type.
 //
-// Corresponds with POST /api/v1/sessions/{id}/psa-push (the `PushSessionToPsa` operationId).
-func (c *Client) PushSessionToPsa(ctx context.Context, id openapi_types.UUID, body PushSessionToPsaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPushSessionToPsaRequest(c.Server, id, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// ListSessionPsaPushes Your pushes of a session to a PSA, newest first, with their state
-//
-// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
-//
-// Corresponds with GET /api/v1/sessions/{id}/psa-pushes (the `ListSessionPsaPushes` operationId).
-func (c *Client) ListSessionPsaPushes(ctx context.Context, id openapi_types.UUID, params *ListSessionPsaPushesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListSessionPsaPushesRequest(c.Server, id, params)
+// Corresponds with POST /api/v1/sessions/{id}/psa-pushes (the `PushSessionToPsa` operationId).
+func (c *Client) PushSessionToPsa(ctx context.Context, id openapi_types.UUID, params *PushSessionToPsaParams, body PushSessionToPsaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPushSessionToPsaRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -21004,6 +21012,89 @@ func NewUpdateParkingSettingsRequestWithBody(server string, contentType string, 
 	return req, nil
 }
 
+// NewGetPsaPushRequest constructs an http.Request for the GetPsaPush method
+func NewGetPsaPushRequest(server string, id openapi_types.UUID, params *GetPsaPushParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/psa-pushes/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRetryPsaPushRequest constructs an http.Request for the RetryPsaPush method
+func NewRetryPsaPushRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/psa-pushes/%s/retry", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListPsaConnectionsRequest constructs an http.Request for the ListPsaConnections method
 func NewListPsaConnectionsRequest(server string, params *ListPsaConnectionsParams) (*http.Request, error) {
 	var err error
@@ -21484,89 +21575,6 @@ func NewListPsaOutboxRequest(server string, params *ListPsaOutboxParams) (*http.
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewGetPsaPushRequest constructs an http.Request for the GetPsaPush method
-func NewGetPsaPushRequest(server string, id openapi_types.UUID, params *GetPsaPushParams) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/api/v1/psa/pushes/%s", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-
-		if params.IfNoneMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-None-Match", headerParam0)
-		}
-
-	}
-
-	return req, nil
-}
-
-// NewRetryPsaPushRequest constructs an http.Request for the RetryPsaPush method
-func NewRetryPsaPushRequest(server string, id openapi_types.UUID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/api/v1/psa/pushes/%s/retry", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -22561,53 +22569,6 @@ func NewExportSessionRequest(server string, id openapi_types.UUID, params *Expor
 	return req, nil
 }
 
-// NewPushSessionToPsaRequest calls the generic PushSessionToPsa builder with application/json body
-func NewPushSessionToPsaRequest(server string, id openapi_types.UUID, body PushSessionToPsaJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewPushSessionToPsaRequestWithBody(server, id, "application/json", bodyReader)
-}
-
-// NewPushSessionToPsaRequestWithBody constructs an http.Request for the PushSessionToPsa method, with any body, and a specified content type
-func NewPushSessionToPsaRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/api/v1/sessions/%s/psa-push", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
 // NewListSessionPsaPushesRequest constructs an http.Request for the ListSessionPsaPushes method
 func NewListSessionPsaPushesRequest(server string, id openapi_types.UUID, params *ListSessionPsaPushesParams) (*http.Request, error) {
 	var err error
@@ -22676,6 +22637,68 @@ func NewListSessionPsaPushesRequest(server string, id openapi_types.UUID, params
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPushSessionToPsaRequest calls the generic PushSessionToPsa builder with application/json body
+func NewPushSessionToPsaRequest(server string, id openapi_types.UUID, params *PushSessionToPsaParams, body PushSessionToPsaJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPushSessionToPsaRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewPushSessionToPsaRequestWithBody constructs an http.Request for the PushSessionToPsa method, with any body, and a specified content type
+func NewPushSessionToPsaRequestWithBody(server string, id openapi_types.UUID, params *PushSessionToPsaParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions/%s/psa-pushes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -28341,6 +28364,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/v1/parking/settings (the `UpdateParkingSettings` operationId).
 	UpdateParkingSettingsWithResponse(ctx context.Context, body UpdateParkingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateParkingSettingsResponse, error)
 
+	// GetPsaPushWithResponse Get one of your PSA pushes
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/psa-pushes/{id} (the `GetPsaPush` operationId).
+	GetPsaPushWithResponse(ctx context.Context, id openapi_types.UUID, params *GetPsaPushParams, reqEditors ...RequestEditorFn) (*GetPsaPushResponse, error)
+
+	// RetryPsaPushWithResponse Queue one of your failed or dead PSA pushes again
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/psa-pushes/{id}/retry (the `RetryPsaPush` operationId).
+	RetryPsaPushWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RetryPsaPushResponse, error)
+
 	// ListPsaConnectionsWithResponse List PSA connections, newest first
 	//
 	// **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
@@ -28448,24 +28489,6 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/psa/outbox (the `ListPsaOutbox` operationId).
 	ListPsaOutboxWithResponse(ctx context.Context, params *ListPsaOutboxParams, reqEditors ...RequestEditorFn) (*ListPsaOutboxResponse, error)
-
-	// GetPsaPushWithResponse Get one of your PSA pushes
-	//
-	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
-	//
-	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /api/v1/psa/pushes/{id} (the `GetPsaPush` operationId).
-	GetPsaPushWithResponse(ctx context.Context, id openapi_types.UUID, params *GetPsaPushParams, reqEditors ...RequestEditorFn) (*GetPsaPushResponse, error)
-
-	// RetryPsaPushWithResponse Queue one of your failed or dead PSA pushes again
-	//
-	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
-	//
-	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /api/v1/psa/pushes/{id}/retry (the `RetryPsaPush` operationId).
-	RetryPsaPushWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RetryPsaPushResponse, error)
 
 	// ListReservationsWithResponse List reservations by start
 	//
@@ -28710,24 +28733,6 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/sessions/{id}/export (the `ExportSession` operationId).
 	ExportSessionWithResponse(ctx context.Context, id openapi_types.UUID, params *ExportSessionParams, reqEditors ...RequestEditorFn) (*ExportSessionResponse, error)
 
-	// PushSessionToPsaWithBodyWithResponse Queue a session's documentation as a note on a PSA ticket
-	//
-	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
-	//
-	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /api/v1/sessions/{id}/psa-push (the `PushSessionToPsa` operationId).
-	PushSessionToPsaWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PushSessionToPsaResponse, error)
-
-	// PushSessionToPsaWithResponse Queue a session's documentation as a note on a PSA ticket
-	//
-	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
-	//
-	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /api/v1/sessions/{id}/psa-push (the `PushSessionToPsa` operationId).
-	PushSessionToPsaWithResponse(ctx context.Context, id openapi_types.UUID, body PushSessionToPsaJSONRequestBody, reqEditors ...RequestEditorFn) (*PushSessionToPsaResponse, error)
-
 	// ListSessionPsaPushesWithResponse Your pushes of a session to a PSA, newest first, with their state
 	//
 	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
@@ -28736,6 +28741,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/sessions/{id}/psa-pushes (the `ListSessionPsaPushes` operationId).
 	ListSessionPsaPushesWithResponse(ctx context.Context, id openapi_types.UUID, params *ListSessionPsaPushesParams, reqEditors ...RequestEditorFn) (*ListSessionPsaPushesResponse, error)
+
+	// PushSessionToPsaWithBodyWithResponse Queue a session's documentation as a note on a PSA ticket
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sessions/{id}/psa-pushes (the `PushSessionToPsa` operationId).
+	PushSessionToPsaWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *PushSessionToPsaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PushSessionToPsaResponse, error)
+
+	// PushSessionToPsaWithResponse Queue a session's documentation as a note on a PSA ticket
+	//
+	// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sessions/{id}/psa-pushes (the `PushSessionToPsa` operationId).
+	PushSessionToPsaWithResponse(ctx context.Context, id openapi_types.UUID, params *PushSessionToPsaParams, body PushSessionToPsaJSONRequestBody, reqEditors ...RequestEditorFn) (*PushSessionToPsaResponse, error)
 
 	// SetSessionScratchpadWithBodyWithResponse Replace the scratchpad
 	//
@@ -39241,6 +39264,186 @@ func (r UpdateParkingSettingsResponse) ContentType() string {
 	return ""
 }
 
+// GetPsaPushResponse200Headers the declared response headers of an HTTP 200 response for GetPsaPush
+type GetPsaPushResponse200Headers struct {
+	ETag *string
+}
+
+type GetPsaPushResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PSAPush
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetPsaPushResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPsaPushResponse) GetJSON200() *PSAPush {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetPsaPushResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetPsaPushResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetPsaPushResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetPsaPushResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetPsaPushResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetPsaPushResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPsaPushResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPsaPushResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPsaPushResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPsaPushResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RetryPsaPushResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *PSAPush
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RetryPsaPushResponse) GetJSON202() *PSAPush {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RetryPsaPushResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RetryPsaPushResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RetryPsaPushResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RetryPsaPushResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RetryPsaPushResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RetryPsaPushResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RetryPsaPushResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RetryPsaPushResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RetryPsaPushResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RetryPsaPushResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RetryPsaPushResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListPsaConnectionsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -39976,186 +40179,6 @@ func (r ListPsaOutboxResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListPsaOutboxResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetPsaPushResponse200Headers the declared response headers of an HTTP 200 response for GetPsaPush
-type GetPsaPushResponse200Headers struct {
-	ETag *string
-}
-
-type GetPsaPushResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *PSAPush
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Problem
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Problem
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *Problem
-	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *Problem
-	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
-	ApplicationproblemJSON429 *Problem
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Problem
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetPsaPushResponse200Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetPsaPushResponse) GetJSON200() *PSAPush {
-	return r.JSON200
-}
-
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r GetPsaPushResponse) GetApplicationproblemJSON401() *Problem {
-	return r.ApplicationproblemJSON401
-}
-
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r GetPsaPushResponse) GetApplicationproblemJSON403() *Problem {
-	return r.ApplicationproblemJSON403
-}
-
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r GetPsaPushResponse) GetApplicationproblemJSON404() *Problem {
-	return r.ApplicationproblemJSON404
-}
-
-// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r GetPsaPushResponse) GetApplicationproblemJSON422() *Problem {
-	return r.ApplicationproblemJSON422
-}
-
-// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
-func (r GetPsaPushResponse) GetApplicationproblemJSON429() *Problem {
-	return r.ApplicationproblemJSON429
-}
-
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r GetPsaPushResponse) GetApplicationproblemJSON500() *Problem {
-	return r.ApplicationproblemJSON500
-}
-
-// GetBody returns the raw response body bytes
-func (r GetPsaPushResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r GetPsaPushResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r GetPsaPushResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetPsaPushResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-type RetryPsaPushResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON202 the response for an HTTP 202 `application/json` response
-	JSON202 *PSAPush
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Problem
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Problem
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *Problem
-	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *Problem
-	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *Problem
-	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
-	ApplicationproblemJSON429 *Problem
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Problem
-}
-
-// GetJSON202 returns the response for an HTTP 202 `application/json` response
-func (r RetryPsaPushResponse) GetJSON202() *PSAPush {
-	return r.JSON202
-}
-
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r RetryPsaPushResponse) GetApplicationproblemJSON401() *Problem {
-	return r.ApplicationproblemJSON401
-}
-
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r RetryPsaPushResponse) GetApplicationproblemJSON403() *Problem {
-	return r.ApplicationproblemJSON403
-}
-
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r RetryPsaPushResponse) GetApplicationproblemJSON404() *Problem {
-	return r.ApplicationproblemJSON404
-}
-
-// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r RetryPsaPushResponse) GetApplicationproblemJSON409() *Problem {
-	return r.ApplicationproblemJSON409
-}
-
-// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r RetryPsaPushResponse) GetApplicationproblemJSON422() *Problem {
-	return r.ApplicationproblemJSON422
-}
-
-// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
-func (r RetryPsaPushResponse) GetApplicationproblemJSON429() *Problem {
-	return r.ApplicationproblemJSON429
-}
-
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r RetryPsaPushResponse) GetApplicationproblemJSON500() *Problem {
-	return r.ApplicationproblemJSON500
-}
-
-// GetBody returns the raw response body bytes
-func (r RetryPsaPushResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r RetryPsaPushResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r RetryPsaPushResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r RetryPsaPushResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -41775,11 +41798,11 @@ func (r ExportSessionResponse) ContentType() string {
 	return ""
 }
 
-type PushSessionToPsaResponse struct {
+type ListSessionPsaPushesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON202 the response for an HTTP 202 `application/json` response
-	JSON202 *PSAPush
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PagePSAPush
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
@@ -41794,9 +41817,100 @@ type PushSessionToPsaResponse struct {
 	ApplicationproblemJSON500 *Problem
 }
 
-// GetJSON202 returns the response for an HTTP 202 `application/json` response
-func (r PushSessionToPsaResponse) GetJSON202() *PSAPush {
-	return r.JSON202
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSessionPsaPushesResponse) GetJSON200() *PagePSAPush {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListSessionPsaPushesResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListSessionPsaPushesResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListSessionPsaPushesResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListSessionPsaPushesResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListSessionPsaPushesResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListSessionPsaPushesResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSessionPsaPushesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSessionPsaPushesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSessionPsaPushesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSessionPsaPushesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PushSessionToPsaResponse201Headers the declared response headers of an HTTP 201 response for PushSessionToPsa
+type PushSessionToPsaResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
+type PushSessionToPsaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *PSAPush
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *PushSessionToPsaResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PushSessionToPsaResponse) GetJSON201() *PSAPush {
+	return r.JSON201
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -41852,82 +41966,6 @@ func (r PushSessionToPsaResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PushSessionToPsaResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-type ListSessionPsaPushesResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *PagePSAPush
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Problem
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Problem
-	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *Problem
-	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
-	ApplicationproblemJSON429 *Problem
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Problem
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListSessionPsaPushesResponse) GetJSON200() *PagePSAPush {
-	return r.JSON200
-}
-
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r ListSessionPsaPushesResponse) GetApplicationproblemJSON401() *Problem {
-	return r.ApplicationproblemJSON401
-}
-
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r ListSessionPsaPushesResponse) GetApplicationproblemJSON403() *Problem {
-	return r.ApplicationproblemJSON403
-}
-
-// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r ListSessionPsaPushesResponse) GetApplicationproblemJSON422() *Problem {
-	return r.ApplicationproblemJSON422
-}
-
-// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
-func (r ListSessionPsaPushesResponse) GetApplicationproblemJSON429() *Problem {
-	return r.ApplicationproblemJSON429
-}
-
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r ListSessionPsaPushesResponse) GetApplicationproblemJSON500() *Problem {
-	return r.ApplicationproblemJSON500
-}
-
-// GetBody returns the raw response body bytes
-func (r ListSessionPsaPushesResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r ListSessionPsaPushesResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r ListSessionPsaPushesResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r ListSessionPsaPushesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -50808,6 +50846,36 @@ func (c *ClientWithResponses) UpdateParkingSettingsWithResponse(ctx context.Cont
 	return ParseUpdateParkingSettingsResponse(rsp)
 }
 
+// GetPsaPushWithResponse Get one of your PSA pushes
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/psa-pushes/{id} (the `GetPsaPush` operationId).
+func (c *ClientWithResponses) GetPsaPushWithResponse(ctx context.Context, id openapi_types.UUID, params *GetPsaPushParams, reqEditors ...RequestEditorFn) (*GetPsaPushResponse, error) {
+	rsp, err := c.GetPsaPush(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPsaPushResponse(rsp)
+}
+
+// RetryPsaPushWithResponse Queue one of your failed or dead PSA pushes again
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/psa-pushes/{id}/retry (the `RetryPsaPush` operationId).
+func (c *ClientWithResponses) RetryPsaPushWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RetryPsaPushResponse, error) {
+	rsp, err := c.RetryPsaPush(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetryPsaPushResponse(rsp)
+}
+
 // ListPsaConnectionsWithResponse List PSA connections, newest first
 //
 // **Access:** members of the tenant with role admin or higher; API keys are refused. Errors are application/problem+json.
@@ -50986,36 +51054,6 @@ func (c *ClientWithResponses) ListPsaOutboxWithResponse(ctx context.Context, par
 		return nil, err
 	}
 	return ParseListPsaOutboxResponse(rsp)
-}
-
-// GetPsaPushWithResponse Get one of your PSA pushes
-//
-// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
-//
-// Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /api/v1/psa/pushes/{id} (the `GetPsaPush` operationId).
-func (c *ClientWithResponses) GetPsaPushWithResponse(ctx context.Context, id openapi_types.UUID, params *GetPsaPushParams, reqEditors ...RequestEditorFn) (*GetPsaPushResponse, error) {
-	rsp, err := c.GetPsaPush(ctx, id, params, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseGetPsaPushResponse(rsp)
-}
-
-// RetryPsaPushWithResponse Queue one of your failed or dead PSA pushes again
-//
-// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
-//
-// Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /api/v1/psa/pushes/{id}/retry (the `RetryPsaPush` operationId).
-func (c *ClientWithResponses) RetryPsaPushWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RetryPsaPushResponse, error) {
-	rsp, err := c.RetryPsaPush(ctx, id, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseRetryPsaPushResponse(rsp)
 }
 
 // ListReservationsWithResponse List reservations by start
@@ -51423,36 +51461,6 @@ func (c *ClientWithResponses) ExportSessionWithResponse(ctx context.Context, id 
 	return ParseExportSessionResponse(rsp)
 }
 
-// PushSessionToPsaWithBodyWithResponse Queue a session's documentation as a note on a PSA ticket
-//
-// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
-//
-// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /api/v1/sessions/{id}/psa-push (the `PushSessionToPsa` operationId).
-func (c *ClientWithResponses) PushSessionToPsaWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PushSessionToPsaResponse, error) {
-	rsp, err := c.PushSessionToPsaWithBody(ctx, id, contentType, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParsePushSessionToPsaResponse(rsp)
-}
-
-// PushSessionToPsaWithResponse Queue a session's documentation as a note on a PSA ticket
-//
-// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
-//
-// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /api/v1/sessions/{id}/psa-push (the `PushSessionToPsa` operationId).
-func (c *ClientWithResponses) PushSessionToPsaWithResponse(ctx context.Context, id openapi_types.UUID, body PushSessionToPsaJSONRequestBody, reqEditors ...RequestEditorFn) (*PushSessionToPsaResponse, error) {
-	rsp, err := c.PushSessionToPsa(ctx, id, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParsePushSessionToPsaResponse(rsp)
-}
-
 // ListSessionPsaPushesWithResponse Your pushes of a session to a PSA, newest first, with their state
 //
 // **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
@@ -51466,6 +51474,36 @@ func (c *ClientWithResponses) ListSessionPsaPushesWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseListSessionPsaPushesResponse(rsp)
+}
+
+// PushSessionToPsaWithBodyWithResponse Queue a session's documentation as a note on a PSA ticket
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sessions/{id}/psa-pushes (the `PushSessionToPsa` operationId).
+func (c *ClientWithResponses) PushSessionToPsaWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *PushSessionToPsaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PushSessionToPsaResponse, error) {
+	rsp, err := c.PushSessionToPsaWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePushSessionToPsaResponse(rsp)
+}
+
+// PushSessionToPsaWithResponse Queue a session's documentation as a note on a PSA ticket
+//
+// **Access:** members of the tenant with role operator or higher, on their own objects only (another member's answer 404); API keys are refused. Errors are application/problem+json.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sessions/{id}/psa-pushes (the `PushSessionToPsa` operationId).
+func (c *ClientWithResponses) PushSessionToPsaWithResponse(ctx context.Context, id openapi_types.UUID, params *PushSessionToPsaParams, body PushSessionToPsaJSONRequestBody, reqEditors ...RequestEditorFn) (*PushSessionToPsaResponse, error) {
+	rsp, err := c.PushSessionToPsa(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePushSessionToPsaResponse(rsp)
 }
 
 // SetSessionScratchpadWithBodyWithResponse Replace the scratchpad
@@ -61254,6 +61292,165 @@ func ParseUpdateParkingSettingsResponse(rsp *http.Response) (*UpdateParkingSetti
 	return response, nil
 }
 
+// ParseGetPsaPushResponse parses an HTTP response from a GetPsaPushWithResponse call
+func ParseGetPsaPushResponse(rsp *http.Response) (*GetPsaPushResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPsaPushResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PSAPush
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetPsaPushResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRetryPsaPushResponse parses an HTTP response from a RetryPsaPushWithResponse call
+func ParseRetryPsaPushResponse(rsp *http.Response) (*RetryPsaPushResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RetryPsaPushResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest PSAPush
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListPsaConnectionsResponse parses an HTTP response from a ListPsaConnectionsWithResponse call
 func ParseListPsaConnectionsResponse(rsp *http.Response) (*ListPsaConnectionsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -61863,165 +62060,6 @@ func ParseListPsaOutboxResponse(rsp *http.Response) (*ListPsaOutboxResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON422 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON429 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON500 = &dest
-
-	}
-
-	return response, nil
-}
-
-// ParseGetPsaPushResponse parses an HTTP response from a GetPsaPushWithResponse call
-func ParseGetPsaPushResponse(rsp *http.Response) (*GetPsaPushResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &GetPsaPushResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest PSAPush
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	case rsp.StatusCode == 304:
-		break // No content-type
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON422 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON429 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON500 = &dest
-
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetPsaPushResponse200Headers
-		if values := rsp.Header.Values("ETag"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.ETag = &value
-		}
-		response.Headers200 = &headers
-	}
-
-	return response, nil
-}
-
-// ParseRetryPsaPushResponse parses an HTTP response from a RetryPsaPushWithResponse call
-func ParseRetryPsaPushResponse(rsp *http.Response) (*RetryPsaPushResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &RetryPsaPushResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
-		var dest PSAPush
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON202 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
@@ -63482,26 +63520,26 @@ func ParseExportSessionResponse(rsp *http.Response) (*ExportSessionResponse, err
 	return response, nil
 }
 
-// ParsePushSessionToPsaResponse parses an HTTP response from a PushSessionToPsaWithResponse call
-func ParsePushSessionToPsaResponse(rsp *http.Response) (*PushSessionToPsaResponse, error) {
+// ParseListSessionPsaPushesResponse parses an HTTP response from a ListSessionPsaPushesWithResponse call
+func ParseListSessionPsaPushesResponse(rsp *http.Response) (*ListSessionPsaPushesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &PushSessionToPsaResponse{
+	response := &ListSessionPsaPushesResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
-		var dest PSAPush
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PagePSAPush
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON202 = &dest
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
@@ -63550,26 +63588,26 @@ func ParsePushSessionToPsaResponse(rsp *http.Response) (*PushSessionToPsaRespons
 	return response, nil
 }
 
-// ParseListSessionPsaPushesResponse parses an HTTP response from a ListSessionPsaPushesWithResponse call
-func ParseListSessionPsaPushesResponse(rsp *http.Response) (*ListSessionPsaPushesResponse, error) {
+// ParsePushSessionToPsaResponse parses an HTTP response from a PushSessionToPsaWithResponse call
+func ParsePushSessionToPsaResponse(rsp *http.Response) (*PushSessionToPsaResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &ListSessionPsaPushesResponse{
+	response := &PushSessionToPsaResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest PagePSAPush
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest PSAPush
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON200 = &dest
+		response.JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
@@ -63584,6 +63622,13 @@ func ParseListSessionPsaPushesResponse(rsp *http.Response) (*ListSessionPsaPushe
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
@@ -63606,6 +63651,26 @@ func ParseListSessionPsaPushesResponse(rsp *http.Response) (*ListSessionPsaPushe
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers PushSessionToPsaResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
 	}
 
 	return response, nil

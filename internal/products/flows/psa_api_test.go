@@ -75,7 +75,7 @@ func (s flowsAPI) pushed(a apitest.Account, connection, ticket string) map[strin
 	s.T.Helper()
 	flow := s.published(a, "Printer offline "+ticket, nil)
 	session := s.session(a, flow)["id"].(string)
-	return s.Must(202, "POST", "/api/v1/sessions/"+session+"/psa-push", a.Access,
+	return s.Must(201, "POST", "/api/v1/sessions/"+session+"/psa-pushes", a.Access,
 		map[string]any{"connection_id": connection, "ticket_id": ticket})
 }
 
@@ -84,7 +84,7 @@ func (s flowsAPI) waitPush(a apitest.Account, id, status string) map[string]any 
 	s.T.Helper()
 	var p map[string]any
 	apitest.WaitFor(s.T, "push "+id+" to be "+status, func() bool {
-		p = s.Must(200, "GET", "/api/v1/psa/pushes/"+id, a.Access, nil)
+		p = s.Must(200, "GET", "/api/v1/psa-pushes/"+id, a.Access, nil)
 		return p["status"] == status
 	})
 	return p
@@ -277,15 +277,15 @@ func TestPSA(t *testing.T) {
 		}
 		other := s.Register("dead-other")
 		for who, a := range map[string]apitest.Account{"another member (admin)": o.m("adm"), "the tenant's owner": o.owner, "another tenant": other} {
-			sameAsRandom(t, who+" retries the push", s.Do("POST", "/api/v1/psa/pushes/"+id+"/retry", a.Access, nil),
-				s.Do("POST", "/api/v1/psa/pushes/"+uuid.NewString()+"/retry", a.Access, nil))
-			sameAsRandom(t, who+" reads the push", s.Do("GET", "/api/v1/psa/pushes/"+id, a.Access, nil),
-				s.Do("GET", "/api/v1/psa/pushes/"+uuid.NewString(), a.Access, nil))
+			sameAsRandom(t, who+" retries the push", s.Do("POST", "/api/v1/psa-pushes/"+id+"/retry", a.Access, nil),
+				s.Do("POST", "/api/v1/psa-pushes/"+uuid.NewString()+"/retry", a.Access, nil))
+			sameAsRandom(t, who+" reads the push", s.Do("GET", "/api/v1/psa-pushes/"+id, a.Access, nil),
+				s.Do("GET", "/api/v1/psa-pushes/"+uuid.NewString(), a.Access, nil))
 		}
 		if got := s.waitPush(o.m("eng"), id, "dead"); got["attempts"] != float64(psaMaxAttempts) {
 			t.Errorf("the refused retries changed the push: %v", got)
 		}
-		retried := s.Must(202, "POST", "/api/v1/psa/pushes/"+id+"/retry", o.m("eng").Access, nil)
+		retried := s.Must(202, "POST", "/api/v1/psa-pushes/"+id+"/retry", o.m("eng").Access, nil)
 		if retried["status"] != "pending" || retried["max_attempts"] != float64(2*psaMaxAttempts) {
 			t.Errorf("retried push: %v", retried)
 		}
@@ -293,7 +293,7 @@ func TestPSA(t *testing.T) {
 		if len(f.Notes()) != 1 {
 			t.Errorf("notes after the retry: %d", len(f.Notes()))
 		}
-		wantProblem(t, s.Do("POST", "/api/v1/psa/pushes/"+id+"/retry", o.m("eng").Access, nil), 409, "")
+		wantProblem(t, s.Do("POST", "/api/v1/psa-pushes/"+id+"/retry", o.m("eng").Access, nil), 409, "")
 		if list := items(s.Must(200, "GET", "/api/v1/sessions/"+p["session_id"].(string)+"/psa-pushes", o.m("eng").Access, nil)); len(list) != 1 {
 			t.Errorf("the session's pushes: %v", list)
 		}
@@ -308,11 +308,11 @@ func TestPSA(t *testing.T) {
 		flow := s.published(o.owner, "Refusals", nil)
 		session := s.session(o.owner, flow)["id"].(string)
 		body := map[string]any{"connection_id": mine, "ticket_id": "5"}
-		sameAsRandom(t, "another member pushes the owner's session", s.Do("POST", "/api/v1/sessions/"+session+"/psa-push", o.m("eng").Access, body),
-			s.Do("POST", "/api/v1/sessions/"+uuid.NewString()+"/psa-push", o.m("eng").Access, body))
-		wantProblem(t, s.Do("POST", "/api/v1/sessions/"+session+"/psa-push", o.owner.Access,
+		sameAsRandom(t, "another member pushes the owner's session", s.Do("POST", "/api/v1/sessions/"+session+"/psa-pushes", o.m("eng").Access, body),
+			s.Do("POST", "/api/v1/sessions/"+uuid.NewString()+"/psa-pushes", o.m("eng").Access, body))
+		wantProblem(t, s.Do("POST", "/api/v1/sessions/"+session+"/psa-pushes", o.owner.Access,
 			map[string]any{"connection_id": theirs, "ticket_id": "5"}), 422, "body.connection_id")
-		wantProblem(t, s.Do("POST", "/api/v1/sessions/"+session+"/psa-push", o.owner.Access,
+		wantProblem(t, s.Do("POST", "/api/v1/sessions/"+session+"/psa-pushes", o.owner.Access,
 			map[string]any{"connection_id": mine, "ticket_id": "T-5"}), 422, "body.ticket_id")
 		if n := s.Count(`SELECT count(*) FROM psa_push_outbox WHERE source_id = $1`, session); n != 0 {
 			t.Errorf("%d pushes written by refused requests", n)

@@ -127,7 +127,7 @@ func TestPSACrash(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	sent := s.Must(200, "GET", "/api/v1/psa/pushes/"+id, owner.Access, nil)
+	sent := s.Must(200, "GET", "/api/v1/psa-pushes/"+id, owner.Access, nil)
 	notes := f.Notes()
 	if len(notes) != 2 || sent["attempts"] != float64(2) {
 		t.Fatalf("%d notes, push %v; want the note twice (at-least-once) and 2 attempts", len(notes), sent)

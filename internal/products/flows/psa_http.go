@@ -43,13 +43,14 @@ func (s *Service) psaRoutes(api huma.API, log *slog.Logger) {
 	httpapi.Get(psa, "/api/v1/psa/outbox", "list-psa-outbox", admin,
 		s.handlePSAOutbox, "The tenant's PSA pushes, newest first, for operations")
 
-	httpapi.Post(pushes, "/api/v1/sessions/{id}/psa-push", "push-session-to-psa", own,
-		s.handlePushSession, "Queue a session's documentation as a note on a PSA ticket", 202, nf)
+	const push = "/api/v1/psa-pushes/{id}"
+	httpapi.Post(pushes.Location(push), "/api/v1/sessions/{id}/psa-pushes", "push-session-to-psa", own,
+		s.handlePushSession, "Queue a session's documentation as a note on a PSA ticket", 201, nf)
 	httpapi.Get(pushes, "/api/v1/sessions/{id}/psa-pushes", "list-session-psa-pushes", own,
-		s.handleListSessionPushes, "Your pushes of a session to a PSA, newest first, with their state")
-	httpapi.Get(pushes, "/api/v1/psa/pushes/{id}", "get-psa-push", own,
+		s.handleListSessionPushes, "Your pushes of a session to a PSA, newest first, with their state", nf)
+	httpapi.Get(pushes, push, "get-psa-push", own,
 		s.handleGetPush, "Get one of your PSA pushes", nf)
-	httpapi.Post(pushes, "/api/v1/psa/pushes/{id}/retry", "retry-psa-push", own,
+	httpapi.Post(pushes, push+"/retry", "retry-psa-push", own,
 		s.handleRetryPush, "Queue one of your failed or dead PSA pushes again", 202, nf, cf)
 }
 

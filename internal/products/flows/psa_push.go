@@ -150,14 +150,18 @@ func (s *Service) ListSessionPushes(ctx context.Context, session uuid.UUID, size
 	}
 	var out []PSAPush
 	err = s.db.Read(ctx, func(q postgres.Querier) error {
-		rows, err := store.New(q).ListMySessionPushes(ctx, p)
+		st := store.New(q)
+		if _, err := st.SessionVisible(ctx, store.SessionVisibleParams{TenantID: m.tenant, ID: session, Me: m.user}); err != nil {
+			return err
+		}
+		rows, err := st.ListMySessionPushes(ctx, p)
 		for _, r := range rows {
 			out = append(out, pushOf(store.GetMyPSAPushRow(r)))
 		}
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("flows: list session pushes: %w", err)
+		return nil, fmt.Errorf("flows: list session pushes: %w", notFound(err))
 	}
 	return out, nil
 }

@@ -50,7 +50,7 @@ type ScheduleInput struct {
 	Name         string     `json:"name" minLength:"1" maxLength:"200" example:"Monthly patch check"`
 	FlowID       uuid.UUID  `json:"flow_id" format:"uuid" doc:"A flow you can see"`
 	TargetListID *uuid.UUID `json:"target_list_id,omitempty" format:"uuid" doc:"A target list of the tenant, read at each firing"`
-	Targets      []Target   `json:"targets,omitempty" maxItems:"500" doc:"Ad-hoc targets, after the list's (required without a list)"`
+	Targets      []Target   `json:"targets,omitempty" maxItems:"500" example:"[{\"label\": \"srv-files-01\"}]" doc:"Ad-hoc targets, after the list's (required without a list)"`
 	Cron         string     `json:"cron" minLength:"1" maxLength:"200" example:"0 3 * * MON" doc:"Five fields: minute hour day-of-month month day-of-week"`
 	Timezone     string     `json:"timezone" minLength:"1" maxLength:"100" example:"Europe/Berlin" doc:"An IANA time zone"`
 	Catchup      string     `json:"catchup,omitempty" enum:"skip,run_once" doc:"After downtime: skip the missed slots (default) or fire the latest once"`

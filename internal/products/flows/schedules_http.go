@@ -51,8 +51,9 @@ func (s *Service) scheduleRoutes(api huma.API, log *slog.Logger) {
 
 	httpapi.Get(schedules, "/api/v1/maintenance-schedules", "list-maintenance-schedules", read,
 		s.handleListSchedules, "List the schedules of flows you can see, newest first")
-	httpapi.Post(schedules.Location(ms), "/api/v1/maintenance-schedules", "create-maintenance-schedule", write,
-		s.handleCreateSchedule, "Create a maintenance schedule of a flow you can see", 201, nf)
+	create := huma.Operation{OperationID: "create-maintenance-schedule", Method: http.MethodPost, Path: "/api/v1/maintenance-schedules",
+		Summary: "Create a maintenance schedule of a flow you can see", DefaultStatus: http.StatusCreated, Errors: []int{nf}}
+	httpapi.Add(schedules.Location(ms), withExample(create, exampleSchedule), write, s.handleCreateSchedule)
 	httpapi.Get(schedules, ms, "get-maintenance-schedule", read, s.handleGetSchedule, "Get a maintenance schedule", nf)
 	httpapi.Put(schedules, ms, "replace-maintenance-schedule", write,
 		s.handleReplaceSchedule, "Replace a maintenance schedule (its next run is computed again)", nf)
@@ -243,3 +244,8 @@ func (s *Service) handleReadNotification(ctx context.Context, in *httpapi.IDInpu
 	out, err := s.ReadNotification(ctx, in.ID)
 	return &NotificationOutput{Body: out}, err
 }
+
+// exampleSchedule is the documented body of create-maintenance-schedule: a schedule needs a target
+// list or targets of its own (the flow and list ids are the caller's).
+var exampleSchedule = map[string]any{"name": "Monthly patch check", "cron": "0 3 * * 1", "timezone": "Europe/Berlin",
+	"catchup": "skip", "targets": []any{map[string]any{"label": "srv-files-01", "notes": "Check the backup job first"}}}

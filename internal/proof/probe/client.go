@@ -49,8 +49,8 @@ func (r Response) json() any {
 // summary is the status and the start of the body, for reports.
 func (r Response) summary() string {
 	b := string(r.Body)
-	if len(b) > 160 {
-		b = b[:160] + "..."
+	if len(b) > 400 {
+		b = b[:400] + "..."
 	}
 	return fmt.Sprintf("%d %s", r.Status, strings.TrimSpace(b))
 }
@@ -195,8 +195,8 @@ func differ(a, b Response) string {
 }
 
 func clip(b []byte) string {
-	if len(b) > 120 {
-		return string(b[:120]) + "..."
+	if len(b) > 400 {
+		return string(b[:400]) + "..."
 	}
 	return string(b)
 }

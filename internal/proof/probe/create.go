@@ -77,14 +77,14 @@ func (w *World) templateWith(op *Operation, t *Tenant, inst int, example bool) (
 }
 
 // fillIn adds to a generated body what the example has and the body lacks (an optional structure
-// such as a flow's graph), recursively through objects; generated values (canaries, the world's
-// ids) stay.
+// such as a flow's graph, or the items of a list generated empty), recursively through objects;
+// generated values (canaries, the world's ids) stay.
 func fillIn(body, example any) any {
 	b, ok := body.(map[string]any)
 	ex, exOK := example.(map[string]any)
 	if !ok || !exOK {
-		if body == nil {
-			return example
+		if arr, isArr := body.([]any); body == nil || isArr && len(arr) == 0 {
+			return example // an empty generated list lacks what the example's items show
 		}
 		return body
 	}
@@ -262,6 +262,7 @@ func (w *World) create(ctx context.Context, op *Operation, t *Tenant, inst int) 
 		if res, err = send(ctx, t.Owner, op, req); err != nil {
 			return err
 		}
+
 		if res.ok() {
 			return w.recordMade(t, op, tp, values, res)
 		}
