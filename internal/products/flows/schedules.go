@@ -173,7 +173,7 @@ func readSchedule(ctx context.Context, qs *store.Queries, m member, id uuid.UUID
 	if err != nil {
 		return Schedule{}, found(err)
 	}
-	return scheduleView(store.FlowMaintenanceSchedule(r))
+	return scheduleView(r)
 }
 
 // GetSchedule returns a schedule whose flow the caller can see; any other id is errs.ErrNotFound.
@@ -203,7 +203,7 @@ func (s *Service) ListSchedules(ctx context.Context, size int, after *createdKey
 	err = s.db.Read(ctx, func(q postgres.Querier) error {
 		rows, err := store.New(q).ListSchedules(ctx, p)
 		for _, r := range rows {
-			v, verr := scheduleView(store.FlowMaintenanceSchedule(r))
+			v, verr := scheduleView(r)
 			if verr != nil {
 				return verr
 			}
