@@ -247,5 +247,5 @@ func (s *Service) handleReadNotification(ctx context.Context, in *httpapi.IDInpu
 
 // exampleSchedule is the documented body of create-maintenance-schedule: a schedule needs a target
 // list or targets of its own (the flow and list ids are the caller's).
-var exampleSchedule = map[string]any{"name": "Monthly patch check", "cron": "0 3 * * 1", "timezone": "Europe/Berlin",
+var exampleSchedule = map[string]any{"name": "Monthly patch check", "flow_id": "0193a5b2-7c4e-7d1a-9f00-3b6c2a1d4e5f", "cron": "0 3 * * 1", "timezone": "Europe/Berlin",
 	"catchup": "skip", "targets": []any{map[string]any{"label": "srv-files-01", "notes": "Check the backup job first"}}}
