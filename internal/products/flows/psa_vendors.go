@@ -10,14 +10,13 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/tenantry/tenantry/internal/errs"
+	"github.com/tenantry/tenantry/internal/platform/outbound"
 )
 
 // The PSA providers a connection can name.
@@ -99,73 +98,21 @@ type errPSA struct {
 
 func (e *errPSA) Error() string { return e.msg }
 
-// checkSiteURL validates a connection's site URL like a webhook endpoint's (webhooks/endpoints):
-// absolute, https (http only to a loopback host when private addresses are allowed), no
-// credentials, query or fragment, and, unless private addresses are allowed, no loopback, private
-// or reserved address literal; the dialer checks the resolved address again.
+// checkSiteURL validates a connection's site URL with the webhook endpoints' rules
+// (outbound.CheckURL), no query string either; the client's dialer checks the resolved address.
 func (c PSAConfig) checkSiteURL(raw string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || !u.IsAbs() || u.Host == "" || u.Hostname() == "" {
-		return "", errs.Invalidf("body.site_url", "must be an absolute https URL")
-	}
-	if u.User != nil || u.Fragment != "" || u.RawQuery != "" {
-		return "", errs.Invalidf("body.site_url", "must carry no credentials, query or fragment")
-	}
-	host := strings.ToLower(u.Hostname())
-	addr, perr := netip.ParseAddr(strings.Trim(host, "[]"))
-	isIP := perr == nil
-	loopback := host == "localhost" || strings.HasSuffix(host, ".localhost") || isIP && addr.Unmap().IsLoopback()
-	switch {
-	case u.Scheme == "https":
-	case u.Scheme == "http" && loopback && c.AllowPrivate:
-	default:
-		return "", errs.Invalidf("body.site_url", "must use https")
-	}
-	if !c.AllowPrivate && (loopback || isIP && !publicAddr(addr)) {
-		return "", errs.Invalidf("body.site_url", "must not point at a loopback, private or reserved address")
+	u, err := outbound.CheckURL(raw, outbound.URLRules{Field: "body.site_url", AllowPrivate: c.AllowPrivate, NoQuery: true})
+	if err != nil {
+		return "", err
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }
 
-// reservedRanges are the ranges outside netip's private, loopback, link-local and multicast ones
-// that no public PSA uses.
-var reservedRanges = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("198.18.0.0/15"), netip.MustParsePrefix("240.0.0.0/4"), netip.MustParsePrefix("64:ff9b::/96"),
-	netip.MustParsePrefix("100::/64"), netip.MustParsePrefix("2001:db8::/32"),
-}
-
-// publicAddr reports whether a is a global unicast address outside private and reserved ranges.
-func publicAddr(a netip.Addr) bool {
-	a = a.Unmap()
-	if !a.IsGlobalUnicast() || a.IsPrivate() {
-		return false
-	}
-	for _, p := range reservedRanges {
-		if p.Contains(a) {
-			return false
-		}
-	}
-	return true
-}
-
-// newPSAClient returns the client of PSA calls: no proxy from the environment, no redirects, each
+// newPSAClient returns the client of PSA calls (outbound.Client): no proxy, no redirects, each
 // connection's address checked after resolution, every call bounded by the timeout.
 func newPSAClient(c PSAConfig) *http.Client {
-	d := &net.Dialer{Timeout: c.Timeout, Control: func(_, address string, _ syscall.RawConn) error {
-		ap, err := netip.ParseAddrPort(address)
-		if err != nil {
-			return fmt.Errorf("psa: dial %s: %w", address, err)
-		}
-		if !c.AllowPrivate && !publicAddr(ap.Addr()) {
-			return errors.New("refused: the PSA site resolves to a loopback, private or reserved address")
-		}
-		return nil
-	}}
-	tr := &http.Transport{Proxy: nil, DialContext: d.DialContext, TLSHandshakeTimeout: c.Timeout, ResponseHeaderTimeout: c.Timeout,
-		MaxIdleConns: 32, MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true}
-	return &http.Client{Transport: tr, Timeout: c.Timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return outbound.Client(outbound.ClientConfig{Timeout: c.Timeout, AllowPrivate: c.AllowPrivate, MaxIdleConns: 32,
+		Refused: errors.New("refused: the PSA site resolves to a loopback, private or reserved address")})
 }
 
 // call sends one request and decodes a 2xx JSON answer into out (nil: ignored). A non-2xx answer
