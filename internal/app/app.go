@@ -17,6 +17,7 @@ import (
 
 	"github.com/tenantry/tenantry/internal/auth"
 	"github.com/tenantry/tenantry/internal/blob"
+	"github.com/tenantry/tenantry/internal/console"
 	"github.com/tenantry/tenantry/internal/httpapi"
 	"github.com/tenantry/tenantry/internal/jobs"
 	"github.com/tenantry/tenantry/internal/platform/apikeys"
@@ -179,6 +180,11 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	hooks.Routes(srv.API(), log)
+	pages, err := console.New()
+	if err != nil {
+		return nil, err
+	}
+	srv.Mount("GET /", pages)
 	h, err := srv.Handler()
 	if err != nil {
 		return nil, err

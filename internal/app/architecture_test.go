@@ -16,7 +16,7 @@ type layer int
 
 const (
 	layerCore     layer = iota // tenancy, errs, auth, telemetry; pkg/client
-	layerAdapter               // postgres, pgcluster, httpapi, jobs, blob
+	layerAdapter               // postgres, pgcluster, httpapi, jobs, blob, console
 	layerPlatform              // platform/*
 	layerProduct               // products/*
 	layerProof                 // proof/*: generic over the catalog and the OpenAPI document
@@ -39,7 +39,7 @@ func layerOf(rel string) layer {
 	switch first {
 	case "tenancy", "errs", "auth", "telemetry":
 		return layerCore
-	case "postgres", "pgcluster", "httpapi", "jobs", "blob":
+	case "postgres", "pgcluster", "httpapi", "jobs", "blob", "console":
 		return layerAdapter
 	case "platform":
 		return layerPlatform

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tenantry/tenantry/internal/console"
 	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
 
@@ -56,8 +57,9 @@ func TestLimitsAndErrorsAreProblems(t *testing.T) {
 	}
 }
 
-// TestRouterErrorsAreProblems: an unknown path, a wrong method and a missing docs asset answer
-// problem+json like every other error; an unknown path's body is the one a missing object gets.
+// TestRouterErrorsAreProblems: an unknown path, a wrong method and a missing docs or console asset
+// answer problem+json like every other error; an unknown path's body is the one a missing object
+// gets. Other paths outside the API are the console's page, under its policy.
 func TestRouterErrorsAreProblems(t *testing.T) {
 	t.Parallel()
 	s := apitest.Start(t)
@@ -66,11 +68,16 @@ func TestRouterErrorsAreProblems(t *testing.T) {
 	if missing.Status != http.StatusNotFound {
 		t.Fatalf("missing site: %d %s", missing.Status, missing.Body)
 	}
-	for _, path := range []string{"/api/v1/no-such-thing", "/", "/docs/no-such-asset.js"} {
+	for _, path := range []string{"/api/v1/no-such-thing", "/assets/no-such-asset.js", "/docs/no-such-asset.js"} {
 		r := s.Do("GET", path, owner.Access, nil)
 		if r.Status != http.StatusNotFound || r.Header.Get("Content-Type") != "application/problem+json" || !bytes.Equal(r.Body, missing.Body) {
 			t.Errorf("GET %s: %d %s %s, want the body of a missing object %s", path, r.Status, r.Header.Get("Content-Type"), r.Body, missing.Body)
 		}
+	}
+	page := s.Do("GET", "/parking/sites", "", nil)
+	if page.Status != http.StatusOK || !strings.HasPrefix(page.Header.Get("Content-Type"), "text/html") ||
+		page.Header.Get("Content-Security-Policy") != console.Policy || page.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("GET /parking/sites: %d %v", page.Status, page.Header)
 	}
 	r := s.Do("DELETE", "/api/v1/me", owner.Access, nil)
 	if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Content-Type") != "application/problem+json" ||

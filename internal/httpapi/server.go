@@ -110,6 +110,10 @@ func New(o Options) *Server {
 // /metrics is never public.
 func (s *Server) Metrics() http.Handler { return s.metrics.handler() }
 
+// Mount serves h for the mux pattern, outside the API's operations and their access checks: the
+// console's static pages, which carry no data and call the API like any client.
+func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
 // API returns the Huma API to register operations on.
 func (s *Server) API() huma.API { return s.api }
 
