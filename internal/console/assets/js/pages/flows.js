@@ -159,7 +159,7 @@ async function editPage(main, signal, flowID) {
     h('section', { 'aria-labelledby': 'flow-nodes-title' }, h('h2', { id: 'flow-nodes-title' }, 'Nodes'),
       h('p', { class: 'muted' }, 'Each node is a step of the flow; answers and "leads to" choose the next one. The draft may be saved incomplete; publishing needs every problem fixed.'),
       graphBox),
-    canEdit ? h('div', { class: 'actions sticky-actions' }, saveBtn, publishBtn, status) : null);
+    canEdit ? h('div', { class: 'actions editor-actions' }, saveBtn, publishBtn, status) : null);
 
   function metaValues() {
     const v = {};
@@ -203,6 +203,7 @@ async function editPage(main, signal, flowID) {
   }
 
   async function busy(fn, refused = 'Not saved: fix the problems shown below.') {
+    clear(status);
     saveBtn.disabled = true;
     if (publishBtn) publishBtn.disabled = true;
     try {
@@ -215,6 +216,7 @@ async function editPage(main, signal, flowID) {
         show(err.fieldErrors, refused);
         const alert = f.querySelector('.form-alert');
         if (!alert.textContent) clear(alert, h('p', {}, refused));
+        clear(status, refused);
       } else {
         show([], '');
         clear(f.querySelector('.form-alert'), h('p', {}, errorText(err)));
