@@ -10,7 +10,7 @@ import { nav } from '../nav.js';
 import { editor, fromGraph, toGraph, starter, showProblems, outlineOf, readOnly } from './flows/graph.js';
 
 nav('Flows', 'Library', '/flows', 'viewer');
-nav('Flows', 'Categories and tags', '/flows/catalogue', 'viewer');
+nav('Flows', 'Categories and tags', '/flow-catalogue', 'viewer');
 
 const kinds = ['troubleshooting', 'procedural', 'maintenance'];
 const visibilities = [
@@ -110,7 +110,7 @@ route('/flows', async ({ main, query, signal }) => {
 // ---------------------------------------------------------------- the editor
 
 route('/flows/new', ({ main, signal }) => editPage(main, signal, null));
-route('/flows/catalogue', ({ main, signal }) => cataloguePage(main, signal));
+route('/flow-catalogue', ({ main, signal }) => cataloguePage(main, signal));
 route('/flows/:id', ({ main, signal, params }) => editPage(main, signal, params.id));
 
 // editPage is the editor of a flow (id) or of a new one (null): its fields, its draft graph,
