@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // axeScript is the path of axe-core's script under the module root, installed by scripts/deps.sh
@@ -27,6 +28,10 @@ var axeSource = sync.OnceValues(func() (string, error) {
 	return string(b), nil
 })
 
+// axeTimeout bounds one Axe run (injection and all rules): on a large page and a loaded machine
+// it takes seconds.
+const axeTimeout = 30 * time.Second
+
 // Violation is one axe-core rule the page breaks, with the elements that break it.
 type Violation struct {
 	ID     string   `json:"id"`     // the rule, e.g. "image-alt"
@@ -45,7 +50,8 @@ const axeRun = `axe.run(document, {resultTypes: ["violations"]}).then((r) => r.v
 	.map((v) => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" "))})))`
 
 // Axe checks the page as it is now with axe-core's rules and returns the serious and critical
-// violations. axe-core is evaluated through DevTools, which the page's CSP does not restrict.
+// violations (within 30 s, or the page's Timeout if longer). axe-core is evaluated through
+// DevTools, which the page's CSP does not restrict.
 func (p *Page) Axe() []Violation {
 	p.t.Helper()
 	src, err := axeSource()
@@ -53,7 +59,7 @@ func (p *Page) Axe() []Violation {
 		p.t.Fatalf("browser: loading axe-core: %v", err)
 	}
 	var violations []Violation
-	p.step("running axe-core", func(ctx context.Context) error {
+	p.stepWithin(max(p.Timeout, axeTimeout), "running axe-core", func(ctx context.Context) error {
 		var loaded bool
 		if err := eval(ctx, `typeof axe === "object"`, &loaded); err != nil {
 			return err

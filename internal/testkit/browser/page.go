@@ -44,11 +44,17 @@ type Page struct {
 // done when f fails.
 func (p *Page) step(what string, f func(ctx context.Context) error) {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, p.Timeout)
+	p.stepWithin(p.Timeout, what, f)
+}
+
+// stepWithin is step with a timeout of its own (for a step known to be slow).
+func (p *Page) stepWithin(timeout time.Duration, what string, f func(ctx context.Context) error) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, timeout)
 	defer cancel()
 	if err := f(ctx); err != nil {
 		if ctx.Err() != nil {
-			p.t.Fatalf("browser: %s: not done within %s (%v)", what, p.Timeout, err)
+			p.t.Fatalf("browser: %s: not done within %s (%v)", what, timeout, err)
 		}
 		p.t.Fatalf("browser: %s: %v", what, err)
 	}
