@@ -224,6 +224,24 @@ func TestBrowserFlows(t *testing.T) {
 	flowsOpen(other, "/flows")
 	other.WaitText(".list-status", "No flows yet")
 	flowsInert(t, other, "tenant B")
+
+	// A viewer of tenant A reads the flow but has nothing to change it with, nor to start a session.
+	viewer := s.AddMember(s.Mailer(), ana, "fvic", "viewer")
+	vp := b.NewPage(t)
+	flowsSignIn(t, vp, s.URL, viewer)
+	flowsOpen(vp, "/flows")
+	vp.WaitText("table.list", title)
+	if vp.Exists(".start-session") || vp.Exists(`a[href="/flows/new"]`) {
+		t.Error("a viewer is offered to start a session or write a flow")
+	}
+	flowsOpen(vp, "/flows/"+id)
+	vp.WaitText("main", "You can read this flow but not change it")
+	var editable int
+	vp.Eval(`[...document.querySelectorAll(".flow-editor input, .flow-editor select, .flow-editor textarea, .flow-editor button")].filter((e) => !e.disabled).length`, &editable)
+	if editable != 0 || vp.Exists("#save-flow") || vp.Exists("#publish-flow") {
+		t.Errorf("a viewer's editor has %d enabled controls", editable)
+	}
+	flowsInert(t, vp, "viewer")
 }
 
 // flowsOpen goes to a console path the way its links do (the page keeps its session in memory).

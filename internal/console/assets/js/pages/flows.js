@@ -161,6 +161,8 @@ async function editPage(main, signal, flowID) {
       graphBox),
     canEdit ? h('div', { class: 'actions editor-actions' }, saveBtn, publishBtn, status) : null);
 
+  if (!canEdit) f.querySelectorAll('input, select, textarea, button').forEach((e) => { e.disabled = true; });
+
   function metaValues() {
     const v = {};
     for (const el of f.querySelectorAll('.flow-meta [name]')) {
