@@ -31,7 +31,7 @@ route('/parking/sites/:id', async ({ params, main, signal }) => {
     const n = h('span', { class: 'legend-count', dataset: { state: s.state } }, '0');
     counts.set(s.state, n);
     return h('li', { class: ['legend-item', `tile-${stateClass(s.state)}`] },
-      h('span', { class: 'legend-label' }, s.label), ': ', n, h('span', { class: 'legend-help' }, ` — ${s.help}`));
+      h('span', { class: 'legend-label' }, `${s.label}:`), n, h('span', { class: 'legend-help' }, `(${s.help})`));
   }));
   const total = h('span', { class: 'legend-count', dataset: { state: 'total' } }, '0');
   const empty = h('p', { class: 'muted hidden' }, 'This site has no spaces yet.');

@@ -50,7 +50,7 @@ route('/parking/sites', ({ main, query }) => {
 
 // siteActions are a row's rename, delete and restore controls.
 function siteActions(s, reload) {
-  const box = h('div', { class: 'row-actions' });
+  const box = h('div', { class: 'row-actions', dataset: { site: s.id } });
   if (s.deleted_at) {
     box.append(h('button', {
       type: 'button',
@@ -85,7 +85,7 @@ function siteActions(s, reload) {
     }
   });
   const renameButton = h('button', {
-    type: 'button',
+    type: 'button', class: 'rename',
     onclick: () => { renameForm.classList.toggle('hidden'); renameForm.querySelector('input')?.focus(); },
   }, 'Rename');
   const del = async (force) => {

@@ -5,7 +5,7 @@ import {
   h, clear, route, api, form, list, pageHeader, atLeast, toast, confirmButton, when, navigate, message,
 } from '../../lib.js';
 import {
-  stateBadge, stateLabel, occupancyText, notFound, is404, section, disclose, isoOf, allItems,
+  stateBadge, stateLabel, notFound, is404, section, disclose, isoOf, allItems,
 } from './common.js';
 import { reservationTable, reservationForm } from './reservations.js';
 import { deviceTable } from './devices.js';
@@ -25,7 +25,7 @@ route('/parking/spaces/:id', async ({ params, main, signal }) => {
 
   const facts = h('dl', { class: 'facts' },
     h('dt', {}, 'State'), h('dd', { id: 'space-state' }, stateBadge(space.state)),
-    h('dt', {}, 'Sensor'), h('dd', {}, occupancyText(space.occupancy), space.occupancy_at ? ` (${when(space.occupancy_at)})` : ''),
+    h('dt', {}, 'Sensor'), h('dd', {}, space.occupancy === 'unknown' ? 'no report yet' : space.occupancy, space.occupancy_at ? ` (${when(space.occupancy_at)})` : ''),
     h('dt', {}, 'Override'), h('dd', {}, space.override
       ? [space.override.kind, space.override.reason ? `: ${space.override.reason}` : '', space.override.until ? `, until ${when(space.override.until)}` : '']
       : h('span', { class: 'muted' }, 'none')),
