@@ -14,7 +14,7 @@ const kinds = ['sensor', 'display', 'gateway'];
 function assignForm(label, path, spaces, done, withKind) {
   const out = h('p', { class: 'row-error', role: 'alert' });
   const f = h('form', { class: 'inline-form assign-form', 'aria-label': label, novalidate: true },
-    withKind && field({ name: 'kind', label: 'Kind', type: 'select', options: [{ value: 'sensor', label: 'sensor' }, { value: 'display', label: 'display' }] }),
+    withKind && field({ name: 'kind', label: 'Kind', type: 'select', value: 'sensor', options: [{ value: 'sensor', label: 'sensor' }, { value: 'display', label: 'display' }] }),
     field({ name: 'space_id', label: 'Space', type: 'select', required: true, options: spaceChoices(spaces, 'Choose a space') }),
     h('button', { type: 'submit' }, 'Assign'), out);
   f.addEventListener('submit', async (e) => {
@@ -89,10 +89,10 @@ route('/parking/devices', async ({ main, query, signal }) => {
   const table = deviceTable(`/api/v1/devices${kind ? `?kind=${kind}` : ''}`, spaces);
   const register = atLeast('admin') && section('Register a device', form([
     { name: 'dev_eui', label: 'DevEUI', required: true, help: '16 hex digits (a gateway: its gateway id).', autocomplete: 'off', maxlength: 16 },
-    { name: 'kind', label: 'Kind', type: 'select', required: true, options: kinds.map((k) => ({ value: k, label: k })) },
+    { name: 'kind', label: 'Kind', type: 'select', required: true, value: 'sensor', options: kinds.map((k) => ({ value: k, label: k })) },
     { name: 'name', label: 'Name', maxlength: 200 },
     { name: 'model', label: 'Model', maxlength: 200 },
-    { name: 'payload_format', label: 'Payload format', type: 'select', help: 'How a sensor\'s occupancy is decoded.',
+    { name: 'payload_format', label: 'Payload format', type: 'select', value: 'auto', help: 'How a sensor\'s occupancy is decoded.',
       options: [{ value: 'auto', label: 'auto' }, { value: 'codec', label: 'codec (ChirpStack\'s decoded object)' }, { value: 'tabs', label: 'tabs (Browan TABS bytes)' }] },
     { name: 'space_id', label: 'Space', type: 'select', options: spaceChoices(spaces, 'No space yet') },
   ], async (v, f) => {

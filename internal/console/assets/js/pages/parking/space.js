@@ -47,7 +47,7 @@ route('/parking/spaces/:id', async ({ params, main, signal }) => {
       again();
     }, { class: 'clear-override' }),
     disclose(space.override ? 'Replace the override' : 'Set an override', form([
-      { name: 'kind', label: 'Kind', type: 'select', required: true,
+      { name: 'kind', label: 'Kind', type: 'select', required: true, value: 'maintenance',
         options: [{ value: 'maintenance', label: 'maintenance' }, ...(atLeast('admin') ? [{ value: 'blocked', label: 'blocked' }] : [])] },
       { name: 'reason', label: 'Reason', maxlength: 500 },
       { name: 'starts_at', label: 'From (optional)', type: 'datetime-local', help: 'Empty: now.' },
