@@ -154,7 +154,9 @@ route('/parking/sites/:id', async ({ params, main, signal }) => {
           if (!apply(change)) load().catch(() => {}); // a space new to this board
           else if (change.source !== 'sensor') refreshSpace(change.space_id); // its override or reservation
         }, signal, lastId ? { 'Last-Event-ID': lastId } : {});
-        // the server ended the stream (its maximum age, a drain): resume at once
+        // the server ended the stream (its maximum age, a drain): resume at once, unless it ended
+        // as soon as it opened
+        if (!opened) await sleep(1000, signal);
       } catch (err) {
         if (signal.aborted) return;
         if (is404(err)) { setStatus('gone', 'This site no longer exists.'); return; }
