@@ -9,6 +9,7 @@ import { navItems } from './nav.js';
 import './pages/auth.js';
 import './pages/home.js';
 import './pages/flows.js';
+import './pages/parking.js';
 
 const top = document.getElementById('top');
 const nav = document.getElementById('nav');
