@@ -163,7 +163,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	flowsSvc := flows.New(db, log).WithAI(aiProvider)
+	flowsSvc := flows.New(db, log).WithAI(aiProvider).WithPublicURL(cfg.PublicURL)
 	if err := flowsSvc.UseUploads(files, cfg.UploadMaxBytes, cfg.SecretKey); err != nil {
 		return nil, err
 	}
