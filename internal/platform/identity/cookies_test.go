@@ -16,7 +16,7 @@ func TestCookiesSecure(t *testing.T) {
 	}{{"http://127.0.0.1:8080", false, false}, {"http://127.0.0.1:8080", true, true}, {"https://tenantry.example.com", false, true}} {
 		s := &Service{publicURL: c.public, refreshTTL: time.Hour}
 		sess := Session{RefreshToken: "tnr_rt_x"}
-		cookies := s.sessionCookies(&CookieRequest{RefreshIn: "cookie", tls: c.tls}, &sess, false)
+		cookies := s.sessionCookies(&CookieRequest{RefreshIn: "cookie", CookieTransport: CookieTransport{tls: c.tls}}, &sess)
 		if len(cookies) != 2 || sess.RefreshToken != "" {
 			t.Fatalf("%+v: %v, body token %q", c, cookies, sess.RefreshToken)
 		}
@@ -29,7 +29,7 @@ func TestCookiesSecure(t *testing.T) {
 			t.Errorf("%+v: refresh cookie HttpOnly %v, csrf cookie HttpOnly %v", c, cookies[0].HttpOnly, cookies[1].HttpOnly)
 		}
 	}
-	if got := (&Service{}).sessionCookies(&CookieRequest{}, &Session{RefreshToken: "tnr_rt_x"}, false); got != nil {
+	if got := (&Service{}).sessionCookies(&CookieRequest{}, &Session{RefreshToken: "tnr_rt_x"}); got != nil {
 		t.Errorf("without the header: %v, want no cookie", got)
 	}
 }

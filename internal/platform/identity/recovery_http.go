@@ -52,7 +52,14 @@ func (s *Service) handleEmailChange(ctx context.Context, in *EmailChangeInput) (
 	return out, nil
 }
 
-func (s *Service) handleEmailChangeComplete(ctx context.Context, in *VerifyInput) (*httpapi.NoContent, error) {
+// EmailChangeTokenInput carries an address-change token.
+type EmailChangeTokenInput struct {
+	Body struct {
+		Token string `json:"token" minLength:"1" maxLength:"255" writeOnly:"true"`
+	}
+}
+
+func (s *Service) handleEmailChangeComplete(ctx context.Context, in *EmailChangeTokenInput) (*httpapi.NoContent, error) {
 	return &httpapi.NoContent{}, s.CompleteEmailChange(ctx, in.Body.Token)
 }
 

@@ -160,7 +160,7 @@ type SessionOutput struct {
 // sessionOutput answers sess, its refresh token in the cookies when c asks for them.
 func (s *Service) sessionOutput(c *CookieRequest, sess Session) *SessionOutput {
 	out := &SessionOutput{}
-	out.SetCookie = s.sessionCookies(c, &sess, false)
+	out.SetCookie = s.sessionCookies(c, &sess)
 	out.Body = sess
 	return out
 }
@@ -171,13 +171,13 @@ func (s *Service) handleLogin(ctx context.Context, in *LoginInput) (*LoginOutput
 		return nil, err
 	}
 	out := &LoginOutput{}
-	out.SetCookie = s.sessionCookies(&in.CookieRequest, &sess, false)
+	out.SetCookie = s.sessionCookies(&in.CookieRequest, &sess)
 	out.Body = loginResult(sess)
 	return out, nil
 }
 
-func (s *Service) handleRefresh(ctx context.Context, in *CookieRefreshInput) (*SessionOutput, error) {
-	token, fromCookie, err := s.refreshToken(in)
+func (s *Service) handleRefresh(ctx context.Context, in *RefreshInput) (*SessionOutput, error) {
+	token, fromCookie, err := s.refreshToken(&in.CookieCredentials, in.Body.RefreshToken)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func (s *Service) handleRefresh(ctx context.Context, in *CookieRefreshInput) (*S
 		return nil, err
 	}
 	out := &SessionOutput{}
-	out.SetCookie = s.sessionCookies(&in.CookieRequest, &sess, fromCookie)
+	out.SetCookie = s.moveToCookies(&in.CookieTransport, fromCookie || in.RefreshIn == "cookie", &sess)
 	out.Body = sess
 	return out, nil
 }
@@ -196,8 +196,8 @@ type LogoutOutput struct {
 	SessionCookies
 }
 
-func (s *Service) handleLogout(ctx context.Context, in *CookieRefreshInput) (*LogoutOutput, error) {
-	token, fromCookie, err := s.refreshToken(in)
+func (s *Service) handleLogout(ctx context.Context, in *LogoutInput) (*LogoutOutput, error) {
+	token, fromCookie, err := s.refreshToken(&in.CookieCredentials, in.Body.RefreshToken)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ func (s *Service) handleLogout(ctx context.Context, in *CookieRefreshInput) (*Lo
 	}
 	out := &LogoutOutput{}
 	if fromCookie {
-		out.SetCookie = s.clearCookies(&in.CookieRequest)
+		out.SetCookie = s.clearCookies(&in.CookieTransport)
 	}
 	return out, nil
 }

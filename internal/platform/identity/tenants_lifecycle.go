@@ -163,7 +163,7 @@ func (s *Service) handleCreateTenant(hooks []TenantCreated) func(context.Context
 			return nil, err
 		}
 		out := &CreateTenantOutput{}
-		out.SetCookie = s.sessionCookies(&in.CookieRequest, &t.Session, false)
+		out.SetCookie = s.sessionCookies(&in.CookieRequest, &t.Session)
 		out.Body.Tenant = TenantView{ID: t.TenantID.String(), Name: in.Body.Name, Slug: strings.TrimSpace(in.Body.Slug)}
 		out.Body.Role, out.Body.Session = string(tenancy.RoleOwner), t.Session
 		return out, nil
