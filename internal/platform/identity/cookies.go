@@ -44,8 +44,8 @@ func (c *CookieTransport) Resolve(ctx huma.Context) []error {
 	return nil
 }
 
-// CookieRequest, embedded in the input of an operation that answers a session, reads whether the
-// caller wants the refresh token as a cookie.
+// CookieRequest reads whether the caller wants the refresh token as a cookie; it is embedded in
+// the input of every operation that answers a session.
 type CookieRequest struct {
 	CookieTransport
 	RefreshIn string `header:"X-Tenantry-Refresh" enum:"cookie" doc:"cookie: a browser's request; the refresh token is set as the HttpOnly cookie tenantry_refresh (Path=/api/v1/auth, SameSite=Strict) with the CSRF cookie tenantry_csrf, instead of in the body"`
@@ -58,8 +58,8 @@ type SessionCookies struct {
 	SetCookie []http.Cookie `header:"Set-Cookie" doc:"With X-Tenantry-Refresh: cookie, or a refresh or logout through the cookie: tenantry_refresh (the refresh token; HttpOnly, Path=/api/v1/auth, SameSite=Strict) and tenantry_csrf (repeat it in X-CSRF-Token; Path=/, SameSite=Strict), both living as long as the refresh token; a logout clears them"`
 }
 
-// CookieCredentials, embedded in the input of refresh and logout, is a browser's refresh token
-// with its CSRF proof.
+// CookieCredentials is a browser's refresh token with its CSRF proof, embedded in the input of
+// refresh and logout.
 type CookieCredentials struct {
 	CookieTransport
 	CSRFToken     string `header:"X-CSRF-Token" maxLength:"255" doc:"The tenantry_csrf cookie's value; required when the refresh token comes from the cookie"`
