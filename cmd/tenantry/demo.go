@@ -77,6 +77,11 @@ func runDemo(ctx context.Context, base string, mailed mailToken, out io.Writer, 
 		fmt.Fprintln(out, "demo:", err)
 		return
 	}
+	f, flowsErr := seedFlowsDemo(ctx, base, mailed)
+	fmt.Fprintf(out, "\nConsole: %s/\n  parking: %s / %s  (tenant %s)\n", base, parkingDemo.email, parkingDemo.password, parkingDemo.slug)
+	if flowsErr == nil {
+		fmt.Fprintf(out, "  flows:   %s / %s  (tenant %s)\n  share:   %s/s/%s\n", flowsDemo.email, flowsDemo.password, flowsDemo.slug, base, f.share)
+	}
 	fmt.Fprintf(out, "\nDemo tenant %q is ready.\n  sign in:  POST %s/api/v1/auth/login {\"email\": %q, \"password\": %q}\n"+
 		"  API key:  %s  (ingest + read scopes)\n  watch:    curl -s -H 'X-API-Key: %s' %s/api/v1/spaces\n"+
 		"  live:     %s\n"+
@@ -88,14 +93,14 @@ func runDemo(ctx context.Context, base string, mailed mailToken, out io.Writer, 
 		fmt.Fprintf(out, "Bay displays follow their spaces through a stand-in ChirpStack that acknowledges each downlink.\n"+
 			"  displays: curl -s -H 'X-API-Key: %s' %s/api/v1/displays\n\n", d.key, base)
 	}
-	if f, err := seedFlowsDemo(ctx, base, mailed); err != nil {
-		fmt.Fprintln(out, "demo:", err)
+	if flowsErr != nil {
+		fmt.Fprintln(out, "demo:", flowsErr)
 	} else {
 		fmt.Fprintf(out, "Demo tenant %q is ready: %d published flows and a completed session, shared publicly.\n"+
 			"  sign in:  POST %s/api/v1/auth/login {\"email\": %q, \"password\": %q}\n"+
 			"  flows:    curl -s -H 'Authorization: Bearer <access_token>' %s/api/v1/flows\n"+
-			"  share:    %s  (opens without signing in)\n\n", flowsDemo.slug, len(f.flows), base, flowsDemo.email, flowsDemo.password,
-			base, f.link)
+			"  share:    %s/s/%s  (opens without signing in; the API: GET %s/api/v1/share/%s)\n\n",
+			flowsDemo.slug, len(f.flows), base, flowsDemo.email, flowsDemo.password, base, base, f.share, base, f.share)
 	}
 	if !simulate {
 		return

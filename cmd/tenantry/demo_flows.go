@@ -18,7 +18,7 @@ var flowsDemo = demoAccount{email: "flows-demo@example.com", password: "demo flo
 type flowsDemoSeed struct {
 	flows   map[string]string // flow id by title
 	session string            // the completed session's id
-	link    string            // its public share link
+	share   string            // the token of its public share link
 }
 
 // seedFlowsDemo creates the flows demo tenant through the public API, or signs in to the existing
@@ -44,11 +44,9 @@ func seedFlowsDemo(ctx context.Context, base string, mailed mailToken) (flowsDem
 	if out.session, err = c.demoSession(ctx, out.flows[s.Flow], s); err != nil {
 		return out, fmt.Errorf("demo: session: %w", err)
 	}
-	token, err = c.shareDemoSession(ctx, out.session, "VPN ticket "+s.TicketNumber)
-	if err != nil {
+	if out.share, err = c.shareDemoSession(ctx, out.session, "VPN ticket "+s.TicketNumber); err != nil {
 		return out, fmt.Errorf("demo: share: %w", err)
 	}
-	out.link = base + "/api/v1/share/" + token
 	return out, nil
 }
 

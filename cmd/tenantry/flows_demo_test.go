@@ -12,8 +12,12 @@ import (
 	"github.com/tenantry/tenantry/internal/testkit/apitest"
 )
 
-// shareLink finds the share link in the demo's output.
-var shareLink = regexp.MustCompile(`share: +(http://\S+/api/v1/share/\S+)`)
+// shareLink finds the share link, in its console form (<base>/s/<token>), in the demo's output.
+var shareLink = regexp.MustCompile(`share: +http://\S+/s/(\S+)`)
+
+// consoleHeader is what the demo prints first: the console's URL and the demo credentials.
+var consoleHeader = regexp.MustCompile(`^\nConsole: http://\S+/\n  parking: demo@example\.com / demo parking password .*\n` +
+	`  flows: +flows-demo@example\.com / demo flows password .*\n  share: +http://\S+/s/tnr_shr_\S+\n`)
 
 // TestFlowsDemo runs the demo's seeding twice, as `make demo` does on an existing data directory:
 // the flows tenant has the three demo flows, published, once; one completed session; and the link
@@ -29,7 +33,10 @@ func TestFlowsDemo(t *testing.T) {
 		if m == nil || strings.Contains(out.String(), "demo:") {
 			t.Fatalf("run %d printed no share link, or an error:\n%s", i+1, out.String())
 		}
-		links[i] = strings.TrimPrefix(m[1], s.URL)
+		if !consoleHeader.MatchString(out.String()) {
+			t.Errorf("run %d does not open with the console URL and the demo credentials:\n%s", i+1, out.String())
+		}
+		links[i] = "/api/v1/share/" + m[1]
 	}
 	for what, n := range map[string]int{
 		`SELECT count(*) FROM flows f JOIN tenants t ON t.id = f.tenant_id WHERE t.slug = 'demo-flows' AND f.current_version = 1`: 3,

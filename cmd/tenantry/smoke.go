@@ -252,7 +252,7 @@ func (s *smoke) register(ctx context.Context, name string) *smokeTenant {
 			s.check(false, "register tenant "+t.name, err.Error())
 			return nil
 		}
-		res, err := s.api.VerifyEmailWithResponse(ctx, client.VerifyEmailJSONRequestBody{Token: &token})
+		res, err := s.api.VerifyEmailWithResponse(ctx, nil, client.VerifyEmailJSONRequestBody{Token: &token})
 		if r = answer(res, err); res != nil && res.JSON200 != nil && res.JSON200.TenantId != nil {
 			t.id, t.token = *res.JSON200.TenantId, res.JSON200.AccessToken
 		}

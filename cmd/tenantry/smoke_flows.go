@@ -106,7 +106,7 @@ func (s *smoke) otherMember(ctx context.Context, t *smokeTenant, flow, session u
 		return
 	}
 	name, password := "Smoke member", "smoke member password "+s.tag
-	accepted, err := s.api.AcceptInvitationWithResponse(ctx, client.AcceptInvitationJSONRequestBody{Token: &token, Name: &name, Password: &password})
+	accepted, err := s.api.AcceptInvitationWithResponse(ctx, nil, client.AcceptInvitationJSONRequestBody{Token: &token, Name: &name, Password: &password})
 	if !s.check(err == nil && accepted.JSON200 != nil && accepted.JSON200.AccessToken != "", "the member accepts the invitation",
 		answer(accepted, err).String()) {
 		return

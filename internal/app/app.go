@@ -124,7 +124,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := identity.New(db, log, identity.Config{Tokens: tokens, Hasher: hasher, RefreshTTL: cfg.RefreshTTL, PublicURL: cfg.PublicURL,
+	ids, err := identity.New(db, log, identity.Config{Tokens: tokens, Hasher: hasher, RefreshTTL: cfg.RefreshTTL, PublicURL: cfg.PublicURL, CORSOrigins: cfg.CORSOrigins,
 		SignInLimit: limits.service.SignIn, SecretKey: cfg.SecretKey})
 	if err != nil {
 		return nil, err
@@ -164,7 +164,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	flowsSvc := flows.New(db, log).WithAI(aiProvider)
+	flowsSvc := flows.New(db, log).WithAI(aiProvider).WithPublicURL(cfg.PublicURL)
 	if err := flowsSvc.UseUploads(files, cfg.UploadMaxBytes, cfg.SecretKey); err != nil {
 		return nil, err
 	}

@@ -2073,6 +2073,96 @@ func (e ExportAuditEventsParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for LoginParamsXTenantryRefresh.
+const (
+	LoginParamsXTenantryRefreshCookie LoginParamsXTenantryRefresh = "cookie"
+)
+
+// Valid indicates whether the value is a known member of the LoginParamsXTenantryRefresh enum.
+func (e LoginParamsXTenantryRefresh) Valid() bool {
+	switch e {
+	case LoginParamsXTenantryRefreshCookie:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CompleteSignInParamsXTenantryRefresh.
+const (
+	CompleteSignInParamsXTenantryRefreshCookie CompleteSignInParamsXTenantryRefresh = "cookie"
+)
+
+// Valid indicates whether the value is a known member of the CompleteSignInParamsXTenantryRefresh enum.
+func (e CompleteSignInParamsXTenantryRefresh) Valid() bool {
+	switch e {
+	case CompleteSignInParamsXTenantryRefreshCookie:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SsoOidcCallbackParamsXTenantryRefresh.
+const (
+	SsoOidcCallbackParamsXTenantryRefreshCookie SsoOidcCallbackParamsXTenantryRefresh = "cookie"
+)
+
+// Valid indicates whether the value is a known member of the SsoOidcCallbackParamsXTenantryRefresh enum.
+func (e SsoOidcCallbackParamsXTenantryRefresh) Valid() bool {
+	switch e {
+	case SsoOidcCallbackParamsXTenantryRefreshCookie:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RefreshParamsXTenantryRefresh.
+const (
+	RefreshParamsXTenantryRefreshCookie RefreshParamsXTenantryRefresh = "cookie"
+)
+
+// Valid indicates whether the value is a known member of the RefreshParamsXTenantryRefresh enum.
+func (e RefreshParamsXTenantryRefresh) Valid() bool {
+	switch e {
+	case RefreshParamsXTenantryRefreshCookie:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SwitchTenantParamsXTenantryRefresh.
+const (
+	SwitchTenantParamsXTenantryRefreshCookie SwitchTenantParamsXTenantryRefresh = "cookie"
+)
+
+// Valid indicates whether the value is a known member of the SwitchTenantParamsXTenantryRefresh enum.
+func (e SwitchTenantParamsXTenantryRefresh) Valid() bool {
+	switch e {
+	case SwitchTenantParamsXTenantryRefreshCookie:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerifyEmailParamsXTenantryRefresh.
+const (
+	VerifyEmailParamsXTenantryRefreshCookie VerifyEmailParamsXTenantryRefresh = "cookie"
+)
+
+// Valid indicates whether the value is a known member of the VerifyEmailParamsXTenantryRefresh enum.
+func (e VerifyEmailParamsXTenantryRefresh) Valid() bool {
+	switch e {
+	case VerifyEmailParamsXTenantryRefreshCookie:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListDevicesParamsKind.
 const (
 	ListDevicesParamsKindDisplay ListDevicesParamsKind = "display"
@@ -2220,6 +2310,36 @@ func (e IngestChirpstackParamsEvent) Valid() bool {
 	}
 }
 
+// Defines values for AcceptInvitationParamsXTenantryRefresh.
+const (
+	AcceptInvitationParamsXTenantryRefreshCookie AcceptInvitationParamsXTenantryRefresh = "cookie"
+)
+
+// Valid indicates whether the value is a known member of the AcceptInvitationParamsXTenantryRefresh enum.
+func (e AcceptInvitationParamsXTenantryRefresh) Valid() bool {
+	switch e {
+	case AcceptInvitationParamsXTenantryRefreshCookie:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ChangePasswordParamsXTenantryRefresh.
+const (
+	ChangePasswordParamsXTenantryRefreshCookie ChangePasswordParamsXTenantryRefresh = "cookie"
+)
+
+// Valid indicates whether the value is a known member of the ChangePasswordParamsXTenantryRefresh enum.
+func (e ChangePasswordParamsXTenantryRefresh) Valid() bool {
+	switch e {
+	case ChangePasswordParamsXTenantryRefreshCookie:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListPsaOutboxParamsStatus.
 const (
 	ListPsaOutboxParamsStatusDead    ListPsaOutboxParamsStatus = "dead"
@@ -2352,6 +2472,21 @@ func (e ListSpacesParamsState) Valid() bool {
 	case ListSpacesParamsStateOCCUPIED:
 		return true
 	case ListSpacesParamsStateRESERVED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateTenantParamsXTenantryRefresh.
+const (
+	CreateTenantParamsXTenantryRefreshCookie CreateTenantParamsXTenantryRefresh = "cookie"
+)
+
+// Valid indicates whether the value is a known member of the CreateTenantParamsXTenantryRefresh enum.
+func (e CreateTenantParamsXTenantryRefresh) Valid() bool {
+	switch e {
+	case CreateTenantParamsXTenantryRefreshCookie:
 		return true
 	default:
 		return false
@@ -3125,6 +3260,11 @@ type EmailChangeInputBody struct {
 	NewEmail openapi_types.Email `json:"new_email"`
 }
 
+// EmailChangeTokenInputBody defines model for EmailChangeTokenInputBody.
+type EmailChangeTokenInputBody struct {
+	Token *string `json:"token,omitempty"`
+}
+
 // EndpointSecretOutputBody defines model for EndpointSecretOutputBody.
 type EndpointSecretOutputBody struct {
 	// ConsecutiveFailures Failed attempts since the last success
@@ -3686,7 +3826,10 @@ type NewShare struct {
 	SessionId    string     `json:"session_id"`
 
 	// Token The share link's token, shown only now; open it with GET /api/v1/share/{token}
-	Token      string             `json:"token"`
+	Token string `json:"token"`
+
+	// Url The link to hand to a person: the console's page for the token, <public URL>/s/{token}; shown only now
+	Url        string             `json:"url"`
 	ViewCount  int64              `json:"view_count"`
 	Visibility NewShareVisibility `json:"visibility"`
 }
@@ -4308,8 +4451,9 @@ type RecoveryCodesOutputBody struct {
 	RecoveryCodes []string `json:"recovery_codes"`
 }
 
-// RefreshInputBody defines model for RefreshInputBody.
-type RefreshInputBody struct {
+// RefreshBody defines model for RefreshBody.
+type RefreshBody struct {
+	// RefreshToken The refresh token; leave it out to use the tenantry_refresh cookie
 	RefreshToken *string `json:"refresh_token,omitempty"`
 }
 
@@ -5374,6 +5518,36 @@ type ExportAuditEventsParams struct {
 // ExportAuditEventsParamsFormat defines parameters for ExportAuditEvents.
 type ExportAuditEventsParamsFormat string
 
+// LoginParams defines parameters for Login.
+type LoginParams struct {
+	// XTenantryRefresh cookie: a browser's request; the refresh token is set as the HttpOnly cookie tenantry_refresh (Path=/api/v1/auth, SameSite=Strict) with the CSRF cookie tenantry_csrf, instead of in the body
+	XTenantryRefresh *LoginParamsXTenantryRefresh `json:"X-Tenantry-Refresh,omitempty"`
+}
+
+// LoginParamsXTenantryRefresh defines parameters for Login.
+type LoginParamsXTenantryRefresh string
+
+// CompleteSignInParams defines parameters for CompleteSignIn.
+type CompleteSignInParams struct {
+	// XTenantryRefresh cookie: a browser's request; the refresh token is set as the HttpOnly cookie tenantry_refresh (Path=/api/v1/auth, SameSite=Strict) with the CSRF cookie tenantry_csrf, instead of in the body
+	XTenantryRefresh *CompleteSignInParamsXTenantryRefresh `json:"X-Tenantry-Refresh,omitempty"`
+}
+
+// CompleteSignInParamsXTenantryRefresh defines parameters for CompleteSignIn.
+type CompleteSignInParamsXTenantryRefresh string
+
+// LogoutParams defines parameters for Logout.
+type LogoutParams struct {
+	// XCSRFToken The tenantry_csrf cookie's value; required when the refresh token comes from the cookie
+	XCSRFToken *string `json:"X-CSRF-Token,omitempty"`
+
+	// TenantryRefresh The refresh token a browser session keeps; used when the body names none
+	TenantryRefresh *string `form:"tenantry_refresh,omitempty" json:"tenantry_refresh,omitempty"`
+
+	// TenantryCsrf The CSRF cookie set beside tenantry_refresh
+	TenantryCsrf *string `form:"tenantry_csrf,omitempty" json:"tenantry_csrf,omitempty"`
+}
+
 // SsoOidcCallbackParams defines parameters for SsoOidcCallback.
 type SsoOidcCallbackParams struct {
 	// State The state the sign-in started with
@@ -5384,7 +5558,13 @@ type SsoOidcCallbackParams struct {
 
 	// Error Set by the provider when it refused
 	Error *string `form:"error,omitempty" json:"error,omitempty"`
+
+	// XTenantryRefresh cookie: a browser's request; the refresh token is set as the HttpOnly cookie tenantry_refresh (Path=/api/v1/auth, SameSite=Strict) with the CSRF cookie tenantry_csrf, instead of in the body
+	XTenantryRefresh *SsoOidcCallbackParamsXTenantryRefresh `json:"X-Tenantry-Refresh,omitempty"`
 }
+
+// SsoOidcCallbackParamsXTenantryRefresh defines parameters for SsoOidcCallback.
+type SsoOidcCallbackParamsXTenantryRefresh string
 
 // StartSsoOidcParams defines parameters for StartSsoOidc.
 type StartSsoOidcParams struct {
@@ -5394,6 +5574,42 @@ type StartSsoOidcParams struct {
 	// Accept application/json for the 200 answer with the URL; otherwise a 302 to it
 	Accept *string `json:"Accept,omitempty"`
 }
+
+// RefreshParams defines parameters for Refresh.
+type RefreshParams struct {
+	// XCSRFToken The tenantry_csrf cookie's value; required when the refresh token comes from the cookie
+	XCSRFToken *string `json:"X-CSRF-Token,omitempty"`
+
+	// XTenantryRefresh cookie: answer the new refresh token in the cookies rather than in the body (implied when it comes from the cookie)
+	XTenantryRefresh *RefreshParamsXTenantryRefresh `json:"X-Tenantry-Refresh,omitempty"`
+
+	// TenantryRefresh The refresh token a browser session keeps; used when the body names none
+	TenantryRefresh *string `form:"tenantry_refresh,omitempty" json:"tenantry_refresh,omitempty"`
+
+	// TenantryCsrf The CSRF cookie set beside tenantry_refresh
+	TenantryCsrf *string `form:"tenantry_csrf,omitempty" json:"tenantry_csrf,omitempty"`
+}
+
+// RefreshParamsXTenantryRefresh defines parameters for Refresh.
+type RefreshParamsXTenantryRefresh string
+
+// SwitchTenantParams defines parameters for SwitchTenant.
+type SwitchTenantParams struct {
+	// XTenantryRefresh cookie: a browser's request; the refresh token is set as the HttpOnly cookie tenantry_refresh (Path=/api/v1/auth, SameSite=Strict) with the CSRF cookie tenantry_csrf, instead of in the body
+	XTenantryRefresh *SwitchTenantParamsXTenantryRefresh `json:"X-Tenantry-Refresh,omitempty"`
+}
+
+// SwitchTenantParamsXTenantryRefresh defines parameters for SwitchTenant.
+type SwitchTenantParamsXTenantryRefresh string
+
+// VerifyEmailParams defines parameters for VerifyEmail.
+type VerifyEmailParams struct {
+	// XTenantryRefresh cookie: a browser's request; the refresh token is set as the HttpOnly cookie tenantry_refresh (Path=/api/v1/auth, SameSite=Strict) with the CSRF cookie tenantry_csrf, instead of in the body
+	XTenantryRefresh *VerifyEmailParamsXTenantryRefresh `json:"X-Tenantry-Refresh,omitempty"`
+}
+
+// VerifyEmailParamsXTenantryRefresh defines parameters for VerifyEmail.
+type VerifyEmailParamsXTenantryRefresh string
 
 // ListBatchesParams defines parameters for ListBatches.
 type ListBatchesParams struct {
@@ -5725,6 +5941,15 @@ type CreateInvitationParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// AcceptInvitationParams defines parameters for AcceptInvitation.
+type AcceptInvitationParams struct {
+	// XTenantryRefresh cookie: a browser's request; the refresh token is set as the HttpOnly cookie tenantry_refresh (Path=/api/v1/auth, SameSite=Strict) with the CSRF cookie tenantry_csrf, instead of in the body
+	XTenantryRefresh *AcceptInvitationParamsXTenantryRefresh `json:"X-Tenantry-Refresh,omitempty"`
+}
+
+// AcceptInvitationParamsXTenantryRefresh defines parameters for AcceptInvitation.
+type AcceptInvitationParamsXTenantryRefresh string
+
 // RevokeInvitationParams defines parameters for RevokeInvitation.
 type RevokeInvitationParams struct {
 	// IfMatch ETags of the object (from its GET), or *: the change is made only while the object's current ETag is one of them (with *, while it exists); else the answer is 412 and nothing changes. Weak tags never match. The answer carries the object's new ETag.
@@ -5775,6 +6000,15 @@ type RunMaintenanceScheduleParams struct {
 	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
+
+// ChangePasswordParams defines parameters for ChangePassword.
+type ChangePasswordParams struct {
+	// XTenantryRefresh cookie: a browser's request; the refresh token is set as the HttpOnly cookie tenantry_refresh (Path=/api/v1/auth, SameSite=Strict) with the CSRF cookie tenantry_csrf, instead of in the body
+	XTenantryRefresh *ChangePasswordParamsXTenantryRefresh `json:"X-Tenantry-Refresh,omitempty"`
+}
+
+// ChangePasswordParamsXTenantryRefresh defines parameters for ChangePassword.
+type ChangePasswordParamsXTenantryRefresh string
 
 // ListMembersParams defines parameters for ListMembers.
 type ListMembersParams struct {
@@ -6339,7 +6573,13 @@ type ListStateChangesParams struct {
 type CreateTenantParams struct {
 	// IdempotencyKey A key of your choice (1 to 255 visible ASCII characters) that makes a retry safe: for 24 hours, the same key with the same request answers the original response (with Idempotent-Replayed: true) instead of creating again; the same key with another request answers 422. Keys are kept per tenant and caller.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+
+	// XTenantryRefresh cookie: a browser's request; the refresh token is set as the HttpOnly cookie tenantry_refresh (Path=/api/v1/auth, SameSite=Strict) with the CSRF cookie tenantry_csrf, instead of in the body
+	XTenantryRefresh *CreateTenantParamsXTenantryRefresh `json:"X-Tenantry-Refresh,omitempty"`
 }
+
+// CreateTenantParamsXTenantryRefresh defines parameters for CreateTenant.
+type CreateTenantParamsXTenantryRefresh string
 
 // ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
 type ListWebhookDeliveriesParams struct {
@@ -6420,7 +6660,7 @@ type UpdateAiSettingsJSONRequestBody = UpdateAISettingsInputBody
 type CreateApiKeyJSONRequestBody = CreateInputBody
 
 // CompleteEmailChangeJSONRequestBody defines body for CompleteEmailChange for application/json ContentType.
-type CompleteEmailChangeJSONRequestBody = VerifyInputBody
+type CompleteEmailChangeJSONRequestBody = EmailChangeTokenInputBody
 
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginInputBody
@@ -6429,7 +6669,7 @@ type LoginJSONRequestBody = LoginInputBody
 type CompleteSignInJSONRequestBody = SecondFactorInputBody
 
 // LogoutJSONRequestBody defines body for Logout for application/json ContentType.
-type LogoutJSONRequestBody = RefreshInputBody
+type LogoutJSONRequestBody = RefreshBody
 
 // RequestPasswordResetJSONRequestBody defines body for RequestPasswordReset for application/json ContentType.
 type RequestPasswordResetJSONRequestBody = ResetRequestInputBody
@@ -6438,7 +6678,7 @@ type RequestPasswordResetJSONRequestBody = ResetRequestInputBody
 type ResetPasswordJSONRequestBody = ResetInputBody
 
 // RefreshJSONRequestBody defines body for Refresh for application/json ContentType.
-type RefreshJSONRequestBody = RefreshInputBody
+type RefreshJSONRequestBody = RefreshBody
 
 // RegisterJSONRequestBody defines body for Register for application/json ContentType.
 type RegisterJSONRequestBody = RegisterInputBody
@@ -6949,7 +7189,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/auth/login (the `Login` operationId).
-	LoginWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	LoginWithBody(ctx context.Context, params *LoginParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Login Sign in with e-mail and password (with a second factor: a challenge to complete)
 	//
@@ -6958,7 +7198,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/auth/login (the `Login` operationId).
-	Login(ctx context.Context, body LoginJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	Login(ctx context.Context, params *LoginParams, body LoginJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CompleteSignInWithBody Complete a sign-in with a TOTP code or a recovery code
 	//
@@ -6967,7 +7207,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/auth/login/second-factor (the `CompleteSignIn` operationId).
-	CompleteSignInWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CompleteSignInWithBody(ctx context.Context, params *CompleteSignInParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CompleteSignIn Complete a sign-in with a TOTP code or a recovery code
 	//
@@ -6976,7 +7216,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/auth/login/second-factor (the `CompleteSignIn` operationId).
-	CompleteSignIn(ctx context.Context, body CompleteSignInJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CompleteSignIn(ctx context.Context, params *CompleteSignInParams, body CompleteSignInJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LogoutWithBody End the session a refresh token belongs to
 	//
@@ -6985,7 +7225,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/auth/logout (the `Logout` operationId).
-	LogoutWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	LogoutWithBody(ctx context.Context, params *LogoutParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Logout End the session a refresh token belongs to
 	//
@@ -6994,7 +7234,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/auth/logout (the `Logout` operationId).
-	Logout(ctx context.Context, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	Logout(ctx context.Context, params *LogoutParams, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SsoOidcCallback Finish an OpenID Connect sign-in: the provider sends the browser here with a code
 	//
@@ -7055,7 +7295,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/auth/refresh (the `Refresh` operationId).
-	RefreshWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RefreshWithBody(ctx context.Context, params *RefreshParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Refresh Rotate a refresh token for a new session
 	//
@@ -7064,7 +7304,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/auth/refresh (the `Refresh` operationId).
-	Refresh(ctx context.Context, body RefreshJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	Refresh(ctx context.Context, params *RefreshParams, body RefreshJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RegisterWithBody Sign up: mails a link that verifies the address and signs in; the same answer whether or not the address has an account
 	//
@@ -7091,7 +7331,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/auth/switch-tenant (the `SwitchTenant` operationId).
-	SwitchTenantWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SwitchTenantWithBody(ctx context.Context, params *SwitchTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SwitchTenant Open a session in another tenant you belong to (not from a single sign-on session: 403)
 	//
@@ -7100,7 +7340,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/auth/switch-tenant (the `SwitchTenant` operationId).
-	SwitchTenant(ctx context.Context, body SwitchTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SwitchTenant(ctx context.Context, params *SwitchTenantParams, body SwitchTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// VerifyEmailWithBody Confirm your address with the token mailed at sign-up; signs you in
 	//
@@ -7109,7 +7349,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/auth/verify-email (the `VerifyEmail` operationId).
-	VerifyEmailWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	VerifyEmailWithBody(ctx context.Context, params *VerifyEmailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// VerifyEmail Confirm your address with the token mailed at sign-up; signs you in
 	//
@@ -7118,7 +7358,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/auth/verify-email (the `VerifyEmail` operationId).
-	VerifyEmail(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	VerifyEmail(ctx context.Context, params *VerifyEmailParams, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListBatches List the tenant's batches, newest first
 	//
@@ -7747,7 +7987,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/invitations/accept (the `AcceptInvitation` operationId).
-	AcceptInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AcceptInvitationWithBody(ctx context.Context, params *AcceptInvitationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AcceptInvitation Accept an invitation (new account, or your existing one with its password)
 	//
@@ -7756,7 +7996,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/invitations/accept (the `AcceptInvitation` operationId).
-	AcceptInvitation(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AcceptInvitation(ctx context.Context, params *AcceptInvitationParams, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeInvitation Revoke an invitation
 	//
@@ -7868,7 +8108,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/me/password (the `ChangePassword` operationId).
-	ChangePasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ChangePasswordWithBody(ctx context.Context, params *ChangePasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ChangePassword Change your password; ends every session and opens a new one
 	//
@@ -7877,7 +8117,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/me/password (the `ChangePassword` operationId).
-	ChangePassword(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ChangePassword(ctx context.Context, params *ChangePasswordParams, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StartTotp Start enrolling a TOTP authenticator: its secret and otpauth:// URI
 	//
@@ -9714,8 +9954,8 @@ func (c *Client) CompleteEmailChange(ctx context.Context, body CompleteEmailChan
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/auth/login (the `Login` operationId).
-func (c *Client) LoginWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLoginRequestWithBody(c.Server, contentType, body)
+func (c *Client) LoginWithBody(ctx context.Context, params *LoginParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLoginRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9733,8 +9973,8 @@ func (c *Client) LoginWithBody(ctx context.Context, contentType string, body io.
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/auth/login (the `Login` operationId).
-func (c *Client) Login(ctx context.Context, body LoginJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLoginRequest(c.Server, body)
+func (c *Client) Login(ctx context.Context, params *LoginParams, body LoginJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLoginRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9752,8 +9992,8 @@ func (c *Client) Login(ctx context.Context, body LoginJSONRequestBody, reqEditor
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/auth/login/second-factor (the `CompleteSignIn` operationId).
-func (c *Client) CompleteSignInWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCompleteSignInRequestWithBody(c.Server, contentType, body)
+func (c *Client) CompleteSignInWithBody(ctx context.Context, params *CompleteSignInParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteSignInRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9771,8 +10011,8 @@ func (c *Client) CompleteSignInWithBody(ctx context.Context, contentType string,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/auth/login/second-factor (the `CompleteSignIn` operationId).
-func (c *Client) CompleteSignIn(ctx context.Context, body CompleteSignInJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCompleteSignInRequest(c.Server, body)
+func (c *Client) CompleteSignIn(ctx context.Context, params *CompleteSignInParams, body CompleteSignInJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteSignInRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9790,8 +10030,8 @@ func (c *Client) CompleteSignIn(ctx context.Context, body CompleteSignInJSONRequ
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/auth/logout (the `Logout` operationId).
-func (c *Client) LogoutWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLogoutRequestWithBody(c.Server, contentType, body)
+func (c *Client) LogoutWithBody(ctx context.Context, params *LogoutParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLogoutRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9809,8 +10049,8 @@ func (c *Client) LogoutWithBody(ctx context.Context, contentType string, body io
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/auth/logout (the `Logout` operationId).
-func (c *Client) Logout(ctx context.Context, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLogoutRequest(c.Server, body)
+func (c *Client) Logout(ctx context.Context, params *LogoutParams, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLogoutRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9940,8 +10180,8 @@ func (c *Client) ResetPassword(ctx context.Context, body ResetPasswordJSONReques
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/auth/refresh (the `Refresh` operationId).
-func (c *Client) RefreshWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRefreshRequestWithBody(c.Server, contentType, body)
+func (c *Client) RefreshWithBody(ctx context.Context, params *RefreshParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRefreshRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9959,8 +10199,8 @@ func (c *Client) RefreshWithBody(ctx context.Context, contentType string, body i
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/auth/refresh (the `Refresh` operationId).
-func (c *Client) Refresh(ctx context.Context, body RefreshJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRefreshRequest(c.Server, body)
+func (c *Client) Refresh(ctx context.Context, params *RefreshParams, body RefreshJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRefreshRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10016,8 +10256,8 @@ func (c *Client) Register(ctx context.Context, body RegisterJSONRequestBody, req
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/auth/switch-tenant (the `SwitchTenant` operationId).
-func (c *Client) SwitchTenantWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSwitchTenantRequestWithBody(c.Server, contentType, body)
+func (c *Client) SwitchTenantWithBody(ctx context.Context, params *SwitchTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSwitchTenantRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10035,8 +10275,8 @@ func (c *Client) SwitchTenantWithBody(ctx context.Context, contentType string, b
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/auth/switch-tenant (the `SwitchTenant` operationId).
-func (c *Client) SwitchTenant(ctx context.Context, body SwitchTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSwitchTenantRequest(c.Server, body)
+func (c *Client) SwitchTenant(ctx context.Context, params *SwitchTenantParams, body SwitchTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSwitchTenantRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10054,8 +10294,8 @@ func (c *Client) SwitchTenant(ctx context.Context, body SwitchTenantJSONRequestB
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/auth/verify-email (the `VerifyEmail` operationId).
-func (c *Client) VerifyEmailWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewVerifyEmailRequestWithBody(c.Server, contentType, body)
+func (c *Client) VerifyEmailWithBody(ctx context.Context, params *VerifyEmailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyEmailRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10073,8 +10313,8 @@ func (c *Client) VerifyEmailWithBody(ctx context.Context, contentType string, bo
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/auth/verify-email (the `VerifyEmail` operationId).
-func (c *Client) VerifyEmail(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewVerifyEmailRequest(c.Server, body)
+func (c *Client) VerifyEmail(ctx context.Context, params *VerifyEmailParams, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyEmailRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -11472,8 +11712,8 @@ func (c *Client) CreateInvitation(ctx context.Context, params *CreateInvitationP
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/invitations/accept (the `AcceptInvitation` operationId).
-func (c *Client) AcceptInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAcceptInvitationRequestWithBody(c.Server, contentType, body)
+func (c *Client) AcceptInvitationWithBody(ctx context.Context, params *AcceptInvitationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptInvitationRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -11491,8 +11731,8 @@ func (c *Client) AcceptInvitationWithBody(ctx context.Context, contentType strin
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/invitations/accept (the `AcceptInvitation` operationId).
-func (c *Client) AcceptInvitation(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAcceptInvitationRequest(c.Server, body)
+func (c *Client) AcceptInvitation(ctx context.Context, params *AcceptInvitationParams, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptInvitationRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -11743,8 +11983,8 @@ func (c *Client) ChangeEmail(ctx context.Context, body ChangeEmailJSONRequestBod
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/me/password (the `ChangePassword` operationId).
-func (c *Client) ChangePasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewChangePasswordRequestWithBody(c.Server, contentType, body)
+func (c *Client) ChangePasswordWithBody(ctx context.Context, params *ChangePasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangePasswordRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -11762,8 +12002,8 @@ func (c *Client) ChangePasswordWithBody(ctx context.Context, contentType string,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/me/password (the `ChangePassword` operationId).
-func (c *Client) ChangePassword(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewChangePasswordRequest(c.Server, body)
+func (c *Client) ChangePassword(ctx context.Context, params *ChangePasswordParams, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangePasswordRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -15991,18 +16231,18 @@ func NewCompleteEmailChangeRequestWithBody(server string, contentType string, bo
 }
 
 // NewLoginRequest calls the generic Login builder with application/json body
-func NewLoginRequest(server string, body LoginJSONRequestBody) (*http.Request, error) {
+func NewLoginRequest(server string, params *LoginParams, body LoginJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewLoginRequestWithBody(server, "application/json", bodyReader)
+	return NewLoginRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewLoginRequestWithBody constructs an http.Request for the Login method, with any body, and a specified content type
-func NewLoginRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewLoginRequestWithBody(server string, params *LoginParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -16027,22 +16267,37 @@ func NewLoginRequestWithBody(server string, contentType string, body io.Reader) 
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.XTenantryRefresh != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Tenantry-Refresh", *params.XTenantryRefresh, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Tenantry-Refresh", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewCompleteSignInRequest calls the generic CompleteSignIn builder with application/json body
-func NewCompleteSignInRequest(server string, body CompleteSignInJSONRequestBody) (*http.Request, error) {
+func NewCompleteSignInRequest(server string, params *CompleteSignInParams, body CompleteSignInJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCompleteSignInRequestWithBody(server, "application/json", bodyReader)
+	return NewCompleteSignInRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCompleteSignInRequestWithBody constructs an http.Request for the CompleteSignIn method, with any body, and a specified content type
-func NewCompleteSignInRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCompleteSignInRequestWithBody(server string, params *CompleteSignInParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -16067,22 +16322,37 @@ func NewCompleteSignInRequestWithBody(server string, contentType string, body io
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.XTenantryRefresh != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Tenantry-Refresh", *params.XTenantryRefresh, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Tenantry-Refresh", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewLogoutRequest calls the generic Logout builder with application/json body
-func NewLogoutRequest(server string, body LogoutJSONRequestBody) (*http.Request, error) {
+func NewLogoutRequest(server string, params *LogoutParams, body LogoutJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewLogoutRequestWithBody(server, "application/json", bodyReader)
+	return NewLogoutRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewLogoutRequestWithBody constructs an http.Request for the Logout method, with any body, and a specified content type
-func NewLogoutRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewLogoutRequestWithBody(server string, params *LogoutParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -16107,6 +16377,53 @@ func NewLogoutRequestWithBody(server string, contentType string, body io.Reader)
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.XCSRFToken != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-Token", *params.XCSRFToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-Token", headerParam0)
+		}
+
+	}
+
+	if params != nil {
+
+		if params.TenantryRefresh != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "tenantry_refresh", *params.TenantryRefresh, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "tenantry_refresh",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+
+		if params.TenantryCsrf != nil {
+			var cookieParam1 string
+
+			cookieParam1, err = runtime.StyleParamWithOptions("simple", true, "tenantry_csrf", *params.TenantryCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie1 := &http.Cookie{
+				Name:  "tenantry_csrf",
+				Value: cookieParam1,
+			}
+			req.AddCookie(cookie1)
+		}
+	}
 	return req, nil
 }
 
@@ -16179,6 +16496,21 @@ func NewSsoOidcCallbackRequest(server string, params *SsoOidcCallbackParams) (*h
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XTenantryRefresh != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Tenantry-Refresh", *params.XTenantryRefresh, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Tenantry-Refresh", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -16330,18 +16662,18 @@ func NewResetPasswordRequestWithBody(server string, contentType string, body io.
 }
 
 // NewRefreshRequest calls the generic Refresh builder with application/json body
-func NewRefreshRequest(server string, body RefreshJSONRequestBody) (*http.Request, error) {
+func NewRefreshRequest(server string, params *RefreshParams, body RefreshJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRefreshRequestWithBody(server, "application/json", bodyReader)
+	return NewRefreshRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewRefreshRequestWithBody constructs an http.Request for the Refresh method, with any body, and a specified content type
-func NewRefreshRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewRefreshRequestWithBody(server string, params *RefreshParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -16366,6 +16698,64 @@ func NewRefreshRequestWithBody(server string, contentType string, body io.Reader
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.XCSRFToken != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-Token", *params.XCSRFToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-Token", headerParam0)
+		}
+
+		if params.XTenantryRefresh != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Tenantry-Refresh", *params.XTenantryRefresh, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Tenantry-Refresh", headerParam1)
+		}
+
+	}
+
+	if params != nil {
+
+		if params.TenantryRefresh != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "tenantry_refresh", *params.TenantryRefresh, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "tenantry_refresh",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+
+		if params.TenantryCsrf != nil {
+			var cookieParam1 string
+
+			cookieParam1, err = runtime.StyleParamWithOptions("simple", true, "tenantry_csrf", *params.TenantryCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie1 := &http.Cookie{
+				Name:  "tenantry_csrf",
+				Value: cookieParam1,
+			}
+			req.AddCookie(cookie1)
+		}
+	}
 	return req, nil
 }
 
@@ -16410,18 +16800,18 @@ func NewRegisterRequestWithBody(server string, contentType string, body io.Reade
 }
 
 // NewSwitchTenantRequest calls the generic SwitchTenant builder with application/json body
-func NewSwitchTenantRequest(server string, body SwitchTenantJSONRequestBody) (*http.Request, error) {
+func NewSwitchTenantRequest(server string, params *SwitchTenantParams, body SwitchTenantJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewSwitchTenantRequestWithBody(server, "application/json", bodyReader)
+	return NewSwitchTenantRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewSwitchTenantRequestWithBody constructs an http.Request for the SwitchTenant method, with any body, and a specified content type
-func NewSwitchTenantRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewSwitchTenantRequestWithBody(server string, params *SwitchTenantParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -16446,22 +16836,37 @@ func NewSwitchTenantRequestWithBody(server string, contentType string, body io.R
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.XTenantryRefresh != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Tenantry-Refresh", *params.XTenantryRefresh, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Tenantry-Refresh", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewVerifyEmailRequest calls the generic VerifyEmail builder with application/json body
-func NewVerifyEmailRequest(server string, body VerifyEmailJSONRequestBody) (*http.Request, error) {
+func NewVerifyEmailRequest(server string, params *VerifyEmailParams, body VerifyEmailJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewVerifyEmailRequestWithBody(server, "application/json", bodyReader)
+	return NewVerifyEmailRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewVerifyEmailRequestWithBody constructs an http.Request for the VerifyEmail method, with any body, and a specified content type
-func NewVerifyEmailRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewVerifyEmailRequestWithBody(server string, params *VerifyEmailParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -16485,6 +16890,21 @@ func NewVerifyEmailRequestWithBody(server string, contentType string, body io.Re
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XTenantryRefresh != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Tenantry-Refresh", *params.XTenantryRefresh, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Tenantry-Refresh", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -19542,18 +19962,18 @@ func NewCreateInvitationRequestWithBody(server string, params *CreateInvitationP
 }
 
 // NewAcceptInvitationRequest calls the generic AcceptInvitation builder with application/json body
-func NewAcceptInvitationRequest(server string, body AcceptInvitationJSONRequestBody) (*http.Request, error) {
+func NewAcceptInvitationRequest(server string, params *AcceptInvitationParams, body AcceptInvitationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewAcceptInvitationRequestWithBody(server, "application/json", bodyReader)
+	return NewAcceptInvitationRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewAcceptInvitationRequestWithBody constructs an http.Request for the AcceptInvitation method, with any body, and a specified content type
-func NewAcceptInvitationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewAcceptInvitationRequestWithBody(server string, params *AcceptInvitationParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -19577,6 +19997,21 @@ func NewAcceptInvitationRequestWithBody(server string, contentType string, body 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XTenantryRefresh != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Tenantry-Refresh", *params.XTenantryRefresh, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Tenantry-Refresh", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -20077,18 +20512,18 @@ func NewChangeEmailRequestWithBody(server string, contentType string, body io.Re
 }
 
 // NewChangePasswordRequest calls the generic ChangePassword builder with application/json body
-func NewChangePasswordRequest(server string, body ChangePasswordJSONRequestBody) (*http.Request, error) {
+func NewChangePasswordRequest(server string, params *ChangePasswordParams, body ChangePasswordJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewChangePasswordRequestWithBody(server, "application/json", bodyReader)
+	return NewChangePasswordRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewChangePasswordRequestWithBody constructs an http.Request for the ChangePassword method, with any body, and a specified content type
-func NewChangePasswordRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewChangePasswordRequestWithBody(server string, params *ChangePasswordParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -20112,6 +20547,21 @@ func NewChangePasswordRequestWithBody(server string, contentType string, body io
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XTenantryRefresh != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Tenantry-Refresh", *params.XTenantryRefresh, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Tenantry-Refresh", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -26225,6 +26675,17 @@ func NewCreateTenantRequestWithBody(server string, params *CreateTenantParams, c
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+		if params.XTenantryRefresh != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Tenantry-Refresh", *params.XTenantryRefresh, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Tenantry-Refresh", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -27100,7 +27561,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/auth/login (the `Login` operationId).
-	LoginWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoginResponse, error)
+	LoginWithBodyWithResponse(ctx context.Context, params *LoginParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoginResponse, error)
 
 	// LoginWithResponse Sign in with e-mail and password (with a second factor: a challenge to complete)
 	//
@@ -27109,7 +27570,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/auth/login (the `Login` operationId).
-	LoginWithResponse(ctx context.Context, body LoginJSONRequestBody, reqEditors ...RequestEditorFn) (*LoginResponse, error)
+	LoginWithResponse(ctx context.Context, params *LoginParams, body LoginJSONRequestBody, reqEditors ...RequestEditorFn) (*LoginResponse, error)
 
 	// CompleteSignInWithBodyWithResponse Complete a sign-in with a TOTP code or a recovery code
 	//
@@ -27118,7 +27579,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/auth/login/second-factor (the `CompleteSignIn` operationId).
-	CompleteSignInWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteSignInResponse, error)
+	CompleteSignInWithBodyWithResponse(ctx context.Context, params *CompleteSignInParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteSignInResponse, error)
 
 	// CompleteSignInWithResponse Complete a sign-in with a TOTP code or a recovery code
 	//
@@ -27127,7 +27588,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/auth/login/second-factor (the `CompleteSignIn` operationId).
-	CompleteSignInWithResponse(ctx context.Context, body CompleteSignInJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteSignInResponse, error)
+	CompleteSignInWithResponse(ctx context.Context, params *CompleteSignInParams, body CompleteSignInJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteSignInResponse, error)
 
 	// LogoutWithBodyWithResponse End the session a refresh token belongs to
 	//
@@ -27136,7 +27597,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/auth/logout (the `Logout` operationId).
-	LogoutWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LogoutResponse, error)
+	LogoutWithBodyWithResponse(ctx context.Context, params *LogoutParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LogoutResponse, error)
 
 	// LogoutWithResponse End the session a refresh token belongs to
 	//
@@ -27145,7 +27606,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/auth/logout (the `Logout` operationId).
-	LogoutWithResponse(ctx context.Context, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*LogoutResponse, error)
+	LogoutWithResponse(ctx context.Context, params *LogoutParams, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*LogoutResponse, error)
 
 	// SsoOidcCallbackWithResponse Finish an OpenID Connect sign-in: the provider sends the browser here with a code
 	//
@@ -27210,7 +27671,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/auth/refresh (the `Refresh` operationId).
-	RefreshWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RefreshResponse, error)
+	RefreshWithBodyWithResponse(ctx context.Context, params *RefreshParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RefreshResponse, error)
 
 	// RefreshWithResponse Rotate a refresh token for a new session
 	//
@@ -27219,7 +27680,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/auth/refresh (the `Refresh` operationId).
-	RefreshWithResponse(ctx context.Context, body RefreshJSONRequestBody, reqEditors ...RequestEditorFn) (*RefreshResponse, error)
+	RefreshWithResponse(ctx context.Context, params *RefreshParams, body RefreshJSONRequestBody, reqEditors ...RequestEditorFn) (*RefreshResponse, error)
 
 	// RegisterWithBodyWithResponse Sign up: mails a link that verifies the address and signs in; the same answer whether or not the address has an account
 	//
@@ -27246,7 +27707,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/auth/switch-tenant (the `SwitchTenant` operationId).
-	SwitchTenantWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SwitchTenantResponse, error)
+	SwitchTenantWithBodyWithResponse(ctx context.Context, params *SwitchTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SwitchTenantResponse, error)
 
 	// SwitchTenantWithResponse Open a session in another tenant you belong to (not from a single sign-on session: 403)
 	//
@@ -27255,7 +27716,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/auth/switch-tenant (the `SwitchTenant` operationId).
-	SwitchTenantWithResponse(ctx context.Context, body SwitchTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*SwitchTenantResponse, error)
+	SwitchTenantWithResponse(ctx context.Context, params *SwitchTenantParams, body SwitchTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*SwitchTenantResponse, error)
 
 	// VerifyEmailWithBodyWithResponse Confirm your address with the token mailed at sign-up; signs you in
 	//
@@ -27264,7 +27725,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/auth/verify-email (the `VerifyEmail` operationId).
-	VerifyEmailWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error)
+	VerifyEmailWithBodyWithResponse(ctx context.Context, params *VerifyEmailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error)
 
 	// VerifyEmailWithResponse Confirm your address with the token mailed at sign-up; signs you in
 	//
@@ -27273,7 +27734,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/auth/verify-email (the `VerifyEmail` operationId).
-	VerifyEmailWithResponse(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error)
+	VerifyEmailWithResponse(ctx context.Context, params *VerifyEmailParams, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error)
 
 	// ListBatchesWithResponse List the tenant's batches, newest first
 	//
@@ -27966,7 +28427,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/invitations/accept (the `AcceptInvitation` operationId).
-	AcceptInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error)
+	AcceptInvitationWithBodyWithResponse(ctx context.Context, params *AcceptInvitationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error)
 
 	// AcceptInvitationWithResponse Accept an invitation (new account, or your existing one with its password)
 	//
@@ -27975,7 +28436,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/invitations/accept (the `AcceptInvitation` operationId).
-	AcceptInvitationWithResponse(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error)
+	AcceptInvitationWithResponse(ctx context.Context, params *AcceptInvitationParams, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error)
 
 	// RevokeInvitationWithResponse Revoke an invitation
 	//
@@ -28101,7 +28562,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/me/password (the `ChangePassword` operationId).
-	ChangePasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error)
+	ChangePasswordWithBodyWithResponse(ctx context.Context, params *ChangePasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error)
 
 	// ChangePasswordWithResponse Change your password; ends every session and opens a new one
 	//
@@ -28110,7 +28571,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/me/password (the `ChangePassword` operationId).
-	ChangePasswordWithResponse(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error)
+	ChangePasswordWithResponse(ctx context.Context, params *ChangePasswordParams, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error)
 
 	// StartTotpWithResponse Start enrolling a TOTP authenticator: its secret and otpauth:// URI
 	//
@@ -31150,6 +31611,11 @@ func (r CompleteEmailChangeResponse) ContentType() string {
 	return ""
 }
 
+// LoginResponse200Headers the declared response headers of an HTTP 200 response for Login
+type LoginResponse200Headers struct {
+	SetCookie *string
+}
+
 type LoginResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31161,6 +31627,8 @@ type LoginResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *LoginResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -31212,6 +31680,11 @@ func (r LoginResponse) ContentType() string {
 	return ""
 }
 
+// CompleteSignInResponse200Headers the declared response headers of an HTTP 200 response for CompleteSignIn
+type CompleteSignInResponse200Headers struct {
+	SetCookie *string
+}
+
 type CompleteSignInResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31223,6 +31696,8 @@ type CompleteSignInResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CompleteSignInResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -31274,6 +31749,11 @@ func (r CompleteSignInResponse) ContentType() string {
 	return ""
 }
 
+// LogoutResponse204Headers the declared response headers of an HTTP 204 response for Logout
+type LogoutResponse204Headers struct {
+	SetCookie *string
+}
+
 type LogoutResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31283,6 +31763,8 @@ type LogoutResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *LogoutResponse204Headers
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -31329,6 +31811,11 @@ func (r LogoutResponse) ContentType() string {
 	return ""
 }
 
+// SsoOidcCallbackResponse200Headers the declared response headers of an HTTP 200 response for SsoOidcCallback
+type SsoOidcCallbackResponse200Headers struct {
+	SetCookie *string
+}
+
 type SsoOidcCallbackResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31346,6 +31833,8 @@ type SsoOidcCallbackResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SsoOidcCallbackResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -31627,6 +32116,11 @@ func (r ResetPasswordResponse) ContentType() string {
 	return ""
 }
 
+// RefreshResponse200Headers the declared response headers of an HTTP 200 response for Refresh
+type RefreshResponse200Headers struct {
+	SetCookie *string
+}
+
 type RefreshResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31638,6 +32132,8 @@ type RefreshResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RefreshResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -31758,6 +32254,11 @@ func (r RegisterResponse) ContentType() string {
 	return ""
 }
 
+// SwitchTenantResponse200Headers the declared response headers of an HTTP 200 response for SwitchTenant
+type SwitchTenantResponse200Headers struct {
+	SetCookie *string
+}
+
 type SwitchTenantResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31775,6 +32276,8 @@ type SwitchTenantResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SwitchTenantResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -31841,6 +32344,11 @@ func (r SwitchTenantResponse) ContentType() string {
 	return ""
 }
 
+// VerifyEmailResponse200Headers the declared response headers of an HTTP 200 response for VerifyEmail
+type VerifyEmailResponse200Headers struct {
+	SetCookie *string
+}
+
 type VerifyEmailResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31856,6 +32364,8 @@ type VerifyEmailResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *VerifyEmailResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -36543,6 +37053,11 @@ func (r CreateInvitationResponse) ContentType() string {
 	return ""
 }
 
+// AcceptInvitationResponse200Headers the declared response headers of an HTTP 200 response for AcceptInvitation
+type AcceptInvitationResponse200Headers struct {
+	SetCookie *string
+}
+
 type AcceptInvitationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -36560,6 +37075,8 @@ type AcceptInvitationResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AcceptInvitationResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -37486,6 +38003,11 @@ func (r ChangeEmailResponse) ContentType() string {
 	return ""
 }
 
+// ChangePasswordResponse200Headers the declared response headers of an HTTP 200 response for ChangePassword
+type ChangePasswordResponse200Headers struct {
+	SetCookie *string
+}
+
 type ChangePasswordResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -37501,6 +38023,8 @@ type ChangePasswordResponse struct {
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ChangePasswordResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -47285,6 +47809,7 @@ func (r SetTenantSecurityResponse) ContentType() string {
 type CreateTenantResponse201Headers struct {
 	IdempotentReplayed *string
 	Location           *string
+	SetCookie          *string
 }
 
 type CreateTenantResponse struct {
@@ -48736,8 +49261,8 @@ func (c *ClientWithResponses) CompleteEmailChangeWithResponse(ctx context.Contex
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/auth/login (the `Login` operationId).
-func (c *ClientWithResponses) LoginWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoginResponse, error) {
-	rsp, err := c.LoginWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) LoginWithBodyWithResponse(ctx context.Context, params *LoginParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoginResponse, error) {
+	rsp, err := c.LoginWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -48751,8 +49276,8 @@ func (c *ClientWithResponses) LoginWithBodyWithResponse(ctx context.Context, con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/auth/login (the `Login` operationId).
-func (c *ClientWithResponses) LoginWithResponse(ctx context.Context, body LoginJSONRequestBody, reqEditors ...RequestEditorFn) (*LoginResponse, error) {
-	rsp, err := c.Login(ctx, body, reqEditors...)
+func (c *ClientWithResponses) LoginWithResponse(ctx context.Context, params *LoginParams, body LoginJSONRequestBody, reqEditors ...RequestEditorFn) (*LoginResponse, error) {
+	rsp, err := c.Login(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -48766,8 +49291,8 @@ func (c *ClientWithResponses) LoginWithResponse(ctx context.Context, body LoginJ
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/auth/login/second-factor (the `CompleteSignIn` operationId).
-func (c *ClientWithResponses) CompleteSignInWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteSignInResponse, error) {
-	rsp, err := c.CompleteSignInWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CompleteSignInWithBodyWithResponse(ctx context.Context, params *CompleteSignInParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteSignInResponse, error) {
+	rsp, err := c.CompleteSignInWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -48781,8 +49306,8 @@ func (c *ClientWithResponses) CompleteSignInWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/auth/login/second-factor (the `CompleteSignIn` operationId).
-func (c *ClientWithResponses) CompleteSignInWithResponse(ctx context.Context, body CompleteSignInJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteSignInResponse, error) {
-	rsp, err := c.CompleteSignIn(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CompleteSignInWithResponse(ctx context.Context, params *CompleteSignInParams, body CompleteSignInJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteSignInResponse, error) {
+	rsp, err := c.CompleteSignIn(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -48796,8 +49321,8 @@ func (c *ClientWithResponses) CompleteSignInWithResponse(ctx context.Context, bo
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/auth/logout (the `Logout` operationId).
-func (c *ClientWithResponses) LogoutWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LogoutResponse, error) {
-	rsp, err := c.LogoutWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) LogoutWithBodyWithResponse(ctx context.Context, params *LogoutParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LogoutResponse, error) {
+	rsp, err := c.LogoutWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -48811,8 +49336,8 @@ func (c *ClientWithResponses) LogoutWithBodyWithResponse(ctx context.Context, co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/auth/logout (the `Logout` operationId).
-func (c *ClientWithResponses) LogoutWithResponse(ctx context.Context, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*LogoutResponse, error) {
-	rsp, err := c.Logout(ctx, body, reqEditors...)
+func (c *ClientWithResponses) LogoutWithResponse(ctx context.Context, params *LogoutParams, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*LogoutResponse, error) {
+	rsp, err := c.Logout(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -48918,8 +49443,8 @@ func (c *ClientWithResponses) ResetPasswordWithResponse(ctx context.Context, bod
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/auth/refresh (the `Refresh` operationId).
-func (c *ClientWithResponses) RefreshWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RefreshResponse, error) {
-	rsp, err := c.RefreshWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RefreshWithBodyWithResponse(ctx context.Context, params *RefreshParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RefreshResponse, error) {
+	rsp, err := c.RefreshWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -48933,8 +49458,8 @@ func (c *ClientWithResponses) RefreshWithBodyWithResponse(ctx context.Context, c
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/auth/refresh (the `Refresh` operationId).
-func (c *ClientWithResponses) RefreshWithResponse(ctx context.Context, body RefreshJSONRequestBody, reqEditors ...RequestEditorFn) (*RefreshResponse, error) {
-	rsp, err := c.Refresh(ctx, body, reqEditors...)
+func (c *ClientWithResponses) RefreshWithResponse(ctx context.Context, params *RefreshParams, body RefreshJSONRequestBody, reqEditors ...RequestEditorFn) (*RefreshResponse, error) {
+	rsp, err := c.Refresh(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -48978,8 +49503,8 @@ func (c *ClientWithResponses) RegisterWithResponse(ctx context.Context, body Reg
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/auth/switch-tenant (the `SwitchTenant` operationId).
-func (c *ClientWithResponses) SwitchTenantWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SwitchTenantResponse, error) {
-	rsp, err := c.SwitchTenantWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) SwitchTenantWithBodyWithResponse(ctx context.Context, params *SwitchTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SwitchTenantResponse, error) {
+	rsp, err := c.SwitchTenantWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -48993,8 +49518,8 @@ func (c *ClientWithResponses) SwitchTenantWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/auth/switch-tenant (the `SwitchTenant` operationId).
-func (c *ClientWithResponses) SwitchTenantWithResponse(ctx context.Context, body SwitchTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*SwitchTenantResponse, error) {
-	rsp, err := c.SwitchTenant(ctx, body, reqEditors...)
+func (c *ClientWithResponses) SwitchTenantWithResponse(ctx context.Context, params *SwitchTenantParams, body SwitchTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*SwitchTenantResponse, error) {
+	rsp, err := c.SwitchTenant(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -49008,8 +49533,8 @@ func (c *ClientWithResponses) SwitchTenantWithResponse(ctx context.Context, body
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/auth/verify-email (the `VerifyEmail` operationId).
-func (c *ClientWithResponses) VerifyEmailWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error) {
-	rsp, err := c.VerifyEmailWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) VerifyEmailWithBodyWithResponse(ctx context.Context, params *VerifyEmailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error) {
+	rsp, err := c.VerifyEmailWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -49023,8 +49548,8 @@ func (c *ClientWithResponses) VerifyEmailWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/auth/verify-email (the `VerifyEmail` operationId).
-func (c *ClientWithResponses) VerifyEmailWithResponse(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error) {
-	rsp, err := c.VerifyEmail(ctx, body, reqEditors...)
+func (c *ClientWithResponses) VerifyEmailWithResponse(ctx context.Context, params *VerifyEmailParams, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error) {
+	rsp, err := c.VerifyEmail(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -50178,8 +50703,8 @@ func (c *ClientWithResponses) CreateInvitationWithResponse(ctx context.Context, 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/invitations/accept (the `AcceptInvitation` operationId).
-func (c *ClientWithResponses) AcceptInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error) {
-	rsp, err := c.AcceptInvitationWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) AcceptInvitationWithBodyWithResponse(ctx context.Context, params *AcceptInvitationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error) {
+	rsp, err := c.AcceptInvitationWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -50193,8 +50718,8 @@ func (c *ClientWithResponses) AcceptInvitationWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/invitations/accept (the `AcceptInvitation` operationId).
-func (c *ClientWithResponses) AcceptInvitationWithResponse(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error) {
-	rsp, err := c.AcceptInvitation(ctx, body, reqEditors...)
+func (c *ClientWithResponses) AcceptInvitationWithResponse(ctx context.Context, params *AcceptInvitationParams, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error) {
+	rsp, err := c.AcceptInvitation(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -50403,8 +50928,8 @@ func (c *ClientWithResponses) ChangeEmailWithResponse(ctx context.Context, body 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/me/password (the `ChangePassword` operationId).
-func (c *ClientWithResponses) ChangePasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error) {
-	rsp, err := c.ChangePasswordWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) ChangePasswordWithBodyWithResponse(ctx context.Context, params *ChangePasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error) {
+	rsp, err := c.ChangePasswordWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -50418,8 +50943,8 @@ func (c *ClientWithResponses) ChangePasswordWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/me/password (the `ChangePassword` operationId).
-func (c *ClientWithResponses) ChangePasswordWithResponse(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error) {
-	rsp, err := c.ChangePassword(ctx, body, reqEditors...)
+func (c *ClientWithResponses) ChangePasswordWithResponse(ctx context.Context, params *ChangePasswordParams, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error) {
+	rsp, err := c.ChangePassword(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -54320,6 +54845,19 @@ func ParseLoginResponse(rsp *http.Response) (*LoginResponse, error) {
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers LoginResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	}
+
 	return response, nil
 }
 
@@ -54367,6 +54905,19 @@ func ParseCompleteSignInResponse(rsp *http.Response) (*CompleteSignInResponse, e
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CompleteSignInResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	}
+
 	return response, nil
 }
 
@@ -54408,6 +54959,19 @@ func ParseLogoutResponse(rsp *http.Response) (*LogoutResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers LogoutResponse204Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers204 = &headers
 	}
 
 	return response, nil
@@ -54476,6 +55040,19 @@ func ParseSsoOidcCallbackResponse(rsp *http.Response) (*SsoOidcCallbackResponse,
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SsoOidcCallbackResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -54716,6 +55293,19 @@ func ParseRefreshResponse(rsp *http.Response) (*RefreshResponse, error) {
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RefreshResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	}
+
 	return response, nil
 }
 
@@ -54838,6 +55428,19 @@ func ParseSwitchTenantResponse(rsp *http.Response) (*SwitchTenantResponse, error
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SwitchTenantResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	}
+
 	return response, nil
 }
 
@@ -54897,6 +55500,19 @@ func ParseVerifyEmailResponse(rsp *http.Response) (*VerifyEmailResponse, error) 
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers VerifyEmailResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -59032,6 +59648,19 @@ func ParseAcceptInvitationResponse(rsp *http.Response) (*AcceptInvitationRespons
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AcceptInvitationResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	}
+
 	return response, nil
 }
 
@@ -59855,6 +60484,19 @@ func ParseChangePasswordResponse(rsp *http.Response) (*ChangePasswordResponse, e
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ChangePasswordResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -68373,6 +69015,13 @@ func ParseCreateTenantResponse(rsp *http.Response) (*CreateTenantResponse, error
 				return nil, err
 			}
 			headers.Location = &value
+		}
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
 		}
 		response.Headers201 = &headers
 	}

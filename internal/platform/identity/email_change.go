@@ -121,9 +121,10 @@ func (s *Service) homeTenant(ctx context.Context, user tenancy.UserID) (tenancy.
 
 func (s *Service) emailChangeMail(to, token string, expires time.Time) mail.Message {
 	body := fmt.Sprintf("Someone asked to make this address the sign-in address of a Tenantry account.\n\n"+
-		"To confirm it, send this token to %s/api/v1/auth/email-change/complete (POST, JSON body {\"token\": \"...\"}):\n\n%s\n\n"+
+		"To confirm it, open this link:\n\n%s/email-change?token=%s\n\n"+
+		"Through the API instead, send the token to %s/api/v1/auth/email-change/complete (POST, JSON body {\"token\": \"...\"}):\n\n%s\n\n"+
 		"It can be used once, until %s, and signs the account out everywhere. If you did not ask for it, ignore "+
-		"this message: nothing changes.\n", s.publicURL, token, expires.UTC().Format(time.RFC1123))
+		"this message: nothing changes.\n", s.publicURL, token, s.publicURL, token, expires.UTC().Format(time.RFC1123))
 	return mail.Message{To: to, Subject: "Confirm your new Tenantry address", Body: body}
 }
 

@@ -86,10 +86,11 @@ func (s *Service) Invite(ctx context.Context, email string, role tenancy.Role) (
 
 func (s *Service) invitationMail(tenant string, inv Invitation, token string) mail.Message {
 	body := fmt.Sprintf("You have been invited to join %s on Tenantry as %s.\n\n"+
-		"To accept, send this token to %s/api/v1/invitations/accept (POST, JSON body {\"token\": \"...\"}; "+
+		"To accept, open this link:\n\n%s/invitations/accept?token=%s\n\n"+
+		"Through the API instead, send the token to %s/api/v1/invitations/accept (POST, JSON body {\"token\": \"...\"}; "+
 		"add \"name\" and \"password\" if you have no account yet, or your current \"password\" if you do):\n\n%s\n\n"+
 		"The invitation expires on %s and can be used once.\n",
-		tenant, inv.Role, s.publicURL, token, inv.ExpiresAt.UTC().Format(time.RFC1123))
+		tenant, inv.Role, s.publicURL, token, s.publicURL, token, inv.ExpiresAt.UTC().Format(time.RFC1123))
 	return mail.Message{To: inv.Email, Subject: "Invitation to " + tenant, Body: body}
 }
 

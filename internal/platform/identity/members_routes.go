@@ -158,6 +158,7 @@ func (s *Service) handleRevokeInvitation(ctx context.Context, in *httpapi.IDInpu
 
 // AcceptInput accepts an invitation.
 type AcceptInput struct {
+	CookieRequest
 	Body struct {
 		Token    string `json:"token" minLength:"1" maxLength:"255" writeOnly:"true" doc:"The token from the invitation e-mail"`
 		Name     string `json:"name,omitempty" maxLength:"200" doc:"Your name, when you have no account yet"`
@@ -170,5 +171,5 @@ func (s *Service) handleAccept(ctx context.Context, in *AcceptInput) (*SessionOu
 	if err != nil {
 		return nil, err
 	}
-	return &SessionOutput{Body: sess}, nil
+	return s.sessionOutput(&in.CookieRequest, sess), nil
 }

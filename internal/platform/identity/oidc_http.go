@@ -170,6 +170,7 @@ func acceptsJSON(accept string) bool {
 
 // SSOCallbackInput is what the provider sends back (RFC 6749 §4.1.2).
 type SSOCallbackInput struct {
+	CookieRequest
 	State string `query:"state" required:"true" minLength:"1" maxLength:"255" doc:"The state the sign-in started with"`
 	Code  string `query:"code" maxLength:"2048" doc:"The authorization code"`
 	Error string `query:"error" maxLength:"255" doc:"Set by the provider when it refused"`
@@ -184,7 +185,7 @@ func (s *Service) handleSSOCallback(ctx context.Context, in *SSOCallbackInput) (
 	if err != nil {
 		return nil, err
 	}
-	return &SessionOutput{Body: sess}, nil
+	return s.sessionOutput(&in.CookieRequest, sess), nil
 }
 
 // tenantSlug reads the slug of the tenant in ctx's scope.

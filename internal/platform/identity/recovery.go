@@ -265,10 +265,11 @@ func (s *Service) resetNotSent(ctx context.Context, user tenancy.UserID, reason 
 
 func (s *Service) resetMail(to, token string, expires time.Time) mail.Message {
 	body := fmt.Sprintf("Someone asked to reset the password of your Tenantry account.\n\n"+
-		"To choose a new password, send this token to %s/api/v1/auth/password-reset/complete "+
+		"To choose a new password, open this link:\n\n%s/reset-password?token=%s\n\n"+
+		"Through the API instead, send the token to %s/api/v1/auth/password-reset/complete "+
 		"(POST, JSON body {\"token\": \"...\", \"password\": \"...\"}):\n\n%s\n\n"+
 		"It can be used once, until %s, and signs you out everywhere. If you did not ask for it, ignore "+
-		"this message: your password stays as it is.\n", s.publicURL, token, expires.UTC().Format(time.RFC1123))
+		"this message: your password stays as it is.\n", s.publicURL, token, s.publicURL, token, expires.UTC().Format(time.RFC1123))
 	return mail.Message{To: to, Subject: "Reset your Tenantry password", Body: body}
 }
 

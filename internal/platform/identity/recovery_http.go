@@ -52,7 +52,14 @@ func (s *Service) handleEmailChange(ctx context.Context, in *EmailChangeInput) (
 	return out, nil
 }
 
-func (s *Service) handleEmailChangeComplete(ctx context.Context, in *VerifyInput) (*httpapi.NoContent, error) {
+// EmailChangeTokenInput carries an address-change token.
+type EmailChangeTokenInput struct {
+	Body struct {
+		Token string `json:"token" minLength:"1" maxLength:"255" writeOnly:"true"`
+	}
+}
+
+func (s *Service) handleEmailChangeComplete(ctx context.Context, in *EmailChangeTokenInput) (*httpapi.NoContent, error) {
 	return &httpapi.NoContent{}, s.CompleteEmailChange(ctx, in.Body.Token)
 }
 
@@ -93,6 +100,7 @@ func (s *Service) handleReset(ctx context.Context, in *ResetInput) (*httpapi.NoC
 
 // ChangePasswordInput is the current and the new password.
 type ChangePasswordInput struct {
+	CookieRequest
 	Body struct {
 		CurrentPassword string `json:"current_password" maxLength:"1024" writeOnly:"true"`
 		NewPassword     string `json:"new_password" minLength:"12" maxLength:"1024" writeOnly:"true" doc:"At least 12 characters"`
@@ -108,11 +116,12 @@ func (s *Service) handleChangePassword(ctx context.Context, in *ChangePasswordIn
 	if err != nil {
 		return nil, err
 	}
-	return &SessionOutput{Body: sess}, nil
+	return s.sessionOutput(&in.CookieRequest, sess), nil
 }
 
 // VerifyInput carries a verification token.
 type VerifyInput struct {
+	CookieRequest
 	Body struct {
 		Token string `json:"token" minLength:"1" maxLength:"255" writeOnly:"true"`
 	}
@@ -123,5 +132,5 @@ func (s *Service) handleVerify(ctx context.Context, in *VerifyInput) (*SessionOu
 	if err != nil {
 		return nil, err
 	}
-	return &SessionOutput{Body: sess}, nil
+	return s.sessionOutput(&in.CookieRequest, sess), nil
 }

@@ -142,6 +142,7 @@ func (s *Service) handleRegister(hooks []TenantCreated) func(context.Context, *R
 
 // LoginInput is the body of a sign-in.
 type LoginInput struct {
+	CookieRequest
 	Body struct {
 		Email    string `json:"email" maxLength:"254" example:"ana@example.com"`
 		Password string `json:"password" maxLength:"1024" writeOnly:"true"`
@@ -152,7 +153,16 @@ type LoginInput struct {
 
 // SessionOutput is a new session.
 type SessionOutput struct {
+	SessionCookies
 	Body Session
+}
+
+// sessionOutput answers sess, its refresh token in the cookies when c asks for them.
+func (s *Service) sessionOutput(c *CookieRequest, sess Session) *SessionOutput {
+	out := &SessionOutput{}
+	out.SetCookie = s.sessionCookies(c, &sess)
+	out.Body = sess
+	return out
 }
 
 func (s *Service) handleLogin(ctx context.Context, in *LoginInput) (*LoginOutput, error) {
@@ -160,30 +170,50 @@ func (s *Service) handleLogin(ctx context.Context, in *LoginInput) (*LoginOutput
 	if err != nil {
 		return nil, err
 	}
-	return &LoginOutput{Body: loginResult(sess)}, nil
-}
-
-// RefreshInput carries a refresh token.
-type RefreshInput struct {
-	Body struct {
-		RefreshToken string `json:"refresh_token" minLength:"1" maxLength:"255" writeOnly:"true"`
-	}
+	out := &LoginOutput{}
+	out.SetCookie = s.sessionCookies(&in.CookieRequest, &sess)
+	out.Body = loginResult(sess)
+	return out, nil
 }
 
 func (s *Service) handleRefresh(ctx context.Context, in *RefreshInput) (*SessionOutput, error) {
-	sess, err := s.Refresh(ctx, in.Body.RefreshToken)
+	token, fromCookie, err := s.refreshToken(&in.CookieCredentials, in.Body.RefreshToken)
 	if err != nil {
 		return nil, err
 	}
-	return &SessionOutput{Body: sess}, nil
+	sess, err := s.Refresh(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	out := &SessionOutput{}
+	out.SetCookie = s.moveToCookies(&in.CookieTransport, fromCookie || in.RefreshIn == "cookie", &sess)
+	out.Body = sess
+	return out, nil
 }
 
-func (s *Service) handleLogout(ctx context.Context, in *RefreshInput) (*httpapi.NoContent, error) {
-	return &httpapi.NoContent{}, s.Logout(ctx, in.Body.RefreshToken)
+// LogoutOutput is an ended session: no body; a logout through the cookie clears the cookies.
+type LogoutOutput struct {
+	SessionCookies
+}
+
+func (s *Service) handleLogout(ctx context.Context, in *LogoutInput) (*LogoutOutput, error) {
+	token, fromCookie, err := s.refreshToken(&in.CookieCredentials, in.Body.RefreshToken)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Logout(ctx, token); err != nil {
+		return nil, err
+	}
+	out := &LogoutOutput{}
+	if fromCookie {
+		out.SetCookie = s.clearCookies(&in.CookieTransport)
+	}
+	return out, nil
 }
 
 // SwitchInput names the tenant to switch to.
 type SwitchInput struct {
+	CookieRequest
 	Body struct {
 		TenantID string `json:"tenant_id" format:"uuid"`
 	}
@@ -202,7 +232,7 @@ func (s *Service) handleSwitch(ctx context.Context, in *SwitchInput) (*SessionOu
 	if err != nil {
 		return nil, err
 	}
-	return &SessionOutput{Body: sess}, nil
+	return s.sessionOutput(&in.CookieRequest, sess), nil
 }
 
 // MembershipView is one tenant the user belongs to.

@@ -18,17 +18,18 @@ import (
 
 // Service is the identity service.
 type Service struct {
-	db         *postgres.DB
-	hasher     *auth.Hasher
-	tokens     *auth.Tokens
-	refreshTTL time.Duration
-	inviteTTL  time.Duration
-	publicURL  string
-	throttle   func(ctx context.Context, account, device string) error
-	sessions   *sessions
-	sso        SSOConfig
-	box        *secretbox.Box // seals secrets at rest: TOTP secrets, SSO client secrets
-	log        *slog.Logger
+	db          *postgres.DB
+	hasher      *auth.Hasher
+	tokens      *auth.Tokens
+	refreshTTL  time.Duration
+	inviteTTL   time.Duration
+	publicURL   string
+	corsOrigins []string // origins besides the service's own that a cookie refresh may come from
+	throttle    func(ctx context.Context, account, device string) error
+	sessions    *sessions
+	sso         SSOConfig
+	box         *secretbox.Box // seals secrets at rest: TOTP secrets, SSO client secrets
+	log         *slog.Logger
 }
 
 // Config configures the service.
@@ -43,6 +44,9 @@ type Config struct {
 	// RateLimited one) refuses the attempt before any password work (ratelimit.Service.SignIn).
 	SignInLimit func(ctx context.Context, account, device string) error
 	SSO         SSOConfig // single sign-on (oidc.go)
+	// CORSOrigins are the origins, besides the service's own, whose pages may refresh or end a
+	// session through the refresh cookie (cookies.go).
+	CORSOrigins []string
 	// SecretKey (secretbox.KeySize bytes, required) seals secrets kept at rest: TOTP secrets and
 	// SSO client secrets.
 	SecretKey []byte
@@ -70,7 +74,7 @@ func New(db *postgres.DB, log *slog.Logger, c Config) (*Service, error) {
 		return nil, err
 	}
 	return &Service{db: db, hasher: c.Hasher, tokens: c.Tokens, refreshTTL: c.RefreshTTL, inviteTTL: c.InviteTTL,
-		publicURL: c.PublicURL, throttle: c.SignInLimit, sessions: newSessions(), sso: c.SSO.withDefaults(), box: box, log: log}, nil
+		publicURL: c.PublicURL, corsOrigins: c.CORSOrigins, throttle: c.SignInLimit, sessions: newSessions(), sso: c.SSO.withDefaults(), box: box, log: log}, nil
 }
 
 // errBadLogin is the one answer to every failed sign-in: unknown e-mail, wrong password and

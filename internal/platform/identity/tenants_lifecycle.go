@@ -134,6 +134,7 @@ func (s *Service) UpdateTenant(ctx context.Context, c TenantChange) (TenantView,
 
 // CreateTenantInput names the new tenant.
 type CreateTenantInput struct {
+	CookieRequest
 	Body struct {
 		Name string `json:"name" minLength:"1" maxLength:"200" example:"Harbour Parking North"`
 		Slug string `json:"slug" pattern:"^[a-z0-9-]+$" minLength:"1" maxLength:"63" example:"harbour-north"`
@@ -143,6 +144,7 @@ type CreateTenantInput struct {
 // CreateTenantOutput is the new tenant and a session in it (the caller's current token stays
 // bound to the tenant it was; the client switches by using the new session).
 type CreateTenantOutput struct {
+	SessionCookies
 	Body struct {
 		Tenant  TenantView `json:"tenant"`
 		Role    string     `json:"role" example:"owner"`
@@ -161,6 +163,7 @@ func (s *Service) handleCreateTenant(hooks []TenantCreated) func(context.Context
 			return nil, err
 		}
 		out := &CreateTenantOutput{}
+		out.SetCookie = s.sessionCookies(&in.CookieRequest, &t.Session)
 		out.Body.Tenant = TenantView{ID: t.TenantID.String(), Name: in.Body.Name, Slug: strings.TrimSpace(in.Body.Slug)}
 		out.Body.Role, out.Body.Session = string(tenancy.RoleOwner), t.Session
 		return out, nil

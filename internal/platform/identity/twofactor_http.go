@@ -38,6 +38,7 @@ func (s *Service) twoFactorRoutes(api huma.API, log *slog.Logger) {
 // LoginOutput is a sign-in's answer: the session, or, for a user with a second factor, the
 // challenge to complete (POST /api/v1/auth/login/second-factor).
 type LoginOutput struct {
+	SessionCookies
 	Body LoginResult
 }
 
@@ -67,6 +68,7 @@ func loginResult(sess Session) LoginResult {
 
 // SecondFactorInput completes a sign-in: the challenge and exactly one of a code and a recovery code.
 type SecondFactorInput struct {
+	CookieRequest
 	Body struct {
 		SecondFactorToken string `json:"second_factor_token" minLength:"1" maxLength:"255" writeOnly:"true"`
 		Code              string `json:"code,omitempty" maxLength:"16" writeOnly:"true" doc:"The authenticator's current six-digit code"`
@@ -90,7 +92,7 @@ func (s *Service) handleCompleteSignIn(ctx context.Context, in *SecondFactorInpu
 	if err != nil {
 		return nil, err
 	}
-	return &SessionOutput{Body: sess}, nil
+	return s.sessionOutput(&in.CookieRequest, sess), nil
 }
 
 // TOTPEnrolmentOutput is a started enrolment.

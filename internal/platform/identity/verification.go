@@ -48,10 +48,11 @@ func (s *Service) mailVerification(ctx context.Context, q postgres.Querier, tena
 	if err != nil {
 		return err
 	}
-	body := fmt.Sprintf("Welcome to Tenantry.\n\nTo confirm this address and finish signing up, send this token to "+
-		"%s/api/v1/auth/verify-email (POST, JSON body {\"token\": \"...\"}); it signs you in:\n\n%s\n\n"+
+	body := fmt.Sprintf("Welcome to Tenantry.\n\nTo confirm this address and finish signing up, open this link; "+
+		"it signs you in:\n\n%s/verify-email?token=%s\n\n"+
+		"Through the API instead, send the token to %s/api/v1/auth/verify-email (POST, JSON body {\"token\": \"...\"}):\n\n%s\n\n"+
 		"It can be used once, until %s. If you did not sign up, ignore this message.\n",
-		s.publicURL, token.Token(), expires.UTC().Format(time.RFC1123))
+		s.publicURL, token.Token(), s.publicURL, token.Token(), expires.UTC().Format(time.RFC1123))
 	return mail.Enqueue(ctx, q, mail.Message{To: email, Subject: "Confirm your Tenantry address", Body: body})
 }
 

@@ -21,6 +21,7 @@ type Service struct {
 	urlKey    []byte     // signs download URLs, derived from the secret key
 	psa       psaDeps    // PSA push (UsePSA); zero until then
 	ai        aiParts    // AI sessions: the provider, the jobs' test hook (ai_service.go)
+	publicURL string     // the base of share links' url (WithPublicURL)
 }
 
 // New returns the flows service.

@@ -56,6 +56,7 @@ type Share struct {
 type NewShare struct {
 	Share
 	Token string `json:"token" doc:"The share link's token, shown only now; open it with GET /api/v1/share/{token}"`
+	URL   string `json:"url" format:"uri" doc:"The link to hand to a person: the console's page for the token, <public URL>/s/{token}; shown only now"`
 }
 
 // ShareInput is what a share link is created with.
@@ -131,7 +132,7 @@ func (s *Service) insertShare(ctx context.Context, sc tenancy.Scope, sessionID u
 		if err != nil {
 			return err
 		}
-		out = NewShare{Share: Share(r), Token: tok.Token()}
+		out = NewShare{Share: Share(r), Token: tok.Token(), URL: s.shareURL(tok.Token())}
 		return audit.Record(ctx, q, audit.Event{Action: "share.create", TargetType: "session_share", TargetID: r.ID.String(),
 			Details: map[string]any{"session_id": sessionID.String(), "visibility": in.Visibility}})
 	})
