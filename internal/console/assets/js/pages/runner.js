@@ -102,7 +102,7 @@ function startForm(flowID) {
       showErrors(f, err);
     }
   })();
-  return h('section', { class: 'card', 'aria-labelledby': 'start-title' }, h('h2', { id: 'start-title' }, 'Start a session'), f);
+  return h('section', { class: 'card start-card', 'aria-labelledby': 'start-title' }, h('h2', { id: 'start-title' }, 'Start a session'), f);
 }
 
 // ---------------------------------------------------------------- the runner
@@ -134,6 +134,7 @@ route('/sessions/:id', async ({ main, params, signal }) => {
   }
   const r = new Runner(main, path, s);
   r.mount();
+  main.querySelector('#node-title')?.focus();
   const onKey = (e) => r.key(e);
   document.addEventListener('keydown', onKey);
   signal.addEventListener('abort', () => document.removeEventListener('keydown', onKey));
@@ -246,11 +247,13 @@ class Runner {
         h('p', { class: 'help' }, opts.length > 1 ? `Press 1 to ${Math.min(opts.length, 9)} to choose an option.` : 'Press 1 to continue.'),
         h('div', { class: 'field runner-note' }, h('label', { for: noteID }, 'Note for this step (optional)'), note));
     }
-    parts.push(h('div', { class: 'actions runner-nav' },
-      h('button', {
-        type: 'button', id: 'runner-back', disabled: this.ended || count === 0,
-        onclick: () => this.act('POST', '/back', undefined, true),
-      }, 'Back one step')));
+    if (!this.ended) {
+      parts.push(h('div', { class: 'actions runner-nav' },
+        h('button', {
+          type: 'button', id: 'runner-back', disabled: count === 0,
+          onclick: () => this.act('POST', '/back', undefined, true),
+        }, 'Back one step')));
+    }
     clear(this.step, parts);
   }
 
@@ -460,7 +463,7 @@ class Runner {
     const share = form([
       { name: 'visibility', label: 'Who may open the link', type: 'select', value: 'account', options: [
         { value: 'account', label: 'Members of this organisation (sign-in needed)' },
-        { value: 'public', label: 'Anyone with the link' }] },
+        { value: 'public', label: 'Anyone with the link (when your organisation allows it)' }] },
       { name: 'name', label: 'Name (optional)', maxlength: 200, help: 'For your list of links, e.g. the client\'s name.' },
     ], async (v) => {
       const sh = await api('POST', `${this.path}/shares`, v);
