@@ -62,7 +62,7 @@ route('/sessions', ({ main, query }) => {
   clear(main, pageHeader('Sessions'),
     atLeast('operator') ? startForm(query.get('flow_id') || '') : null,
     h('h2', {}, 'Your sessions'),
-    h('div', { class: 'filters' },
+    h('div', { class: 'session-filters' },
       h('div', { class: 'field' }, h('label', { for: 'sessions-status' }, 'Status'), status),
       h('div', { class: 'field' }, h('label', { for: 'sessions-scope' }, 'Whose'), scope)),
     box);
