@@ -10,6 +10,7 @@ import './pages/auth.js';
 import './pages/home.js';
 import './pages/flows.js';
 import './pages/parking.js';
+import './pages/runner.js';
 
 const top = document.getElementById('top');
 const nav = document.getElementById('nav');
