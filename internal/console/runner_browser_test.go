@@ -63,26 +63,6 @@ func jsString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
-// inert fails unless no canary ran on the page: window.__xss unset, no dialog, no console error
-// and no CSP violation.
-func inert(t *testing.T, p *browser.Page, where string) {
-	t.Helper()
-	var xss any
-	p.Eval(`window.__xss === undefined ? null : window.__xss`, &xss)
-	if xss != nil {
-		t.Errorf("%s: a canary ran (window.__xss = %v)", where, xss)
-	}
-	if d := p.Dialogs(); len(d) > 0 {
-		t.Errorf("%s: dialogs %q", where, d)
-	}
-	if e := p.ConsoleErrors(); len(e) > 0 {
-		t.Errorf("%s: console errors %q", where, e)
-	}
-	if c := p.CSPViolations(); len(c) > 0 {
-		t.Errorf("%s: CSP violations %q", where, c)
-	}
-}
-
 // focused fails unless the focused element's description contains want.
 func focused(t *testing.T, p *browser.Page, want string) {
 	t.Helper()
@@ -196,7 +176,7 @@ func TestBrowserRunner(t *testing.T) {
 	}
 	p.NoSeriousAxe(t)
 	p.Screenshot("runner-details.png")
-	inert(t, p, "runner")
+	noCanaryRan(t, p, "runner")
 	p.Fill("textarea[name=note]", "Second try "+canaryScript)
 	p.Press("Shift+Tab")
 	p.Press("Shift+Tab")
@@ -251,7 +231,7 @@ func TestBrowserRunner(t *testing.T) {
 		t.Fatalf("copied link %q", link)
 	}
 	p.WaitText(".share-list", "For Harbour Dental")
-	inert(t, p, "runner after sharing")
+	noCanaryRan(t, p, "runner after sharing")
 	spaGo(p, "/sessions")
 	p.WaitText("table.list", "T-1042")
 	p.Eval(`(document.getElementById("toast").replaceChildren(), true)`, nil)
@@ -273,7 +253,7 @@ func TestBrowserRunner(t *testing.T) {
 	}
 	q.NoSeriousAxe(t)
 	q.Screenshot("share-view.png")
-	inert(t, q, "share page")
+	noCanaryRan(t, q, "share page")
 
 	// Revoked from the runner's list of links: the link no longer opens.
 	spaGo(p, "/sessions/"+sid)
@@ -300,7 +280,7 @@ func TestBrowserRunner(t *testing.T) {
 	r.Fill("input[name=password]", a.Password)
 	r.Press("Enter")
 	r.WaitText("h1", title)
-	inert(t, r, "account share")
+	noCanaryRan(t, r, "account share")
 
 	// Unknown, revoked and expired links.
 	u := br.NewPage(t)
@@ -313,7 +293,7 @@ func TestBrowserRunner(t *testing.T) {
 	u.WaitText("h1", "This link has expired")
 	u.NoSeriousAxe(t)
 	u.Screenshot("share-410.png")
-	inert(t, u, "refused links")
+	noCanaryRan(t, u, "refused links")
 
 	// Tenant B: A's session is not found; A's account-only link is refused with a page.
 	pb := br.NewPage(t)
@@ -326,5 +306,5 @@ func TestBrowserRunner(t *testing.T) {
 	pb.WaitText("h1", "You cannot open this link")
 	pb.NoSeriousAxe(t)
 	pb.Screenshot("share-403.png")
-	inert(t, pb, "tenant B")
+	noCanaryRan(t, pb, "tenant B")
 }

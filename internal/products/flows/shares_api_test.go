@@ -101,7 +101,7 @@ func testShareCreate(t *testing.T, s flowsAPI) {
 	}
 	sh := s.share(olga, session, "account")
 	token := sh["token"].(string)
-	if sh["url"] != "http://127.0.0.1:8080/s/"+token {
+	if sh["url"] != s.URL+"/s/"+token {
 		t.Errorf("share url %q, want the console's page <public URL>/s/<token>", sh["url"])
 	}
 	parsed, err := auth.ParseOpaque(auth.KindShare, token)

@@ -166,6 +166,14 @@ func start(t testing.TB, env testenv.DB, cfg app.Config, o Options) *Server {
 	if o.Quiet {
 		log = slog.New(slog.DiscardHandler)
 	}
+	// Like the binary, which derives the public URL from the address it listens on, links in mail
+	// and share answers name this server's own address (unless the test configured another).
+	srv := httptest.NewUnstartedServer(nil)
+	t.Cleanup(srv.Close)
+	if cfg.PublicURL == Config(t).PublicURL {
+		cfg.PublicURL = "http://" + srv.Listener.Addr().String()
+		s.Config = cfg
+	}
 	var err error
 	if s.App, err = app.New(cfg, s.DB, log); err != nil {
 		t.Fatalf("apitest: assemble: %v", err)
@@ -175,8 +183,8 @@ func start(t testing.TB, env testenv.DB, cfg app.Config, o Options) *Server {
 	} else { // the session cache listens as in the running service
 		s.runBackground(s.App.Sessions)
 	}
-	srv := httptest.NewServer(s.App.Handler)
-	t.Cleanup(srv.Close)
+	srv.Config.Handler = s.App.Handler
+	srv.Start()
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.App.Metrics)
 	msrv := httptest.NewServer(mux)

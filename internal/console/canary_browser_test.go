@@ -1,0 +1,44 @@
+package console_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tenantry/tenantry/internal/testkit/browser"
+)
+
+// canary is typed into user-editable fields: shown as text it is harmless; run as markup it sets
+// window.__xss.
+const canary = `<script>window.__xss=1</script><img src=x onerror="window.__xss=1">`
+
+// inert checks that no canary ran and the page's main area shows it as typed.
+func inert(t *testing.T, p *browser.Page, where string) {
+	t.Helper()
+	noCanaryRan(t, p, where)
+	if !strings.Contains(p.Text("main"), canary) {
+		t.Errorf("%s: the canary is not shown as text", where)
+	}
+}
+
+// noCanaryRan checks that no canary ran — no flag, no dialog, no element made of one — and that
+// the page logged no error and broke no rule of its Content-Security-Policy.
+func noCanaryRan(t *testing.T, p *browser.Page, where string) {
+	t.Helper()
+	var xss bool
+	p.Eval(`window.__xss !== undefined`, &xss)
+	if xss {
+		t.Errorf("%s: a canary ran", where)
+	}
+	if d := p.Dialogs(); len(d) > 0 {
+		t.Errorf("%s: dialogs %v", where, d)
+	}
+	if n := p.Count(`main img, main script`); n > 0 {
+		t.Errorf("%s: %d img or script elements in main", where, n)
+	}
+	if e := p.ConsoleErrors(); len(e) > 0 {
+		t.Errorf("%s: console errors %q", where, e)
+	}
+	if c := p.CSPViolations(); len(c) > 0 {
+		t.Errorf("%s: CSP violations %q", where, c)
+	}
+}
