@@ -103,7 +103,7 @@ function createForm(created) {
     f.reset();
     f.querySelectorAll('.scope-box').forEach((c) => { c.checked = scopes.find((s) => s[0] === c.value)[2]; });
     created(k);
-  }, { submit: 'Create key', label: 'New API key' });
+  }, { submit: 'Create key', label: 'New API key', class: 'key-form' });
 }
 
 // showSecret shows a new key's secret once: it is in this page only, never stored.

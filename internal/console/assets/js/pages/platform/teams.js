@@ -33,6 +33,16 @@ route('/teams/:id', async ({ main, params }) => {
   const status = h('div', { role: 'status' });
   const show = (text, kind = 'success') => clear(status, message(kind, text));
   const title = h('h1', {}, team.name);
+  const count = h('span', {}, String(team.member_count));
+  const recount = async () => {
+    try {
+      const now = await getTagged(path);
+      etag = now.etag;
+      count.textContent = String(now.data.member_count);
+    } catch {
+      // the count catches up on the next visit
+    }
+  };
 
   const people = list({
     path: `${path}/members`,
@@ -47,6 +57,7 @@ route('/teams/:id', async ({ main, params }) => {
           await api('DELETE', `${path}/members/${encodeURIComponent(m.user_id)}`);
           toast(`${m.name} left the team.`);
           people.reload();
+          recount();
         }, { confirm: `Click again to take ${m.name} out` }),
       },
     ].filter(Boolean),
@@ -77,6 +88,7 @@ route('/teams/:id', async ({ main, params }) => {
       f.reset();
       toast(`${added.name} joined the team.`);
       people.reload();
+      recount();
     }, { submit: 'Add to the team', label: 'Add a member', class: 'inline-form' });
 
     const remove = confirmButton('Delete the team', async () => {
@@ -95,7 +107,7 @@ route('/teams/:id', async ({ main, params }) => {
   }
   document.title = `${team.name} · Tenantry`;
   clear(main, h('div', { class: 'page-header' }, title), h('p', {}, h('a', { href: '/teams' }, '← All teams')), status,
-    dl([['Members', String(team.member_count)], ['Created', when(team.created_at)], ['Changed', when(team.updated_at)]]),
+    dl([['Members', count], ['Created', when(team.created_at)], ['Changed', when(team.updated_at)]]),
     section('Members', people), manage);
 });
 
