@@ -48,7 +48,7 @@ dev: ## start the API on 127.0.0.1:8080 with a private PostgreSQL under ./.tenan
 	$(BUILDGO) run ./cmd/tenantry dev
 
 .PHONY: deps
-deps: ## install the system packages the tests need (PostgreSQL server, redis-server, curl, jq) when missing
+deps: ## install what the tests need when missing: PostgreSQL server, redis-server, curl, jq, chromium (apt); axe-core (npm ci in tools/browser)
 	@scripts/deps.sh
 
 .PHONY: demo
@@ -115,6 +115,12 @@ lint-openapi: ## lint the OpenAPI document with Spectral (spectral:oas) and Redo
 verify: ## migrate the `make dev` database (starting it if needed) and check it against the isolation contract
 	$(BUILDGO) run ./cmd/tenantry migrate up
 	$(BUILDGO) run ./cmd/tenantry verify
+
+# The console's screenshots: its browser tests (internal/testkit/browser) save each main page as
+# docs/screenshots/<area>-<page>.png, which the README shows.
+.PHONY: screenshots
+screenshots: deps ## run the console's browser tests, saving their screenshots into docs/screenshots (internal/console)
+	TENANTRY_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BUILDGO) test -count=1 -run Browser ./internal/console/...
 
 # The isolation proofs that need no running server (all are also part of `make test`): the
 # every-tenant-table tests, the mutation check and the pool leak check (internal/app, over every

@@ -24,8 +24,8 @@ const Policy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src
 	"connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // reserved are the path prefixes that never serve the console's page: the API, its docs, the
-// OpenAPI document and health. A request there that no operation answered is a 404.
-var reserved = []string{"/api/", "/docs", "/openapi", "/health/", "/assets/"}
+// OpenAPI document, health and metrics (which has its own listener). A request there that no operation answered is a 404.
+var reserved = []string{"/api/", "/docs", "/openapi", "/health/", "/metrics", "/assets/"}
 
 // asset is one embedded file, ready to serve: its bytes, their gzip encoding (when smaller), its
 // type and an ETag of its content.

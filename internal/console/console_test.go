@@ -41,7 +41,7 @@ func TestServesThePageForAppPaths(t *testing.T) {
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/javascript") {
 		t.Errorf("app.js: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
-	for _, path := range []string{"/api/v1/nothing", "/assets/nothing.js", "/docs/x", "/health/nothing", "/openapi.yaml"} {
+	for _, path := range []string{"/api/v1/nothing", "/assets/nothing.js", "/docs/x", "/health/nothing", "/openapi.yaml", "/metrics"} {
 		if res := get(t, h, path); res.StatusCode != 404 {
 			t.Errorf("GET %s: %d, want 404", path, res.StatusCode)
 		}
