@@ -197,6 +197,9 @@ func platformAdministration(t *testing.T, s *apitest.Server, br *browser.Browser
 	guest.WaitText("main h1", "Tenant ana")
 	guest.WaitText("main", "operator of this tenant")
 	inert(t, guest, "cara's start page")
+	if guest.Exists(`#nav a[href="/members"]`) || guest.Exists(`#nav a[href="/api-keys"]`) || !guest.Exists(`#nav a[href="/teams"]`) {
+		t.Error("an operator's navigation: want Teams, and neither Members nor API keys")
+	}
 	var caraUser, caraMember string
 	for _, m := range s.Must(200, "GET", "/api/v1/members", ana.Access, nil)["items"].([]any) {
 		if m := m.(map[string]any); m["email"] == "cara@example.com" {
@@ -367,6 +370,20 @@ func platformAdministration(t *testing.T, s *apitest.Server, br *browser.Browser
 		t.Errorf("cara after her removal: %d, want 404", r.Status)
 	}
 	clean(t, p, "members after a removal")
+
+	// the tenant's settings: the owner renames it
+	p.Click(`#nav a[href="/tenant"]`)
+	p.WaitText("main h1", "Tenant settings")
+	p.Fill(`form[aria-label="Tenant profile"] input[name="name"]`, "Tenant ana renamed")
+	p.Click(`form[aria-label="Tenant profile"] button[type="submit"]`)
+	p.WaitText("main", "Saved: Tenant ana renamed (t-ana).")
+	p.WaitText("#top", "Tenant ana renamed")
+	if got := s.Must(200, "GET", "/api/v1/tenant", ana.Access, nil)["name"]; got != "Tenant ana renamed" {
+		t.Errorf("the tenant's name after renaming: %v", got)
+	}
+	p.NoSeriousAxe(t)
+	p.Screenshot("platform-tenant")
+	clean(t, p, "tenant settings")
 	clean(t, guest, "cara")
 }
 
