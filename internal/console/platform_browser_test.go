@@ -206,6 +206,10 @@ func platformAdministration(t *testing.T, s *apitest.Server, br *browser.Browser
 	if guest.Exists(`#nav a[href="/members"]`) || guest.Exists(`#nav a[href="/api-keys"]`) || !guest.Exists(`#nav a[href="/teams"]`) {
 		t.Error("an operator's navigation: want Teams, and neither Members nor API keys")
 	}
+	visit(guest, "/api-keys")
+	guest.WaitText("main", "Only owners of this tenant can use this page.")
+	visit(guest, "/members")
+	guest.WaitText("main", "Only admins and owners of this tenant can use this page.")
 	var caraUser, caraMember string
 	for _, m := range s.Must(200, "GET", "/api/v1/members", ana.Access, nil)["items"].([]any) {
 		if m := m.(map[string]any); m["email"] == "cara@example.com" {

@@ -2,7 +2,7 @@
 // the page's URL, so a filtered view can be reloaded and shared with another admin).
 
 import { h, clear, route, navigate, list, pageHeader, form, download, when, toast, errorText } from '../../lib.js';
-import { readAll, section } from './common.js';
+import { readAll, section, refused } from './common.js';
 
 // filters are GET /api/v1/audit-log's filter parameters.
 const filters = ['action', 'actor', 'target_type', 'target_id', 'request_id', 'since', 'until'];
@@ -30,6 +30,7 @@ function narrowed(query, key, value) {
 }
 
 route('/audit-log', async ({ main, query }) => {
+  if (refused(main, 'Audit log', 'admin', 'admins and owners')) return;
   const current = new URLSearchParams();
   for (const k of filters) if (query.get(k)) current.set(k, query.get(k));
   const members = await readAll('/api/v1/members').catch(() => []);

@@ -1,7 +1,7 @@
 // Pieces the administration pages share: roles, lists read whole, ETag-guarded changes and small
 // table helpers.
 
-import { h, api, session, ApiError, errorText } from '../../lib.js';
+import { h, clear, api, session, atLeast, pageHeader, message, ApiError, errorText } from '../../lib.js';
 
 // roles are the member roles, highest first.
 export const roles = ['owner', 'admin', 'operator', 'viewer'];
@@ -61,4 +61,12 @@ export function dl(pairs) {
 // section is a titled part of a page.
 export function section(title, ...children) {
   return h('section', { class: 'admin-section', 'aria-label': title }, h('h2', {}, title), children);
+}
+
+// refused fills main with a page's title and why the member cannot use it, and reports true, when
+// the current role is below role (the server would refuse the page's reads anyway).
+export function refused(main, title, role, what) {
+  if (atLeast(role)) return false;
+  clear(main, pageHeader(title), message('info', `Only ${what} of this tenant can use this page.`));
+  return true;
 }

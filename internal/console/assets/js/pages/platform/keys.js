@@ -4,7 +4,7 @@
 import {
   h, clear, route, navigate, api, form, list, pageHeader, confirmButton, copyButton, session, when, toast,
 } from '../../lib.js';
-import { roles, roleBadge, dl, section } from './common.js';
+import { roles, roleBadge, dl, section, refused } from './common.js';
 
 // scopes is the API's scope catalogue (tenancy.ScopeCatalogue, the enum of POST /api/v1/api-keys'
 // scopes; TestPlatformScopesMatchTheAPI keeps the two equal): name, minimum role, in the default
@@ -45,6 +45,7 @@ function scopeList(k) {
 }
 
 route('/api-keys', ({ main }) => {
+  if (refused(main, 'API keys', 'owner', 'owners')) return;
   const keys = list({
     path: '/api/v1/api-keys',
     caption: 'API keys',

@@ -2,11 +2,12 @@
 
 import {
   h, clear, route, navigate, api, form, list, pageHeader, message, confirmButton, session, when, toast, useSession,
-  cookieSession, errorText,
+  cookieSession, errorText, signOut,
 } from '../../lib.js';
-import { roleOptions, roleBadge, getTagged, ifMatch, changedText, dl, section } from './common.js';
+import { roleOptions, roleBadge, getTagged, ifMatch, changedText, dl, section, refused } from './common.js';
 
 route('/members', ({ main }) => {
+  if (refused(main, 'Members', 'admin', 'admins and owners')) return;
   const members = list({
     path: '/api/v1/members',
     caption: 'Members',
@@ -53,8 +54,12 @@ route('/members/:id', async ({ main, params }) => {
       show(changedText(err), 'error');
       return;
     }
+    if (self) { // this tenant's session is over: sign in again (to another tenant)
+      await signOut();
+      navigate('/sign-in');
+      return;
+    }
     toast(`${m.name || m.email} was removed.`);
-    if (self) { navigate('/account'); return; }
     navigate('/members');
   }, { confirm: 'Click again to remove' });
 
@@ -89,6 +94,7 @@ async function refreshSelf() {
 }
 
 route('/invitations', ({ main }) => {
+  if (refused(main, 'Invitations', 'admin', 'admins and owners')) return;
   const invitations = list({
     path: '/api/v1/invitations',
     caption: 'Invitations',

@@ -2,9 +2,10 @@
 // factor (admins), and the owner's full export.
 
 import { h, clear, route, api, form, pageHeader, message, session, toast, download, errorText, useSession, cookieSession } from '../../lib.js';
-import { dl, section } from './common.js';
+import { dl, section, refused } from './common.js';
 
 route('/tenant', async ({ main }) => {
+  if (refused(main, 'Tenant settings', 'admin', 'admins and owners')) return;
   const owner = session.role === 'owner';
   const t = await api('GET', '/api/v1/tenant');
   const security = await api('GET', '/api/v1/tenant/security').catch(() => null);
