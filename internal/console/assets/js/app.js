@@ -8,6 +8,7 @@ import {
 import { navItems } from './nav.js';
 import './pages/auth.js';
 import './pages/home.js';
+import './pages/flows.js';
 import './pages/platform.js';
 
 const top = document.getElementById('top');

@@ -125,7 +125,7 @@ route('/invitations', ({ main }) => {
     f.querySelector('select').value = 'operator';
     clear(done, message('success', `Invitation sent to ${inv.email} as ${inv.role}.`));
     invitations.reload();
-  }, { submit: 'Send invitation', label: 'Invite someone', class: 'inline-form' });
+  }, { submit: 'Send invitation', label: 'Invite someone', class: 'admin-form' });
   clear(main, pageHeader('Invitations'),
     section('Invite someone', h('p', { class: 'muted' }, 'They get an e-mail with a link to join this tenant.'), done, invite),
     section('Sent invitations', invitations));

@@ -22,7 +22,7 @@ route('/teams', ({ main }) => {
     f.reset();
     toast(`Team ${t.name} created.`);
     teams.reload();
-  }, { submit: 'Create team', label: 'New team', class: 'inline-form' }) : null;
+  }, { submit: 'Create team', label: 'New team', class: 'admin-form' }) : null;
   clear(main, pageHeader('Teams'), create && section('New team', create), section('All teams', teams));
 });
 
@@ -77,7 +77,7 @@ route('/teams/:id', async ({ main, params }) => {
       title.textContent = team.name;
       document.title = `${team.name} · Tenantry`;
       show('Team renamed.');
-    }, { submit: 'Rename', label: 'Rename the team', class: 'inline-form' });
+    }, { submit: 'Rename', label: 'Rename the team', class: 'admin-form' });
 
     const members = await readAll('/api/v1/members').catch(() => []);
     const add = form([{
@@ -89,7 +89,7 @@ route('/teams/:id', async ({ main, params }) => {
       toast(`${added.name} joined the team.`);
       people.reload();
       recount();
-    }, { submit: 'Add to the team', label: 'Add a member', class: 'inline-form' });
+    }, { submit: 'Add to the team', label: 'Add a member', class: 'admin-form' });
 
     const remove = confirmButton('Delete the team', async () => {
       try {
