@@ -59,10 +59,6 @@ func spaGo(p *browser.Page, path string) {
 	p.Eval(`(() => { history.pushState(null, "", `+jsString(path)+`); dispatchEvent(new PopStateEvent("popstate")); return true; })()`, nil)
 }
 
-func jsString(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
-}
-
 // focused fails unless the focused element's description contains want.
 func focused(t *testing.T, p *browser.Page, want string) {
 	t.Helper()

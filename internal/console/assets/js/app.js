@@ -11,6 +11,7 @@ import './pages/home.js';
 import './pages/flows.js';
 import './pages/parking.js';
 import './pages/runner.js';
+import './pages/platform.js';
 
 const top = document.getElementById('top');
 const nav = document.getElementById('nav');
