@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tenantry/tenantry/internal/app"
 	"github.com/tenantry/tenantry/internal/platform/mail"
 	"github.com/tenantry/tenantry/internal/proof/probe"
 	"github.com/tenantry/tenantry/internal/testkit/apitest"
@@ -27,7 +28,10 @@ import (
 // that could not be probed, and on anything the world could not build.
 func TestProbe(t *testing.T) {
 	t.Parallel()
-	s := apitest.StartWith(t, apitest.Options{MaxConns: 4, Unlimited: true, Quiet: true})
+	// The probe's principals sign in once; on a loaded machine the run outlasts the default
+	// 10-minute access token (seen: 648 s at load 40), so the tokens live as long as the run may.
+	s := apitest.StartWith(t, apitest.Options{MaxConns: 4, Unlimited: true, Quiet: true,
+		Configure: func(c *app.Config) { c.AccessTTL = time.Hour }})
 	var out strings.Builder
 	rep, err := probe.Run(t.Context(), probe.Options{URL: s.URL, RowHashes: rowHashes(s.Env.SuperURL), InvitationToken: outboxTokens(s),
 		Duplicates: 50})
