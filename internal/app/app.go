@@ -68,6 +68,9 @@ type Config struct {
 	UploadMaxBytes int64
 	PSA            flows.PSAConfig // PSA push (zero: defaults, public addresses only)
 	AI             flows.AIConfig  // the AI sessions' provider (zero: the local one)
+	// Hashing bounds the password hashes running at once and how long one waits for a slot (zero:
+	// auth's defaults, a 40 MiB budget and a 2 s queue); tests take fewer slots.
+	Hashing auth.HasherConfig
 	// Tracer makes the spans of requests and jobs (telemetry.Tracing); nil or a no-op provider for
 	// none. The database's spans come from the pool's own (postgres.Config.Tracer).
 	Tracer trace.TracerProvider
@@ -116,7 +119,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 		cfg.Jobs.Tracer = cfg.Tracer
 	}
 	tokens := &auth.Tokens{Keys: cfg.Keys, Issuer: TokenIssuer, Audience: TokenAudience, TTL: cfg.AccessTTL}
-	hasher, err := auth.NewHasher(auth.HasherConfig{})
+	hasher, err := auth.NewHasher(cfg.Hashing)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +145,7 @@ func New(cfg Config, db *postgres.DB, log *slog.Logger) (*App, error) {
 	}
 	srv := httpapi.New(httpapi.Options{
 		Logger: log, Authenticator: httpapi.Dispatch{Bearer: ids, APIKey: apiKeys, Staff: staff.New(db, log)}, Ping: db.Ping, Pools: db.Stats,
-		MaxBodyBytes: cfg.MaxBodyBytes, Version: cfg.Version, Collectors: collectors(cfg, db, limits),
+		MaxBodyBytes: cfg.MaxBodyBytes, Version: cfg.Version, Collectors: append(collectors(cfg, db, limits), hashingMetrics(hasher)...),
 		Admission: []httpapi.Admission{limits.service.Middleware, ids.TwoFactorAdmission}, Failures: limits.service, Scopes: scopes,
 		Idempotency: keys, Preconditions: keys, CORSOrigins: cfg.CORSOrigins, Tracer: cfg.Tracer,
 		Denied: func(ctx context.Context, c httpapi.Caller, op string) {

@@ -7,12 +7,17 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/tenantry/tenantry/internal/errs"
 )
 
 // Password policy limits enforced by ValidatePassword.
@@ -87,7 +92,15 @@ type HasherConfig struct {
 	// (MaxConcurrent × Params.Memory). Zero means runtime.GOMAXPROCS(0), but no more than fit in
 	// HashMemoryBudget (at least one).
 	MaxConcurrent int
+	// QueueTimeout bounds how long a hash waits for a slot when all are taken; then it fails with
+	// ErrHashBusy. Zero means DefaultQueueTimeout.
+	QueueTimeout time.Duration
 }
+
+// DefaultQueueTimeout is how long a hash waits for a free slot by default before it gives up with
+// ErrHashBusy (a 503 with Retry-After): long enough to ride out a short burst, short enough that a
+// flood of sign-ins is refused at once instead of piling up connections and memory.
+const DefaultQueueTimeout = 2 * time.Second
 
 // HashMemoryBudget is the memory the hashes running at once may take by default (see
 // HasherConfig.MaxConcurrent): two hashes with DefaultParams, whatever the number of cores, so
@@ -99,8 +112,11 @@ const HashMemoryBudget = 40 << 20
 // once; callers beyond that wait, and stop waiting when their context ends. A Hasher is safe for
 // concurrent use.
 type Hasher struct {
-	params Params
-	sem    chan struct{}
+	params  Params
+	sem     chan struct{}
+	timeout time.Duration // QueueTimeout
+	queued  atomic.Uint64 // hashes that found every slot taken and waited
+	refused atomic.Uint64 // hashes that waited QueueTimeout in vain (ErrHashBusy)
 	// dummy is a well-formed hash with the current parameters that no password matches.
 	dummy string
 	// derive computes the key; tests replace it to observe parameters and concurrency.
@@ -108,7 +124,7 @@ type Hasher struct {
 }
 
 // NewHasher returns a Hasher for cfg. It fails if the parameters are weaker than DefaultParams or
-// out of range, or if MaxConcurrent is negative.
+// out of range, or if MaxConcurrent or QueueTimeout is negative.
 func NewHasher(cfg HasherConfig) (*Hasher, error) {
 	p := cfg.Params
 	if p == (Params{}) {
@@ -127,16 +143,24 @@ func NewHasher(cfg HasherConfig) (*Hasher, error) {
 	if n == 0 {
 		n = min(runtime.GOMAXPROCS(0), max(1, HashMemoryBudget/(int(p.Memory)<<10)))
 	}
+	timeout := cfg.QueueTimeout
+	if timeout < 0 {
+		return nil, fmt.Errorf("auth: new hasher: negative QueueTimeout %s", timeout)
+	}
+	if timeout == 0 {
+		timeout = DefaultQueueTimeout
+	}
 	// The dummy hash is random bytes, not an Argon2id output: verifying against it costs exactly
 	// a real verification, and no password matches it.
 	salt, key := make([]byte, p.SaltLength), make([]byte, p.KeyLength)
 	_, _ = rand.Read(salt) // crypto/rand.Read never fails (it crashes the program instead)
 	_, _ = rand.Read(key)
 	return &Hasher{
-		params: p,
-		sem:    make(chan struct{}, n),
-		dummy:  encodePHC(p, salt, key),
-		derive: deriveArgon2id,
+		params:  p,
+		sem:     make(chan struct{}, n),
+		timeout: timeout,
+		dummy:   encodePHC(p, salt, key),
+		derive:  deriveArgon2id,
 	}, nil
 }
 
@@ -145,8 +169,8 @@ func (h *Hasher) Params() Params { return h.params }
 
 // Hash returns the PHC string of password with a fresh random salt, in the form
 // $argon2id$v=19$m=19456,t=2,p=1$<salt>$<key> (unpadded standard base64). It returns
-// ErrPasswordTooLong for a password longer than MaxPasswordBytes, and the context's error if ctx
-// ends while waiting for a slot. It does not apply the password policy: call ValidatePassword
+// ErrPasswordTooLong for a password longer than MaxPasswordBytes, ErrHashBusy if no slot frees
+// within the queue timeout, and the context's error if ctx ends while waiting for a slot. It does not apply the password policy: call ValidatePassword
 // first when the password is new.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if len(password) > MaxPasswordBytes {
@@ -163,8 +187,9 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 
 // Verify reports whether password matches the PHC string encoded. The parameters are read from
 // encoded, so hashes made with other (for example stronger, later) parameters still verify. A
-// malformed or unsupported string gives an error wrapping ErrMalformedHash; a context that ends
-// while waiting for a slot gives the context's error. A password longer than MaxPasswordBytes
+// malformed or unsupported string gives an error wrapping ErrMalformedHash; a wait for a slot
+// longer than the queue timeout gives ErrHashBusy, a context that ends while waiting the context's
+// error. A password longer than MaxPasswordBytes
 // never matches. The key comparison takes constant time.
 func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, error) {
 	d, err := parsePHC(encoded)
@@ -183,8 +208,9 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, er
 
 // VerifyDummy does the work of Verify against a hash with the current parameters that no
 // password matches. Call it when the account does not exist, so that the response takes as long
-// as for a wrong password and does not reveal whether the account exists. It returns only the
-// context's error.
+// as for a wrong password and does not reveal whether the account exists. It returns only
+// ErrHashBusy or the context's error, which the caller must return as Verify's: a busy answer for
+// an unknown account only would tell that the account does not exist.
 func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
 	_, err := h.Verify(ctx, h.dummy, password)
 	return err
@@ -198,18 +224,63 @@ func (h *Hasher) NeedsRehash(encoded string) bool {
 	return err != nil || p.weakerThan(h.params)
 }
 
-// run computes the key once a concurrency slot is free, or returns the context's error.
+// HashStats are a Hasher's counts since it was made, for the metrics.
+type HashStats struct {
+	Queued  uint64 // hashes that found every slot taken and waited for one
+	Refused uint64 // of those, the ones that gave up after the queue timeout (ErrHashBusy)
+}
+
+// Stats returns the Hasher's counts.
+func (h *Hasher) Stats() HashStats {
+	return HashStats{Queued: h.queued.Load(), Refused: h.refused.Load()}
+}
+
+// run computes the key once a concurrency slot is free. It returns ErrHashBusy when none frees
+// within the queue timeout, or the context's error when ctx ends first.
 func (h *Hasher) run(ctx context.Context, password, salt []byte, p Params) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	select {
 	case h.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	default: // every slot is taken: queue, for a bounded time
+		h.queued.Add(1)
+		wait := time.NewTimer(h.timeout)
+		defer wait.Stop()
+		select {
+		case h.sem <- struct{}{}:
+		case <-wait.C:
+			h.refused.Add(1)
+			return nil, errHashBusy(h.timeout)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	defer func() { <-h.sem }()
 	return h.derive(password, salt, p), nil
+}
+
+// ErrHashBusy is in the chain of the error of a hash or verification that found every slot taken
+// for the whole queue timeout. The error it comes in is Unavailable (errs), a 503, and carries a
+// Retry-After header of the queue timeout in seconds: nothing was hashed, and the caller should
+// change nothing.
+var ErrHashBusy = errors.New("auth: every password hashing slot is taken")
+
+// busyError is ErrHashBusy with the Retry-After to answer.
+type busyError struct{ retryAfter time.Duration }
+
+func (e busyError) Error() string { return ErrHashBusy.Error() }
+
+func (e busyError) Is(target error) bool { return target == ErrHashBusy }
+
+// GetHeaders gives the 503 its Retry-After, in whole seconds (huma.HeadersError).
+func (e busyError) GetHeaders() http.Header {
+	secs := max(1, int((e.retryAfter+time.Second-1)/time.Second))
+	return http.Header{"Retry-After": {strconv.Itoa(secs)}}
+}
+
+func errHashBusy(retryAfter time.Duration) error {
+	return errs.Wrap(errs.Unavailable, "too many password checks at once, retry later", busyError{retryAfter})
 }
 
 // deriveArgon2id is the production key derivation.

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"net/http"
 	"regexp"
 	"runtime"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/tenantry/tenantry/internal/errs"
 )
 
 const testPassword = "correct horse battery staple"
@@ -410,5 +413,51 @@ func BenchmarkVerifyDummy(b *testing.B) {
 		if err := h.VerifyDummy(ctx, "wrong password!"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestHasherQueueTimeout fills the only slot and checks that a waiter gives up after the queue
+// timeout with ErrHashBusy, an Unavailable error carrying Retry-After, and that Stats count it.
+func TestHasherQueueTimeout(t *testing.T) {
+	t.Parallel()
+	h := newTestHasher(t, HasherConfig{MaxConcurrent: 1, QueueTimeout: 1500 * time.Millisecond})
+	entered, release := make(chan struct{}), make(chan struct{})
+	h.derive = func(pw, salt []byte, p Params) []byte {
+		entered <- struct{}{}
+		<-release
+		return make([]byte, p.KeyLength)
+	}
+	done := make(chan error)
+	go func() {
+		_, err := h.Hash(context.Background(), testPassword)
+		done <- err
+	}()
+	<-entered
+
+	start := time.Now()
+	_, err := h.Verify(context.Background(), h.dummy, testPassword)
+	if took := time.Since(start); took < 1500*time.Millisecond {
+		t.Errorf("gave up after %s, want the queue timeout", took)
+	}
+	if !errors.Is(err, ErrHashBusy) || !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("Verify while full = %v, want ErrHashBusy, Unavailable", err)
+	}
+	var h2 interface{ GetHeaders() http.Header }
+	if !errors.As(err, &h2) || h2.GetHeaders().Get("Retry-After") != "2" {
+		t.Errorf("busy error headers = %v, want Retry-After: 2 (1.5 s rounded up)", h2)
+	}
+	if st := h.Stats(); st != (HashStats{Queued: 1, Refused: 1}) {
+		t.Errorf("Stats = %+v, want 1 queued, 1 refused", st)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Errorf("first Hash: %v", err)
+	}
+	h.derive = func(pw, salt []byte, p Params) []byte { return make([]byte, p.KeyLength) }
+	if _, err := h.Hash(context.Background(), testPassword); err != nil {
+		t.Errorf("Hash with the slot free: %v", err)
+	}
+	if st := h.Stats(); st != (HashStats{Queued: 1, Refused: 1}) {
+		t.Errorf("Stats after a free slot = %+v, want unchanged", st)
 	}
 }

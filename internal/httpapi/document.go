@@ -159,7 +159,7 @@ var exampleDetails = map[int]string{
 	http.StatusUnprocessableEntity:   "validation failed",
 	http.StatusTooManyRequests:       "too many requests, retry later",
 	http.StatusInternalServerError:   "internal error",
-	http.StatusServiceUnavailable:    "the database is unavailable, retry later",
+	http.StatusServiceUnavailable:    "unavailable for now, retry after the seconds of Retry-After",
 }
 
 // exampleProblem is the example body of an error status: what the server sends, field by field.

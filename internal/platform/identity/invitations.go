@@ -253,6 +253,9 @@ func (s *Service) invitee(ctx context.Context, email string, a Acceptance) (tena
 	c, err := s.userByEmail(ctx, email)
 	if err == nil {
 		ok, verr := s.hasher.Verify(ctx, c.hash, a.Password)
+		if errs.Is(verr, errs.Unavailable) { // every hashing slot taken: 503, nothing changed
+			return tenancy.UserID{}, "", fmt.Errorf("identity: accept invitation: %w", verr)
+		}
 		if verr != nil || !ok || c.status != "active" {
 			return tenancy.UserID{}, "", errBadLogin
 		}

@@ -36,7 +36,7 @@ func (s *Service) ssoRoutes(api huma.API, log *slog.Logger) {
 	httpapi.Add(identity, startSSOOperation(api, nf), public, s.handleStartSSO)
 	httpapi.Get(identity, "/api/v1/auth/oidc/callback", "sso-oidc-callback", public,
 		s.handleSSOCallback, "Finish an OpenID Connect sign-in: the provider sends the browser here with a code",
-		http.StatusUnauthorized, http.StatusForbidden, http.StatusConflict)
+		http.StatusUnauthorized, http.StatusForbidden, http.StatusConflict, http.StatusServiceUnavailable)
 }
 
 // SSOView is a tenant's provider in responses.

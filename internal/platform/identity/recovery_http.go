@@ -19,13 +19,15 @@ func (s *Service) recoveryRoutes(api huma.API, log *slog.Logger) {
 	httpapi.Post(identity, "/api/v1/auth/password-reset", "request-password-reset", public,
 		s.handleResetRequest, "Mail a password-reset token; the same answer whether or not the address has an account", 202)
 	httpapi.Post(identity, "/api/v1/auth/password-reset/complete", "reset-password", public,
-		s.handleReset, "Set a new password with a reset token; ends every session", 204, http.StatusNotFound, http.StatusGone)
+		s.handleReset, "Set a new password with a reset token; ends every session", 204, http.StatusNotFound, http.StatusGone,
+		http.StatusServiceUnavailable)
 	httpapi.Post(identity, "/api/v1/auth/verify-email", "verify-email", public,
 		s.handleVerify, "Confirm your address with the token mailed at sign-up; signs you in", http.StatusNotFound, http.StatusGone)
 	httpapi.Post(identity, "/api/v1/me/password", "change-password", signedIn,
-		s.handleChangePassword, "Change your password; ends every session and opens a new one", 403)
+		s.handleChangePassword, "Change your password; ends every session and opens a new one", 403, http.StatusServiceUnavailable)
 	httpapi.Post(identity, "/api/v1/me/email", "change-email", signedIn,
-		s.handleEmailChange, "Ask to change your address: mails a confirmation token to the new one, a notice to the old one", 202, 403)
+		s.handleEmailChange, "Ask to change your address: mails a confirmation token to the new one, a notice to the old one", 202, 403,
+		http.StatusServiceUnavailable)
 	httpapi.Post(identity, "/api/v1/auth/email-change/complete", "complete-email-change", public,
 		s.handleEmailChangeComplete, "Confirm a new address with the token mailed to it; ends every session", 204,
 		http.StatusNotFound, http.StatusConflict, http.StatusGone)

@@ -28,11 +28,12 @@ func (s *Service) Routes(api huma.API, log *slog.Logger, hooks ...TenantCreated)
 	public, signedIn := httpapi.Access{Class: httpapi.Public}, httpapi.Access{Class: httpapi.Authenticated}
 	viewer, admin, owner := httpapi.Viewer, httpapi.Admin, httpapi.Owner
 	const nf, cf = http.StatusNotFound, http.StatusConflict
+	const busy = http.StatusServiceUnavailable // every password hashing slot taken (auth.ErrHashBusy)
 
 	httpapi.Post(identity, "/api/v1/auth/register", "register", public,
-		s.handleRegister(hooks), "Sign up: mails a link that verifies the address and signs in; the same answer whether or not the address has an account", 202, cf)
+		s.handleRegister(hooks), "Sign up: mails a link that verifies the address and signs in; the same answer whether or not the address has an account", 202, cf, busy)
 	httpapi.Post(identity, "/api/v1/auth/login", "login", public,
-		s.handleLogin, "Sign in with e-mail and password (with a second factor: a challenge to complete)")
+		s.handleLogin, "Sign in with e-mail and password (with a second factor: a challenge to complete)", busy)
 	httpapi.Post(identity, "/api/v1/auth/refresh", "refresh", public,
 		s.handleRefresh, "Rotate a refresh token for a new session")
 	httpapi.Post(identity, "/api/v1/auth/logout", "logout", public,
@@ -63,7 +64,7 @@ func (s *Service) Routes(api huma.API, log *slog.Logger, hooks ...TenantCreated)
 	httpapi.Delete(members, "/api/v1/invitations/{id}", "revoke-invitation", admin(""),
 		s.handleRevokeInvitation, "Revoke an invitation", 204, nf)
 	httpapi.Post(members, "/api/v1/invitations/accept", "accept-invitation", public,
-		s.handleAccept, "Accept an invitation (new account, or your existing one with its password)", nf, cf, 410)
+		s.handleAccept, "Accept an invitation (new account, or your existing one with its password)", nf, cf, 410, busy)
 	s.teamRoutes(api, log)
 	s.ssoRoutes(api, log)
 	s.twoFactorRoutes(api, log)

@@ -93,7 +93,9 @@ func (s *Service) signIn(ctx context.Context, user tenancy.UserID, slug string) 
 func (s *Service) authenticatePassword(ctx context.Context, email, password string) (tenancy.UserID, error) {
 	c, err := s.userByEmail(ctx, email)
 	if errs.Is(err, errs.NotFound) {
-		_ = s.hasher.VerifyDummy(ctx, password)
+		if err := s.hasher.VerifyDummy(ctx, password); err != nil { // busy (503) like a known account's
+			return tenancy.UserID{}, fmt.Errorf("identity: login: %w", err)
+		}
 		s.securityEvent(ctx, tenancy.UserID{}, "auth.login", "unknown_user")
 		return tenancy.UserID{}, errBadLogin
 	}

@@ -28,7 +28,8 @@ func (s *Service) twoFactorRoutes(api huma.API, log *slog.Logger) {
 	httpapi.Post(identity, "/api/v1/me/two-factor/totp/confirm", "confirm-totp", signedIn,
 		s.handleConfirmTOTP, "Enable the TOTP authenticator with a current code; returns the recovery codes, once", cf, 403)
 	httpapi.Post(identity, "/api/v1/me/two-factor/totp/disable", "disable-totp", signedIn,
-		s.handleDisableTOTP, "Disable the second factor (password and a current or recovery code)", 204, cf, 403)
+		s.handleDisableTOTP, "Disable the second factor (password and a current or recovery code)", 204, cf, 403,
+		http.StatusServiceUnavailable)
 	httpapi.Get(tenant, "/api/v1/tenant/security", "get-tenant-security", httpapi.Admin("tenant:read"),
 		s.handleGetTenantSecurity, "The tenant's security settings")
 	httpapi.Put(tenant, "/api/v1/tenant/security", "set-tenant-security", httpapi.Admin(""),

@@ -51,9 +51,8 @@ type ActiveReservationSummary struct {
 }
 
 func spaceOf(r store.GetSpaceRow) Space {
-	sp := Space{ID: r.ID.String(), SiteID: r.SiteID.String(), SiteName: r.SiteName, TenantName: r.TenantName, Code: r.Code,
-		Name: r.Name, Building: r.Building, Floor: r.Floor, Zone: r.Zone, Latitude: r.Latitude, Longitude: r.Longitude,
-		State: State(r.State), Occupancy: r.Occupancy, OccupancyAt: r.OccupancyAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, DeletedAt: r.DeletedAt}
+	sp := spaceFields(&r)
+	sp.ID, sp.SiteID = r.ID.String(), r.SiteID.String()
 	if r.OverrideID.Valid {
 		sp.Override = &ActiveOverride{ID: r.OverrideID.UUID.String(), Kind: deref(r.OverrideKind), Reason: deref(r.OverrideReason), Until: r.OverrideUntil}
 	}
@@ -61,6 +60,13 @@ func spaceOf(r store.GetSpaceRow) Space {
 		sp.Reservation = &ActiveReservationSummary{ID: r.ReservationID.UUID.String(), Until: r.ReservedUntil}
 	}
 	return sp
+}
+
+// spaceFields is the space of r but for its ids.
+func spaceFields(r *store.GetSpaceRow) Space {
+	return Space{SiteName: r.SiteName, TenantName: r.TenantName, Code: r.Code,
+		Name: r.Name, Building: r.Building, Floor: r.Floor, Zone: r.Zone, Latitude: r.Latitude, Longitude: r.Longitude,
+		State: State(r.State), Occupancy: r.Occupancy, OccupancyAt: r.OccupancyAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, DeletedAt: r.DeletedAt}
 }
 
 // SpaceFields are the writable fields of a space; nil means "not given".
@@ -174,9 +180,7 @@ func (s *Service) ListSpaces(ctx context.Context, f SpaceFilter, size int, after
 	// Optional filters: plan for their values, whatever the tenant's size (postgres.CustomPlans).
 	err = s.db.Read(postgres.CustomPlans(ctx), func(q postgres.Querier) error {
 		rows, err := store.New(q).ListSpaces(ctx, p)
-		for _, r := range rows {
-			out = append(out, spaceOf(store.GetSpaceRow(r)))
-		}
+		out = spacesOf(rows, func(r *store.ListSpacesRow) *store.GetSpaceRow { return (*store.GetSpaceRow)(r) })
 		return err
 	})
 	if err != nil {
@@ -195,9 +199,7 @@ func (s *Service) listLiveSpaces(ctx context.Context, tenant uuid.UUID, size int
 	var out []Space
 	err := s.db.Read(ctx, func(q postgres.Querier) error {
 		rows, err := store.New(q).ListLiveSpaces(ctx, p)
-		for _, r := range rows {
-			out = append(out, spaceOf(store.GetSpaceRow(r)))
-		}
+		out = spacesOf(rows, func(r *store.ListLiveSpacesRow) *store.GetSpaceRow { return (*store.GetSpaceRow)(r) })
 		return err
 	})
 	return out, err
