@@ -38,3 +38,22 @@ func TestLogLinesCarryTheRequest(t *testing.T) {
 		t.Fatalf("no conflict line in the log:\n%s", s.Logs.String())
 	}
 }
+
+// TestLogsHoldNoShareTokens: opening a share link — the console's page /s/<token> and the API's
+// /api/v1/share/<token> — logs the path with the token's secret cut out.
+func TestLogsHoldNoShareTokens(t *testing.T) {
+	t.Parallel()
+	s := apitest.Start(t)
+	const token = "tnr_shr_LogsMustNotHoldThisSecret0123456789"
+	if r := s.Do("GET", "/s/"+token, "", nil); r.Status != http.StatusOK {
+		t.Fatalf("the share page: %d", r.Status)
+	}
+	s.Do("GET", "/api/v1/share/"+token, "", nil)
+	logs := s.Logs.String()
+	if strings.Contains(logs, "LogsMustNotHoldThisSecret") {
+		t.Errorf("the log holds the token:\n%s", logs)
+	}
+	if !strings.Contains(logs, `"path":"/s/tnr_shr_[redacted]"`) {
+		t.Errorf("no request line for the share page:\n%s", logs)
+	}
+}
